@@ -1,0 +1,49 @@
+# syntax=docker/dockerfile:1
+# One image for all five motcua services. The command picks the service:
+#   python -m shared.serve intake|routing|deadline|survey|reporting
+# and the one-shot database steps: python -m shared.db.provision, python -m shared.db.migrate.
+
+# --- build: a virtualenv holding the project and its runtime dependencies -------------------
+FROM python:3.11-slim AS build
+
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN python -m venv /opt/venv
+WORKDIR /src
+# `README.md*`: pyproject.toml names a readme; the glob lets the build work with or without it.
+COPY pyproject.toml README.md* ./
+COPY shared ./shared
+COPY services ./services
+# Runtime dependencies only. Not the `embedded` extra: in a container PostgreSQL and NATS are
+# their own containers. Not `dev`: tests and linters stay out of the image.
+RUN /opt/venv/bin/pip install .
+
+# --- runtime: the virtualenv on a clean base, run as an unprivileged user -------------------
+FROM python:3.11-slim
+
+# MOTCUA_HOST: inside a container the service must listen beyond loopback.
+# MOTCUA_DATA_DIR: a directory the unprivileged user can write (intake's attachments).
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    MOTCUA_HOST=0.0.0.0 \
+    MOTCUA_DATA_DIR=/data
+
+# A fixed numeric uid/gid, so Kubernetes can enforce runAsNonRoot without resolving a name.
+# /data is created owned by that user: a named volume mounted there starts with this ownership.
+RUN groupadd --system --gid 10001 motcua \
+ && useradd --system --uid 10001 --gid motcua --home-dir /nonexistent --no-create-home \
+        --shell /usr/sbin/nologin motcua \
+ && mkdir /data \
+ && chown motcua:motcua /data
+
+COPY --from=build /opt/venv /opt/venv
+
+WORKDIR /app
+USER 10001:10001
+
+# intake, routing, deadline, survey, reporting
+EXPOSE 8001 8002 8003 8004 8005
+
+CMD ["python", "-m", "shared.serve", "intake"]

@@ -1,0 +1,192 @@
+"""`create_service_app`: the FastAPI app every service is, with its storage, messaging and probes."""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import MetaData, text
+
+from shared.auth import TokenVerifier
+from shared.clock import Clock, SystemClock
+from shared.db.engine import make_engine, make_sessions
+from shared.db.migrate import upgrade
+from shared.errors import PROBLEM_JSON, PROBLEM_BASE, install_problem_handlers
+from shared.messaging.connection import NatsLink
+from shared.messaging.consumer import Consumer, Subscription
+from shared.messaging.outbox import Outbox
+from shared.messaging.relay import Relay
+from shared.messaging.streams import ensure_streams
+from shared.messaging.tables import MessagingTables
+from shared.observability.http import RequestObservability
+from shared.observability.logging import configure_logging
+from shared.settings import ServiceSettings
+
+log = logging.getLogger("motcua.app")
+
+READY_CHECK_TIMEOUT = 2.0
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """What makes a service itself; everything else is the same for all five."""
+
+    name: str
+    title: str
+    description: str
+    metadata: MetaData
+    tables: MessagingTables
+    routers: Sequence[APIRouter] = ()
+    subscriptions: Sequence[Subscription] = field(default_factory=tuple)
+
+
+class Runtime:
+    """The long-lived parts of a running service, started and stopped by the app's lifespan."""
+
+    def __init__(self, spec: ServiceSpec, settings: ServiceSettings, clock: Clock) -> None:
+        self.spec = spec
+        self.settings = settings
+        self.engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+        self.sessions = make_sessions(self.engine)
+        self.link = NatsLink(settings.nats_url, name=f"motcua-{spec.name}")
+        self.streams_ready = False
+        self.relay = Relay(
+            service=spec.name,
+            database_url=settings.database_url,
+            sessions=self.sessions,
+            tables=spec.tables,
+            link=self.link,
+            clock=clock,
+            batch_size=settings.outbox_batch_size,
+            poll_seconds=settings.outbox_poll_seconds,
+            retention=timedelta(days=settings.outbox_retention_days),
+        )
+        self.consumers = [
+            Consumer(
+                service=spec.name,
+                subscription=sub,
+                sessions=self.sessions,
+                tables=spec.tables,
+                link=self.link,
+                max_deliver=settings.consumer_max_deliver,
+                batch_size=settings.consumer_batch_size,
+            )
+            for sub in spec.subscriptions
+        ]
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        if self.settings.migrate_on_start:
+            await asyncio.to_thread(upgrade, self.spec.name, self.settings.database_url)
+        self._tasks = [asyncio.create_task(self._messaging(), name=f"{self.spec.name}-messaging")]
+
+    async def _messaging(self) -> None:
+        await self.link.connect_forever()
+        await self._ensure_streams()
+        workers = [self.relay.run(), *(consumer.run() for consumer in self.consumers)]
+        await asyncio.gather(*workers)
+
+    async def _ensure_streams(self) -> None:
+        attempt = 0
+        while not self.streams_ready:
+            try:
+                await ensure_streams(self.link.jetstream, replicas=self.settings.stream_replicas)
+                self.streams_ready = True
+            except Exception as exc:
+                attempt += 1
+                log.warning("streams not ready", extra={"error": repr(exc), "attempt": attempt})
+                await asyncio.sleep(min(5.0, 0.2 * attempt))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with suppress(asyncio.CancelledError):
+                await task
+        await self.link.close()
+        await self.engine.dispose()
+
+    async def readiness(self) -> dict[str, bool]:
+        return {"database": await self._database_answers(), "nats": self.link.ready and self.streams_ready}
+
+    async def _database_answers(self) -> bool:
+        try:
+            async with asyncio.timeout(READY_CHECK_TIMEOUT), self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+
+def _probe_router(runtime_of: Any) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", summary="Liveness: the process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get(
+        "/readyz",
+        summary="Readiness: the database and NATS both answer",
+        responses={503: {"description": "A dependency is down; the body names which."}},
+    )
+    async def readyz() -> Response:
+        checks = await runtime_of().readiness()
+        if all(checks.values()):
+            return JSONResponse({"status": "ready", "checks": checks})
+        down = ", ".join(name for name, ok in checks.items() if not ok)
+        return JSONResponse(
+            {
+                "type": PROBLEM_BASE + "not_ready",
+                "title": "Not ready",
+                "status": 503,
+                "detail": f"Waiting for: {down}.",
+                "code": "not_ready",
+                "checks": checks,
+            },
+            status_code=503,
+            media_type=PROBLEM_JSON,
+        )
+
+    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def prometheus_metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def create_service_app(
+    spec: ServiceSpec, settings: ServiceSettings | None = None, clock: Clock | None = None
+) -> FastAPI:
+    settings = settings or ServiceSettings()
+    clock = clock or SystemClock()
+    configure_logging(spec.name, settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = Runtime(spec, settings, clock)
+        app.state.runtime = runtime
+        app.state.sessions = runtime.sessions
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=spec.title, description=spec.description, version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.outbox = Outbox(spec.tables.outbox, spec.name, clock)
+    app.state.token_verifier = TokenVerifier(settings)
+    install_problem_handlers(app)
+    app.add_middleware(RequestObservability, service=spec.name)
+    app.include_router(_probe_router(lambda: app.state.runtime))
+    for router in spec.routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,103 @@
+"""Bearer JWT authentication: HS256 with a shared secret locally, RS256 against a JWKS when deployed."""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Literal
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ValidationError
+
+from shared.errors import Problem
+from shared.settings import ServiceSettings
+
+Role = Literal["portal", "reception", "officer", "leader", "admin", "auditor"]
+ROLES: tuple[Role, ...] = ("portal", "reception", "officer", "leader", "admin", "auditor")
+
+
+class Principal(BaseModel):
+    """Who is calling: `sub` is the user or system id, `agency` the agency code of officers and leaders."""
+
+    sub: str
+    role: Role
+    agency: str | None = None
+
+
+class TokenVerifier:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self._settings = settings
+        self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True) if settings.jwt_jwks_url else None
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            if self._jwks is not None:
+                # PyJWKClient fetches over blocking HTTP (then caches): keep it off the event loop.
+                key = (await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)).key
+                claims = self._decode(token, key, "RS256")
+            else:
+                claims = self._decode(token, self._settings.jwt_secret, "HS256")
+            return Principal.model_validate(claims)
+        except (jwt.PyJWTError, ValidationError) as exc:
+            raise Problem(
+                401,
+                "invalid_token",
+                f"The bearer token was refused ({type(exc).__name__}); sign in again.",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            ) from exc
+
+    def _decode(self, token: str, key: object, algorithm: str) -> dict[str, object]:
+        return jwt.decode(
+            token,
+            key,  # type: ignore[arg-type]
+            algorithms=[algorithm],
+            audience=self._settings.jwt_audience,
+            issuer=self._settings.jwt_issuer,
+            options={"require": ["sub", "exp"], "verify_aud": self._settings.jwt_audience is not None},
+        )
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+async def current_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    if credentials is None:
+        raise Problem(
+            401,
+            "unauthenticated",
+            "This endpoint needs a bearer token (Authorization: Bearer <jwt>).",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    verifier: TokenVerifier = request.app.state.token_verifier
+    return await verifier.verify(credentials.credentials)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency that admits only these roles: `Depends(require_roles("admin"))`."""
+
+    async def check(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in roles:
+            raise Problem(
+                403, "forbidden_role", f"Role '{principal.role}' may not do this; it needs one of: {', '.join(roles)}."
+            )
+        if principal.role in ("officer", "leader") and not principal.agency:
+            raise Problem(403, "agency_claim_missing", "Officer and leader tokens must carry an 'agency' claim.")
+        return principal
+
+    return check
+
+
+def issue_token(
+    secret: str, *, sub: str, role: Role, agency: str | None = None, ttl_seconds: int = 8 * 3600
+) -> str:
+    """A locally signed HS256 token (for `make token`, tests and benchmarks)."""
+    claims: dict[str, object] = {"sub": sub, "role": role, "exp": int(time.time()) + ttl_seconds}
+    if agency:
+        claims["agency"] = agency
+    return jwt.encode(claims, secret, algorithm="HS256")

@@ -1,0 +1,26 @@
+"""Which failures are worth a retry: the database or the network going away, not a bad message."""
+
+import asyncio
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+# SQLSTATE classes: 08 connection exception, 53 insufficient resources, 57 operator intervention
+# (shutdown, "the database system is starting up"), 40001/40P01 serialization failure and deadlock.
+_TRANSIENT_SQLSTATE_PREFIXES = ("08", "53", "57", "40001", "40P01")
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    for candidate in (exc, getattr(exc, "orig", None), getattr(exc, "__cause__", None)):
+        code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if isinstance(code, str):
+            return code
+    return None
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    state = _sqlstate(exc)
+    if state is not None:
+        return state.startswith(_TRANSIENT_SQLSTATE_PREFIXES)
+    return isinstance(exc, OperationalError | InterfaceError | OSError | ConnectionError | asyncio.TimeoutError)

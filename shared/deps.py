@@ -1,0 +1,39 @@
+"""`Annotated` dependency aliases that routes declare: the session, the clock, the outbox, settings."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.clock import Clock
+from shared.messaging.outbox import Outbox
+from shared.settings import ServiceSettings
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    # The one commit boundary of a request: commit when the route returns, roll back if it raised.
+    async with request.app.state.sessions() as session, session.begin():
+        yield session
+
+
+def _clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def _outbox(request: Request) -> Outbox:
+    outbox: Outbox = request.app.state.outbox
+    return outbox
+
+
+def _settings(request: Request) -> ServiceSettings:
+    settings: ServiceSettings = request.app.state.settings
+    return settings
+
+
+# scope="function": the commit happens before the response is sent, so a 2xx means it is durable.
+SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
+ClockDep = Annotated[Clock, Depends(_clock)]
+OutboxDep = Annotated[Outbox, Depends(_outbox)]
+SettingsDep = Annotated[ServiceSettings, Depends(_settings)]

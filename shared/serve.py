@@ -1,0 +1,29 @@
+"""`python -m shared.serve <service>`: run one service under uvicorn (the command of every container)."""
+
+import argparse
+import importlib
+
+import uvicorn
+
+from shared.services import SERVICE_PORTS, SERVICES
+from shared.settings import ServiceSettings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("service", choices=SERVICES)
+    args = parser.parse_args()
+    settings = ServiceSettings()
+    app = importlib.import_module(f"services.{args.service}.app").create_app(settings)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port or SERVICE_PORTS[args.service],
+        log_config=None,  # our JSON logging, configured by the app
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+    )
+
+
+if __name__ == "__main__":
+    main()

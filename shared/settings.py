@@ -1,0 +1,60 @@
+"""Typed settings shared by every service; each value comes from a `MOTCUA_` environment variable."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The secret `make run` uses when none is given: fine on a laptop, refused anywhere else.
+DEVELOPMENT_JWT_SECRET = "motcua-development-secret-change-me"  # noqa: S105
+
+Environment = Literal["development", "test", "production"]
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs: where its database and NATS are, how tokens are checked."""
+
+    model_config = SettingsConfigDict(env_prefix="MOTCUA_", extra="ignore")
+
+    environment: Environment = "development"
+    database_url: str = Field(
+        default="postgresql+asyncpg://postgres@127.0.0.1:5432/motcua",
+        description="This service's own login role; its search_path is its own schema.",
+    )
+    nats_url: str = "nats://127.0.0.1:4222"
+    data_dir: Path = Path(".run")
+
+    jwt_secret: str = DEVELOPMENT_JWT_SECRET
+    jwt_jwks_url: str | None = Field(
+        default=None, description="When set, tokens are RS256 and verified against this JWKS."
+    )
+    jwt_audience: str | None = None
+    jwt_issuer: str | None = None
+
+    host: str = "127.0.0.1"
+    port: int | None = Field(default=None, description="Defaults to the service's fixed port (8001-8005).")
+    log_level: str = "INFO"
+    migrate_on_start: bool = True
+    stream_replicas: int = Field(default=1, description="3 on a NATS cluster.")
+    db_pool_size: int = 10
+
+    outbox_poll_seconds: float = Field(
+        default=1.0, description="Fallback poll when no NOTIFY arrives (the relay is woken on commit)."
+    )
+    outbox_batch_size: int = 500
+    outbox_retention_days: int = Field(
+        default=7, description="Sent outbox rows are kept this long so a stream can be re-driven."
+    )
+    consumer_max_deliver: int = 100
+    consumer_batch_size: int = 100
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> "ServiceSettings":
+        weak = self.jwt_secret == DEVELOPMENT_JWT_SECRET or len(self.jwt_secret) < 32
+        if self.environment != "development" and not self.jwt_jwks_url and weak:
+            raise ValueError(
+                "MOTCUA_JWT_SECRET must be a random value of at least 32 characters "
+                f"(or MOTCUA_JWT_JWKS_URL set) when MOTCUA_ENVIRONMENT={self.environment}"
+            )
+        return self
