@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError
@@ -104,21 +105,27 @@ class Consumer:
                 await self._link.wait_connected()
                 await self.ensure()
                 psub = await self._link.jetstream.pull_subscribe_bind(self.durable, self._sub.stream)
-                while True:
-                    try:
-                        messages = await psub.fetch(self._batch_size, timeout=1.0)
-                    except (TimeoutError, NatsTimeoutError):
-                        await self._record_lag(psub)
-                        continue
-                    for msg in messages:
-                        await self.process(msg)
-                    failures = 0
+                failures = 0
+                try:
+                    await self._fetch_loop(psub)
+                finally:
+                    await _unsubscribe_quietly(psub)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 failures += 1
                 log.warning("consumer retrying", extra={"durable": self.durable, "error": repr(exc)})
                 await asyncio.sleep(backoff_delay(failures))
+
+    async def _fetch_loop(self, psub: JetStreamContext.PullSubscription) -> None:
+        while True:
+            try:
+                messages = await psub.fetch(self._batch_size, timeout=1.0)
+            except (TimeoutError, NatsTimeoutError):
+                await self._record_lag(psub)
+                continue
+            for msg in messages:
+                await self.process(msg)
 
     async def process(self, msg: Msg) -> None:
         deliveries = msg.metadata.num_delivered
@@ -179,9 +186,16 @@ class Consumer:
         metrics.events_consumed.labels(self._service, "dead_letter").inc()
         log.error("event dead-lettered", extra={"topic": msg.subject, "event_id": str(event.id) if event else None})
 
-    async def _record_lag(self, psub: object) -> None:
+    async def _record_lag(self, psub: JetStreamContext.PullSubscription) -> None:
         try:
-            info = await psub.consumer_info()  # type: ignore[attr-defined]
+            info = await psub.consumer_info()
             metrics.consumer_lag.labels(self._service).set(info.num_pending + info.num_ack_pending)
         except Exception:
             log.debug("consumer info unavailable")
+
+
+async def _unsubscribe_quietly(psub: JetStreamContext.PullSubscription) -> None:
+    try:
+        await psub.unsubscribe()
+    except Exception:
+        log.debug("pull subscription already gone")

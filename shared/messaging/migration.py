@@ -6,23 +6,15 @@ A later change to `tables.py` needs a new revision in every service, not an edit
 from alembic import op
 from sqlalchemy import MetaData
 
-from shared.messaging.tables import messaging_tables, outbox_channel
+from shared.messaging.tables import messaging_tables, outbox_trigger_ddl
 
 
 def create_messaging_tables_v1(schema: str) -> None:
     metadata = MetaData(schema=schema)
     messaging_tables(metadata)
     metadata.create_all(op.get_bind())
-    channel = outbox_channel(schema)
-    # NOTIFY is delivered at commit, so the relay wakes exactly when a row becomes visible.
-    op.execute(
-        f"""CREATE FUNCTION {schema}.notify_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN PERFORM pg_notify('{channel}', ''); RETURN NULL; END $$"""
-    )
-    op.execute(
-        f"""CREATE TRIGGER outbox_notify AFTER INSERT ON {schema}.outbox
-        FOR EACH STATEMENT EXECUTE FUNCTION {schema}.notify_outbox()"""
-    )
+    for statement in outbox_trigger_ddl(schema):
+        op.execute(statement)
 
 
 def drop_messaging_tables_v1(schema: str) -> None:

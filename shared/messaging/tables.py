@@ -34,6 +34,17 @@ def outbox_channel(schema: str) -> str:
     return f"{schema}_outbox"
 
 
+def outbox_trigger_ddl(schema: str) -> tuple[str, str]:
+    """NOTIFY on insert, delivered at commit, so the relay wakes exactly when a row becomes visible."""
+    channel = outbox_channel(schema)
+    return (
+        f"""CREATE FUNCTION {schema}.notify_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_notify('{channel}', ''); RETURN NULL; END $$""",
+        f"""CREATE TRIGGER outbox_notify AFTER INSERT ON {schema}.outbox
+        FOR EACH STATEMENT EXECUTE FUNCTION {schema}.notify_outbox()""",
+    )
+
+
 def messaging_tables(metadata: MetaData) -> MessagingTables:
     outbox = Table(
         "outbox",
