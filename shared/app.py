@@ -17,7 +17,7 @@ from shared.auth import TokenVerifier
 from shared.clock import Clock, SystemClock
 from shared.db.engine import make_engine, make_sessions
 from shared.db.migrate import upgrade
-from shared.errors import PROBLEM_JSON, PROBLEM_BASE, install_problem_handlers
+from shared.errors import PROBLEM_BASE, PROBLEM_JSON, install_problem_handlers
 from shared.messaging.connection import NatsLink
 from shared.messaging.consumer import Consumer, Subscription
 from shared.messaging.outbox import Outbox

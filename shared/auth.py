@@ -28,7 +28,9 @@ class Principal(BaseModel):
 class TokenVerifier:
     def __init__(self, settings: ServiceSettings) -> None:
         self._settings = settings
-        self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True) if settings.jwt_jwks_url else None
+        self._jwks = (
+            jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True) if settings.jwt_jwks_url else None
+        )
 
     async def verify(self, token: str) -> Principal:
         try:
@@ -84,10 +86,14 @@ def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     async def check(principal: CurrentPrincipal) -> Principal:
         if principal.role not in roles:
             raise Problem(
-                403, "forbidden_role", f"Role '{principal.role}' may not do this; it needs one of: {', '.join(roles)}."
+                403,
+                "forbidden_role",
+                f"Role '{principal.role}' may not do this; it needs one of: {', '.join(roles)}.",
             )
         if principal.role in ("officer", "leader") and not principal.agency:
-            raise Problem(403, "agency_claim_missing", "Officer and leader tokens must carry an 'agency' claim.")
+            raise Problem(
+                403, "agency_claim_missing", "Officer and leader tokens must carry an 'agency' claim."
+            )
         return principal
 
     return check

@@ -36,8 +36,10 @@ class Stack:
 
 
 def _role_url(admin_url: str, service: str, password: str) -> str:
-    return make_url(admin_url).set(username=role_name(service), password=password).render_as_string(
-        hide_password=False
+    return (
+        make_url(admin_url)
+        .set(username=role_name(service), password=password)
+        .render_as_string(hide_password=False)
     )
 
 

@@ -10,7 +10,9 @@ from shared.settings import ServiceSettings
 SPEC = ServiceSpec(
     name="deadline",
     title="motcua Deadline (theo dõi thời hạn)",
-    description="Working-day calendar, SLA clocks per dossier and step, warnings, extensions and apology letters.",
+    description=(
+        "Working-day calendar, SLA clocks per dossier and step, warnings, extensions and apology letters."
+    ),
     metadata=metadata,
     tables=messaging,
 )

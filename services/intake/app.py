@@ -10,7 +10,10 @@ from shared.settings import ServiceSettings
 SPEC = ServiceSpec(
     name="intake",
     title="motcua Intake (tiếp nhận hồ sơ)",
-    description="Procedure catalogue, reception at the counter and online, digitization, receipts, look-up and historical import.",
+    description=(
+        "Procedure catalogue, reception at the counter and online, digitization, receipts, "
+        "look-up and historical import."
+    ),
     metadata=metadata,
     tables=messaging,
 )

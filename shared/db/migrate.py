@@ -58,7 +58,9 @@ def main() -> None:
     for service in chosen:
         url = service_database_url(service, only_one=len(chosen) == 1)
         if args.revision:
-            command.revision(alembic_config(service, url), message=args.message, autogenerate=args.autogenerate)
+            command.revision(
+                alembic_config(service, url), message=args.message, autogenerate=args.autogenerate
+            )
         else:
             upgrade(service, url)
             print(f"{service}: migrated to head")

@@ -15,6 +15,7 @@ from sqlalchemy import make_url
 from shared.db.engine import asyncpg_dsn
 from shared.services import SERVICES, role_name
 
+
 async def provision(admin_url: str, passwords: dict[str, str]) -> None:
     conn = await asyncpg.connect(asyncpg_dsn(admin_url))
     try:
@@ -36,6 +37,7 @@ async def provision(admin_url: str, passwords: dict[str, str]) -> None:
     finally:
         await conn.close()
 
+
 async def ensure_database(admin_url: str) -> None:
     """Create the target database if missing (connecting to the server's `postgres` database)."""
 
@@ -44,9 +46,10 @@ async def ensure_database(admin_url: str) -> None:
     conn = await asyncpg.connect(asyncpg_dsn(url.set(database="postgres")))
     try:
         if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", target):
-            await conn.execute(f'CREATE DATABASE "{target}" ENCODING \'UTF8\' TEMPLATE template0')
+            await conn.execute(f"CREATE DATABASE \"{target}\" ENCODING 'UTF8' TEMPLATE template0")
     finally:
         await conn.close()
+
 
 def passwords_from_env() -> dict[str, str]:
     missing = [s for s in SERVICES if not os.environ.get(f"MOTCUA_{s.upper()}_DB_PASSWORD")]
@@ -55,6 +58,7 @@ def passwords_from_env() -> dict[str, str]:
         raise SystemExit(f"set {names}")
     return {s: os.environ[f"MOTCUA_{s.upper()}_DB_PASSWORD"] for s in SERVICES}
 
+
 def main() -> None:
     admin_url = os.environ.get("MOTCUA_ADMIN_DATABASE_URL")
     if not admin_url:
@@ -62,6 +66,7 @@ def main() -> None:
     asyncio.run(ensure_database(admin_url))
     asyncio.run(provision(admin_url, passwords_from_env()))
     print("provisioned: " + ", ".join(f"{s} (role {role_name(s)})" for s in SERVICES))
+
 
 if __name__ == "__main__":
     main()

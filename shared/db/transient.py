@@ -23,4 +23,6 @@ def is_transient(exc: BaseException) -> bool:
     state = _sqlstate(exc)
     if state is not None:
         return state.startswith(_TRANSIENT_SQLSTATE_PREFIXES)
-    return isinstance(exc, OperationalError | InterfaceError | OSError | ConnectionError | asyncio.TimeoutError)
+    return isinstance(
+        exc, OperationalError | InterfaceError | OSError | ConnectionError | asyncio.TimeoutError
+    )

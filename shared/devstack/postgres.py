@@ -67,8 +67,15 @@ class EmbeddedPostgres:
         self._own(self.data_dir)
         subprocess.run(
             [
-                str(_binaries() / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER,
-                "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync",
+                str(_binaries() / "initdb"),
+                "-D",
+                str(self.data_dir),
+                "-U",
+                SUPERUSER,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
             ],
             check=True,
             capture_output=True,
@@ -76,7 +83,9 @@ class EmbeddedPostgres:
         )
         with (self.data_dir / "postgresql.conf").open("a") as conf:
             # Local development and tests only: trust on loopback, no network exposure.
-            conf.write("\nlisten_addresses = '127.0.0.1'\nmax_connections = 300\nunix_socket_directories = ''\n")
+            conf.write(
+                "\nlisten_addresses = '127.0.0.1'\nmax_connections = 300\nunix_socket_directories = ''\n"
+            )
 
     def start(self, *, log_file: Path | None = None, timeout: float = 60.0) -> None:
         self.init()
@@ -96,7 +105,15 @@ class EmbeddedPostgres:
 
     def _wait_accepting(self, timeout: float) -> None:
         subprocess.run(
-            [str(_binaries() / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-t", str(int(timeout))],
+            [
+                str(_binaries() / "pg_isready"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-t",
+                str(int(timeout)),
+            ],
             check=True,
             capture_output=True,
         )

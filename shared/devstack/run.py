@@ -41,7 +41,9 @@ def load_passwords(data_dir: Path) -> dict[str, str]:
 class Supervisor:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
-        self.postgres = EmbeddedPostgres(data_dir / "postgres", int(os.environ.get("MOTCUA_EMBEDDED_PG_PORT", 55432)))
+        self.postgres = EmbeddedPostgres(
+            data_dir / "postgres", int(os.environ.get("MOTCUA_EMBEDDED_PG_PORT", 55432))
+        )
         self.nats = EmbeddedNats(
             data_dir / "nats",
             int(os.environ.get("MOTCUA_EMBEDDED_NATS_PORT", 4222)),
@@ -95,7 +97,10 @@ class Supervisor:
         restarts = 0
         while not self.stopping.is_set():
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "shared.serve", service,
+                sys.executable,
+                "-m",
+                "shared.serve",
+                service,
                 env=self._env(service),
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,

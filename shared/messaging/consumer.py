@@ -142,7 +142,9 @@ class Consumer:
         except Exception as exc:
             if is_transient(exc):
                 metrics.events_consumed.labels(self._service, "retry").inc()
-                log.warning("transient failure, will retry", extra={"event_id": str(event.id), "error": repr(exc)})
+                log.warning(
+                    "transient failure, will retry", extra={"event_id": str(event.id), "error": repr(exc)}
+                )
                 await msg.nak(delay=backoff_delay(deliveries, base=0.5))
                 # Pause this loop too: fetching more while the database is away only burns deliveries.
                 await asyncio.sleep(backoff_delay(deliveries, base=0.5))
@@ -184,12 +186,16 @@ class Consumer:
             )
         await msg.term()
         metrics.events_consumed.labels(self._service, "dead_letter").inc()
-        log.error("event dead-lettered", extra={"topic": msg.subject, "event_id": str(event.id) if event else None})
+        log.error(
+            "event dead-lettered", extra={"topic": msg.subject, "event_id": str(event.id) if event else None}
+        )
 
     async def _record_lag(self, psub: JetStreamContext.PullSubscription) -> None:
         try:
             info = await psub.consumer_info()
-            metrics.consumer_lag.labels(self._service).set(info.num_pending + info.num_ack_pending)
+            metrics.consumer_lag.labels(self._service).set(
+                (info.num_pending or 0) + (info.num_ack_pending or 0)
+            )
         except Exception:
             log.debug("consumer info unavailable")
 

@@ -28,7 +28,7 @@ class Outbox:
         sequence: int | None = None,
         version: int = 1,
     ) -> CloudEvent:
-        """Stage event `name` (e.g. `dossier.received`) for NATS subject `topic`; it publishes after commit."""
+        """Stage event `name` (`dossier.received`) for NATS subject `topic`; it publishes after commit."""
         event = CloudEvent(
             source=self._source,
             type=event_type(name, version),

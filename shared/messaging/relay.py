@@ -7,6 +7,7 @@ then marks the rows sent. Sent rows are kept for a retention period so a stream 
 """
 
 import asyncio
+import contextlib
 import logging
 import zlib
 from datetime import timedelta
@@ -101,10 +102,8 @@ class Relay:
             if loop.time() >= next_purge:
                 await self.purge_sent()
                 next_purge = loop.time() + PURGE_EVERY_SECONDS
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), self._poll_seconds)
-            except TimeoutError:
-                pass
         raise ConnectionError("the relay's leadership connection was lost")
 
     async def publish_pending(self) -> int:

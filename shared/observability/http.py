@@ -51,6 +51,11 @@ class RequestObservability:
             if scope["path"] not in _QUIET_PATHS:
                 log.info(
                     "request",
-                    extra={"method": method, "route": template, "status": status, "ms": round(elapsed * 1000, 1)},
+                    extra={
+                        "method": method,
+                        "route": template,
+                        "status": status,
+                        "ms": round(elapsed * 1000, 1),
+                    },
                 )
             request_id.reset(token)

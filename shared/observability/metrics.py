@@ -8,7 +8,9 @@ http_requests = Counter(
 http_latency = Histogram(
     "motcua_http_request_seconds", "HTTP request latency", ["service", "method", "route"]
 )
-events_published = Counter("motcua_events_published_total", "Outbox events published to JetStream", ["service"])
+events_published = Counter(
+    "motcua_events_published_total", "Outbox events published to JetStream", ["service"]
+)
 events_consumed = Counter(
     "motcua_events_consumed_total", "Events taken from JetStream", ["service", "outcome"]
 )

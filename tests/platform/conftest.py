@@ -37,24 +37,40 @@ async def toy_io(stack: Stack, toy: Toy) -> AsyncIterator[tuple[Sessions, NatsLi
         await link.jetstream.delete_stream(toy.stream)
 
 
-def run_worker(stack: Stack, toy: Toy, role: str, *, crash_at: str | None = None, ack_wait: float = 30.0,
-               timeout: float = 30.0) -> int:
+def run_worker(
+    stack: Stack,
+    toy: Toy,
+    role: str,
+    *,
+    crash_at: str | None = None,
+    ack_wait: float = 30.0,
+    timeout: float = 30.0,
+) -> int:
     """Run the toy's relay or consumer as a real process; returns its exit code (-9 when it crashed)."""
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)}
     if crash_at:
         env["MOTCUA_CRASH_AT"] = crash_at
     command = [
-        sys.executable, "-m", "tests.platform.toy_worker", role, toy.suffix,
-        "--db", stack.admin_database_url, "--nats", stack.nats_url, "--ack-wait", str(ack_wait),
+        sys.executable,
+        "-m",
+        "tests.platform.toy_worker",
+        role,
+        toy.suffix,
+        "--db",
+        stack.admin_database_url,
+        "--nats",
+        stack.nats_url,
+        "--ack-wait",
+        str(ack_wait),
     ]
     completed = subprocess.run(command, cwd=REPO, env=env, timeout=timeout, capture_output=True, check=False)
     return completed.returncode
 
 
-async def drain(consumer: Consumer, link: NatsLink, stream: str, *, timeout: float = 20.0) -> None:
+async def drain(consumer: Consumer, link: NatsLink, stream: str, *, limit: float = 20.0) -> None:
     """Run the consumer until JetStream has nothing pending or unacknowledged for it."""
     task = asyncio.create_task(consumer.run())
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + limit
     try:
         while True:
             await asyncio.sleep(0.1)
@@ -62,7 +78,9 @@ async def drain(consumer: Consumer, link: NatsLink, stream: str, *, timeout: flo
             if info.num_pending == 0 and info.num_ack_pending == 0 and info.delivered.stream_seq > 0:
                 return
             if time.monotonic() > deadline:
-                raise TimeoutError(f"consumer still has {info.num_pending} pending, {info.num_ack_pending} unacked")
+                raise TimeoutError(
+                    f"consumer still has {info.num_pending} pending, {info.num_ack_pending} unacked"
+                )
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

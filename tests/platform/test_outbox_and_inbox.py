@@ -5,8 +5,8 @@ import json
 import pytest
 from sqlalchemy import select
 
-from shared.messaging.connection import NatsLink
 from shared.db.engine import Sessions, unit_of_work
+from shared.messaging.connection import NatsLink
 from shared.messaging.envelope import event_type
 from tests.conftest import Stack
 from tests.platform.conftest import KILLED, drain, run_worker
@@ -22,10 +22,14 @@ async def test_a_rolled_back_change_leaves_no_event_and_a_committed_one_is_publi
 ) -> None:
     sessions, link = toy_io
     outbox = toy_outbox(toy)
-    with pytest.raises(RuntimeError, match="the use case failed"):
+
+    async def failing_use_case() -> None:
         async with unit_of_work(sessions) as session:
             await record_note(session, outbox, toy, "Nguyễn Văn A")
             raise RuntimeError("the use case failed after writing")
+
+    with pytest.raises(RuntimeError, match="the use case failed"):
+        await failing_use_case()
     assert await count(sessions, toy.notes) == 0
     assert await count(sessions, toy.tables.outbox) == 0
 

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from shared.clock import SystemClock
 from shared.db.engine import Sessions, make_engine, make_sessions
 from shared.db.metadata import service_metadata
-from shared.messaging.consumer import Consumer, Handler, PoisonEvent, Subscription
 from shared.messaging.connection import NatsLink
+from shared.messaging.consumer import Consumer, Handler, PoisonEvent, Subscription
 from shared.messaging.envelope import CloudEvent, event_type
 from shared.messaging.outbox import Outbox
 from shared.messaging.relay import Relay
@@ -41,7 +41,9 @@ def new_toy(suffix: str | None = None) -> Toy:
     suffix = suffix or uuid.uuid4().hex[:10]
     schema = f"toy_{suffix}"
     metadata = service_metadata(schema)
-    notes = Table("notes", metadata, Column("id", BigInteger, Identity(), primary_key=True), Column("body", Text))
+    notes = Table(
+        "notes", metadata, Column("id", BigInteger, Identity(), primary_key=True), Column("body", Text)
+    )
     effects = Table(
         "effects",
         metadata,
@@ -49,7 +51,9 @@ def new_toy(suffix: str | None = None) -> Toy:
         Column("event_id", Uuid, nullable=False),
         Column("body", Text),
     )
-    return Toy(suffix, schema, f"TOY_{suffix.upper()}", f"toy{suffix}", notes, effects, messaging_tables(metadata))
+    return Toy(
+        suffix, schema, f"TOY_{suffix.upper()}", f"toy{suffix}", notes, effects, messaging_tables(metadata)
+    )
 
 
 async def create_toy_schema(engine: AsyncEngine, toy: Toy) -> None:
@@ -67,7 +71,9 @@ async def create_toy_stream(link: NatsLink, toy: Toy) -> None:
     )
 
 
-async def record_note(session: AsyncSession, outbox: Outbox, toy: Toy, body: str, **extra: object) -> CloudEvent:
+async def record_note(
+    session: AsyncSession, outbox: Outbox, toy: Toy, body: str, **extra: object
+) -> CloudEvent:
     """The toy's use case: a state change and its event, in the caller's transaction."""
     await session.execute(insert(toy.notes).values(body=body))
     return await outbox.add(session, name="note.recorded", topic=toy.topic, data={"body": body, **extra})
@@ -105,7 +111,12 @@ def toy_consumer(toy: Toy, sessions: Sessions, link: NatsLink, *, ack_wait: floa
         handlers={event_type("note.recorded"): effect_handler(toy)},
     )
     return Consumer(
-        service=toy.schema, subscription=subscription, sessions=sessions, tables=toy.tables, link=link, ack_wait=ack_wait
+        service=toy.schema,
+        subscription=subscription,
+        sessions=sessions,
+        tables=toy.tables,
+        link=link,
+        ack_wait=ack_wait,
     )
 
 

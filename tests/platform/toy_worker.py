@@ -1,6 +1,6 @@
 """Runs the toy's relay or consumer as a real process, so a test can SIGKILL it at a crash point.
 
-    python -m tests.platform.toy_worker relay|consume SCHEMA_SUFFIX --db URL --nats URL [--ack-wait S]
+python -m tests.platform.toy_worker relay|consume SCHEMA_SUFFIX --db URL --nats URL [--ack-wait S]
 """
 
 import argparse

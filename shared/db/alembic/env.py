@@ -26,7 +26,11 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
 
 
 def skip_empty_revisions(ctx: Any, revision: Any, directives: list[Any]) -> None:
-    if getattr(config.cmd_opts, "autogenerate", False) and directives and directives[0].upgrade_ops.is_empty():
+    if (
+        getattr(config.cmd_opts, "autogenerate", False)
+        and directives
+        and directives[0].upgrade_ops.is_empty()
+    ):
         directives[:] = []
 
 
@@ -41,7 +45,9 @@ def run(connection: Connection) -> None:
     )
     with context.begin_transaction():
         # Replicas starting together take turns instead of racing the same DDL.
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(f"migrate.{schema}".encode())})
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(f"migrate.{schema}".encode())}
+        )
         context.run_migrations()
 
 

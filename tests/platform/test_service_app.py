@@ -1,0 +1,221 @@
+"""What every service gets from `create_service_app`: probes, metrics, problem+json, auth, one commit."""
+
+import asyncio
+import json
+import threading
+from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Annotated
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import APIRouter, Depends, FastAPI
+from pydantic import BaseModel
+from sqlalchemy import func, select
+
+from services.routing.app import SPEC
+from shared.app import ServiceSpec, create_service_app
+from shared.auth import Principal, issue_token, require_roles
+from shared.deps import OutboxDep, SessionDep
+from shared.errors import Problem
+from shared.messaging.subjects import dossier_subject
+from shared.settings import ServiceSettings
+from tests.conftest import Stack
+
+router = APIRouter()
+
+
+class NoteIn(BaseModel):
+    body: str
+
+
+@router.post("/v1/notes", status_code=201)
+async def write_note(
+    note: NoteIn,
+    session: SessionDep,
+    outbox: OutboxDep,
+    who: Annotated[Principal, Depends(require_roles("admin", "reception"))],
+) -> dict[str, str]:
+    event = await outbox.add(
+        session, name="dossier.noted", topic=dossier_subject("VPDK", "noted"), data=note.model_dump()
+    )
+    if note.body == "refuse":
+        raise Problem(409, "note_refused", "This note is refused after writing; nothing may remain.")
+    return {"event_id": str(event.id), "by": who.sub}
+
+
+def settings_for(stack: Stack, **overrides: object) -> ServiceSettings:
+    values: dict[str, object] = {
+        "database_url": stack.service_database_urls["routing"],
+        "nats_url": stack.nats_url,
+        "environment": "test",
+        "jwt_secret": stack.jwt_secret,
+        "migrate_on_start": False,
+        **overrides,
+    }
+    return ServiceSettings(**values)  # type: ignore[arg-type]
+
+
+def app_for(stack: Stack, **overrides: object) -> FastAPI:
+    spec = ServiceSpec(
+        name=SPEC.name,
+        title=SPEC.title,
+        description=SPEC.description,
+        metadata=SPEC.metadata,
+        tables=SPEC.tables,
+        routers=[router],
+    )
+    return create_service_app(spec, settings_for(stack, **overrides))
+
+
+@pytest.fixture
+async def client(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    app = app_for(stack)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://routing") as http,
+    ):
+        http.app = app  # type: ignore[attr-defined]
+        yield http
+
+
+def bearer(stack: Stack, role: str, agency: str | None = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_token(stack.jwt_secret, sub='u1', role=role, agency=agency)}"}  # type: ignore[arg-type]
+
+
+def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, object]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, object] = response.json()
+    assert body["code"] == code
+    assert body["status"] == status
+    assert {"type", "title", "detail"} <= body.keys()
+    return body
+
+
+async def test_probes_answer_and_readiness_names_both_dependencies(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    for _ in range(50):  # NATS connects in the background after start-up
+        ready = await client.get("/readyz")
+        if ready.status_code == 200:
+            break
+        await asyncio.sleep(0.1)
+    assert ready.json() == {"status": "ready", "checks": {"database": True, "nats": True}}
+    metrics = await client.get("/metrics")
+    assert "motcua_http_requests_total" in metrics.text
+    assert (await client.get("/openapi.json")).json()["info"]["title"] == SPEC.title
+
+
+async def test_unknown_routes_and_methods_are_problem_json(client: httpx.AsyncClient) -> None:
+    assert_problem(await client.get("/v1/nowhere"), 404, "not_found")
+    assert_problem(await client.delete("/healthz"), 405, "method_not_allowed")
+
+
+async def test_invalid_body_is_a_422_problem_that_names_the_field(
+    stack: Stack, client: httpx.AsyncClient
+) -> None:
+    body = assert_problem(
+        await client.post("/v1/notes", json={"wrong": 1}, headers=bearer(stack, "admin")),
+        422,
+        "validation_error",
+    )
+    assert "body.body" in str(body["detail"])
+    broken = await client.post(
+        "/v1/notes",
+        content=b"{not json",
+        headers={**bearer(stack, "admin"), "content-type": "application/json"},
+    )
+    assert_problem(broken, 422, "validation_error")
+
+
+async def test_tokens_are_required_checked_and_role_restricted(
+    stack: Stack, client: httpx.AsyncClient
+) -> None:
+    note = {"body": "x"}
+    assert_problem(await client.post("/v1/notes", json=note), 401, "unauthenticated")
+    forged = issue_token("another-secret-of-sufficient-length-000000", sub="u", role="admin")
+    assert_problem(
+        await client.post("/v1/notes", json=note, headers={"Authorization": f"Bearer {forged}"}),
+        401,
+        "invalid_token",
+    )
+    expired = jwt.encode({"sub": "u", "role": "admin", "exp": 1}, stack.jwt_secret, algorithm="HS256")
+    assert_problem(
+        await client.post("/v1/notes", json=note, headers={"Authorization": f"Bearer {expired}"}),
+        401,
+        "invalid_token",
+    )
+    assert_problem(
+        await client.post("/v1/notes", json=note, headers=bearer(stack, "portal")), 403, "forbidden_role"
+    )
+    ok = await client.post("/v1/notes", json=note, headers=bearer(stack, "reception"))
+    assert ok.status_code == 201
+    assert ok.headers["x-request-id"]
+
+
+async def test_a_route_that_fails_after_writing_leaves_nothing_behind(
+    stack: Stack, client: httpx.AsyncClient
+) -> None:
+    outbox = SPEC.tables.outbox
+
+    async def outbox_rows() -> int:
+        async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+            return int(await session.scalar(select(func.count()).select_from(outbox)) or 0)
+
+    before = await outbox_rows()
+    assert_problem(
+        await client.post("/v1/notes", json={"body": "refuse"}, headers=bearer(stack, "admin")),
+        409,
+        "note_refused",
+    )
+    assert await outbox_rows() == before
+    assert (
+        await client.post("/v1/notes", json={"body": "kept"}, headers=bearer(stack, "admin"))
+    ).status_code == 201
+    assert await outbox_rows() >= before  # the relay may already have published and kept it (sent_at set)
+
+
+@pytest.fixture
+def jwks_server() -> Iterator[tuple[str, rsa.RSAPrivateKey]]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    body = json.dumps({"keys": [{**public, "kid": "k1", "use": "sig", "alg": "RS256"}]}).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/jwks.json", key
+    server.shutdown()
+
+
+async def test_deployed_tokens_are_rs256_verified_against_the_jwks(
+    stack: Stack, jwks_server: tuple[str, rsa.RSAPrivateKey]
+) -> None:
+    url, key = jwks_server
+    app = app_for(stack, jwt_jwks_url=url)
+    good = jwt.encode(
+        {"sub": "u", "role": "admin", "exp": 4102444800}, key, algorithm="RS256", headers={"kid": "k1"}
+    )
+    hs = issue_token(stack.jwt_secret, sub="u", role="admin")
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://routing") as http,
+    ):
+        accepted = await http.post(
+            "/v1/notes", json={"body": "rs"}, headers={"Authorization": f"Bearer {good}"}
+        )
+        assert accepted.status_code == 201
+        refused = await http.post("/v1/notes", json={"body": "hs"}, headers={"Authorization": f"Bearer {hs}"})
+        assert_problem(refused, 401, "invalid_token")
