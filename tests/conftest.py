@@ -8,13 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db.engine import make_engine
-from shared.db.migrate import upgrade
-from shared.db.provision import ensure_database, provision
-from shared.services import SERVICES, role_name
+from shared.devstack.stack import prepare_database
+from shared.services import SERVICES
 from tests.servers import ServerUrls, test_servers
 
 TEST_JWT_SECRET = secrets.token_urlsafe(48)
@@ -35,25 +33,13 @@ class Stack:
         return self.urls.nats_url
 
 
-def _role_url(admin_url: str, service: str, password: str) -> str:
-    return (
-        make_url(admin_url)
-        .set(username=role_name(service), password=password)
-        .render_as_string(hide_password=False)
-    )
-
-
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     root: Path = tmp_path_factory.mktemp("servers")
     try:
         with test_servers(root) as urls:
             passwords = {service: secrets.token_urlsafe(12) for service in SERVICES}
-            asyncio.run(ensure_database(urls.admin_database_url))
-            asyncio.run(provision(urls.admin_database_url, passwords))
-            service_urls = {s: _role_url(urls.admin_database_url, s, passwords[s]) for s in SERVICES}
-            for service in SERVICES:
-                upgrade(service, service_urls[service])
+            service_urls = asyncio.run(prepare_database(urls.admin_database_url, passwords))
             yield Stack(urls, service_urls, TEST_JWT_SECRET)
     except Exception as exc:
         if os.environ.get("CI") == "true":

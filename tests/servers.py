@@ -13,9 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.devstack.nats import EmbeddedNats
-from shared.devstack.ports import free_port
-from shared.devstack.postgres import EmbeddedPostgres
+from shared.devstack.stack import embedded_servers
 
 
 @dataclass(frozen=True)
@@ -33,19 +31,6 @@ def docker_answers() -> bool:
         return subprocess.run([docker, "info"], capture_output=True, timeout=5).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
-
-
-@contextmanager
-def embedded_servers(root: Path) -> Iterator[tuple[EmbeddedPostgres, EmbeddedNats]]:
-    postgres = EmbeddedPostgres(root / "postgres", free_port())
-    nats = EmbeddedNats(root / "nats", free_port())
-    try:
-        postgres.start(log_file=root / "postgres.log")
-        nats.start(log_file=root / "nats.log")
-        yield postgres, nats
-    finally:
-        nats.stop()
-        postgres.stop()
 
 
 @contextmanager

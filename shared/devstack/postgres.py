@@ -8,6 +8,7 @@ import os
 import pwd
 import signal
 import subprocess
+import time
 import warnings
 from pathlib import Path
 
@@ -56,9 +57,6 @@ class EmbeddedPostgres:
     def admin_url(self) -> str:
         return f"postgresql+asyncpg://{SUPERUSER}@127.0.0.1:{self.port}/motcua"
 
-    def url_for(self, role: str, password: str) -> str:
-        return f"postgresql+asyncpg://{role}:{password}@127.0.0.1:{self.port}/motcua"
-
     def init(self) -> None:
         """initdb once; a later start reuses the data (`make run` keeps it between runs)."""
         if (self.data_dir / "PG_VERSION").exists():
@@ -104,19 +102,17 @@ class EmbeddedPostgres:
         self._wait_accepting(timeout)
 
     def _wait_accepting(self, timeout: float) -> None:
-        subprocess.run(
-            [
-                str(_binaries() / "pg_isready"),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "-t",
-                str(int(timeout)),
-            ],
-            check=True,
-            capture_output=True,
-        )
+        # The port opens before recovery ends; pg_isready answers 1 ("rejecting") until then.
+        deadline = time.monotonic() + timeout
+        command = [str(_binaries() / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-t", "5"]
+        while subprocess.run(command, capture_output=True, check=False).returncode != 0:
+            if self._process is not None and self._process.poll() is not None:
+                raise RuntimeError(f"PostgreSQL exited with code {self._process.returncode}; see its log")
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"PostgreSQL on port {self.port} refuses connections after {timeout:.0f} s"
+                )
+            time.sleep(0.1)
 
     def stop(self, *, fast: bool = True) -> None:
         """SIGINT is PostgreSQL's fast shutdown: clean, without waiting for clients."""

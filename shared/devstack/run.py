@@ -12,11 +12,10 @@ import signal
 import sys
 from pathlib import Path
 
-from shared.db.migrate import upgrade
-from shared.db.provision import ensure_database, provision
 from shared.devstack.nats import EmbeddedNats
 from shared.devstack.postgres import EmbeddedPostgres
-from shared.services import SERVICE_PORTS, SERVICES, role_name
+from shared.devstack.stack import prepare_database
+from shared.services import SERVICE_PORTS, SERVICES
 
 RESTARTS_ALLOWED = 5
 
@@ -74,12 +73,7 @@ class Supervisor:
         await asyncio.to_thread(self.postgres.start, log_file=logs / "postgres.log")
         _say(f"NATS JetStream on {self.nats.url} (data in {self.nats.data_dir})")
         await asyncio.to_thread(self.nats.start, log_file=logs / "nats.log")
-        await ensure_database(self.postgres.admin_url)
-        passwords = load_passwords(self.data_dir)
-        await provision(self.postgres.admin_url, passwords)
-        self.urls = {s: self.postgres.url_for(role_name(s), passwords[s]) for s in SERVICES}
-        for service in SERVICES:
-            await asyncio.to_thread(upgrade, service, self.urls[service])
+        self.urls = await prepare_database(self.postgres.admin_url, load_passwords(self.data_dir))
         _say("schemas provisioned and migrated; starting services")
 
     def _env(self, service: str) -> dict[str, str]:

@@ -118,14 +118,19 @@ class Consumer:
                 await asyncio.sleep(backoff_delay(failures))
 
     async def _fetch_loop(self, psub: JetStreamContext.PullSubscription) -> None:
+        # A pull for N messages waits until N arrive or it expires: ask for one when idle (lowest
+        # latency) and for as many as the server says are waiting when there is a backlog.
+        wanted = 1
         while True:
             try:
-                messages = await psub.fetch(self._batch_size, timeout=1.0)
+                messages = await psub.fetch(wanted, timeout=1.0)
             except (TimeoutError, NatsTimeoutError):
+                wanted = 1
                 await self._record_lag(psub)
                 continue
             for msg in messages:
                 await self.process(msg)
+            wanted = max(1, min(self._batch_size, messages[-1].metadata.num_pending))
 
     async def process(self, msg: Msg) -> None:
         deliveries = msg.metadata.num_delivered

@@ -17,15 +17,14 @@ from sqlalchemy import select
 from services.routing.models import messaging as routing_messaging
 from shared.clock import SystemClock
 from shared.db.engine import Sessions, make_engine, make_sessions, unit_of_work
-from shared.db.migrate import upgrade
-from shared.db.provision import ensure_database, provision
 from shared.devstack.nats import EmbeddedNats
 from shared.devstack.ports import free_port
 from shared.devstack.postgres import EmbeddedPostgres
+from shared.devstack.stack import prepare_database
 from shared.messaging.connection import NatsLink
 from shared.messaging.outbox import Outbox
 from shared.messaging.subjects import dossier_subject
-from shared.services import SERVICES, role_name
+from shared.services import SERVICES
 from tests.conftest import Stack
 from tests.platform.conftest import REPO, drain
 from tests.platform.toy import (
@@ -111,11 +110,8 @@ async def test_service_is_not_ready_while_postgres_restarts_then_recovers_by_its
     postgres.start()
     service = None
     try:
-        passwords = {s: "pw-" + s for s in SERVICES}
-        await ensure_database(postgres.admin_url)
-        await provision(postgres.admin_url, passwords)
-        routing_url = postgres.url_for(role_name("routing"), passwords["routing"])
-        await asyncio.to_thread(upgrade, "routing", routing_url)
+        urls = await prepare_database(postgres.admin_url, {s: "pw-" + s for s in SERVICES})
+        routing_url = urls["routing"]
         port = free_port()
         env = {
             **os.environ,

@@ -1,0 +1,26 @@
+"""`make bench` / `python -m bench [NAME ...]`: run benchmarks on real servers and print figures.
+
+Benchmarks measure; they assert nothing about speed. Each starts its own throwaway servers.
+"""
+
+import argparse
+import asyncio
+import importlib
+
+BENCHES = {
+    "idle_memory": "each service's resident memory when idle",
+    "messaging": "relay publish rate and outbox-to-consumer latency",
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("names", nargs="*", choices=[*BENCHES, []], metavar="NAME", help=", ".join(BENCHES))
+    args = parser.parse_args()
+    for name in args.names or list(BENCHES):
+        print(f"\n== {name}: {BENCHES[name]}", flush=True)
+        asyncio.run(importlib.import_module(f"bench.{name}").run())
+
+
+if __name__ == "__main__":
+    main()

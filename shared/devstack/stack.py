@@ -1,0 +1,45 @@
+"""Both servers together, and a database made ready for the five services (provisioned, migrated)."""
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import make_url
+
+from shared.db.migrate import upgrade
+from shared.db.provision import ensure_database, provision
+from shared.devstack.nats import EmbeddedNats
+from shared.devstack.ports import free_port
+from shared.devstack.postgres import EmbeddedPostgres
+from shared.services import SERVICES, role_name
+
+
+@contextmanager
+def embedded_servers(root: Path) -> Iterator[tuple[EmbeddedPostgres, EmbeddedNats]]:
+    """Throwaway PostgreSQL and NATS on free ports under `root` (tests and benchmarks)."""
+    postgres = EmbeddedPostgres(root / "postgres", free_port())
+    nats = EmbeddedNats(root / "nats", free_port())
+    try:
+        postgres.start(log_file=root / "postgres.log")
+        nats.start(log_file=root / "nats.log")
+        yield postgres, nats
+    finally:
+        nats.stop()
+        postgres.stop()
+
+
+def role_url(admin_url: str, service: str, password: str) -> str:
+    """The admin URL with the service's own login role in it."""
+    url = make_url(admin_url).set(username=role_name(service), password=password)
+    return url.render_as_string(hide_password=False)
+
+
+async def prepare_database(admin_url: str, passwords: dict[str, str]) -> dict[str, str]:
+    """Create database, schemas and roles, migrate every service; returns each service's own URL."""
+    await ensure_database(admin_url)
+    await provision(admin_url, passwords)
+    urls = {service: role_url(admin_url, service, passwords[service]) for service in SERVICES}
+    for service in SERVICES:
+        await asyncio.to_thread(upgrade, service, urls[service])
+    return urls
