@@ -5,6 +5,7 @@ stops the services first, then NATS, then PostgreSQL, and leaves no process behi
 """
 
 import asyncio
+import ctypes
 import json
 import os
 import secrets
@@ -139,7 +140,15 @@ class Supervisor:
         _say("stopped; data kept for the next start")
 
 
+def _stop_with_parent() -> None:
+    """Under `make run`, a SIGTERM to make must still stop everything: ask Linux to pass it on."""
+    if sys.platform == "linux":
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def main() -> None:
+    _stop_with_parent()
     data_dir = Path(os.environ.get("MOTCUA_DATA_DIR", ".run")).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     sys.exit(asyncio.run(Supervisor(data_dir).run()))
