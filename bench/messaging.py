@@ -14,6 +14,7 @@ from shared.clock import SystemClock
 from shared.db.engine import make_engine, make_sessions, unit_of_work
 from shared.messaging.consumer import Consumer
 from shared.messaging.envelope import CloudEvent, event_type
+from shared.tasks import cancel_and_wait
 from tests.platform.toy import (
     connected,
     create_toy_schema,
@@ -112,9 +113,7 @@ async def end_to_end_latency(admin_url: str, nats_url: str) -> None:
                 event = await record_note(session, outbox, toy, f"ghi chú {i}")
             committed[event.id] = time.perf_counter()
         await asyncio.wait_for(consumer.all_done.wait(), 60)
-        for worker in workers:
-            worker.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
+        await cancel_and_wait(workers)
     latencies = [(consumer.done[i] - committed[i]) * 1000 for i in committed]
     print(
         f"end to end at {LATENCY_RATE} events/s for {LATENCY_SECONDS} s ({total} events): "

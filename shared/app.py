@@ -3,7 +3,7 @@
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -27,6 +27,7 @@ from shared.messaging.tables import MessagingTables
 from shared.observability.http import RequestObservability
 from shared.observability.logging import configure_logging
 from shared.settings import ServiceSettings
+from shared.tasks import cancel_and_wait
 
 log = logging.getLogger("motcua.app")
 
@@ -89,8 +90,9 @@ class Runtime:
     async def _messaging(self) -> None:
         await self.link.connect_forever()
         await self._ensure_streams()
-        workers = [self.relay.run(), *(consumer.run() for consumer in self.consumers)]
-        await asyncio.gather(*workers)
+        self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.spec.name}-relay"))
+        for consumer in self.consumers:
+            self._tasks.append(asyncio.create_task(consumer.run(), name=consumer.durable))
 
     async def _ensure_streams(self) -> None:
         attempt = 0
@@ -104,11 +106,7 @@ class Runtime:
                 await asyncio.sleep(min(5.0, 0.2 * attempt))
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._tasks)
         await self.link.close()
         await self.engine.dispose()
 

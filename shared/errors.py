@@ -6,7 +6,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.db.transient import is_transient
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://motcua.vn/problems/"
@@ -99,6 +102,24 @@ def install_problem_handlers(app: FastAPI) -> None:
             request.url.path,
         )
 
+    async def on_dependency_error(request: Request, exc: Exception) -> JSONResponse:
+        # Registered for the database's and the network's exception types so that Starlette's
+        # exception middleware answers (the catch-all 500 handler would re-raise after answering).
+        if is_transient(exc):
+            log.warning(
+                "dependency unavailable", extra={"path": request.url.path, "error": type(exc).__name__}
+            )
+            return problem_response(
+                Problem(
+                    503,
+                    "unavailable",
+                    "The database is briefly unavailable; nothing was changed. Retry in a few seconds.",
+                    headers={"Retry-After": "5"},
+                ),
+                request.url.path,
+            )
+        return await on_unexpected(request, exc)
+
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", extra={"path": request.url.path})
         return problem_response(
@@ -109,4 +130,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
+    for dependency_error in (DBAPIError, OSError, TimeoutError):
+        app.add_exception_handler(dependency_error, on_dependency_error)
     app.add_exception_handler(Exception, on_unexpected)

@@ -129,7 +129,8 @@ class Supervisor:
                 process.terminate()
         for service, process in self.processes.items():
             try:
-                await asyncio.wait_for(process.wait(), 15)
+                async with asyncio.timeout(15):
+                    await process.wait()
             except TimeoutError:
                 _say(f"{service} did not stop in time; killing it")
                 process.kill()

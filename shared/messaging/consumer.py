@@ -34,10 +34,10 @@ log = logging.getLogger("motcua.consumer")
 
 Handler = Callable[[CloudEvent, AsyncSession], Awaitable[None]]
 
-# JetStream's redelivery schedule when an ack never comes (a crashed consumer), in multiples of
-# ack_wait: with a BackOff list JetStream uses its first step as the first ack wait.
-REDELIVERY_MULTIPLIERS = (1, 2, 4, 8, 16)
-REDELIVERY_CAP_SECONDS = 300.0
+# The retry schedule is ours, sent with each NAK (`backoff_delay`, growing with the delivery count).
+# JetStream's own BackOff list is deliberately not set: servers apply it to delayed NAKs too, which
+# held a failed event back for a whole ack-wait step (seen with nats-server 2.15). A consumer that
+# crashes without acking gets its events again after `ack_wait`.
 
 
 class PoisonEvent(Exception):
@@ -66,6 +66,7 @@ class Consumer:
         poison_after: int = 5,
         batch_size: int = 100,
         ack_wait: float = 30.0,
+        retry_base: float = 0.5,
     ) -> None:
         self._service = service
         self._sub = subscription
@@ -76,6 +77,7 @@ class Consumer:
         self._poison_after = poison_after
         self._batch_size = batch_size
         self._ack_wait = ack_wait
+        self._retry_base = retry_base
         self.durable = f"{service}-{subscription.stream.lower()}"
 
     def config(self) -> ConsumerConfig:
@@ -85,7 +87,6 @@ class Consumer:
             ack_policy=AckPolicy.EXPLICIT,
             ack_wait=self._ack_wait,
             max_deliver=self._max_deliver,
-            backoff=[min(self._ack_wait * m, REDELIVERY_CAP_SECONDS) for m in REDELIVERY_MULTIPLIERS],
             filter_subjects=list(self._sub.subjects),
             max_ack_pending=self._batch_size * 10,
         )
@@ -150,15 +151,15 @@ class Consumer:
                 log.warning(
                     "transient failure, will retry", extra={"event_id": str(event.id), "error": repr(exc)}
                 )
-                await msg.nak(delay=backoff_delay(deliveries, base=0.5))
+                await msg.nak(delay=backoff_delay(deliveries, base=self._retry_base))
                 # Pause this loop too: fetching more while the database is away only burns deliveries.
-                await asyncio.sleep(backoff_delay(deliveries, base=0.5))
+                await asyncio.sleep(backoff_delay(deliveries, base=self._retry_base))
             elif deliveries >= min(self._poison_after, self._max_deliver):
                 await self._dead_letter(msg, event, f"failed {deliveries} times: {exc!r}")
             else:
                 metrics.events_consumed.labels(self._service, "retry").inc()
                 log.exception("handler failed, will retry", extra={"event_id": str(event.id)})
-                await msg.nak(delay=backoff_delay(deliveries, base=0.5))
+                await msg.nak(delay=backoff_delay(deliveries, base=self._retry_base))
             return
         crash_point("consumer.after_commit")
         await msg.ack()

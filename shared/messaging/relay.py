@@ -102,8 +102,11 @@ class Relay:
             if loop.time() >= next_purge:
                 await self.purge_sent()
                 next_purge = loop.time() + PURGE_EVERY_SECONDS
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that
+            # arrives as the event is set, and the relay would never stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), self._poll_seconds)
+                async with asyncio.timeout(self._poll_seconds):
+                    await wake.wait()
         raise ConnectionError("the relay's leadership connection was lost")
 
     async def publish_pending(self) -> int:
@@ -135,7 +138,8 @@ class Relay:
             for row, ack in zip(rows, pending, strict=True):
                 if failure is None:
                     try:
-                        await asyncio.wait_for(ack, PUBACK_TIMEOUT_SECONDS)
+                        async with asyncio.timeout(PUBACK_TIMEOUT_SECONDS):
+                            await ack
                         sent.append(row.id)
                         continue
                     except Exception as exc:
@@ -163,6 +167,7 @@ class Relay:
 
 async def _close_quietly(conn: asyncpg.Connection) -> None:
     try:
-        await asyncio.wait_for(conn.close(), 2)
+        async with asyncio.timeout(2):
+            await conn.close()
     except Exception:
         conn.terminate()

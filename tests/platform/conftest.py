@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared.db.engine import Sessions
 from shared.messaging.connection import NatsLink
 from shared.messaging.consumer import Consumer
+from shared.tasks import cancel_and_wait
 from tests.conftest import Stack
 from tests.platform.toy import Toy, connected, create_toy_schema, create_toy_stream, new_toy
 
@@ -82,8 +83,7 @@ async def drain(consumer: Consumer, link: NatsLink, stream: str, *, limit: float
                     f"consumer still has {info.num_pending} pending, {info.num_ack_pending} unacked"
                 )
     finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await cancel_and_wait([task])
 
 
 KILLED = -signal.SIGKILL

@@ -25,6 +25,7 @@ from shared.messaging.connection import NatsLink
 from shared.messaging.outbox import Outbox
 from shared.messaging.subjects import dossier_subject
 from shared.services import SERVICES
+from shared.tasks import cancel_and_wait
 from tests.conftest import Stack
 from tests.platform.conftest import REPO, drain
 from tests.platform.toy import (
@@ -87,8 +88,7 @@ async def test_events_written_while_nats_is_down_all_arrive_once_it_is_back(
             own_nats.start()
             await eventually(lambda: stream_has(40), limit=30, what="all 40 events after NATS is back")
         finally:
-            relay.cancel()
-            await asyncio.gather(relay, return_exceptions=True)
+            await cancel_and_wait([relay])
 
         await drain(toy_consumer(toy, sessions, link), link, toy.stream)
         async with sessions() as session:

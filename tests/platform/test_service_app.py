@@ -19,6 +19,7 @@ from services.routing.app import SPEC
 from shared.app import ServiceSpec, create_service_app
 from shared.auth import Principal, issue_token, require_roles
 from shared.deps import OutboxDep, SessionDep
+from shared.devstack.ports import free_port
 from shared.errors import Problem
 from shared.messaging.subjects import dossier_subject
 from shared.settings import ServiceSettings
@@ -175,6 +176,20 @@ async def test_a_route_that_fails_after_writing_leaves_nothing_behind(
         await client.post("/v1/notes", json={"body": "kept"}, headers=bearer(stack, "admin"))
     ).status_code == 201
     assert await outbox_rows() >= before  # the relay may already have published and kept it (sent_at set)
+
+
+async def test_a_database_outage_during_a_request_is_a_503_not_a_500(stack: Stack) -> None:
+    unreachable = f"postgresql+asyncpg://motcua_routing:x@127.0.0.1:{free_port()}/motcua"
+    app = app_for(stack, database_url=unreachable)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://routing") as http,
+    ):
+        response = await http.post("/v1/notes", json={"body": "x"}, headers=bearer(stack, "admin"))
+        body = assert_problem(response, 503, "unavailable")
+        assert response.headers["retry-after"] == "5"
+        assert "nothing was changed" in str(body["detail"])
+        assert (await http.get("/readyz")).status_code == 503
 
 
 @pytest.fixture

@@ -84,6 +84,8 @@ def effect_handler(toy: Toy) -> Handler:
         await session.execute(insert(toy.effects).values(event_id=event.id, body=event.data.get("body")))
         if event.data.get("poison"):
             raise PoisonEvent("the toy refuses poisoned notes")
+        if event.data.get("fail"):
+            raise ValueError("the toy's handler has a bug for this note")
 
     return handle
 
@@ -104,7 +106,9 @@ def toy_relay(toy: Toy, database_url: str, sessions: Sessions, link: NatsLink) -
     )
 
 
-def toy_consumer(toy: Toy, sessions: Sessions, link: NatsLink, *, ack_wait: float = 30.0) -> Consumer:
+def toy_consumer(
+    toy: Toy, sessions: Sessions, link: NatsLink, *, ack_wait: float = 30.0, retry_base: float = 0.5
+) -> Consumer:
     subscription = Subscription(
         stream=toy.stream,
         subjects=(f"{toy.subject_prefix}.>",),
@@ -117,6 +121,7 @@ def toy_consumer(toy: Toy, sessions: Sessions, link: NatsLink, *, ack_wait: floa
         tables=toy.tables,
         link=link,
         ack_wait=ack_wait,
+        retry_base=retry_base,
     )
 
 

@@ -1,0 +1,102 @@
+"""The relay's leadership and retention, and a consumer that gives up on a broken handler."""
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from shared.clock import FixedClock, SystemClock
+from shared.db.engine import Sessions, unit_of_work
+from shared.messaging.connection import NatsLink
+from shared.messaging.relay import Relay
+from shared.tasks import cancel_and_wait
+from tests.conftest import Stack
+from tests.platform.conftest import drain
+from tests.platform.toy import Toy, count, record_note, toy_consumer, toy_outbox, toy_relay
+
+
+async def test_only_one_relay_leads_and_another_takes_over_when_it_stops(
+    stack: Stack, toy: Toy, toy_io: tuple[Sessions, NatsLink]
+) -> None:
+    sessions, link = toy_io
+    relays = [toy_relay(toy, stack.admin_database_url, sessions, link) for _ in range(2)]
+    tasks = [asyncio.create_task(relay.run()) for relay in relays]
+    try:
+        for _ in range(50):
+            await asyncio.sleep(0.1)
+            if any(relay.is_leader for relay in relays):
+                break
+        assert [relay.is_leader for relay in relays].count(True) == 1
+        leader = next(i for i, relay in enumerate(relays) if relay.is_leader)
+        await cancel_and_wait([tasks[leader]])
+        follower = relays[1 - leader]
+        for _ in range(50):
+            await asyncio.sleep(0.1)
+            if follower.is_leader:
+                break
+        assert follower.is_leader
+
+        async with unit_of_work(sessions) as session:
+            await record_note(session, toy_outbox(toy), toy, "sau khi đổi người dẫn")
+        for _ in range(50):
+            await asyncio.sleep(0.1)
+            if (await link.jetstream.stream_info(toy.stream)).state.messages == 1:
+                break
+        assert (await link.jetstream.stream_info(toy.stream)).state.messages == 1
+    finally:
+        await cancel_and_wait(tasks)
+
+
+async def test_sent_rows_are_kept_for_the_retention_period_then_purged(
+    stack: Stack, toy: Toy, toy_io: tuple[Sessions, NatsLink]
+) -> None:
+    sessions, link = toy_io
+    async with unit_of_work(sessions) as session:
+        old = await record_note(session, toy_outbox(toy), toy, "cũ")
+        await record_note(session, toy_outbox(toy), toy, "mới")
+    await toy_relay(toy, stack.admin_database_url, sessions, link).publish_pending()
+    outbox = toy.tables.outbox
+    now = SystemClock().now()
+    async with unit_of_work(sessions) as session:
+        await session.execute(
+            update(outbox).where(outbox.c.event_id == old.id).values(sent_at=now - timedelta(days=8))
+        )
+
+    def relay_at(retention_days: int) -> Relay:
+        return Relay(
+            service=toy.schema,
+            database_url=stack.admin_database_url,
+            sessions=sessions,
+            tables=toy.tables,
+            link=link,
+            clock=FixedClock(now),
+            retention=timedelta(days=retention_days),
+        )
+
+    assert await relay_at(30).purge_sent() == 0
+    assert await relay_at(7).purge_sent() == 1
+    async with sessions() as session:
+        kept = (await session.scalars(select(outbox.c.payload))).all()
+    assert len(kept) == 1
+    assert "mới" in kept[0]
+
+
+async def test_a_handler_that_keeps_failing_is_dead_lettered_after_five_attempts(
+    stack: Stack, toy: Toy, toy_io: tuple[Sessions, NatsLink]
+) -> None:
+    sessions, link = toy_io
+    async with unit_of_work(sessions) as session:
+        broken = await record_note(session, toy_outbox(toy), toy, "lỗi", fail=True)
+        fine = await record_note(session, toy_outbox(toy), toy, "ổn")
+    await toy_relay(toy, stack.admin_database_url, sessions, link).publish_pending()
+
+    await drain(toy_consumer(toy, sessions, link, retry_base=0.01), link, toy.stream)
+
+    async with sessions() as session:
+        applied = (await session.scalars(select(toy.effects.c.event_id))).all()
+        dead = (await session.execute(select(toy.tables.dead_letter))).one()
+    assert applied == [fine.id]
+    assert dead.event_id == str(broken.id)
+    assert dead.deliveries == 5
+    assert "ValueError" in dead.error
+    assert await count(sessions, toy.tables.inbox) == 1
