@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import MetaData, text
+from sqlalchemy import text
 
 from shared.auth import TokenVerifier
 from shared.clock import Clock, SystemClock
@@ -41,7 +41,6 @@ class ServiceSpec:
     name: str
     title: str
     description: str
-    metadata: MetaData
     tables: MessagingTables
     routers: Sequence[APIRouter] = ()
     subscriptions: Sequence[Subscription] = field(default_factory=tuple)

@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from services.deadline.models import messaging, metadata
+from services.deadline.models import messaging
 from shared.app import ServiceSpec, create_service_app
 from shared.clock import Clock
 from shared.settings import ServiceSettings
@@ -13,7 +13,6 @@ SPEC = ServiceSpec(
     description=(
         "Working-day calendar, SLA clocks per dossier and step, warnings, extensions and apology letters."
     ),
-    metadata=metadata,
     tables=messaging,
 )
 

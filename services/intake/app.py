@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from services.intake.models import messaging, metadata
+from services.intake.models import messaging
 from shared.app import ServiceSpec, create_service_app
 from shared.clock import Clock
 from shared.settings import ServiceSettings
@@ -14,7 +14,6 @@ SPEC = ServiceSpec(
         "Procedure catalogue, reception at the counter and online, digitization, receipts, "
         "look-up and historical import."
     ),
-    metadata=metadata,
     tables=messaging,
 )
 

@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from services.reporting.models import messaging, metadata
+from services.reporting.models import messaging
 from shared.app import ServiceSpec, create_service_app
 from shared.clock import Clock
 from shared.settings import ServiceSettings
@@ -11,7 +11,6 @@ SPEC = ServiceSpec(
     name="reporting",
     title="motcua Reporting (báo cáo thống kê)",
     description="Read models rebuilt from events: periodic reports, indicators, exports and the dashboard.",
-    metadata=metadata,
     tables=messaging,
 )
 

@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from services.routing.models import messaging, metadata
+from services.routing.models import messaging
 from shared.app import ServiceSpec, create_service_app
 from shared.clock import Clock
 from shared.settings import ServiceSettings
@@ -11,7 +11,6 @@ SPEC = ServiceSpec(
     name="routing",
     title="motcua Routing (luân chuyển hồ sơ)",
     description="Route plans, agency queues, officer actions and paper transfers between agencies.",
-    metadata=metadata,
     tables=messaging,
 )
 

@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from services.survey.models import messaging, metadata
+from services.survey.models import messaging
 from shared.app import ServiceSpec, create_service_app
 from shared.clock import Clock
 from shared.settings import ServiceSettings
@@ -11,7 +11,6 @@ SPEC = ServiceSpec(
     name="survey",
     title="motcua Survey (khảo sát hài lòng)",
     description="Satisfaction ballots, kiosks, feedback and complaints.",
-    metadata=metadata,
     tables=messaging,
 )
 

@@ -17,4 +17,3 @@ events_consumed = Counter(
 consumer_lag = Gauge(
     "motcua_consumer_pending_events", "Events in the stream this service has not yet processed", ["service"]
 )
-outbox_unsent = Gauge("motcua_outbox_unsent_events", "Outbox rows waiting to be published", ["service"])

@@ -4,6 +4,7 @@ import asyncio
 import json
 import threading
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Annotated
 
@@ -16,7 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from services.routing.app import SPEC
-from shared.app import ServiceSpec, create_service_app
+from shared.app import create_service_app
 from shared.auth import Principal, issue_token, require_roles
 from shared.deps import OutboxDep, SessionDep
 from shared.devstack.ports import free_port
@@ -60,15 +61,7 @@ def settings_for(stack: Stack, **overrides: object) -> ServiceSettings:
 
 
 def app_for(stack: Stack, **overrides: object) -> FastAPI:
-    spec = ServiceSpec(
-        name=SPEC.name,
-        title=SPEC.title,
-        description=SPEC.description,
-        metadata=SPEC.metadata,
-        tables=SPEC.tables,
-        routers=[router],
-    )
-    return create_service_app(spec, settings_for(stack, **overrides))
+    return create_service_app(replace(SPEC, routers=[router]), settings_for(stack, **overrides))
 
 
 @pytest.fixture
