@@ -10,6 +10,7 @@ import importlib
 BENCHES = {
     "idle_memory": "each service's resident memory when idle",
     "messaging": "relay publish rate and outbox-to-consumer latency",
+    "calendar": "due-date computations per second",
 }
 
 

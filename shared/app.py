@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -44,6 +44,8 @@ class ServiceSpec:
     tables: MessagingTables
     routers: Sequence[APIRouter] = ()
     subscriptions: Sequence[Subscription] = field(default_factory=tuple)
+    # Runs once at start-up after migrations, e.g. to load a default catalogue into an empty schema.
+    on_start: Callable[["Runtime"], Awaitable[None]] | None = None
 
 
 class Runtime:
@@ -52,9 +54,11 @@ class Runtime:
     def __init__(self, spec: ServiceSpec, settings: ServiceSettings, clock: Clock) -> None:
         self.spec = spec
         self.settings = settings
+        self.clock = clock
         self.engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
         self.sessions = make_sessions(self.engine)
         self.link = NatsLink(settings.nats_url, name=f"motcua-{spec.name}")
+        self.outbox = Outbox(spec.tables.outbox, spec.name, clock)
         self.streams_ready = False
         self.relay = Relay(
             service=spec.name,
@@ -84,6 +88,8 @@ class Runtime:
     async def start(self) -> None:
         if self.settings.migrate_on_start:
             await asyncio.to_thread(upgrade, self.spec.name, self.settings.database_url)
+        if self.spec.on_start is not None:
+            await self.spec.on_start(self)
         self._tasks = [asyncio.create_task(self._messaging(), name=f"{self.spec.name}-messaging")]
 
     async def _messaging(self) -> None:

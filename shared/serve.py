@@ -13,8 +13,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("service", choices=SERVICES)
     args = parser.parse_args()
-    settings = ServiceSettings()
-    app = importlib.import_module(f"services.{args.service}.app").create_app(settings)
+    # Each service reads its own settings class (the common ones plus its own).
+    app = importlib.import_module(f"services.{args.service}.app").create_app()
+    settings: ServiceSettings = app.state.settings
     uvicorn.run(
         app,
         host=settings.host,

@@ -2,10 +2,24 @@
 
 from fastapi import FastAPI
 
+from services.intake.api import router
+from services.intake.default_catalogue import load_if_empty
 from services.intake.models import messaging
-from shared.app import ServiceSpec, create_service_app
+from services.intake.settings import IntakeSettings
+from shared.app import Runtime, ServiceSpec, create_service_app
 from shared.clock import Clock
-from shared.settings import ServiceSettings
+from shared.db.engine import unit_of_work
+from shared.ratelimit import RateLimiter
+
+
+async def _load_default_catalogue(runtime: Runtime) -> None:
+    settings = runtime.settings
+    if isinstance(settings, IntakeSettings) and settings.load_default_catalogue:
+        async with unit_of_work(runtime.sessions) as session:
+            await load_if_empty(
+                session, outbox=runtime.outbox, clock=runtime.clock, unit_code=settings.centre_unit_code
+            )
+
 
 SPEC = ServiceSpec(
     name="intake",
@@ -15,8 +29,13 @@ SPEC = ServiceSpec(
         "look-up and historical import."
     ),
     tables=messaging,
+    routers=[router],
+    on_start=_load_default_catalogue,
 )
 
 
-def create_app(settings: ServiceSettings | None = None, clock: Clock | None = None) -> FastAPI:
-    return create_service_app(SPEC, settings, clock)
+def create_app(settings: IntakeSettings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or IntakeSettings()
+    app = create_service_app(SPEC, settings, clock)
+    app.state.lookup_limiter = RateLimiter(per_minute=settings.lookup_per_minute, burst=5)
+    return app

@@ -18,6 +18,13 @@ metadata: MetaData = importlib.import_module(f"services.{service}.models").metad
 schema = metadata.schema
 
 
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    # Reflect only this service's schema: its role may not even look into the others.
+    if type_ == "schema":
+        return name in (None, schema)  # None: the default schema, which is the role's own
+    return True
+
+
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
     # Only this service's schema: another service's tables are none of its business.
     if type_ == "table":
@@ -40,6 +47,7 @@ def run(connection: Connection) -> None:
         target_metadata=metadata,
         version_table_schema=schema,
         include_schemas=True,
+        include_name=include_name,
         include_object=include_object,
         process_revision_directives=skip_empty_revisions,
     )

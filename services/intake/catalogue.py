@@ -1,0 +1,147 @@
+"""Use cases of the catalogue (danh mục): agencies, fields and versioned procedures.
+
+Every change emits a `catalog.*` event so the other services keep what they need of it.
+"""
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.intake import repository
+from services.intake.models import agencies, audit_log, fields, procedures
+from services.intake.schemas import AgencyIn, FieldIn, ProcedureIn
+from shared import audit
+from shared.auth import Principal
+from shared.clock import VIETNAM, Clock
+from shared.errors import Problem
+from shared.messaging.outbox import Outbox
+from shared.text import search_key
+
+
+async def create_agency(
+    session: AsyncSession,
+    *,
+    outbox: Outbox,
+    clock: Clock,
+    who: Principal,
+    agency: AgencyIn,
+    default_unit: str,
+) -> dict[str, Any]:
+    """Register an agency (cơ quan); its code is the token agencies' systems subscribe with."""
+    if await repository.agency(session, agency.code) is not None:
+        raise Problem(409, "agency_exists", f"Agency {agency.code} already exists.")
+    row = {**agency.model_dump(), "unit_code": agency.unit_code or default_unit}
+    await session.execute(insert(agencies).values(**row))
+    await outbox.add(session, name="catalog.agency.registered", topic="catalog.agency.registered", data=row)
+    await audit.record(
+        session,
+        audit_log,
+        who=who,
+        at=clock.now(),
+        action="agency.registered",
+        entity=f"agency:{agency.code}",
+    )
+    return row
+
+
+async def ensure_field(session: AsyncSession, *, outbox: Outbox, field_in: FieldIn) -> None:
+    if await repository.field(session, field_in.code) is None:
+        await session.execute(insert(fields).values(code=field_in.code, name=field_in.name))
+        await outbox.add(
+            session,
+            name="catalog.field.registered",
+            topic="catalog.field.registered",
+            data=field_in.model_dump(),
+        )
+
+
+async def publish_procedure(
+    session: AsyncSession, *, outbox: Outbox, clock: Clock, who: Principal, procedure: ProcedureIn
+) -> dict[str, Any]:
+    """Add a procedure, or a new version of it effective from a date; dossiers keep their version."""
+    if procedure.field_name:
+        await ensure_field(
+            session, outbox=outbox, field_in=FieldIn(code=procedure.field_code, name=procedure.field_name)
+        )
+    elif await repository.field(session, procedure.field_code) is None:
+        raise Problem(
+            422,
+            "unknown_field",
+            f"Field {procedure.field_code} does not exist; give field_name to create it.",
+        )
+    wanted = {procedure.agency_code, *(step.agency_code for step in procedure.route)}
+    unknown = sorted(wanted - await repository.existing_agency_codes(session, wanted))
+    if unknown:
+        raise Problem(
+            422, "unknown_agency", f"Unknown agency code(s): {', '.join(unknown)}; register them first."
+        )
+    if procedure.route and sum((s.days for s in procedure.route), Decimal(0)) != procedure.processing_days:
+        raise Problem(
+            422,
+            "route_days_mismatch",
+            f"The route's step days add up to {sum(s.days for s in procedure.route)}, "
+            f"not the procedure's {procedure.processing_days} processing days.",
+        )
+    version = await repository.latest_procedure_version(session, procedure.code) + 1
+    effective_from = procedure.effective_from or clock.now().astimezone(VIETNAM).date()
+    values = {
+        **procedure.model_dump(exclude={"field_name", "effective_from"}, mode="json"),
+        "processing_days": procedure.processing_days,
+        "online_processing_days": procedure.online_processing_days,
+        "cutoff": procedure.cutoff,
+        "version": version,
+        "effective_from": effective_from,
+        "search_key": search_key(procedure.name),
+        "created_by": who.sub,
+    }
+    procedure_id = (
+        await session.execute(insert(procedures).values(**values).returning(procedures.c.id))
+    ).scalar_one()
+    snapshot = procedure_snapshot(await repository.procedure_by_id(session, procedure_id))
+    await outbox.add(
+        session, name="catalog.procedure.published", topic="catalog.procedure.published", data=snapshot
+    )
+    await audit.record(
+        session,
+        audit_log,
+        who=who,
+        at=clock.now(),
+        action="procedure.published",
+        entity=f"procedure:{procedure.code}",
+        detail={"version": version},
+    )
+    return snapshot
+
+
+def procedure_snapshot(row: Any) -> dict[str, Any]:
+    """What events carry of a procedure, so no consumer has to ask intake (event-carried state)."""
+    return {
+        "code": row.code,
+        "version": row.version,
+        "effective_from": row.effective_from.isoformat(),
+        "national_code": row.national_code,
+        "name": row.name,
+        "field_code": row.field_code,
+        "field_name": row.field_name,
+        "agency_code": row.agency_code,
+        "agency_name": row.agency_name,
+        "processing_days": str(row.processing_days),
+        "day_kind": row.day_kind,
+        "online_processing_days": None
+        if row.online_processing_days is None
+        else str(row.online_processing_days),
+        "same_day": row.same_day,
+        "cutoff": row.cutoff.strftime("%H:%M"),
+        "service_level": row.service_level,
+        "supplement_policy": row.supplement_policy,
+        "fee": row.fee,
+        "route": row.route,
+        "documents": row.documents,
+    }
+
+
+def today(clock: Clock) -> date:
+    return clock.now().astimezone(VIETNAM).date()

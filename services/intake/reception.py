@@ -1,0 +1,400 @@
+"""Use cases at the counter and on the portal: submit, check, receive, withdraw, return.
+
+Only a complete, eligible dossier is received (tiếp nhận): it gets its code, its appointment date and
+its clock. An incomplete one gets one complete supplement guidance (form 02), an ineligible one a
+refusal with its reason (form 03); neither starts a clock.
+"""
+
+import hashlib
+import json
+import uuid
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, text, update
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.intake import repository, rules
+from services.intake.appointment import appointment
+from services.intake.catalogue import procedure_snapshot
+from services.intake.models import (
+    applicants,
+    audit_log,
+    dossiers,
+    idempotency_keys,
+    reception_decisions,
+    timeline,
+)
+from services.intake.schemas import AcceptIn, DossierIn, ReturnIn, WithdrawIn
+from shared import audit
+from shared.auth import Principal
+from shared.clock import VIETNAM, Clock
+from shared.errors import Problem
+from shared.messaging.outbox import Outbox
+from shared.messaging.subjects import dossier_subject
+from shared.text import search_key
+
+
+@dataclass(frozen=True)
+class Desk:
+    """What every use case here needs besides the session: who acts, when, and where events go."""
+
+    outbox: Outbox
+    clock: Clock
+    who: Principal
+    unit_code: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    dossier_id: uuid.UUID
+    lookup_secret: str | None = None
+    replayed: bool = False
+
+
+async def submit(
+    session: AsyncSession, desk: Desk, dossier_in: DossierIn, idempotency_key: str | None
+) -> Outcome:
+    """A dossier handed in (reception) or submitted online (portal)."""
+    if idempotency_key:
+        replay = await _replay(session, desk, idempotency_key, dossier_in)
+        if replay is not None:
+            return replay
+    now = desk.clock.now()
+    procedure = await repository.procedure_in_force(
+        session, dossier_in.procedure_code, now.astimezone(VIETNAM).date()
+    )
+    if procedure is None:
+        raise Problem(
+            422, "unknown_procedure", f"There is no procedure {dossier_in.procedure_code} in force today."
+        )
+    checklist = _checklist(procedure)
+    unknown = rules.unknown_documents(checklist, dossier_in.documents)
+    if unknown:
+        raise Problem(422, "unknown_document", f"Not on this procedure's checklist: {', '.join(unknown)}.")
+    online = desk.who.role == "portal"
+    if online != (dossier_in.channel == "online"):
+        raise Problem(
+            422, "channel_mismatch", "The portal submits channel 'online'; the counter 'direct' or 'post'."
+        )
+    applicant_id = uuid.uuid4()
+    person = dossier_in.applicant
+    await session.execute(
+        insert(applicants).values(
+            id=applicant_id,
+            kind=person.kind,
+            name=person.name,
+            search_key=search_key(person.name),
+            id_number=person.id_number,
+            phone=person.phone,
+            email=person.email,
+            address=person.address,
+        )
+    )
+    dossier_id = uuid.uuid4()
+    await session.execute(
+        insert(dossiers).values(
+            id=dossier_id,
+            portal_id=dossier_in.portal_id,
+            status="submitted",
+            procedure_id=procedure.id,
+            applicant_id=applicant_id,
+            channel=dossier_in.channel,
+            service_level=procedure.service_level,
+            unit_code=desk.unit_code,
+            submitted_at=now,
+            documents=sorted(set(dossier_in.documents)),
+            note=dossier_in.note,
+            created_by=desk.who.sub,
+        )
+    )
+    await _timeline(session, dossier_id, now, "submitted", "Hồ sơ đã được nộp")
+    await audit.record(
+        session,
+        audit_log,
+        who=desk.who,
+        at=now,
+        action="dossier.submitted",
+        entity=f"dossier:{dossier_id}",
+        detail={"channel": dossier_in.channel},
+    )
+    if idempotency_key:
+        await session.execute(
+            insert(idempotency_keys).values(
+                key=idempotency_key,
+                caller=desk.who.sub,
+                request_hash=_request_hash(dossier_in),
+                dossier_id=dossier_id,
+            )
+        )
+    if online:
+        return Outcome(dossier_id)
+    return await _decide(
+        session, desk, dossier_id, dossier_in.documents, dossier_in.eligible, dossier_in.refusal_reason
+    )
+
+
+async def accept(session: AsyncSession, desk: Desk, key: str, check: AcceptIn) -> Outcome:
+    """Reception checks an online submission; the clock starts only now, if it is received."""
+    row = await _locked(session, key)
+    if row.status != "submitted":
+        raise Problem(
+            409, "not_awaiting_check", f"Dossier is {row.status}; only a submitted one can be checked."
+        )
+    provided = check.documents if check.documents is not None else list(row.documents)
+    procedure = await repository.procedure_by_id(session, row.procedure_id)
+    unknown = rules.unknown_documents(_checklist(procedure), provided)
+    if unknown:
+        raise Problem(422, "unknown_document", f"Not on this procedure's checklist: {', '.join(unknown)}.")
+    if not check.eligible and not check.refusal_reason:
+        raise Problem(422, "refusal_reason_required", "Give refusal_reason when the dossier is not eligible.")
+    await session.execute(
+        update(dossiers).where(dossiers.c.id == row.id).values(documents=sorted(set(provided)))
+    )
+    return await _decide(session, desk, row.id, provided, check.eligible, check.refusal_reason)
+
+
+async def _decide(
+    session: AsyncSession,
+    desk: Desk,
+    dossier_id: uuid.UUID,
+    provided: list[str],
+    eligible: bool,
+    refusal_reason: str | None,
+) -> Outcome:
+    now = desk.clock.now()
+    row = await repository.dossier_by_id(session, dossier_id)
+    procedure = await repository.procedure_by_id(session, row.procedure_id)
+    if not eligible:
+        await _not_received(session, desk, row, "refused", form="03", missing=[], reason=refusal_reason)
+        return Outcome(dossier_id)
+    missing = rules.missing_documents(_checklist(procedure), provided)
+    if missing:
+        listed = [d for d in procedure.documents if d["code"] in {m.code for m in missing}]
+        await _not_received(session, desk, row, "incomplete", form="02", missing=listed, reason=None)
+        return Outcome(dossier_id)
+    return await _receive(session, desk, row, procedure, now)
+
+
+async def _receive(
+    session: AsyncSession, desk: Desk, row: Row[Any], procedure: Row[Any], now: datetime
+) -> Outcome:
+    day = now.astimezone(VIETNAM).date()
+    code = rules.dossier_code(
+        desk.unit_code, day, await repository.next_dossier_number(session, desk.unit_code, day)
+    )
+    due = appointment(now, procedure, online=row.channel == "online")
+    secret = rules.new_lookup_secret()
+    version = row.version + 1
+    await session.execute(
+        update(dossiers)
+        .where(dossiers.c.id == row.id)
+        .values(
+            code=code,
+            status="received",
+            received_at=now,
+            clock_started_at=due.clock_start,
+            due_at=due.due,
+            lookup_secret_hash=rules.hash_lookup_secret(code, secret),
+            version=version,
+            updated_at=now,
+        )
+    )
+    await _timeline(
+        session,
+        row.id,
+        now,
+        "received",
+        f"Đã tiếp nhận, hẹn trả kết quả {due.due.astimezone(VIETNAM):%H:%M %d/%m/%Y}",
+    )
+    snapshot = procedure_snapshot(procedure)
+    await desk.outbox.add(
+        session,
+        name="dossier.received",
+        topic=dossier_subject(procedure.agency_code, "received"),
+        subject=code,
+        sequence=version,
+        data={
+            **_identity(row, code),
+            "procedure": snapshot,
+            "channel": row.channel,
+            "service_level": row.service_level,
+            "unit_code": desk.unit_code,
+            "received_at": now.isoformat(),
+            "clock_started_at": due.clock_start.isoformat(),
+            "due_at": due.due.isoformat(),
+            "applicant": {"kind": row.applicant_kind, "name": row.applicant_name},
+            "documents": list(row.documents),
+            "imported": False,
+        },
+    )
+    await audit.record(
+        session, audit_log, who=desk.who, at=now, action="dossier.received", entity=f"dossier:{code}"
+    )
+    return Outcome(row.id, lookup_secret=secret)
+
+
+async def _not_received(
+    session: AsyncSession,
+    desk: Desk,
+    row: Row[Any],
+    status: str,
+    *,
+    form: str,
+    missing: list[dict[str, Any]],
+    reason: str | None,
+) -> None:
+    now = desk.clock.now()
+    await session.execute(
+        update(dossiers).where(dossiers.c.id == row.id).values(status=status, updated_at=now)
+    )
+    await session.execute(
+        insert(reception_decisions).values(
+            dossier_id=row.id,
+            form=form,
+            missing_documents=missing,
+            reason=reason,
+            issued_at=now,
+            issued_by=desk.who.sub,
+        )
+    )
+    note = "Cần bổ sung hồ sơ" if form == "02" else "Từ chối tiếp nhận hồ sơ"
+    await _timeline(session, row.id, now, status, note)
+    await audit.record(
+        session,
+        audit_log,
+        who=desk.who,
+        at=now,
+        action=f"dossier.{status}",
+        entity=f"dossier:{row.id}",
+        detail={"form": form},
+    )
+
+
+async def withdraw(session: AsyncSession, desk: Desk, key: str, request: WithdrawIn) -> Outcome:
+    """The citizen takes the dossier back (rút hồ sơ) before a result."""
+    row = await _locked(session, key)
+    if row.status not in ("submitted", "received", "in_processing", "supplement_requested"):
+        raise Problem(409, "cannot_withdraw", f"Dossier is {row.status}; it can no longer be withdrawn.")
+    now = desk.clock.now()
+    version = row.version + 1
+    await session.execute(
+        update(dossiers)
+        .where(dossiers.c.id == row.id)
+        .values(status="withdrawn", withdrawn_at=now, version=version, updated_at=now)
+    )
+    await _timeline(session, row.id, now, "withdrawn", "Công dân rút hồ sơ")
+    if row.code is not None:
+        await desk.outbox.add(
+            session,
+            name="dossier.withdrawn",
+            topic=dossier_subject(row.agency_code, "withdrawn"),
+            subject=row.code,
+            sequence=version,
+            data={**_identity(row, row.code), "withdrawn_at": now.isoformat(), "imported": False},
+        )
+    await audit.record(
+        session,
+        audit_log,
+        who=desk.who,
+        at=now,
+        action="dossier.withdrawn",
+        entity=f"dossier:{row.code or row.id}",
+        detail={"reason": request.reason},
+    )
+    return Outcome(row.id)
+
+
+async def return_result(session: AsyncSession, desk: Desk, key: str, request: ReturnIn) -> Outcome:
+    """The result handed over (trả kết quả): at the counter, by post or electronically."""
+    row = await _locked(session, key)
+    if row.status != "resolved":
+        raise Problem(
+            409, "result_not_ready", f"Dossier is {row.status}; a result can be returned once resolved."
+        )
+    now = desk.clock.now()
+    version = row.version + 1
+    await session.execute(
+        update(dossiers)
+        .where(dossiers.c.id == row.id)
+        .values(
+            status="returned",
+            returned_at=now,
+            return_channel=request.channel,
+            version=version,
+            updated_at=now,
+        )
+    )
+    await _timeline(session, row.id, now, "returned", "Đã trả kết quả")
+    await desk.outbox.add(
+        session,
+        name="dossier.returned",
+        topic=dossier_subject(row.agency_code, "returned"),
+        subject=row.code,
+        sequence=version,
+        data={
+            **_identity(row, row.code),
+            "returned_at": now.isoformat(),
+            "delivery_channel": request.channel,
+            "imported": False,
+        },
+    )
+    await audit.record(
+        session,
+        audit_log,
+        who=desk.who,
+        at=now,
+        action="dossier.returned",
+        entity=f"dossier:{row.code}",
+        detail={"channel": request.channel},
+    )
+    return Outcome(row.id)
+
+
+async def _locked(session: AsyncSession, key: str) -> Row[Any]:
+    row = await repository.dossier(session, key, for_update=True)
+    if row is None:
+        raise Problem(404, "dossier_not_found", f"No dossier {key}.")
+    return row
+
+
+async def _replay(session: AsyncSession, desk: Desk, key: str, dossier_in: DossierIn) -> Outcome | None:
+    # Two retries racing with one key queue here; the loser then sees the winner's row.
+    lock = zlib.crc32(f"{desk.who.sub}:{key}".encode())
+    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock})
+    previous = await repository.idempotent_request(session, key, desk.who.sub)
+    if previous is None:
+        return None
+    if previous.request_hash != _request_hash(dossier_in):
+        raise Problem(
+            409, "idempotency_key_reused", "This Idempotency-Key was used with a different request body."
+        )
+    return Outcome(previous.dossier_id, replayed=True)
+
+
+def _request_hash(dossier_in: DossierIn) -> str:
+    return hashlib.sha256(json.dumps(dossier_in.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+
+
+def _checklist(procedure: Row[Any]) -> list[rules.ChecklistItem]:
+    return [rules.ChecklistItem(d["code"], d["name"], d.get("required", True)) for d in procedure.documents]
+
+
+def _identity(row: Row[Any], code: str | None) -> dict[str, Any]:
+    return {
+        "dossier_id": str(row.id),
+        "code": code,
+        "portal_id": row.portal_id,
+        "agency_code": row.agency_code,
+    }
+
+
+async def _timeline(
+    session: AsyncSession, dossier_id: uuid.UUID, at: datetime, status: str, note: str
+) -> None:
+    await session.execute(
+        insert(timeline).values(dossier_id=dossier_id, at=at, status=status, public_note=note)
+    )

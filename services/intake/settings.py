@@ -1,0 +1,17 @@
+"""Settings of the intake service, beyond what every service has."""
+
+from pydantic import Field
+
+from shared.settings import ServiceSettings
+
+
+class IntakeSettings(ServiceSettings):
+    centre_unit_code: str = Field(
+        default="000.00.12.H57", description="the receiving unit's code, the prefix of every dossier code"
+    )
+    centre_name: str = "Bộ phận tiếp nhận và trả kết quả"
+    public_lookup_url: str = Field(
+        default="http://127.0.0.1:8001/v1/lookup", description="what the receipt's QR code points to"
+    )
+    lookup_per_minute: float = 10.0
+    load_default_catalogue: bool = True

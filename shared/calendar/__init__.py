@@ -1,0 +1,45 @@
+"""The working-day calendar (lịch làm việc): working days, office hours and due times.
+
+Pure: no I/O and no clock reads; every instant is an argument. Rules run in Vietnam time
+(``shared.clock.VIETNAM``); inputs may be aware datetimes in any zone, naive ones are refused.
+
+    calendar = WorkingCalendar(days=WorkingDays(overrides), hours=OfficeHours())
+    result = due_at(received_at, 3, calendar=calendar)
+    result.due, result.clock_start, result.skipped
+"""
+
+from shared.calendar.days import (
+    KNOWN_SWAPS,
+    CalendarOverride,
+    DayStatus,
+    SkippedDay,
+    WorkingDays,
+)
+from shared.calendar.due import DEFAULT_CUTOFF, Days, DueResult, Kind, due_at
+from shared.calendar.hours import (
+    OfficeHours,
+    WorkingCalendar,
+    add_working_minutes,
+    is_working_moment,
+    next_working_moment,
+    working_minutes_between,
+)
+
+__all__ = [
+    "DEFAULT_CUTOFF",
+    "KNOWN_SWAPS",
+    "CalendarOverride",
+    "DayStatus",
+    "Days",
+    "DueResult",
+    "Kind",
+    "OfficeHours",
+    "SkippedDay",
+    "WorkingCalendar",
+    "WorkingDays",
+    "add_working_minutes",
+    "due_at",
+    "is_working_moment",
+    "next_working_moment",
+    "working_minutes_between",
+]

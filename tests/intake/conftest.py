@@ -1,0 +1,61 @@
+"""An intake app on the session's real servers, with its own receiving unit and a settable clock."""
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from services.intake.app import create_app
+from services.intake.settings import IntakeSettings
+from shared.auth import Role, issue_token
+from shared.clock import VIETNAM, FixedClock
+from tests.conftest import Stack
+
+
+@dataclass
+class Intake:
+    http: httpx.AsyncClient
+    app: FastAPI
+    clock: FixedClock
+    unit_code: str
+    secret: str
+
+    def auth(self, role: Role, *, sub: str | None = None, agency: str | None = None) -> dict[str, str]:
+        token = issue_token(self.secret, sub=sub or f"{role}-1", role=role, agency=agency)
+        return {"Authorization": f"Bearer {token}"}
+
+    async def post(self, path: str, body: Any, role: Role = "reception", **headers: str) -> httpx.Response:
+        return await self.http.post(path, json=body, headers={**self.auth(role), **headers})
+
+
+def vn(*args: int) -> datetime:
+    return datetime(*args, tzinfo=VIETNAM)  # type: ignore[misc]
+
+
+@pytest.fixture
+async def intake(stack: Stack) -> AsyncIterator[Intake]:
+    unit = f"{uuid.uuid4().int % 10**6:06d}.12.H57"
+    settings = IntakeSettings(
+        database_url=stack.service_database_urls["intake"],
+        nats_url=stack.nats_url,
+        environment="test",
+        jwt_secret=stack.jwt_secret,
+        migrate_on_start=False,
+        centre_unit_code=unit,
+    )
+    clock = FixedClock(vn(2021, 6, 18, 8, 30))
+    app = create_app(settings, clock)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as http,
+    ):
+        yield Intake(http, app, clock, unit, stack.jwt_secret)
+
+
+def unique_code(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:6].upper()}"
