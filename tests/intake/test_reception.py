@@ -1,0 +1,217 @@
+"""Reception at the counter and online, against real PostgreSQL: codes, appointments, forms 02/03."""
+
+import asyncio
+import json
+import unicodedata
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from services.intake.models import applicants, messaging
+from tests.intake.conftest import Intake, vn
+
+LAND = {
+    "procedure_code": "DD-01",
+    "channel": "direct",
+    "applicant": {"name": "Nguyễn Văn An", "id_number": "046095001234", "phone": "0912345678"},
+    "documents": ["DON_DANG_KY", "HOP_DONG", "GCN", "TO_KHAI_LPTB", "TO_KHAI_TNCN"],
+}
+
+
+def land(**changes: Any) -> dict[str, Any]:
+    return {**LAND, **changes}
+
+
+async def outbox_events(intake: Intake, code: str) -> list[dict[str, Any]]:
+    async with intake.app.state.sessions() as session:
+        payloads = await session.scalars(select(messaging.outbox.c.payload).order_by(messaging.outbox.c.id))
+    return [e for e in map(json.loads, payloads) if e.get("subject") == code]
+
+
+async def test_a_complete_dossier_is_received_with_code_appointment_and_event(intake: Intake) -> None:
+    response = await intake.post("/v1/dossiers", land())
+    assert response.status_code == 201, response.text
+    dossier = response.json()
+    assert dossier["status"] == "received"
+    assert dossier["code"] == f"{intake.unit_code}-210618-0001"
+    assert dossier["lookup_secret"]
+    # Friday 18 June 2021 08:30 + 10 working days = Friday 2 July 2021 08:30.
+    assert dossier["due_at"] == "2021-07-02T01:30:00Z"
+
+    [event] = await outbox_events(intake, dossier["code"])
+    assert event["type"] == "vn.motcua.dossier.received.v1"
+    assert event["data"]["procedure"]["route"][0]["agency_code"] == "VPDK"
+    assert event["data"]["procedure"]["field_name"] == "Đất đai"
+    assert event["data"]["applicant"] == {"kind": "person", "name": "Nguyễn Văn An"}
+    raw = json.dumps(event, ensure_ascii=False)
+    assert "046095001234" not in raw
+    assert "0912345678" not in raw
+
+    again = await intake.http.get(f"/v1/dossiers/{dossier['code']}", headers=intake.auth("reception"))
+    assert again.json()["lookup_secret"] is None, "the secret is shown once"
+
+
+async def test_an_incomplete_dossier_gets_one_complete_supplement_list_and_no_clock(intake: Intake) -> None:
+    response = await intake.post("/v1/dossiers", land(documents=["DON_DANG_KY"]))
+    assert response.status_code == 201
+    dossier = response.json()
+    assert dossier["status"] == "incomplete"
+    assert dossier["code"] is None
+    assert dossier["due_at"] is None
+    assert dossier["decision"]["form"] == "02"
+    assert {d["code"] for d in dossier["decision"]["missing_documents"]} == {
+        "HOP_DONG",
+        "GCN",
+        "TO_KHAI_LPTB",
+        "TO_KHAI_TNCN",
+    }
+
+
+async def test_an_ineligible_dossier_is_refused_with_its_reason(intake: Intake) -> None:
+    missing_reason = await intake.post("/v1/dossiers", land(eligible=False))
+    assert missing_reason.status_code == 422
+    response = await intake.post(
+        "/v1/dossiers", land(eligible=False, refusal_reason="Thửa đất đang có tranh chấp")
+    )
+    dossier = response.json()
+    assert dossier["status"] == "refused"
+    assert dossier["decision"] == {
+        "form": "03",
+        "missing_documents": [],
+        "reason": "Thửa đất đang có tranh chấp",
+        "issued_at": dossier["decision"]["issued_at"],
+    }
+
+
+async def test_bad_input_is_a_clear_4xx_and_changes_nothing(intake: Intake) -> None:
+    cases = [
+        (land(procedure_code="NO-SUCH"), "unknown_procedure"),
+        (land(documents=["DON_DANG_KY", "PASSPORT"]), "unknown_document"),
+        (land(channel="online"), "channel_mismatch"),
+        (land(applicant={"name": ""}), "validation_error"),
+        (land(unexpected=True), "validation_error"),
+    ]
+    for body, code in cases:
+        response = await intake.post("/v1/dossiers", body)
+        assert response.status_code in (409, 422), response.text
+        assert response.json()["code"] == code
+    not_json = await intake.http.post(
+        "/v1/dossiers",
+        content=b"procedure_code=DD-01",
+        headers={**intake.auth("reception"), "content-type": "text/plain"},
+    )
+    assert not_json.status_code == 422
+    assert (await intake.post("/v1/dossiers", land(), role="officer")).status_code == 403
+    first = await intake.post("/v1/dossiers", land())
+    assert first.json()["code"].endswith("-0001"), "no number was used by the refused requests"
+
+
+async def test_a_retry_with_the_same_idempotency_key_returns_the_same_dossier(intake: Intake) -> None:
+    first = await intake.post("/v1/dossiers", land(), **{"Idempotency-Key": "k-1"})
+    retry = await intake.post("/v1/dossiers", land(), **{"Idempotency-Key": "k-1"})
+    assert first.status_code == 201
+    assert retry.status_code == 200
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert retry.json()["id"] == first.json()["id"]
+    other = await intake.post("/v1/dossiers", land(note="khác"), **{"Idempotency-Key": "k-1"})
+    assert other.status_code == 409
+    assert other.json()["code"] == "idempotency_key_reused"
+
+
+async def test_fifty_concurrent_receptions_at_one_unit_get_fifty_consecutive_codes(intake: Intake) -> None:
+    responses = await asyncio.gather(*(intake.post("/v1/dossiers", land()) for _ in range(50)))
+    assert all(r.status_code == 201 for r in responses), [r.text for r in responses if r.status_code != 201]
+    codes = sorted(r.json()["code"] for r in responses)
+    assert codes == [f"{intake.unit_code}-210618-{n:04d}" for n in range(1, 51)]
+
+
+async def test_an_appointment_crosses_the_2021_tet_break(intake: Intake) -> None:
+    intake.clock.set(vn(2021, 2, 8, 9, 0))  # Monday before Tết
+    dossier = (await intake.post("/v1/dossiers", land())).json()
+    # From Monday 8 Feb 09:00 the 10 working days end on 9, 17, 18, 19, 22, 23, 24, 25, 26 Feb and
+    # 1 March (10-16 Feb are the Tết break): due Monday 1 March 09:00.
+    assert dossier["due_at"] == "2021-03-01T02:00:00Z"
+    assert dossier["code"].endswith("-210208-0001")
+
+
+async def test_a_same_day_procedure_received_after_the_cutoff_is_due_the_next_working_day(
+    intake: Intake,
+) -> None:
+    copy = {"procedure_code": "CT-01", "applicant": {"name": "Lê Thị Hoa"}, "documents": ["BAN_CHINH"]}
+    intake.clock.set(vn(2021, 6, 18, 14, 50))  # Friday, before 15:00
+    before = (await intake.post("/v1/dossiers", copy)).json()
+    assert before["due_at"] == "2021-06-18T10:00:00Z"  # 17:00 the same day
+    intake.clock.set(vn(2021, 6, 18, 15, 30))
+    after = (await intake.post("/v1/dossiers", copy)).json()
+    assert after["due_at"] == "2021-06-21T10:00:00Z"  # 17:00 on Monday
+
+
+async def test_a_dossier_received_after_closing_starts_counting_the_next_morning(intake: Intake) -> None:
+    intake.clock.set(vn(2021, 6, 18, 17, 30))  # Friday after closing
+    dossier = (await intake.post("/v1/dossiers", land())).json()
+    # Counting starts Monday 21 June 07:30; ten full working days end at 17:00 on Friday 2 July.
+    assert dossier["due_at"] == "2021-07-02T10:00:00Z"
+
+
+async def test_an_online_submission_starts_its_clock_only_when_reception_accepts_it(intake: Intake) -> None:
+    submitted = await intake.post(
+        "/v1/dossiers", land(channel="online", portal_id="DVC-2021-000123"), role="portal"
+    )
+    assert submitted.status_code == 201
+    assert submitted.json()["status"] == "submitted"
+    assert submitted.json()["code"] is None
+    intake.clock.advance(timedelta(days=3))  # Monday 21 June 08:30
+    accepted = await intake.post("/v1/dossiers/DVC-2021-000123/accept", {})
+    assert accepted.status_code == 200, accepted.text
+    body = accepted.json()
+    assert body["status"] == "received"
+    assert body["portal_id"] == "DVC-2021-000123"
+    assert body["code"].endswith("-210621-0001")
+    assert body["due_at"] == "2021-07-05T01:30:00Z"
+    again = await intake.post("/v1/dossiers/DVC-2021-000123/accept", {})
+    assert again.status_code == 409
+
+
+async def test_citizens_look_up_status_with_code_and_secret_and_see_no_personal_data(intake: Intake) -> None:
+    dossier = (await intake.post("/v1/dossiers", land())).json()
+    found = await intake.http.get(
+        "/v1/lookup", params={"code": dossier["code"], "secret": dossier["lookup_secret"]}
+    )
+    assert found.status_code == 200
+    status = found.json()
+    assert status["status"] == "received"
+    assert [entry["status"] for entry in status["timeline"]] == ["submitted", "received"]
+    assert "Nguyễn" not in found.text
+    wrong = await intake.http.get("/v1/lookup", params={"code": dossier["code"], "secret": "WRONG234"})
+    assert wrong.status_code == 404
+    statuses = [
+        (
+            await intake.http.get("/v1/lookup", params={"code": dossier["code"], "secret": "WRONG234"})
+        ).status_code
+        for _ in range(10)
+    ]
+    assert 429 in statuses
+
+
+async def test_withdrawal_is_recorded_with_an_event_and_only_once(intake: Intake) -> None:
+    dossier = (await intake.post("/v1/dossiers", land())).json()
+    withdrawn = await intake.post(f"/v1/dossiers/{dossier['code']}/withdraw", {"reason": "Công dân xin rút"})
+    assert withdrawn.json()["status"] == "withdrawn"
+    assert [e["type"] for e in await outbox_events(intake, dossier["code"])] == [
+        "vn.motcua.dossier.received.v1",
+        "vn.motcua.dossier.withdrawn.v1",
+    ]
+    again = await intake.post(f"/v1/dossiers/{dossier['code']}/withdraw", {"reason": "lần hai"})
+    assert again.status_code == 409
+    not_ready = await intake.post(f"/v1/dossiers/{dossier['code']}/return", {"channel": "counter"})
+    assert not_ready.status_code == 409
+
+
+async def test_a_name_typed_in_nfd_is_stored_in_nfc(intake: Intake) -> None:
+    nfd = unicodedata.normalize("NFD", "Trần Thị Ánh")
+    dossier = (await intake.post("/v1/dossiers", land(applicant={"name": nfd}))).json()
+    assert dossier["applicant_name"] == "Trần Thị Ánh"
+    async with intake.app.state.sessions() as session:
+        key = await session.scalar(select(applicants.c.search_key).where(applicants.c.name == "Trần Thị Ánh"))
+    assert key == "tran thi anh"
