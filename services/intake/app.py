@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 
 from services.intake.api import router
+from services.intake.api_receipts import router as receipts_router
 from services.intake.default_catalogue import load_if_empty
 from services.intake.models import messaging
 from services.intake.settings import IntakeSettings
@@ -29,7 +30,7 @@ SPEC = ServiceSpec(
         "look-up and historical import."
     ),
     tables=messaging,
-    routers=[router],
+    routers=[router, receipts_router],
     on_start=_load_default_catalogue,
 )
 

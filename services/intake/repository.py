@@ -158,6 +158,10 @@ async def dossier_by_id(session: AsyncSession, dossier_id: UUID) -> Row[Any]:
     return (await session.execute(_dossier_view().where(dossiers.c.id == dossier_id))).one()
 
 
+async def applicant(session: AsyncSession, applicant_id: UUID) -> Row[Any]:
+    return (await session.execute(select(applicants).where(applicants.c.id == applicant_id))).one()
+
+
 async def latest_decision(session: AsyncSession, dossier_id: UUID) -> Row[Any] | None:
     query = (
         select(reception_decisions)

@@ -215,3 +215,22 @@ async def test_a_name_typed_in_nfd_is_stored_in_nfc(intake: Intake) -> None:
     async with intake.app.state.sessions() as session:
         key = await session.scalar(select(applicants.c.search_key).where(applicants.c.name == "Trần Thị Ánh"))
     assert key == "tran thi anh"
+
+
+async def test_the_receipt_prints_as_pdf_and_html_with_the_secret_it_was_given(intake: Intake) -> None:
+    dossier = (await intake.post("/v1/dossiers", land())).json()
+    path = f"/v1/dossiers/{dossier['code']}/receipt"
+    pdf = await intake.http.get(
+        path, params={"secret": dossier["lookup_secret"]}, headers=intake.auth("reception")
+    )
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    html = await intake.http.get(
+        path, params={"secret": dossier["lookup_secret"], "format": "html"}, headers=intake.auth("reception")
+    )
+    assert dossier["code"] in html.text
+    assert "Nguyễn Văn An" in html.text
+    assert "0912345678" not in html.text
+    wrong = await intake.http.get(path, params={"secret": "WRONG234"}, headers=intake.auth("reception"))
+    assert wrong.status_code == 403
