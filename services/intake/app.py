@@ -5,11 +5,13 @@ from fastapi import FastAPI
 from services.intake.api import router
 from services.intake.api_receipts import router as receipts_router
 from services.intake.default_catalogue import load_if_empty
+from services.intake.handlers import HANDLERS, SUBJECTS
 from services.intake.models import messaging
 from services.intake.settings import IntakeSettings
 from shared.app import Runtime, ServiceSpec, create_service_app
 from shared.clock import Clock
 from shared.db.engine import unit_of_work
+from shared.messaging.consumer import Subscription
 from shared.ratelimit import RateLimiter
 
 
@@ -31,6 +33,7 @@ SPEC = ServiceSpec(
     ),
     tables=messaging,
     routers=[router, receipts_router],
+    subscriptions=[Subscription(stream="DOSSIERS", subjects=SUBJECTS, handlers=HANDLERS)],
     on_start=_load_default_catalogue,
 )
 

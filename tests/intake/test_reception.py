@@ -9,7 +9,11 @@ from typing import Any
 from sqlalchemy import select
 
 from services.intake.models import applicants, messaging
+from shared.messaging.envelope import CloudEvent, event_type
+from shared.messaging.subjects import dossier_subject
+from tests.conftest import Stack
 from tests.intake.conftest import Intake, vn
+from tests.platform.toy import connected_link
 
 LAND = {
     "procedure_code": "DD-01",
@@ -234,3 +238,41 @@ async def test_the_receipt_prints_as_pdf_and_html_with_the_secret_it_was_given(i
     assert "0912345678" not in html.text
     wrong = await intake.http.get(path, params={"secret": "WRONG234"}, headers=intake.auth("reception"))
     assert wrong.status_code == 403
+
+
+async def test_a_result_from_routing_can_be_handed_over_once_resolved(intake: Intake, stack: Stack) -> None:
+    dossier = (await intake.post("/v1/dossiers", land())).json()
+    async with connected_link(stack.nats_url) as link:
+        for name in (
+            "dossier.step.assigned",
+            "dossier.resolved",
+            "dossier.step.assigned",
+        ):  # a late repeat last
+            event = CloudEvent(
+                source="/motcua/routing",
+                type=event_type(name),
+                subject=dossier["code"],
+                time=intake.clock.now(),
+                data={"resolved_at": "2021-06-30T03:00:00+00:00"} if name == "dossier.resolved" else {},
+            )
+            await link.jetstream.publish(
+                dossier_subject("VPDK", name.removeprefix("dossier.")),
+                event.to_json().encode(),
+                headers={"Nats-Msg-Id": str(event.id)},
+            )
+
+    async def status() -> str:
+        response = await intake.http.get(f"/v1/dossiers/{dossier['code']}", headers=intake.auth("reception"))
+        return str(response.json()["status"])
+
+    for _ in range(100):
+        if await status() == "resolved":
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)  # let the late repeat arrive too: it must not move the dossier back
+    assert await status() == "resolved"
+    returned = await intake.post(f"/v1/dossiers/{dossier['code']}/return", {"channel": "post"})
+    assert returned.json()["status"] == "returned"
+    events = await outbox_events(intake, dossier["code"])
+    assert events[-1]["type"] == "vn.motcua.dossier.returned.v1"
+    assert events[-1]["data"]["delivery_channel"] == "post"

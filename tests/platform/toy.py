@@ -126,6 +126,16 @@ def toy_consumer(
 
 
 @asynccontextmanager
+async def connected_link(nats_url: str) -> AsyncIterator[NatsLink]:
+    link = NatsLink(nats_url, "test")
+    await link.connect_forever()
+    try:
+        yield link
+    finally:
+        await link.close()
+
+
+@asynccontextmanager
 async def connected(database_url: str, nats_url: str) -> AsyncIterator[tuple[Sessions, NatsLink]]:
     engine = make_engine(database_url, pool_size=4)
     link = NatsLink(nats_url, "toy")
