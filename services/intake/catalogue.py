@@ -138,6 +138,7 @@ def procedure_snapshot(row: Any) -> dict[str, Any]:
         "service_level": row.service_level,
         "supplement_policy": row.supplement_policy,
         "fee": row.fee,
+        "fee_note": row.fee_note,
         "route": row.route,
         "documents": row.documents,
     }

@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Row, func, or_, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -94,7 +95,7 @@ async def list_procedures(
     in_force = (
         select(procedures.c.id)
         .where(procedures.c.effective_from <= on)
-        .distinct(procedures.c.code)
+        .ext(distinct_on(procedures.c.code))
         .order_by(procedures.c.code, procedures.c.effective_from.desc(), procedures.c.version.desc())
     ).subquery()
     view = _procedure_view().where(procedures.c.id.in_(select(in_force.c.id)))
