@@ -1,0 +1,161 @@
+"""Dossiers received per second through `POST /v1/dossiers` (8 concurrent clients, keep-alive) against
+a real intake process, and in the same run pgbench's TPS inserting the same rows (applicant, dossier,
+outbox) on the same server with 8 clients: the ratio says how much of the raw insert rate the
+service keeps (target ≥ 25 %)."""
+
+import asyncio
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy import make_url
+
+from bench.servers import BenchServers, bench_servers
+from shared.auth import issue_token
+from shared.devstack.ports import free_port
+from shared.devstack.postgres import binary
+
+CLIENTS = 8
+SECONDS = 15
+REPO = Path(__file__).resolve().parents[1]
+BODY = {
+    "procedure_code": "DD-01",
+    "channel": "direct",
+    "applicant": {"name": "Nguyễn Văn An", "id_number": "046095001234", "phone": "0912345678"},
+    "documents": ["DON_DANG_KY", "HOP_DONG", "GCN", "TO_KHAI_LPTB", "TO_KHAI_TNCN"],
+}
+
+PGBENCH_SCRIPT = """
+\\set n random(1, 1000000000)
+BEGIN;
+INSERT INTO intake.applicants (id, kind, name, search_key, id_number, phone)
+  VALUES (gen_random_uuid(), 'person', 'Nguyễn Văn An', 'nguyen van an', '046095001234', '0912345678')
+  RETURNING id \\gset a_
+INSERT INTO intake.dossiers (id, code, status, procedure_id, applicant_id, channel, service_level, unit_code,
+  submitted_at, received_at, clock_started_at, due_at, lookup_secret_hash, documents, created_by)
+  VALUES (gen_random_uuid(), 'PGBENCH-' || :n || '-' || txid_current(), 'received', :procedure_id, :'a_id',
+  'direct', 3, 'PGBENCH', now(), now(), now(), now() + interval '14 days', md5(CAST(:n AS text)),
+  '["DON_DANG_KY","HOP_DONG","GCN"]', 'bench');
+INSERT INTO intake.outbox (event_id, event_type, topic, payload)
+  VALUES (gen_random_uuid(), 'vn.motcua.dossier.received.v1', 'pgbench.none', :'payload');
+COMMIT;
+"""
+
+
+def start_intake(servers: BenchServers, port: int, secret: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "MOTCUA_DATABASE_URL": servers.service_urls["intake"],
+        "MOTCUA_NATS_URL": servers.nats_url,
+        "MOTCUA_PORT": str(port),
+        "MOTCUA_ENVIRONMENT": "test",
+        "MOTCUA_JWT_SECRET": secret,
+        "MOTCUA_LOG_LEVEL": "WARNING",
+        "MOTCUA_DB_POOL_SIZE": "10",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "shared.serve", "intake"], cwd=REPO, env=env, stdout=subprocess.DEVNULL
+    )
+
+
+async def wait_ready(base: str) -> None:
+    async with httpx.AsyncClient(timeout=2) as client:
+        while True:
+            try:
+                if (await client.get(f"{base}/readyz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+
+
+async def post_for(base: str, token: str, seconds: float) -> tuple[int, int]:
+    done = errors = 0
+    deadline = time.monotonic() + seconds
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=10) as client:
+        while time.monotonic() < deadline:
+            response = await client.post("/v1/dossiers", json=BODY)
+            if response.status_code == 201:
+                done += 1
+            else:
+                errors += 1
+    return done, errors
+
+
+def pgbench_tps(servers: BenchServers, procedure_id: int, payload: str) -> float:
+    script = servers.root / "reception.sql"
+    script.write_text(PGBENCH_SCRIPT)
+    url = make_url(servers.admin_database_url)
+    command = [
+        str(binary("pgbench")),
+        "-n",
+        "-c",
+        str(CLIENTS),
+        "-j",
+        "2",
+        "-T",
+        str(SECONDS),
+        "-f",
+        str(script),
+        "-D",
+        f"procedure_id={procedure_id}",
+        "-D",
+        f"payload={payload}",
+        "-h",
+        url.host or "127.0.0.1",
+        "-p",
+        str(url.port),
+        "-U",
+        url.username or "postgres",
+        url.database or "motcua",
+    ]
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise RuntimeError(f"pgbench failed: {completed.stderr[-2000:]}")
+    output = completed.stdout
+    match = re.search(r"tps = ([0-9.]+)", output)
+    return float(match.group(1)) if match else float("nan")
+
+
+async def run() -> None:
+    async with bench_servers() as servers:
+        secret = secrets.token_urlsafe(48)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        process = start_intake(servers, port, secret)
+        try:
+            await wait_ready(base)
+            token = issue_token(secret, sub="bench", role="reception")
+            await post_for(base, token, 2)  # warm up
+            started = time.monotonic()
+            results = await asyncio.gather(*(post_for(base, token, SECONDS) for _ in range(CLIENTS)))
+            elapsed = time.monotonic() - started
+            received = sum(done for done, _ in results)
+            failed = sum(errors for _, errors in results)
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+        rate = received / elapsed
+        print(
+            f"POST /v1/dossiers: {received} received in {elapsed:.1f} s with {CLIENTS} clients = "
+            f"{rate:,.0f} dossiers/s ({failed} failed)"
+        )
+
+        import asyncpg
+
+        from shared.db.engine import asyncpg_dsn
+
+        conn = await asyncpg.connect(asyncpg_dsn(servers.admin_database_url))
+        procedure_id = await conn.fetchval("SELECT id FROM intake.procedures WHERE code = 'DD-01' LIMIT 1")
+        payload = await conn.fetchval("SELECT payload FROM intake.outbox ORDER BY id DESC LIMIT 1")
+        await conn.close()
+        tps = pgbench_tps(servers, procedure_id, json.dumps(json.loads(payload)))
+        print(f"pgbench, same rows (applicant + dossier + outbox), {CLIENTS} clients: {tps:,.0f} TPS")
+        print(f"ratio service / raw inserts: {rate / tps:.0%}")
