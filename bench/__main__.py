@@ -10,7 +10,9 @@ import importlib
 BENCHES = {
     "idle_memory": "each service's resident memory when idle",
     "messaging": "relay publish rate and outbox-to-consumer latency",
+    "intake_reception": "dossiers received per second vs pgbench's raw inserts",
     "calendar": "due-date computations per second",
+    "intake_import": "historical import lines per second",
 }
 
 

@@ -3,6 +3,8 @@
 from fastapi import FastAPI
 
 from services.intake.api import router
+from services.intake.api_attachments import router as attachments_router
+from services.intake.api_import import router as import_router
 from services.intake.api_receipts import router as receipts_router
 from services.intake.default_catalogue import load_if_empty
 from services.intake.handlers import HANDLERS, SUBJECTS
@@ -32,7 +34,7 @@ SPEC = ServiceSpec(
         "look-up and historical import."
     ),
     tables=messaging,
-    routers=[router, receipts_router],
+    routers=[router, receipts_router, import_router, attachments_router],
     subscriptions=[Subscription(stream="DOSSIERS", subjects=SUBJECTS, handlers=HANDLERS)],
     on_start=_load_default_catalogue,
 )

@@ -17,7 +17,7 @@ from sqlalchemy import insert, text, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import repository, rules
+from services.intake import events, repository, rules
 from services.intake.appointment import appointment
 from services.intake.catalogue import procedure_snapshot
 from services.intake.models import (
@@ -217,19 +217,20 @@ async def _receive(
         topic=dossier_subject(procedure.agency_code, "received"),
         subject=code,
         sequence=version,
-        data={
-            **_identity(row, code),
-            "procedure": snapshot,
-            "channel": row.channel,
-            "service_level": row.service_level,
-            "unit_code": desk.unit_code,
-            "received_at": now.isoformat(),
-            "clock_started_at": due.clock_start.isoformat(),
-            "due_at": due.due.isoformat(),
-            "applicant": {"kind": row.applicant_kind, "name": row.applicant_name},
-            "documents": list(row.documents),
-            "imported": False,
-        },
+        data=events.received(
+            identity=events.identity_of(row, code),
+            procedure=snapshot,
+            channel=row.channel,
+            service_level=row.service_level,
+            unit_code=desk.unit_code,
+            received_at=now,
+            clock_started_at=due.clock_start,
+            due_at=due.due,
+            applicant_kind=row.applicant_kind,
+            applicant_name=row.applicant_name,
+            documents=list(row.documents),
+            imported=False,
+        ),
     )
     await audit.record(
         session, audit_log, who=desk.who, at=now, action="dossier.received", entity=f"dossier:{code}"
@@ -294,7 +295,9 @@ async def withdraw(session: AsyncSession, desk: Desk, key: str, request: Withdra
             topic=dossier_subject(row.agency_code, "withdrawn"),
             subject=row.code,
             sequence=version,
-            data={**_identity(row, row.code), "withdrawn_at": now.isoformat(), "imported": False},
+            data=events.withdrawn(
+                identity=events.identity_of(row, row.code), withdrawn_at=now, imported=False
+            ),
         )
     await audit.record(
         session,
@@ -335,12 +338,12 @@ async def return_result(session: AsyncSession, desk: Desk, key: str, request: Re
         topic=dossier_subject(row.agency_code, "returned"),
         subject=row.code,
         sequence=version,
-        data={
-            **_identity(row, row.code),
-            "returned_at": now.isoformat(),
-            "delivery_channel": request.channel,
-            "imported": False,
-        },
+        data=events.returned(
+            identity=events.identity_of(row, row.code),
+            returned_at=now,
+            delivery_channel=request.channel,
+            imported=False,
+        ),
     )
     await audit.record(
         session,
@@ -381,15 +384,6 @@ def _request_hash(dossier_in: DossierIn) -> str:
 
 def _checklist(procedure: Row[Any]) -> list[rules.ChecklistItem]:
     return [rules.ChecklistItem(d["code"], d["name"], d.get("required", True)) for d in procedure.documents]
-
-
-def _identity(row: Row[Any], code: str | None) -> dict[str, Any]:
-    return {
-        "dossier_id": str(row.id),
-        "code": code,
-        "portal_id": row.portal_id,
-        "agency_code": row.agency_code,
-    }
 
 
 async def _timeline(

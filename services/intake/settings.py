@@ -15,3 +15,6 @@ class IntakeSettings(ServiceSettings):
     )
     lookup_per_minute: float = 10.0
     load_default_catalogue: bool = True
+    max_upload_bytes: int = Field(
+        default=20 * 1024 * 1024, gt=0, description="the largest digitized file accepted (413 beyond)"
+    )

@@ -4,13 +4,13 @@ A later change to `tables.py` needs a new revision in every service, not an edit
 """
 
 from alembic import op
-from sqlalchemy import MetaData
 
+from shared.db.metadata import service_metadata
 from shared.messaging.tables import messaging_tables, outbox_trigger_ddl
 
 
 def create_messaging_tables_v1(schema: str) -> None:
-    metadata = MetaData(schema=schema)
+    metadata = service_metadata(schema)
     messaging_tables(metadata)
     metadata.create_all(op.get_bind())
     for statement in outbox_trigger_ddl(schema):
@@ -19,6 +19,6 @@ def create_messaging_tables_v1(schema: str) -> None:
 
 def drop_messaging_tables_v1(schema: str) -> None:
     op.execute(f"DROP FUNCTION IF EXISTS {schema}.notify_outbox() CASCADE")
-    metadata = MetaData(schema=schema)
+    metadata = service_metadata(schema)
     messaging_tables(metadata)
     metadata.drop_all(op.get_bind())

@@ -218,15 +218,9 @@ def upgrade() -> None:
         schema="intake",
     )
     op.create_index("ix_timeline_dossier", "timeline", ["dossier_id", "at"], unique=False, schema="intake")
-    op.drop_constraint(op.f("outbox_event_id_key"), "outbox", type_="unique")
-    op.create_unique_constraint(op.f("uq_outbox_event_id"), "outbox", ["event_id"], schema="intake")
 
 
 def downgrade() -> None:
-    op.drop_constraint(op.f("uq_outbox_event_id"), "outbox", schema="intake", type_="unique")
-    op.create_unique_constraint(
-        op.f("outbox_event_id_key"), "outbox", ["event_id"], postgresql_nulls_not_distinct=False
-    )
     op.drop_index("ix_timeline_dossier", table_name="timeline", schema="intake")
     op.drop_table("timeline", schema="intake")
     op.drop_table("reception_decisions", schema="intake")

@@ -1,0 +1,381 @@
+"""Digitization (số hóa) of a received dossier's components, one file per checklist item.
+
+A component is scanned and uploaded, or reused (tái sử dụng) from the same applicant's earlier dossier
+without scanning it again; both count toward the Decision 766 digitization indicators. The first time
+every required item of the checklist is covered, `dossier.digitized` is emitted, once per dossier:
+components are only ever added or replaced, so coverage, once reached, stays.
+"""
+
+import asyncio
+import tempfile
+from collections.abc import AsyncIterable, AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Any, Literal
+from uuid import UUID
+
+from pypdf import PdfReader
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.intake import repository, rules
+from services.intake import repository_documents as documents
+from services.intake.models import audit_log
+from services.intake.reception import Desk
+from shared import audit
+from shared.auth import Principal
+from shared.errors import Problem
+from shared.messaging.subjects import dossier_subject
+from shared.storage import BlobStore
+from shared.uploads import safe_filename
+
+PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
+EXTENSIONS = {PDF: "pdf", JPEG: "jpg", PNG: "png"}
+SNIFF_BYTES = 1024  # a PDF's header may sit anywhere in its first kilobyte
+SPOOL_MEMORY_BYTES = 1024 * 1024  # an upload beyond this waits on disk, not in memory
+READ_BYTES = 256 * 1024
+
+# A dossier can be digitized from reception on, until it is withdrawn.
+NOT_YET_RECEIVED = ("submitted", "incomplete", "refused")
+
+
+def sniff(head: bytes) -> str | None:
+    """The file's type from its first bytes (magic numbers); the client's word is not taken."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if b"%PDF-" in head[:SNIFF_BYTES]:
+        return PDF
+    return None
+
+
+def first_time_covered(required: set[str], before: set[str], after: set[str]) -> bool:
+    """Whether this change is the one that covers the checklist (a checklist with no required item is
+    covered by the first component)."""
+    return required <= after and not (before and required <= before)
+
+
+@dataclass
+class Upload:
+    """A received file waiting in a spool: its detected type, size and page count."""
+
+    spool: IO[bytes]
+    size: int
+    content_type: str
+    pages: int
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        await asyncio.to_thread(self.spool.seek, 0)
+        while chunk := await asyncio.to_thread(self.spool.read, READ_BYTES):
+            yield chunk
+
+
+@asynccontextmanager
+async def received_file(chunks: AsyncIterable[bytes]) -> AsyncIterator[Upload]:
+    """Read an upload into a spool (memory, then disk), refusing a type other than PDF, JPEG or PNG as
+    soon as its first bytes arrive, an empty file, and a PDF that cannot be read; the spool is gone
+    when the block ends."""
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)  # noqa: SIM115 - closed below
+    try:
+        head = b""
+        content_type: str | None = None
+        size = 0
+        async for chunk in chunks:
+            size += len(chunk)
+            if content_type is None:
+                head += chunk
+                if len(head) >= SNIFF_BYTES:
+                    content_type = _accepted(head)
+            await asyncio.to_thread(spool.write, chunk)
+        if size == 0:
+            raise Problem(422, "empty_file", "The file is empty; scan the document again.")
+        content_type = content_type or _accepted(head)
+        pages = await asyncio.to_thread(_pdf_pages, spool) if content_type == PDF else 1
+        yield Upload(spool, size, content_type, pages)
+    finally:
+        spool.close()
+
+
+def _accepted(head: bytes) -> str:
+    content_type = sniff(head)
+    if content_type is None:
+        raise Problem(
+            415,
+            "unsupported_file_type",
+            "Only PDF, JPEG and PNG scans are accepted; this file is none of them.",
+        )
+    return content_type
+
+
+def _pdf_pages(spool: IO[bytes]) -> int:
+    spool.seek(0)
+    try:
+        reader = PdfReader(spool)
+        if reader.is_encrypted:
+            reader.decrypt("")  # protected against editing only: readable without a password
+        pages = len(reader.pages)
+    except Exception as exc:  # pypdf raises many kinds on a damaged file: all mean "cannot read"
+        raise Problem(
+            422,
+            "unreadable_pdf",
+            "The PDF cannot be read (damaged, or protected by a password); scan the document again.",
+        ) from exc
+    if pages < 1:
+        raise Problem(422, "unreadable_pdf", "The PDF has no pages; scan the document again.")
+    return pages
+
+
+Change = Literal["added", "replaced", "unchanged"]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    dossier_id: UUID
+    document_code: str
+    change: Change
+    digitized: bool  # this change covered the checklist and emitted dossier.digitized
+
+
+async def record_upload(
+    session: AsyncSession,
+    desk: Desk,
+    store: BlobStore,
+    *,
+    key: str,
+    document_code: str,
+    upload: Upload,
+    filename: str | None,
+) -> Recorded:
+    """Store a scanned component and record it as the dossier's `document_code`."""
+    row = await _digitizable(session, key)
+    procedure = await repository.procedure_by_id(session, row.procedure_id)
+    _on_checklist(procedure, document_code)
+    blob = await store.put(upload.chunks())
+    await documents.ensure_attachment(
+        session,
+        sha256=blob.sha256,
+        size=blob.size,
+        content_type=upload.content_type,
+        pages=upload.pages,
+        at=desk.clock.now(),
+    )
+    name = safe_filename(filename, f"{document_code}.{EXTENSIONS[upload.content_type]}")
+    return await _record(
+        session, desk, row, procedure, document_code, sha256=blob.sha256, filename=name, source=None
+    )
+
+
+async def reuse(
+    session: AsyncSession,
+    desk: Desk,
+    *,
+    key: str,
+    document_code: str,
+    from_dossier: str,
+    source_document_code: str | None,
+) -> Recorded:
+    """Take a component already digitized for the same applicant's earlier dossier, without a new scan."""
+    row = await _digitizable(session, key)
+    procedure = await repository.procedure_by_id(session, row.procedure_id)
+    _on_checklist(procedure, document_code)
+    source = await repository.dossier(session, from_dossier)
+    if source is None:
+        raise Problem(422, "source_dossier_not_found", f"No dossier {from_dossier} to reuse from.")
+    if source.id == row.id:
+        raise Problem(422, "reuse_from_same_dossier", "A component cannot be reused from its own dossier.")
+    await _same_applicant(session, row, source)
+    source_code = source_document_code or document_code
+    component = await documents.component(session, source.id, source_code)
+    if component is None:
+        raise Problem(
+            422,
+            "component_not_digitized",
+            f"Dossier {from_dossier} has no digitized {source_code}; scan the document instead.",
+        )
+    return await _record(
+        session,
+        desk,
+        row,
+        procedure,
+        document_code,
+        sha256=component.sha256,
+        filename=component.filename,
+        source=source,
+    )
+
+
+async def _record(
+    session: AsyncSession,
+    desk: Desk,
+    row: Row[Any],
+    procedure: Row[Any],
+    document_code: str,
+    *,
+    sha256: str,
+    filename: str,
+    source: Row[Any] | None,
+) -> Recorded:
+    now = desk.clock.now()
+    reused_from = source.id if source is not None else None
+    before = await documents.component_codes(session, row.id)
+    previous = before.get(document_code)
+    change: Change
+    if previous is None:
+        change = "added"
+        await documents.add_component(
+            session,
+            dossier_id=row.id,
+            document_code=document_code,
+            sha256=sha256,
+            filename=filename,
+            at=now,
+            by=desk.who.sub,
+            reused_from=reused_from,
+        )
+    elif (previous.sha256, previous.filename, previous.reused_from) == (sha256, filename, reused_from):
+        return Recorded(row.id, document_code, "unchanged", digitized=False)
+    else:
+        change = "replaced"
+        await documents.replace_component(
+            session,
+            component_id=previous.id,
+            sha256=sha256,
+            filename=filename,
+            at=now,
+            by=desk.who.sub,
+            reused_from=reused_from,
+        )
+    detail: dict[str, Any] = {"document_code": document_code, "sha256": sha256, "change": change}
+    if previous is not None:
+        detail["previous_sha256"] = previous.sha256
+    if source is not None:
+        detail["reused_from"] = source.code
+    action = "dossier.document_reused" if source is not None else "dossier.document_digitized"
+    await audit.record(
+        session, audit_log, who=desk.who, at=now, action=action, entity=f"dossier:{row.code}", detail=detail
+    )
+    required = {item.code for item in _checklist(procedure) if item.required}
+    covered = first_time_covered(required, set(before), {*before, document_code})
+    if covered:
+        await _digitized(session, desk, row, now)
+    return Recorded(row.id, document_code, change, digitized=covered)
+
+
+async def _digitized(session: AsyncSession, desk: Desk, row: Row[Any], now: datetime) -> None:
+    totals = await documents.totals(session, row.id)
+    version = row.version + 1
+    await documents.bump_version(session, row.id, version, now)
+    await desk.outbox.add(
+        session,
+        name="dossier.digitized",
+        topic=dossier_subject(row.agency_code, "digitized"),
+        subject=row.code,
+        sequence=version,
+        data={
+            "dossier_id": str(row.id),
+            "code": row.code,
+            "portal_id": row.portal_id,
+            "agency_code": row.agency_code,
+            "documents": totals.documents,
+            "pages": totals.pages,
+            "reused": totals.reused,
+            "digitized_at": now.isoformat(),
+        },
+    )
+
+
+async def _digitizable(session: AsyncSession, key: str) -> Row[Any]:
+    # The lock queues concurrent uploads to one dossier, so exactly one of them covers the checklist.
+    row = await repository.dossier(session, key, for_update=True)
+    if row is None:
+        raise Problem(404, "dossier_not_found", f"No dossier {key}.")
+    if row.status in NOT_YET_RECEIVED or row.received_at is None:
+        raise Problem(
+            409,
+            "dossier_not_received",
+            f"Dossier is {row.status}; its documents are digitized once it has been received.",
+        )
+    if row.status == "withdrawn":
+        raise Problem(
+            409, "dossier_withdrawn", "The dossier was withdrawn; nothing more is digitized for it."
+        )
+    return row
+
+
+async def _same_applicant(session: AsyncSession, row: Row[Any], source: Row[Any]) -> None:
+    numbers = await documents.id_numbers(session, row.applicant_id, source.applicant_id)
+    mine, theirs = numbers.get(row.applicant_id), numbers.get(source.applicant_id)
+    if not mine or not theirs:
+        raise Problem(
+            422,
+            "applicant_not_identified",
+            "Both dossiers need the applicant's ID number to reuse a component; scan the document instead.",
+        )
+    if mine != theirs:
+        raise Problem(
+            403, "different_applicant", "Components can only be reused from the same applicant's dossiers."
+        )
+
+
+def _checklist(procedure: Row[Any]) -> list[rules.ChecklistItem]:
+    return [rules.ChecklistItem(d["code"], d["name"], d.get("required", True)) for d in procedure.documents]
+
+
+def _on_checklist(procedure: Row[Any], document_code: str) -> rules.ChecklistItem:
+    for item in _checklist(procedure):
+        if item.code == document_code:
+            return item
+    raise Problem(
+        422,
+        "unknown_document",
+        f"{document_code} is not on the checklist of {procedure.code} (version {procedure.version}).",
+    )
+
+
+# Reading what was digitized.
+
+
+@dataclass(frozen=True)
+class Digitization:
+    dossier: Row[Any]
+    checklist: list[rules.ChecklistItem]
+    components: list[Row[Any]]
+
+
+async def digitization(session: AsyncSession, key: str, who: Principal) -> Digitization:
+    row = await _visible(session, key, who)
+    procedure = await repository.procedure_by_id(session, row.procedure_id)
+    return Digitization(row, _checklist(procedure), await documents.components(session, row.id))
+
+
+async def stored_component(session: AsyncSession, desk: Desk, key: str, document_code: str) -> Row[Any]:
+    """The component to download; the access is audited, as the files carry personal data."""
+    row = await _visible(session, key, desk.who)
+    component = await documents.component(session, row.id, document_code)
+    if component is None:
+        raise Problem(404, "document_not_digitized", f"Dossier {key} has no digitized {document_code}.")
+    await audit.record(
+        session,
+        audit_log,
+        who=desk.who,
+        at=desk.clock.now(),
+        action="dossier.document_read",
+        entity=f"dossier:{row.code}",
+        detail={"document_code": document_code, "sha256": component.sha256},
+    )
+    return component
+
+
+async def _visible(session: AsyncSession, key: str, who: Principal) -> Row[Any]:
+    """Officers see the documents of dossiers whose procedure routes through their agency."""
+    row = await repository.dossier(session, key)
+    if row is None:
+        raise Problem(404, "dossier_not_found", f"No dossier {key}.")
+    if who.role == "officer":
+        procedure = await repository.procedure_by_id(session, row.procedure_id)
+        agencies = {procedure.agency_code, *(step["agency_code"] for step in procedure.route)}
+        if who.agency not in agencies:
+            raise Problem(404, "dossier_not_found", f"No dossier {key}.")
+    return row
