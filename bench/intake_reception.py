@@ -21,6 +21,7 @@ from shared.devstack.ports import free_port
 from shared.devstack.postgres import binary
 
 CLIENTS = 8
+WORKERS = os.environ.get("MOTCUA_WORKERS", "2")
 SECONDS = 15
 REPO = Path(__file__).resolve().parents[1]
 BODY = {
@@ -58,6 +59,7 @@ def start_intake(servers: BenchServers, port: int, secret: str) -> subprocess.Po
         "MOTCUA_JWT_SECRET": secret,
         "MOTCUA_LOG_LEVEL": "WARNING",
         "MOTCUA_DB_POOL_SIZE": "10",
+        "MOTCUA_WORKERS": WORKERS,  # one per core, as deployed
     }
     return subprocess.Popen(
         [sys.executable, "-m", "shared.serve", "intake"], cwd=REPO, env=env, stdout=subprocess.DEVNULL
@@ -144,7 +146,7 @@ async def run() -> None:
             process.wait(timeout=20)
         rate = received / elapsed
         print(
-            f"POST /v1/dossiers: {received} received in {elapsed:.1f} s with {CLIENTS} clients = "
+            f"POST /v1/dossiers ({WORKERS} workers): {received} in {elapsed:.1f} s, {CLIENTS} clients = "
             f"{rate:,.0f} dossiers/s ({failed} failed)"
         )
 

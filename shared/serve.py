@@ -1,7 +1,6 @@
 """`python -m shared.serve <service>`: run one service under uvicorn (the command of every container)."""
 
 import argparse
-import importlib
 
 import uvicorn
 
@@ -13,11 +12,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("service", choices=SERVICES)
     args = parser.parse_args()
-    # Each service reads its own settings class (the common ones plus its own).
-    app = importlib.import_module(f"services.{args.service}.app").create_app()
-    settings: ServiceSettings = app.state.settings
+    settings = ServiceSettings()
+    # A factory, so that each worker process builds its own app (and reads its own settings class);
+    # the relays of the workers elect one leader, their consumers share the durable consumer.
     uvicorn.run(
-        app,
+        f"services.{args.service}.app:create_app",
+        factory=True,
+        workers=settings.workers,
         host=settings.host,
         port=settings.port or SERVICE_PORTS[args.service],
         log_config=None,  # our JSON logging, configured by the app

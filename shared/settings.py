@@ -34,6 +34,7 @@ class ServiceSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int | None = Field(default=None, description="Defaults to the service's fixed port (8001-8005).")
+    workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes (one per core)")
     log_level: str = "INFO"
     migrate_on_start: bool = True
     stream_replicas: int = Field(default=1, description="3 on a NATS cluster.")

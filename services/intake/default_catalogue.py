@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import catalogue, repository
@@ -28,6 +29,8 @@ def seed_data() -> dict[str, Any]:
 
 async def load_if_empty(session: AsyncSession, *, outbox: Outbox, clock: Clock, unit_code: str) -> bool:
     """Load the default catalogue unless the schema already has one; True when it loaded."""
+    # Workers and replicas start together: one loads, the others wait here and then find it loaded.
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('intake.default_catalogue'))"))
     if await repository.has_catalogue(session):
         return False
     data = seed_data()
