@@ -86,7 +86,7 @@ async def publish_procedure(
             f"not the procedure's {procedure.processing_days} processing days.",
         )
     version = await repository.latest_procedure_version(session, procedure.code) + 1
-    effective_from = procedure.effective_from or clock.now().astimezone(VIETNAM).date()
+    effective_from = procedure.effective_from or today(clock)
     values = {
         **procedure.model_dump(exclude={"field_name", "effective_from"}, mode="json"),
         "processing_days": procedure.processing_days,

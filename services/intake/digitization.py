@@ -19,7 +19,7 @@ from pypdf import PdfReader
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import repository, rules
+from services.intake import reception, repository, rules
 from services.intake import repository_documents as documents
 from services.intake.models import audit_log
 from services.intake.reception import Desk
@@ -256,7 +256,7 @@ async def _record(
     await audit.record(
         session, audit_log, who=desk.who, at=now, action=action, entity=f"dossier:{row.code}", detail=detail
     )
-    required = {item.code for item in _checklist(procedure) if item.required}
+    required = {item.code for item in rules.checklist(procedure.documents) if item.required}
     covered = first_time_covered(required, set(before), {*before, document_code})
     if covered:
         await _digitized(session, desk, row, now)
@@ -288,9 +288,7 @@ async def _digitized(session: AsyncSession, desk: Desk, row: Row[Any], now: date
 
 async def _digitizable(session: AsyncSession, key: str) -> Row[Any]:
     # The lock queues concurrent uploads to one dossier, so exactly one of them covers the checklist.
-    row = await repository.dossier(session, key, for_update=True)
-    if row is None:
-        raise Problem(404, "dossier_not_found", f"No dossier {key}.")
+    row = await reception.existing(session, key, for_update=True)
     if row.status in NOT_YET_RECEIVED or row.received_at is None:
         raise Problem(
             409,
@@ -319,12 +317,8 @@ async def _same_applicant(session: AsyncSession, row: Row[Any], source: Row[Any]
         )
 
 
-def _checklist(procedure: Row[Any]) -> list[rules.ChecklistItem]:
-    return [rules.ChecklistItem(d["code"], d["name"], d.get("required", True)) for d in procedure.documents]
-
-
 def _on_checklist(procedure: Row[Any], document_code: str) -> rules.ChecklistItem:
-    for item in _checklist(procedure):
+    for item in rules.checklist(procedure.documents):
         if item.code == document_code:
             return item
     raise Problem(
@@ -347,7 +341,9 @@ class Digitization:
 async def digitization(session: AsyncSession, key: str, who: Principal) -> Digitization:
     row = await _visible(session, key, who)
     procedure = await repository.procedure_by_id(session, row.procedure_id)
-    return Digitization(row, _checklist(procedure), await documents.components(session, row.id))
+    return Digitization(
+        row, rules.checklist(procedure.documents), await documents.components(session, row.id)
+    )
 
 
 async def stored_component(session: AsyncSession, desk: Desk, key: str, document_code: str) -> Row[Any]:
@@ -370,9 +366,7 @@ async def stored_component(session: AsyncSession, desk: Desk, key: str, document
 
 async def _visible(session: AsyncSession, key: str, who: Principal) -> Row[Any]:
     """Officers see the documents of dossiers whose procedure routes through their agency."""
-    row = await repository.dossier(session, key)
-    if row is None:
-        raise Problem(404, "dossier_not_found", f"No dossier {key}.")
+    row = await reception.existing(session, key)
     if who.role == "officer":
         procedure = await repository.procedure_by_id(session, row.procedure_id)
         agencies = {procedure.agency_code, *(step["agency_code"] for step in procedure.route)}

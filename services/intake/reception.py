@@ -71,7 +71,7 @@ async def submit(
         raise Problem(
             422, "unknown_procedure", f"There is no procedure {dossier_in.procedure_code} in force today."
         )
-    checklist = _checklist(procedure)
+    checklist = rules.checklist(procedure.documents)
     unknown = rules.unknown_documents(checklist, dossier_in.documents)
     if unknown:
         raise Problem(422, "unknown_document", f"Not on this procedure's checklist: {', '.join(unknown)}.")
@@ -139,14 +139,14 @@ async def submit(
 
 async def accept(session: AsyncSession, desk: Desk, key: str, check: AcceptIn) -> Outcome:
     """Reception checks an online submission; the clock starts only now, if it is received."""
-    row = await _locked(session, key)
+    row = await existing(session, key, for_update=True)
     if row.status != "submitted":
         raise Problem(
             409, "not_awaiting_check", f"Dossier is {row.status}; only a submitted one can be checked."
         )
     provided = check.documents if check.documents is not None else list(row.documents)
     procedure = await repository.procedure_by_id(session, row.procedure_id)
-    unknown = rules.unknown_documents(_checklist(procedure), provided)
+    unknown = rules.unknown_documents(rules.checklist(procedure.documents), provided)
     if unknown:
         raise Problem(422, "unknown_document", f"Not on this procedure's checklist: {', '.join(unknown)}.")
     if not check.eligible and not check.refusal_reason:
@@ -171,7 +171,7 @@ async def _decide(
     if not eligible:
         await _not_received(session, desk, row, "refused", form="03", missing=[], reason=refusal_reason)
         return Outcome(dossier_id)
-    missing = rules.missing_documents(_checklist(procedure), provided)
+    missing = rules.missing_documents(rules.checklist(procedure.documents), provided)
     if missing:
         listed = [d for d in procedure.documents if d["code"] in {m.code for m in missing}]
         await _not_received(session, desk, row, "incomplete", form="02", missing=listed, reason=None)
@@ -277,7 +277,7 @@ async def _not_received(
 
 async def withdraw(session: AsyncSession, desk: Desk, key: str, request: WithdrawIn) -> Outcome:
     """The citizen takes the dossier back (rút hồ sơ) before a result."""
-    row = await _locked(session, key)
+    row = await existing(session, key, for_update=True)
     if row.status not in ("submitted", "received", "in_processing", "supplement_requested"):
         raise Problem(409, "cannot_withdraw", f"Dossier is {row.status}; it can no longer be withdrawn.")
     now = desk.clock.now()
@@ -313,7 +313,7 @@ async def withdraw(session: AsyncSession, desk: Desk, key: str, request: Withdra
 
 async def return_result(session: AsyncSession, desk: Desk, key: str, request: ReturnIn) -> Outcome:
     """The result handed over (trả kết quả): at the counter, by post or electronically."""
-    row = await _locked(session, key)
+    row = await existing(session, key, for_update=True)
     if row.status != "resolved":
         raise Problem(
             409, "result_not_ready", f"Dossier is {row.status}; a result can be returned once resolved."
@@ -357,8 +357,9 @@ async def return_result(session: AsyncSession, desk: Desk, key: str, request: Re
     return Outcome(row.id)
 
 
-async def _locked(session: AsyncSession, key: str) -> Row[Any]:
-    row = await repository.dossier(session, key, for_update=True)
+async def existing(session: AsyncSession, key: str, *, for_update: bool = False) -> Row[Any]:
+    """The dossier by code, portal id or id, or a 404 problem."""
+    row = await repository.dossier(session, key, for_update=for_update)
     if row is None:
         raise Problem(404, "dossier_not_found", f"No dossier {key}.")
     return row
@@ -380,10 +381,6 @@ async def _replay(session: AsyncSession, desk: Desk, key: str, dossier_in: Dossi
 
 def _request_hash(dossier_in: DossierIn) -> str:
     return hashlib.sha256(json.dumps(dossier_in.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
-
-
-def _checklist(procedure: Row[Any]) -> list[rules.ChecklistItem]:
-    return [rules.ChecklistItem(d["code"], d["name"], d.get("required", True)) for d in procedure.documents]
 
 
 async def _timeline(

@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 # No 0/O or 1/I/L: the secret is read off paper and typed by a citizen.
 _SECRET_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # noqa: S105 - an alphabet, not a password
@@ -22,6 +23,11 @@ class ChecklistItem:
     code: str
     name: str
     required: bool
+
+
+def checklist(documents: Iterable[dict[str, Any]]) -> list[ChecklistItem]:
+    """A procedure's `documents` (as stored and as events carry them) as checklist items."""
+    return [ChecklistItem(d["code"], d["name"], d.get("required", True)) for d in documents]
 
 
 def missing_documents(checklist: Sequence[ChecklistItem], provided: Iterable[str]) -> list[ChecklistItem]:
