@@ -38,14 +38,14 @@ async def record(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Append one audit row; `detail` must not carry personal data (ID or phone numbers)."""
-    await session.execute(
-        insert(table).values(
-            at=at,
-            actor=who.sub,
-            role=who.role,
-            agency=who.agency,
-            action=action,
-            entity=entity,
-            detail=detail or {},
-        )
-    )
+    row = {
+        "at": at,
+        "actor": who.sub,
+        "role": who.role,
+        "agency": who.agency,
+        "action": action,
+        "entity": entity,
+        "detail": detail or {},
+    }
+    # Parameters beside a bare insert() compile once and are cached; .values(...) is rebuilt per call.
+    await session.execute(insert(table), row)

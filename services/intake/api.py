@@ -46,7 +46,9 @@ def _settings(request: Request) -> IntakeSettings:
     return settings
 
 
-def _desk(request: Request, outbox: OutboxDep, clock: ClockDep, who: CurrentPrincipal) -> reception.Desk:
+async def _desk(
+    request: Request, outbox: OutboxDep, clock: ClockDep, who: CurrentPrincipal
+) -> reception.Desk:
     return reception.Desk(outbox=outbox, clock=clock, who=who, unit_code=_settings(request).centre_unit_code)
 
 

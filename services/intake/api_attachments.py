@@ -32,7 +32,7 @@ DocumentCode = Annotated[
 ]
 
 
-def _blob_store(request: Request) -> BlobStore:
+async def _blob_store(request: Request) -> BlobStore:
     """`app.state.blob_store` when set at start-up (e.g. an S3-compatible store), otherwise local disk
     under `MOTCUA_DATA_DIR/attachments`."""
     store: BlobStore | None = getattr(request.app.state, "blob_store", None)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, text, update
+from sqlalchemy import bindparam, insert, text, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,6 +49,22 @@ class Desk:
 
 
 @dataclass(frozen=True)
+class Facts:
+    """What deciding on a dossier needs to know of it: from the request at the counter, or from its
+    row when an online submission is checked. Keeps the decision from reading back what it just wrote."""
+
+    id: uuid.UUID
+    portal_id: str | None
+    channel: str
+    service_level: int
+    version: int
+    documents: list[str]
+    applicant_kind: str
+    applicant_name: str
+    agency_code: str
+
+
+@dataclass(frozen=True)
 class Outcome:
     dossier_id: uuid.UUID
     lookup_secret: str | None = None
@@ -80,60 +96,74 @@ async def submit(
         raise Problem(
             422, "channel_mismatch", "The portal submits channel 'online'; the counter 'direct' or 'post'."
         )
-    applicant_id = uuid.uuid4()
     person = dossier_in.applicant
-    await session.execute(
-        insert(applicants).values(
-            id=applicant_id,
-            kind=person.kind,
-            name=person.name,
-            search_key=search_key(person.name),
-            id_number=person.id_number,
-            phone=person.phone,
-            email=person.email,
-            address=person.address,
-        )
+    dossier = Facts(
+        id=uuid.uuid4(),
+        portal_id=dossier_in.portal_id,
+        channel=dossier_in.channel,
+        service_level=procedure.service_level,
+        version=1,
+        documents=sorted(set(dossier_in.documents)),
+        applicant_kind=person.kind,
+        applicant_name=person.name,
+        agency_code=procedure.agency_code,
     )
-    dossier_id = uuid.uuid4()
+    applicant_id = uuid.uuid4()
     await session.execute(
-        insert(dossiers).values(
-            id=dossier_id,
-            portal_id=dossier_in.portal_id,
-            status="submitted",
-            procedure_id=procedure.id,
-            applicant_id=applicant_id,
-            channel=dossier_in.channel,
-            service_level=procedure.service_level,
-            unit_code=desk.unit_code,
-            submitted_at=now,
-            documents=sorted(set(dossier_in.documents)),
-            note=dossier_in.note,
-            created_by=desk.who.sub,
-        )
+        insert(applicants),
+        {
+            "id": applicant_id,
+            "kind": person.kind,
+            "name": person.name,
+            "search_key": search_key(person.name),
+            "id_number": person.id_number,
+            "phone": person.phone,
+            "email": person.email,
+            "address": person.address,
+        },
     )
-    await _timeline(session, dossier_id, now, "submitted", "Hồ sơ đã được nộp")
+    await session.execute(
+        insert(dossiers),
+        {
+            "id": dossier.id,
+            "portal_id": dossier.portal_id,
+            "status": "submitted",
+            "version": dossier.version,
+            "procedure_id": procedure.id,
+            "applicant_id": applicant_id,
+            "channel": dossier.channel,
+            "service_level": dossier.service_level,
+            "unit_code": desk.unit_code,
+            "submitted_at": now,
+            "documents": dossier.documents,
+            "note": dossier_in.note,
+            "created_by": desk.who.sub,
+        },
+    )
+    await _timeline(session, dossier.id, now, "submitted", "Hồ sơ đã được nộp")
     await audit.record(
         session,
         audit_log,
         who=desk.who,
         at=now,
         action="dossier.submitted",
-        entity=f"dossier:{dossier_id}",
+        entity=f"dossier:{dossier.id}",
         detail={"channel": dossier_in.channel},
     )
     if idempotency_key:
         await session.execute(
-            insert(idempotency_keys).values(
-                key=idempotency_key,
-                caller=desk.who.sub,
-                request_hash=_request_hash(dossier_in),
-                dossier_id=dossier_id,
-            )
+            insert(idempotency_keys),
+            {
+                "key": idempotency_key,
+                "caller": desk.who.sub,
+                "request_hash": _request_hash(dossier_in),
+                "dossier_id": dossier.id,
+            },
         )
     if online:
-        return Outcome(dossier_id)
+        return Outcome(dossier.id)
     return await _decide(
-        session, desk, dossier_id, dossier_in.documents, dossier_in.eligible, dossier_in.refusal_reason
+        session, desk, dossier, procedure, dossier.documents, dossier_in.eligible, dossier_in.refusal_reason
     )
 
 
@@ -151,64 +181,74 @@ async def accept(session: AsyncSession, desk: Desk, key: str, check: AcceptIn) -
         raise Problem(422, "unknown_document", f"Not on this procedure's checklist: {', '.join(unknown)}.")
     if not check.eligible and not check.refusal_reason:
         raise Problem(422, "refusal_reason_required", "Give refusal_reason when the dossier is not eligible.")
-    await session.execute(
-        update(dossiers).where(dossiers.c.id == row.id).values(documents=sorted(set(provided)))
+    documents = sorted(set(provided))
+    await session.execute(update(dossiers).where(dossiers.c.id == row.id).values(documents=documents))
+    facts = Facts(
+        id=row.id,
+        portal_id=row.portal_id,
+        channel=row.channel,
+        service_level=row.service_level,
+        version=row.version,
+        documents=documents,
+        applicant_kind=row.applicant_kind,
+        applicant_name=row.applicant_name,
+        agency_code=row.agency_code,
     )
-    return await _decide(session, desk, row.id, provided, check.eligible, check.refusal_reason)
+    return await _decide(session, desk, facts, procedure, provided, check.eligible, check.refusal_reason)
 
 
 async def _decide(
     session: AsyncSession,
     desk: Desk,
-    dossier_id: uuid.UUID,
+    dossier: Facts,
+    procedure: Row[Any],
     provided: list[str],
     eligible: bool,
     refusal_reason: str | None,
 ) -> Outcome:
     now = desk.clock.now()
-    row = await repository.dossier_by_id(session, dossier_id)
-    procedure = await repository.procedure_by_id(session, row.procedure_id)
     if not eligible:
-        await _not_received(session, desk, row, "refused", form="03", missing=[], reason=refusal_reason)
-        return Outcome(dossier_id)
+        await _not_received(session, desk, dossier, "refused", form="03", missing=[], reason=refusal_reason)
+        return Outcome(dossier.id)
     missing = rules.missing_documents(rules.checklist(procedure.documents), provided)
     if missing:
         listed = [d for d in procedure.documents if d["code"] in {m.code for m in missing}]
-        await _not_received(session, desk, row, "incomplete", form="02", missing=listed, reason=None)
-        return Outcome(dossier_id)
-    return await _receive(session, desk, row, procedure, now)
+        await _not_received(session, desk, dossier, "incomplete", form="02", missing=listed, reason=None)
+        return Outcome(dossier.id)
+    return await _receive(session, desk, dossier, procedure, now)
 
 
 async def _receive(
-    session: AsyncSession, desk: Desk, row: Row[Any], procedure: Row[Any], now: datetime
+    session: AsyncSession, desk: Desk, row: Facts, procedure: Row[Any], now: datetime
 ) -> Outcome:
-    day = now.astimezone(VIETNAM).date()
-    code = rules.dossier_code(
-        desk.unit_code, day, await repository.next_dossier_number(session, desk.unit_code, day)
-    )
     due = appointment(now, procedure, online=row.channel == "online")
-    secret = rules.new_lookup_secret()
-    version = row.version + 1
-    await session.execute(
-        update(dossiers)
-        .where(dossiers.c.id == row.id)
-        .values(
-            code=code,
-            status="received",
-            received_at=now,
-            clock_started_at=due.clock_start,
-            due_at=due.due,
-            lookup_secret_hash=rules.hash_lookup_secret(code, secret),
-            version=version,
-            updated_at=now,
-        )
-    )
     await _timeline(
         session,
         row.id,
         now,
         "received",
         f"Đã tiếp nhận, hẹn trả kết quả {due.due.astimezone(VIETNAM):%H:%M %d/%m/%Y}",
+    )
+    # The day's counter row stays locked until commit, so everything that can wait comes before it.
+    day = now.astimezone(VIETNAM).date()
+    code = rules.dossier_code(
+        desk.unit_code, day, await repository.next_dossier_number(session, desk.unit_code, day)
+    )
+    secret = rules.new_lookup_secret()
+    version = row.version + 1
+    await session.execute(
+        _UPDATE_DOSSIER,
+        {
+            "dossier_id": row.id,
+            "code": code,
+            "status": "received",
+            "received_at": now,
+            "clock_started_at": due.clock_start,
+            "due_at": due.due,
+            "lookup_secret_hash": rules.hash_lookup_secret(code, secret),
+            "version": version,
+            "updated_at": now,
+        },
     )
     snapshot = procedure_snapshot(procedure)
     await desk.outbox.add(
@@ -241,7 +281,7 @@ async def _receive(
 async def _not_received(
     session: AsyncSession,
     desk: Desk,
-    row: Row[Any],
+    row: Facts,
     status: str,
     *,
     form: str,
@@ -253,14 +293,15 @@ async def _not_received(
         update(dossiers).where(dossiers.c.id == row.id).values(status=status, updated_at=now)
     )
     await session.execute(
-        insert(reception_decisions).values(
-            dossier_id=row.id,
-            form=form,
-            missing_documents=missing,
-            reason=reason,
-            issued_at=now,
-            issued_by=desk.who.sub,
-        )
+        insert(reception_decisions),
+        {
+            "dossier_id": row.id,
+            "form": form,
+            "missing_documents": missing,
+            "reason": reason,
+            "issued_at": now,
+            "issued_by": desk.who.sub,
+        },
     )
     note = "Cần bổ sung hồ sơ" if form == "02" else "Từ chối tiếp nhận hồ sơ"
     await _timeline(session, row.id, now, status, note)
@@ -383,9 +424,13 @@ def _request_hash(dossier_in: DossierIn) -> str:
     return hashlib.sha256(json.dumps(dossier_in.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
 
 
+# The SET clause comes from the parameters' keys (column names): compiled once, then cached.
+_UPDATE_DOSSIER = update(dossiers).where(dossiers.c.id == bindparam("dossier_id"))
+
+
 async def _timeline(
     session: AsyncSession, dossier_id: uuid.UUID, at: datetime, status: str, note: str
 ) -> None:
     await session.execute(
-        insert(timeline).values(dossier_id=dossier_id, at=at, status=status, public_note=note)
+        insert(timeline), {"dossier_id": dossier_id, "at": at, "status": status, "public_note": note}
     )

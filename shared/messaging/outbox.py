@@ -37,9 +37,6 @@ class Outbox:
             data=data,
             sequence=sequence,
         )
-        await session.execute(
-            insert(self._table).values(
-                event_id=event.id, event_type=event.type, topic=topic, payload=event.to_json()
-            )
-        )
+        row = {"event_id": event.id, "event_type": event.type, "topic": topic, "payload": event.to_json()}
+        await session.execute(insert(self._table), row)
         return event
