@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import catalogue, reception, repository, rules
+from services.intake import catalogue, reception, repository, rules, supplement
 from services.intake.schemas import (
     AcceptIn,
     AgencyIn,
@@ -21,6 +21,7 @@ from services.intake.schemas import (
     ProcedureOut,
     PublicStatus,
     ReturnIn,
+    SupplementIn,
     TimelineEntry,
     WithdrawIn,
 )
@@ -175,6 +176,17 @@ async def return_result(
 ) -> DossierOut:
     """Hand the result over (trả kết quả) at the counter, by post or electronically."""
     outcome = await reception.return_result(session, desk, key, request_in)
+    return await _dossier_out(session, outcome.dossier_id)
+
+
+@router.post("/dossiers/{key}/supplement", response_model=DossierOut, tags=["dossiers"])
+async def supplement_dossier(
+    key: str, supplement_in: SupplementIn, session: SessionDep, desk: DeskDep, who: CounterOrPortal
+) -> DossierOut:
+    """The citizen hands in the papers an agency asked for (bổ sung hồ sơ), at the counter (`reception`)
+    or through the portal for its own online dossier. Only a dossier in `supplement_requested`: it goes
+    back to `in_processing` and routing resumes the paused step (`dossier.supplement_received`)."""
+    outcome = await supplement.receive_supplement(session, desk, key, supplement_in)
     return await _dossier_out(session, outcome.dossier_id)
 
 

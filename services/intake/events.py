@@ -80,3 +80,17 @@ def returned(
 def withdrawn(*, identity: dict[str, Any], withdrawn_at: datetime, imported: bool) -> dict[str, Any]:
     """`dossier.withdrawn` (rút hồ sơ)."""
     return {**identity, "withdrawn_at": utc(withdrawn_at), "imported": imported}
+
+
+def supplement_received(
+    *, identity: dict[str, Any], documents: list[str], received_at: datetime, note: str | None, imported: bool
+) -> dict[str, Any]:
+    """`dossier.supplement_received` (công dân bổ sung hồ sơ): the checklist codes handed in now, after an
+    agency asked for a supplement; routing resumes the step it paused."""
+    return {
+        **identity,
+        "documents": documents,
+        "received_at": utc(received_at),
+        "note": note,
+        "imported": imported,
+    }

@@ -1,6 +1,8 @@
 """What intake takes from routing's events: the status the counter shows, and when a result is ready."""
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,9 +12,16 @@ from shared.messaging.consumer import Handler, PoisonEvent
 from shared.messaging.envelope import CloudEvent, event_type
 
 # Where each status may come from: a late or repeated event never takes a dossier back
-# (a `step.assigned` arriving after `resolved` changes nothing).
+# (a `step.assigned` arriving after `resolved` changes nothing). Events across agencies' subjects
+# may arrive in any order, so `received` may go straight to any later status.
+#
+# `supplement_requested` is left only by the citizen's supplement (supplement.py, which also emits
+# `dossier.supplement_received`), a result, a rejection or a withdrawal. Routing assigns no step while
+# one waits for the citizen, so a `step.assigned` seen then was emitted before the request: moving the
+# dossier to `in_processing` would hide the request from the counter and refuse the citizen's papers.
+# After the supplement the dossier is `in_processing` already, and the same late event changes nothing.
 _FROM = {
-    "in_processing": ("received", "supplement_requested"),
+    "in_processing": ("received",),
     "supplement_requested": ("received", "in_processing"),
     "resolved": ("received", "in_processing", "supplement_requested"),
     "rejected": ("received", "in_processing", "supplement_requested"),
@@ -26,11 +35,14 @@ _PUBLIC_NOTES = {
 }
 
 
-def _moves_to(status: str) -> Handler:
+def _moves_to(status: str, stamp: Callable[[dict[str, Any]], object]) -> Handler:
+    """A handler moving the dossier named by the event's subject to `status`, at the time `stamp`
+    reads from the event's data (the envelope's time when the data has none)."""
+
     async def handle(event: CloudEvent, session: AsyncSession) -> None:
         if event.source == "/motcua/intake" or event.subject is None:
             return  # our own events (imports) already hold this state
-        at = _when(event)
+        at = _when(event, stamp)
         values: dict[str, object] = {"status": status, "updated_at": at}
         if status == "resolved":
             values["resolved_at"] = at
@@ -51,22 +63,33 @@ def _moves_to(status: str) -> Handler:
     return handle
 
 
-def _when(event: CloudEvent) -> datetime:
-    for key in ("resolved_at", "rejected_at", "at"):
-        value = event.data.get(key)
-        if isinstance(value, str):
-            try:
-                return datetime.fromisoformat(value)
-            except ValueError as exc:
-                raise PoisonEvent(f"{key} is not a timestamp: {value!r}") from exc
-    return event.time
+def _field(name: str) -> Callable[[dict[str, Any]], object]:
+    return lambda data: data.get(name)
+
+
+def _step_assigned_at(data: dict[str, Any]) -> object:
+    step = data.get("step")
+    return step.get("assigned_at") if isinstance(step, dict) else None
+
+
+def _when(event: CloudEvent, stamp: Callable[[dict[str, Any]], object]) -> datetime:
+    value = stamp(event.data)
+    if value is None:
+        return event.time
+    if not isinstance(value, str):
+        raise PoisonEvent(f"the event's time is not a timestamp: {value!r}")
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise PoisonEvent(f"the event's time is not a timestamp: {value!r}") from exc
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)  # the contract's times are UTC
 
 
 HANDLERS: dict[str, Handler] = {
-    event_type("dossier.step.assigned"): _moves_to("in_processing"),
-    event_type("dossier.supplement_requested"): _moves_to("supplement_requested"),
-    event_type("dossier.resolved"): _moves_to("resolved"),
-    event_type("dossier.rejected"): _moves_to("rejected"),
+    event_type("dossier.step.assigned"): _moves_to("in_processing", _step_assigned_at),
+    event_type("dossier.supplement_requested"): _moves_to("supplement_requested", _field("requested_at")),
+    event_type("dossier.resolved"): _moves_to("resolved", _field("resolved_at")),
+    event_type("dossier.rejected"): _moves_to("rejected", _field("rejected_at")),
 }
 SUBJECTS = (
     "dossier.*.step.assigned",

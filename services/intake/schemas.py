@@ -203,6 +203,15 @@ class ReturnIn(Strict):
     note: LongText | None = None
 
 
+class SupplementIn(Strict):
+    """The papers a citizen hands in after an agency asked for a supplement (bổ sung hồ sơ)."""
+
+    documents: list[Code] = Field(
+        min_length=1, max_length=100, description="checklist codes handed in now (at least one)"
+    )
+    note: LongText | None = None
+
+
 class TimelineEntry(BaseModel):
     at: datetime
     status: str
