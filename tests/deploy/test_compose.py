@@ -114,9 +114,10 @@ def test_every_service_logs_in_to_postgres_as_its_own_role(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", SERVICES)
-def test_every_service_reaches_nats_and_listens_beyond_loopback(name: str) -> None:
+def test_every_service_reaches_nats_as_its_own_user_and_listens_beyond_loopback(name: str) -> None:
     env = environment(name)
-    assert env["MOTCUA_NATS_URL"] == "nats://nats:4222"
+    password = f"${{MOTCUA_{name.upper()}_NATS_PASSWORD:-motcua-{name}-nats-dev}}"
+    assert env["MOTCUA_NATS_URL"] == f"nats://{name}:{password}@nats:4222"
     assert env["MOTCUA_HOST"] == "0.0.0.0"  # noqa: S104 - inside a container, on purpose
     assert env["MOTCUA_DATA_DIR"] == "/data"
 
@@ -296,7 +297,11 @@ def test_every_k8s_deployment_runs_two_probed_bounded_replicas(name: str) -> Non
         for item in container["env"]
         if "secretKeyRef" in item.get("valueFrom", {})
     }
-    assert password_keys == {"MOTCUA_JWT_SECRET", f"MOTCUA_{name.upper()}_DB_PASSWORD"}
+    assert password_keys == {
+        "MOTCUA_JWT_SECRET",
+        f"MOTCUA_{name.upper()}_DB_PASSWORD",
+        f"MOTCUA_{name.upper()}_NATS_PASSWORD",
+    }
     assert k8s_object("Service", name)["spec"]["ports"][0]["port"] == PORTS[name]
 
 
