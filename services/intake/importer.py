@@ -83,7 +83,7 @@ from services.intake.models import (
 )
 from shared import audit
 from shared.auth import Principal
-from shared.calendar import DueResult
+from shared.calendar import DueResult, WorkingCalendar
 from shared.clock import Clock
 from shared.db.engine import Sessions, unit_of_work
 from shared.errors import Problem
@@ -175,6 +175,7 @@ class _Run:
         self._procedures: dict[int, Row[Any]] = {}
         self._snapshots: dict[int, dict[str, Any]] = {}
         self._dues: dict[tuple[int, datetime, bool], DueResult] = {}
+        self._calendar: WorkingCalendar | None = None  # the one `_dues` were computed with
 
     def read(self, number: int, raw: bytes) -> None:
         """Check one line in Python; a good one waits for its batch."""
@@ -251,6 +252,7 @@ class _Run:
     async def _with_procedures(self, session: AsyncSession, batch: _Batch) -> list[Accepted]:
         ready: list[Accepted] = []
         seen: set[str] = set()
+        calendar = await repository.working_calendar(session)
         for item in batch.lines:
             line = item.line
             procedure = await self._procedure(session, line.procedure_code, item.day)
@@ -262,7 +264,7 @@ class _Run:
                 self.skipped += 1
                 continue
             try:
-                item.due = self._due(procedure, line)
+                item.due = self._due(procedure, line, calendar)
             except ValueError as exc:
                 problem = LineProblem("due_not_computable", str(exc))
                 self._fail(batch, item.number, problem, line.external_code)
@@ -295,14 +297,17 @@ class _Run:
             )
         return LineProblem("unknown_procedure", f"There is no procedure {code} in the catalogue.")
 
-    def _due(self, procedure: Row[Any], line: ImportLine) -> DueResult:
+    def _due(self, procedure: Row[Any], line: ImportLine, calendar: WorkingCalendar) -> DueResult:
+        if calendar is not self._calendar:  # the admin overrides changed during the import
+            self._dues.clear()
+            self._calendar = calendar
         online = line.channel == "online"
         key = (procedure.id, line.received_at, online)
         due = self._dues.get(key)
         if due is None:
             if len(self._dues) >= _DUE_CACHE_LIMIT:
                 self._dues.clear()
-            due = self._dues[key] = appointment(line.received_at, procedure, online=online)
+            due = self._dues[key] = appointment(line.received_at, procedure, online=online, calendar=calendar)
         return due
 
     async def _without_existing(self, session: AsyncSession, ready: list[Accepted]) -> list[Accepted]:

@@ -221,7 +221,8 @@ async def _decide(
 async def _receive(
     session: AsyncSession, desk: Desk, row: Facts, procedure: Row[Any], now: datetime
 ) -> Outcome:
-    due = appointment(now, procedure, online=row.channel == "online")
+    calendar = await repository.working_calendar(session)
+    due = appointment(now, procedure, online=row.channel == "online", calendar=calendar)
     await _timeline(
         session,
         row.id,
