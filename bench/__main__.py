@@ -13,6 +13,7 @@ BENCHES = {
     "intake_reception": "dossiers received per second vs pgbench's raw inserts",
     "calendar": "due-date computations per second",
     "intake_import": "historical import lines per second",
+    "routing": "agency queue page time at 100k open steps, officers' actions per second",
 }
 
 

@@ -1,10 +1,18 @@
 """The routing service's FastAPI app."""
 
+from dataclasses import replace
+
 from fastapi import FastAPI
 
+from services.routing.api import router
+from services.routing.api_transfers import router as transfers_router
+from services.routing.context import Context
+from services.routing.handlers import SUBJECTS, handlers
 from services.routing.models import messaging
 from shared.app import ServiceSpec, create_service_app
-from shared.clock import Clock
+from shared.clock import Clock, SystemClock
+from shared.messaging.consumer import Subscription
+from shared.messaging.outbox import Outbox
 from shared.settings import ServiceSettings
 
 SPEC = ServiceSpec(
@@ -12,8 +20,13 @@ SPEC = ServiceSpec(
     title="motcua Routing (luân chuyển hồ sơ)",
     description="Route plans, agency queues, officer actions and paper transfers between agencies.",
     tables=messaging,
+    routers=[router, transfers_router],
 )
 
 
 def create_app(settings: ServiceSettings | None = None, clock: Clock | None = None) -> FastAPI:
-    return create_service_app(SPEC, settings, clock)
+    clock = clock or SystemClock()
+    # The handlers stage events too: bind them to this app's clock, as the routes are through ClockDep.
+    context = Context(outbox=Outbox(messaging.outbox, SPEC.name, clock), clock=clock)
+    subscription = Subscription(stream="DOSSIERS", subjects=SUBJECTS, handlers=handlers(context))
+    return create_service_app(replace(SPEC, subscriptions=[subscription]), settings, clock)

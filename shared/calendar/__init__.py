@@ -6,6 +6,8 @@ Pure: no I/O and no clock reads; every instant is an argument. Rules run in Viet
     calendar = WorkingCalendar(days=WorkingDays(overrides), hours=OfficeHours())
     result = due_at(received_at, 3, calendar=calendar)
     result.due, result.clock_start, result.skipped
+
+A pause of an SLA clock moves a due by the procedure's policy (``resumed_dues``: shift or restart).
 """
 
 from shared.calendar.days import (
@@ -24,6 +26,7 @@ from shared.calendar.hours import (
     next_working_moment,
     working_minutes_between,
 )
+from shared.calendar.pause import Dues, Policy, due_from, paused_minutes, resumed_dues, shifted
 
 __all__ = [
     "DEFAULT_CUTOFF",
@@ -32,14 +35,20 @@ __all__ = [
     "DayStatus",
     "Days",
     "DueResult",
+    "Dues",
     "Kind",
     "OfficeHours",
+    "Policy",
     "SkippedDay",
     "WorkingCalendar",
     "WorkingDays",
     "add_working_minutes",
     "due_at",
+    "due_from",
     "is_working_moment",
     "next_working_moment",
+    "paused_minutes",
+    "resumed_dues",
+    "shifted",
     "working_minutes_between",
 ]
