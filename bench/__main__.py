@@ -12,8 +12,10 @@ BENCHES = {
     "messaging": "relay publish rate and outbox-to-consumer latency",
     "intake_reception": "dossiers received per second vs pgbench's raw inserts",
     "calendar": "due-date computations per second",
+    "deadline_watcher": "watcher cycle time over 1M open dossiers (nothing due, 1,000 due), due dates/s",
     "intake_import": "historical import lines per second",
     "routing": "agency queue page time at 100k open steps, officers' actions per second",
+    "survey": "kiosk ballots per second (many devices, keep-alive, per-device rate limits)",
 }
 
 

@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -46,6 +46,9 @@ class ServiceSpec:
     subscriptions: Sequence[Subscription] = field(default_factory=tuple)
     # Runs once at start-up after migrations, e.g. to load a default catalogue into an empty schema.
     on_start: Callable[["Runtime"], Awaitable[None]] | None = None
+    # Long-running loops (a watcher): started with the messaging, cancelled at shutdown. Each runs
+    # until cancelled and rides out its own failures; it needs no NATS (events go through the outbox).
+    background: Sequence[Callable[["Runtime"], Coroutine[Any, Any, None]]] = ()
 
 
 class Runtime:
@@ -91,6 +94,8 @@ class Runtime:
         if self.spec.on_start is not None:
             await self.spec.on_start(self)
         self._tasks = [asyncio.create_task(self._messaging(), name=f"{self.spec.name}-messaging")]
+        for number, job in enumerate(self.spec.background):
+            self._tasks.append(asyncio.create_task(job(self), name=f"{self.spec.name}-background-{number}"))
 
     async def _messaging(self) -> None:
         await self.link.connect_forever()

@@ -1,11 +1,23 @@
 """The deadline service's FastAPI app."""
 
+from dataclasses import replace
+
 from fastapi import FastAPI
 
+from services.deadline.api import router
+from services.deadline.api_apology import router as apology_router
+from services.deadline.api_calendar import router as calendar_router
+from services.deadline.api_reminders import router as reminders_router
+from services.deadline.calendars import Calendars
+from services.deadline.clocks import Context
+from services.deadline.handlers import CATALOG_SUBJECTS, DOSSIER_SUBJECTS, catalog_handlers, dossier_handlers
 from services.deadline.models import messaging
+from services.deadline.settings import DeadlineSettings
+from services.deadline.watcher import Watcher
 from shared.app import ServiceSpec, create_service_app
-from shared.clock import Clock
-from shared.settings import ServiceSettings
+from shared.clock import Clock, SystemClock
+from shared.messaging.consumer import Subscription
+from shared.messaging.outbox import Outbox
 
 SPEC = ServiceSpec(
     name="deadline",
@@ -14,8 +26,28 @@ SPEC = ServiceSpec(
         "Working-day calendar, SLA clocks per dossier and step, warnings, extensions and apology letters."
     ),
     tables=messaging,
+    routers=[router, calendar_router, apology_router, reminders_router],
 )
 
 
-def create_app(settings: ServiceSettings | None = None, clock: Clock | None = None) -> FastAPI:
-    return create_service_app(SPEC, settings, clock)
+def create_app(settings: DeadlineSettings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or DeadlineSettings()
+    clock = clock or SystemClock()
+    # The handlers stage events and read the calendar too: one context for them and the routes.
+    context = Context(
+        outbox=Outbox(messaging.outbox, SPEC.name, clock),
+        clock=clock,
+        calendars=Calendars(settings.hours),
+        due_soon_hours=settings.due_soon_hours,
+    )
+    subscriptions = [
+        Subscription(stream="DOSSIERS", subjects=DOSSIER_SUBJECTS, handlers=dossier_handlers(context)),
+        Subscription(stream="CATALOG", subjects=CATALOG_SUBJECTS, handlers=catalog_handlers(context)),
+    ]
+    # due_soon / overdue: one leading process runs its cycles (tests call `watcher.cycle` directly).
+    watcher = Watcher(context, interval_seconds=settings.watch_interval_seconds)
+    spec = replace(SPEC, subscriptions=subscriptions, background=[watcher.run])
+    app = create_service_app(spec, settings, clock)
+    app.state.deadline = context
+    app.state.watcher = watcher
+    return app

@@ -1,7 +1,224 @@
-"""Tables of the deadline service, all in schema `deadline`."""
+"""Tables of the deadline service, all in schema `deadline`.
 
+Deadline knows dossiers only from events (intake's and routing's), which may come late, twice or out
+of order. So it keeps the FACTS it heard (`dossiers`, `pause_marks`, `extensions`, the stops on
+`clocks`) and DERIVES every clock's state and dues from them (services/deadline/rules.py): the same
+facts in any order give the same clocks.
+
+The watcher (dossier.due_soon / dossier.overdue) reads `clocks` only, by two partial indexes:
+
+* ``ix_clocks_warn``: ``(warn_at) WHERE state = 'running' AND due_soon_sent_at IS NULL`` — the clocks
+  whose warning is due: ``warn_at <= now``; set ``due_soon_sent_at`` when the event is staged;
+* ``ix_clocks_overdue``: ``(due_at) WHERE state = 'running' AND overdue_sent_at IS NULL`` — the clocks
+  past due: ``due_at <= now``; set ``overdue_sent_at``.
+
+Each is a range scan over open, unwarned clocks only, however many closed ones pile up. A clock that
+pauses leaves both indexes (state 'paused') and comes back with its new dues on resumption; the sent
+flags are never cleared, so each warning goes out once per clock (exactly once per dossier and step).
+`warn_at` is precomputed whenever a due changes: ``MOTCUA_DUE_SOON_HOURS`` working hours before `due_at`.
+"""
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    Numeric,
+    SmallInteger,
+    Table,
+    Text,
+    Time,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
+
+from shared.audit import audit_table
 from shared.db.metadata import service_metadata
 from shared.messaging.tables import messaging_tables
 
 metadata = service_metadata("deadline")
 messaging = messaging_tables(metadata)
+audit_log = audit_table(metadata)
+
+# -- what deadline heard of a dossier ------------------------------------------------------------
+
+dossiers = Table(
+    "dossiers",
+    metadata,
+    Column("dossier_id", Uuid, primary_key=True),
+    Column("code", Text),
+    Column("portal_id", Text),
+    Column("lead_agency_code", Text, nullable=False),
+    # From `dossier.received`; null until it arrives (a step event may come first).
+    Column("received_at", DateTime(timezone=True)),
+    Column("clock_started_at", DateTime(timezone=True)),
+    Column("original_due_at", DateTime(timezone=True), comment="the due intake promised on the receipt"),
+    Column("channel", Text),
+    Column("procedure_code", Text),
+    Column("procedure_version", Integer),
+    Column("procedure_name", Text),
+    Column("applicant_name", Text, comment="form 04's addressee: personal data, never logged"),
+    Column("full_days", Numeric(8, 2), comment="the dossier's processing days (online time if online)"),
+    Column("day_kind", Text),
+    Column("same_day", Boolean),
+    Column("cutoff", Time),
+    Column("supplement_policy", Text, comment="shift | restart, the procedure's"),
+    Column("imported", Boolean, nullable=False, server_default=text("false")),
+    # The first end heard of (resolved, rejected, stopped, withdrawn, returned): the earliest wins.
+    Column("ended_at", DateTime(timezone=True)),
+    Column("end_reason", Text),
+    Column("version", Integer, nullable=False, server_default=text("0"), comment="sequence of our events"),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+)
+Index("ix_dossiers_code", dossiers.c.code)
+
+# -- the clocks ----------------------------------------------------------------------------------
+
+CLOCK_STATES = ("pending", "running", "paused", "stopped")
+
+clocks = Table(
+    "clocks",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("scope", Text, nullable=False, comment="dossier | step"),
+    Column("dossier_id", Uuid, nullable=False),
+    Column("step_id", Uuid, comment="the route step (routing's id); null for the dossier's clock"),
+    # Identity copied here so the watcher builds its events from this row alone.
+    Column("code", Text),
+    Column("portal_id", Text),
+    Column("lead_agency_code", Text, nullable=False),
+    Column("agency_code", Text, nullable=False, comment="responsible: the step's agency, or the lead"),
+    Column("position", Integer, comment="the step's position on the route"),
+    Column("days", Numeric(8, 2), comment="the step's budget, counted afresh on a restart"),
+    Column("started_at", DateTime(timezone=True), comment="clock start at receipt / step assignment"),
+    Column("original_due_at", DateTime(timezone=True), comment="never overwritten"),
+    Column("due_at", DateTime(timezone=True), comment="moved by pauses only: lateness is judged by it"),
+    Column("extended_due_at", DateTime(timezone=True), comment="after a granted extension"),
+    Column("warn_at", DateTime(timezone=True), comment="MOTCUA_DUE_SOON_HOURS working hours before due_at"),
+    Column("state", Text, nullable=False, server_default=text("'pending'")),
+    Column("paused_at", DateTime(timezone=True), comment="start of the pause under way"),
+    Column("paused_minutes", Integer, nullable=False, server_default=text("0")),
+    Column("stopped_at", DateTime(timezone=True), comment="derived: its own end, or the dossier's"),
+    Column("stop_reason", Text),
+    # Facts, kept apart from the derived state so that no derivation ever overwrites what was heard.
+    Column("step_ended_at", DateTime(timezone=True), comment="the step's own end as heard"),
+    Column("step_end_reason", Text, comment="completed | rejected | stopped"),
+    Column("imported", Boolean, nullable=False, server_default=text("false")),
+    Column("due_soon_sent_at", DateTime(timezone=True)),
+    Column("overdue_sent_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    CheckConstraint("scope IN ('dossier', 'step')", name="scope"),
+    CheckConstraint("(scope = 'step') = (step_id IS NOT NULL)", name="step_id"),
+    CheckConstraint("state IN ('pending', 'running', 'paused', 'stopped')", name="state"),
+)
+Index("uq_clocks_dossier", clocks.c.dossier_id, unique=True, postgresql_where=clocks.c.scope == "dossier")
+Index("uq_clocks_step", clocks.c.step_id, unique=True, postgresql_where=clocks.c.scope == "step")
+Index("ix_clocks_dossier_id", clocks.c.dossier_id)
+Index(
+    "ix_clocks_warn",
+    clocks.c.warn_at,
+    postgresql_where=(clocks.c.state == "running") & clocks.c.due_soon_sent_at.is_(None),
+)
+Index(
+    "ix_clocks_overdue",
+    clocks.c.due_at,
+    postgresql_where=(clocks.c.state == "running") & clocks.c.overdue_sent_at.is_(None),
+)
+
+# A step's pauses and resumptions as heard; pairs are made in time order when clocks are derived, so
+# a resumption heard before its pause still closes it. Routing stages `supplement_requested` and
+# `step.paused` for one pause at the same instant: the unique key keeps one mark.
+pause_marks = Table(
+    "pause_marks",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("dossier_id", Uuid, nullable=False),
+    Column("step_id", Uuid, nullable=False),
+    Column("kind", Text, nullable=False, comment="pause | resume"),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("reason", Text, comment="supplement | financial_obligation"),
+    Column("policy", Text, comment="on a resumption: the policy routing applied"),
+    CheckConstraint("kind IN ('pause', 'resume')", name="kind"),
+    UniqueConstraint("step_id", "kind", "at", name="uq_pause_marks_mark"),
+)
+Index("ix_pause_marks_dossier_id", pause_marks.c.dossier_id)
+
+# -- procedures, for GET /v1/calendar/due?procedure= -------------------------------------------
+
+procedures = Table(
+    "procedures",
+    metadata,
+    Column("code", Text, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("effective_from", Date),
+    Column("name", Text, nullable=False),
+    Column("agency_code", Text, nullable=False),
+    Column("processing_days", Numeric(8, 2), nullable=False),
+    Column("online_processing_days", Numeric(8, 2)),
+    Column("day_kind", Text, nullable=False),
+    Column("same_day", Boolean, nullable=False),
+    Column("cutoff", Time, nullable=False),
+    Column("supplement_policy", Text, nullable=False),
+)
+
+# -- extensions (gia hạn) ------------------------------------------------------------------------
+
+extensions = Table(
+    "extensions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("dossier_id", Uuid, nullable=False),
+    Column("code", Text),
+    Column("step_id", Uuid, nullable=False),
+    Column("lead_agency_code", Text, nullable=False),
+    Column("step_agency_code", Text, nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("requested_by", Text),
+    Column("requested_by_role", Text),
+    Column("reason", Text, nullable=False, comment="the request's, as asked (may be empty)"),
+    Column("days", Integer, nullable=False),
+    Column("current_due_at", DateTime(timezone=True), comment="the due the request was judged against"),
+    Column("state", Text, nullable=False, comment="granted | denied"),
+    Column("denial_code", Text, comment="after_due | no_reason | not_a_leader | already_extended"),
+    Column("new_due_at", DateTime(timezone=True)),
+    Column("minutes", Integer, comment="the working minutes granted, kept beyond the due as it moves"),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("request_event_id", Uuid, nullable=False),
+    CheckConstraint("state IN ('granted', 'denied')", name="state"),
+    CheckConstraint("(state = 'granted') = (new_due_at IS NOT NULL)", name="granted_due"),
+    # One decision per request, however often the request is re-sent.
+    UniqueConstraint("step_id", "requested_at", name="uq_extensions_request"),
+)
+Index("ix_extensions_agency", extensions.c.step_agency_code, extensions.c.requested_at)
+Index("ix_extensions_requested_at", extensions.c.requested_at)
+Index("ix_extensions_dossier_id", extensions.c.dossier_id)
+
+# -- the calendar's admin overrides ----------------------------------------------------------------
+
+calendar_overrides = Table(
+    "calendar_overrides",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("working", Boolean, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("set_by", Text, nullable=False, comment="the admin's token sub"),
+    Column("set_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("btrim(reason) <> ''", name="reason"),
+)
+
+# One row, bumped in the transaction of every override change: each process compares it to the revision
+# of the calendar it holds and rebuilds when they differ, so every worker and replica sees a change at
+# once (a NOTIFY or the CATALOG event reaches one consumer, not every process).
+calendar_revision = Table(
+    "calendar_revision",
+    metadata,
+    Column("id", SmallInteger, primary_key=True),
+    Column("revision", BigInteger, nullable=False, server_default=text("0")),
+    CheckConstraint("id = 1", name="single_row"),
+)

@@ -49,10 +49,13 @@ def parse_step_id(value: str) -> uuid.UUID:
         raise Problem(404, "step_not_found", f"No step {value}.") from None
 
 
-async def _locked(session: AsyncSession, officer: Officer, step_id: uuid.UUID) -> tuple[Row[Any], Row[Any]]:
-    plan = await repository.lock_plan_of_step(session, step_id)
-    step = await repository.step(session, step_id) if plan is not None else None
-    if plan is None or step is None:
+async def _locked(
+    session: AsyncSession, officer: Officer, step_id: uuid.UUID
+) -> tuple[Any, Row[Any], list[Row[Any]]]:
+    """The step's plan, the step, and every step of the plan (the route), locked and as they are now."""
+    locked = await repository.lock_plan_of_step(session, step_id)
+    step = next((s for s in locked.steps if s.id == step_id), None) if locked is not None else None
+    if locked is None or step is None:
         raise Problem(404, "step_not_found", f"No step {step_id}.")
     if officer.who.agency != step.agency_code:
         raise Problem(
@@ -60,7 +63,7 @@ async def _locked(session: AsyncSession, officer: Officer, step_id: uuid.UUID) -
             "not_your_agency",
             f"This step is at agency {step.agency_code}; your token is for {officer.who.agency}.",
         )
-    return plan, step
+    return locked.plan, step, locked.steps
 
 
 def _require(step: Row[Any], *allowed: str) -> None:
@@ -70,7 +73,7 @@ def _require(step: Row[Any], *allowed: str) -> None:
 
 
 async def _audit(
-    session: AsyncSession, officer: Officer, plan: Row[Any], step: Row[Any], action: str, **detail: Any
+    session: AsyncSession, officer: Officer, plan: Any, step: Row[Any], action: str, **detail: Any
 ) -> None:
     await audit.record(
         session,
@@ -85,7 +88,7 @@ async def _audit(
 
 async def accept(session: AsyncSession, officer: Officer, step_id: uuid.UUID) -> Row[Any]:
     """The agency takes the dossier up (tiếp nhận hồ sơ chuyển đến)."""
-    plan, step = await _locked(session, officer, step_id)
+    plan, step, _ = await _locked(session, officer, step_id)
     _require(step, "assigned")
     accepted = await repository.update_step(
         session,
@@ -100,11 +103,12 @@ async def accept(session: AsyncSession, officer: Officer, step_id: uuid.UUID) ->
 
 async def complete(session: AsyncSession, officer: Officer, step_id: uuid.UUID, note: str) -> Row[Any]:
     """The agency's part is done, with its result note; the next group starts, or the dossier resolves."""
-    plan, step = await _locked(session, officer, step_id)
+    plan, step, route = await _locked(session, officer, step_id)
     _require(step, "in_progress")
+    now = officer.ctx.clock.now()
     async with plan_events(session, officer.ctx.outbox, plan) as out:
         done = await progress.complete(
-            session, officer.ctx, out, plan, step, at=officer.ctx.clock.now(), by=officer.who.sub, note=note
+            session, officer.ctx, out, plan, step, route, at=now, by=officer.who.sub, note=note
         )
     await _audit(session, officer, plan, step, "completed", note=note)
     return done
@@ -121,7 +125,7 @@ async def request_supplement(
 
     Once per agency and dossier; again only by a leader, with the reason for overriding the limit.
     """
-    plan, step = await _locked(session, officer, step_id)
+    plan, step, _ = await _locked(session, officer, step_id)
     _require(step, "assigned", "in_progress")
     if override_reason is not None and officer.who.role != "leader":
         raise Problem(403, "override_needs_leader", "Only a leader may override the supplement limit.")
@@ -146,7 +150,7 @@ async def request_supplement(
         },
     )
     async with plan_events(session, officer.ctx.outbox, plan) as out:
-        await out.emit(
+        out.emit(
             "supplement_requested",
             step.agency_code,
             events.supplement_requested(
@@ -169,7 +173,7 @@ async def request_obligation(
     session: AsyncSession, officer: Officer, step_id: uuid.UUID, note: str
 ) -> Row[Any]:
     """A financial obligation is asked of the citizen (nghĩa vụ tài chính): the clock pauses until met."""
-    plan, step = await _locked(session, officer, step_id)
+    plan, step, _ = await _locked(session, officer, step_id)
     _require(step, "assigned", "in_progress")
     async with plan_events(session, officer.ctx.outbox, plan) as out:
         paused = await progress.pause(
@@ -183,7 +187,7 @@ async def obligation_fulfilled(
     session: AsyncSession, officer: Officer, step_id: uuid.UUID, note: str | None
 ) -> Row[Any]:
     """The obligation is met: the clock runs again, the due moved later by the paused working time."""
-    plan, step = await _locked(session, officer, step_id)
+    plan, step, _ = await _locked(session, officer, step_id)
     if step.state in WAITING and step.pause_reason != "financial_obligation":
         raise Problem(
             409, "step_not_paused_for_obligation", "The step is not waiting for a financial obligation."
@@ -210,7 +214,7 @@ async def stop(session: AsyncSession, officer: Officer, step_id: uuid.UUID, reas
 async def _end(
     session: AsyncSession, officer: Officer, step_id: uuid.UUID, reason: str, *, state: str
 ) -> Row[Any]:
-    plan, step = await _locked(session, officer, step_id)
+    plan, step, _ = await _locked(session, officer, step_id)
     _require(step, *WAITING)
     now = officer.ctx.clock.now()
     ended = await progress.end_plan(session, plan, step, state=state, at=now, reason=reason)
@@ -220,7 +224,7 @@ async def _end(
             data = events.rejected(identity=out.identity, step=step, rejected_at=now, reason=reason)
         else:
             data = events.stopped(identity=out.identity, step=step, stopped_at=now, reason=reason)
-        await out.emit(state, step.agency_code, data)
+        out.emit(state, step.agency_code, data)
     await _audit(session, officer, plan, step, state, reason=reason)
     return ended
 
@@ -229,7 +233,7 @@ async def request_extension(
     session: AsyncSession, officer: Officer, step_id: uuid.UUID, reason: str, days: int
 ) -> Row[Any]:
     """Ask the deadline service for more time (xin gia hạn): once per step, and only before its due."""
-    plan, step = await _locked(session, officer, step_id)
+    plan, step, _ = await _locked(session, officer, step_id)
     _require(step, *WAITING)
     now = officer.ctx.clock.now()
     if step.extension_requested_at is not None:
@@ -238,7 +242,7 @@ async def request_extension(
         raise Problem(409, "step_past_due", "An extension must be asked before the step's due.")
     asked = await repository.update_step(session, step.id, extension_requested_at=now, extension_days=days)
     async with plan_events(session, officer.ctx.outbox, plan) as out:
-        await out.emit(
+        out.emit(
             "extension_requested",
             step.agency_code,
             events.extension_requested(
@@ -251,8 +255,6 @@ async def request_extension(
                 requested_by_role=officer.who.role,
             ),
         )
-    await followups.apply_early_decision(session, officer.ctx, asked)
+    asked = await followups.apply_early_decision(session, officer.ctx, asked)
     await _audit(session, officer, plan, step, "extension_requested", reason=reason, days=days)
-    result = await repository.step(session, step.id)
-    assert result is not None
-    return result
+    return asked

@@ -30,12 +30,12 @@ class Context:
 class PlanEvents:
     """Our events about one dossier: each takes the plan's next version as its `sequence`.
 
-    Use through `plan_events`, which writes the version back to the plan in the same transaction,
-    together with whatever else of the plan was set in `changes` (one statement instead of two).
+    Use through `plan_events`, which, when the block ends, writes the staged events in one statement
+    and the version back to the plan, together with whatever else of the plan was set in `changes`
+    (two statements however many events, all in the caller's transaction).
     """
 
-    def __init__(self, session: AsyncSession, outbox: Outbox, plan: Any) -> None:
-        self._session = session
+    def __init__(self, outbox: Outbox, plan: Any) -> None:
         self._outbox = outbox
         self.identity = events.identity(plan)
         self.code: str = plan.code
@@ -43,25 +43,28 @@ class PlanEvents:
         self.version: int = plan.version
         self.started_at_version = plan.version
         self.changes: dict[str, Any] = {}
+        self.rows: list[dict[str, Any]] = []  # outbox rows, in the order emitted
 
-    async def emit(self, name: str, agency_code: str, data: dict[str, Any]) -> None:
+    def emit(self, name: str, agency_code: str, data: dict[str, Any]) -> None:
         """Stage `dossier.<name>` on the subject of `agency_code` (the agency the event concerns)."""
         if f"dossier.{name}" not in events.EMITTED:
             raise ValueError(f"dossier.{name} is not in routing's event catalogue")
         self.version += 1
-        await self._outbox.add(
-            self._session,
+        _, row = self._outbox.row(
             name=f"dossier.{name}",
             topic=dossier_subject(agency_code, name),
             data=data,
             subject=self.code,
             sequence=self.version,
         )
+        self.rows.append(row)
 
 
 @asynccontextmanager
 async def plan_events(session: AsyncSession, outbox: Outbox, plan: Any) -> AsyncIterator[PlanEvents]:
-    out = PlanEvents(session, outbox, plan)
+    out = PlanEvents(outbox, plan)
     yield out
+    if out.rows:
+        await repository.insert_events(session, out.rows)
     if out.version != out.started_at_version or out.changes:
         await repository.update_plan(session, out.dossier_id, version=out.version, **out.changes)

@@ -81,8 +81,9 @@ async def extension_decided(
     return True
 
 
-async def apply_early_decision(session: AsyncSession, ctx: Context, step: Row[Any]) -> None:
-    """Right after an extension was requested: a decision that already arrived applies now."""
+async def apply_early_decision(session: AsyncSession, ctx: Context, step: Row[Any]) -> Row[Any]:
+    """Right after an extension was requested: a decision that already arrived applies now. Returns
+    the step as it now is."""
     for fact in await repository.pending_facts(session, step.dossier_id, DECISIONS, step_id=step.id):
         new_due = fact.data.get("new_due_at")
         await extension_decided(
@@ -93,4 +94,7 @@ async def apply_early_decision(session: AsyncSession, ctx: Context, step: Row[An
             at=fact.at,
         )
         await repository.mark_fact_applied(session, fact.id, ctx.clock.now())
-        return
+        decided = await repository.step(session, step.id)
+        assert decided is not None
+        return decided
+    return step

@@ -84,7 +84,7 @@ async def _assign(
         sla_due_at=due,
         due_at=due,
     )
-    await out.emit(
+    out.emit(
         "step.assigned",
         step.agency_code,
         events.assigned(identity=out.identity, step=assigned, transfer=transfer),
@@ -98,20 +98,25 @@ async def complete(
     out: PlanEvents,
     plan: Any,
     step: Row[Any],
+    route: list[Row[Any]],
     *,
     at: datetime,
     by: str,
     note: str,
 ) -> Row[Any]:
-    """The step is done; the next group starts when its whole group is, and the last one resolves."""
+    """The step is done; the next group starts when its whole group is, and the last one resolves.
+
+    ``route`` is every step of the plan as read under the plan's lock: nothing but this completion
+    changes them before commit, so the hand-off is decided from it, this step counted as finished.
+    """
     done = await repository.update_step(
         session, step.id, state="completed", completed_at=at, completed_by=by, closed_at=at, note=note
     )
-    everything = await repository.steps_of(session, plan.dossier_id)
-    group_done = all(s.state in FINISHED for s in everything if s.group_no == step.group_no)
-    later = sorted({s.group_no for s in everything if s.group_no > step.group_no})
-    following = [s for s in everything if later and s.group_no == later[0]] if group_done else []
-    await out.emit(
+    others = [s for s in route if s.id != step.id]
+    group_done = all(s.state in FINISHED for s in others if s.group_no == step.group_no)
+    later = sorted({s.group_no for s in others if s.group_no > step.group_no})
+    following = [s for s in others if later and s.group_no == later[0]] if group_done else []
+    out.emit(
         "step.completed",
         step.agency_code,
         events.completed(
@@ -127,7 +132,7 @@ async def complete(
         await start_group(session, ctx, out, plan, following, at=at, from_agency_code=step.agency_code)
     elif group_done:
         out.changes.update(state="resolved", closed_at=at)
-        await out.emit(
+        out.emit(
             "resolved",
             plan.lead_agency_code,
             events.resolved(identity=out.identity, resolved_at=at, due_at=plan.due_at),
@@ -140,7 +145,7 @@ async def pause(
 ) -> Row[Any]:
     """The step's clock stops (tạm dừng): a supplement asked of the citizen, or a financial obligation."""
     paused = await repository.update_step(session, step.id, state="paused", paused_at=at, pause_reason=reason)
-    await out.emit(
+    out.emit(
         "step.paused",
         step.agency_code,
         events.paused(identity=out.identity, step=paused, reason=reason, paused_at=at),
@@ -178,7 +183,7 @@ async def resume(
         sla_due_at=dues.sla_due_at,
         due_at=dues.due_at,
     )
-    await out.emit(
+    out.emit(
         "step.resumed",
         step.agency_code,
         events.resumed(

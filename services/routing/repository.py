@@ -2,7 +2,9 @@
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, func, insert, literal, select, text, tuple_, update
@@ -10,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.routing.models import OPEN_STEP_STATES, facts, plans, steps, supplement_requests
+from services.routing.models import OPEN_STEP_STATES, facts, messaging, plans, steps, supplement_requests
 
 # -- plans ----------------------------------------------------------------------------------
 
@@ -48,26 +50,55 @@ async def plan_by_code(session: AsyncSession, code: str) -> Row[Any] | None:
 
 # The statements of every officer's action, built once: parameters are bound at execution, so the
 # statement's compiled form is found in the cache without building its cache key anew each time.
-_PLAN_OF_STEP = (
+_LOCKED_PLAN = (
     select(plans)
     .where(
         plans.c.dossier_id
         == select(steps.c.dossier_id).where(steps.c.id == bindparam("step_id")).scalar_subquery()
     )
     .with_for_update()
+    .cte("locked_plan")
+)
+_PLAN_LABELS = {f"plan_{column.name}": column.name for column in plans.c}
+# The plan first (the CTE), then each of its steps (FOR UPDATE OF steps): a step row locked after
+# waiting for the plan is returned as it is now, not as the statement's snapshot saw it, so one
+# statement does what a lock and then a fresh read did. The plan's lock must come first, as on every
+# other path (handlers, other actions): a join producing a row needs the CTE's row, locked already.
+_LOCK_PLAN_OF_STEP = (
+    select(*(_LOCKED_PLAN.c[name].label(label) for label, name in _PLAN_LABELS.items()), steps)
+    .join_from(_LOCKED_PLAN, steps, steps.c.dossier_id == _LOCKED_PLAN.c.dossier_id)
+    .order_by(steps.c.position)
+    .with_for_update(of=steps)
 )
 _STEP = select(steps).where(steps.c.id == bindparam("step_id"))
 _UPDATE_STEP = update(steps).where(steps.c.id == bindparam("the_step_id")).returning(*steps.c)
+# The SET clause comes from the parameters' keys (column names).
+_UPDATE_PLAN = update(plans).where(plans.c.dossier_id == bindparam("the_dossier_id"))
 
 
-async def lock_plan_of_step(session: AsyncSession, step_id: uuid.UUID) -> Row[Any] | None:
-    """The plan holding a step, locked: every change to a plan's steps happens under this lock, so the
-    step read next is the latest."""
-    return (await session.execute(_PLAN_OF_STEP, {"step_id": step_id})).one_or_none()
+@dataclass(frozen=True)
+class LockedPlan:
+    plan: Any  # the plan's columns as attributes, like a row of `plans`
+    steps: list[Row[Any]]  # every step of it, in route order (each also carries the plan_* columns)
+
+
+async def lock_plan_of_step(session: AsyncSession, step_id: uuid.UUID) -> LockedPlan | None:
+    """The plan holding a step and all its steps, locked, as they are now: every change to a plan's
+    steps happens under the plan's lock. None when there is no such step."""
+    rows = (await session.execute(_LOCK_PLAN_OF_STEP, {"step_id": step_id})).all()
+    if not rows:
+        return None
+    first = rows[0]._mapping
+    return LockedPlan(SimpleNamespace(**{name: first[label] for label, name in _PLAN_LABELS.items()}), rows)
 
 
 async def update_plan(session: AsyncSession, dossier_id: uuid.UUID, **values: Any) -> None:
-    await session.execute(update(plans).where(plans.c.dossier_id == dossier_id).values(**values))
+    await session.execute(_UPDATE_PLAN, {"the_dossier_id": dossier_id, **values})
+
+
+async def insert_events(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Outbox rows (`Outbox.row`) in one statement; their ids, hence the publish order, follow ``rows``."""
+    await session.execute(insert(messaging.outbox), list(rows))
 
 
 # -- steps ----------------------------------------------------------------------------------

@@ -1,19 +1,68 @@
 """The survey service's FastAPI app."""
 
+from dataclasses import replace
+
 from fastapi import FastAPI
 
+from services.survey import default_form
+from services.survey.api import router
+from services.survey.api_feedback import router as feedback_router
+from services.survey.ballot_writer import BallotWriter
+from services.survey.ballots import BallotBox, KnownAgencies
+from services.survey.forms import FormCache
+from services.survey.handlers import CATALOG_HANDLERS, CATALOG_SUBJECTS, DOSSIER_SUBJECTS, dossier_handlers
 from services.survey.models import messaging
-from shared.app import ServiceSpec, create_service_app
-from shared.clock import Clock
-from shared.settings import ServiceSettings
+from services.survey.settings import SurveySettings
+from shared.app import Runtime, ServiceSpec, create_service_app
+from shared.clock import Clock, SystemClock
+from shared.db.engine import unit_of_work
+from shared.messaging.consumer import Subscription
+from shared.messaging.outbox import Outbox
+from shared.ratelimit import RateLimiter
+
+
+async def _load_default_form(runtime: Runtime) -> None:
+    settings = runtime.settings
+    if isinstance(settings, SurveySettings) and settings.survey_load_default_form:
+        async with unit_of_work(runtime.sessions) as session:
+            await default_form.load_if_empty(session, clock=runtime.clock)
+
 
 SPEC = ServiceSpec(
     name="survey",
     title="motcua Survey (khảo sát hài lòng)",
-    description="Satisfaction ballots, kiosks, feedback and complaints.",
+    description=(
+        "Survey forms, satisfaction ballots from the portal, counters and kiosks, feedback and complaints."
+    ),
     tables=messaging,
+    routers=[router, feedback_router],
+    on_start=_load_default_form,
 )
 
 
-def create_app(settings: ServiceSettings | None = None, clock: Clock | None = None) -> FastAPI:
-    return create_service_app(SPEC, settings, clock)
+def create_app(settings: SurveySettings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or SurveySettings()
+    clock = clock or SystemClock()
+    subscriptions = [
+        # The agencies a ballot or a feedback item may name (durable `survey-catalog`).
+        Subscription(stream="CATALOG", subjects=CATALOG_SUBJECTS, handlers=CATALOG_HANDLERS),
+        Subscription(
+            stream="DOSSIERS",
+            subjects=DOSSIER_SUBJECTS,
+            handlers=dossier_handlers(invitation_days=settings.survey_invitation_days),
+        ),
+    ]
+    app = create_service_app(replace(SPEC, subscriptions=subscriptions), settings, clock)
+    app.state.ballot_box = BallotBox(
+        outbox=Outbox(messaging.outbox, SPEC.name, clock),
+        clock=clock,
+        settings=settings,
+        forms=FormCache(),
+        agencies=KnownAgencies(),
+        writer=BallotWriter(),
+    )
+    # One bucket per device (or IP), never one for all kiosks together.
+    app.state.ballot_limiter = RateLimiter(
+        per_minute=settings.survey_device_ballots_per_minute, burst=settings.survey_device_burst
+    )
+    return app

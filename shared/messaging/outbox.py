@@ -29,6 +29,24 @@ class Outbox:
         version: int = 1,
     ) -> CloudEvent:
         """Stage event `name` (`dossier.received`) for NATS subject `topic`; it publishes after commit."""
+        event, row = self.row(
+            name=name, topic=topic, data=data, subject=subject, sequence=sequence, version=version
+        )
+        await session.execute(insert(self._table), row)
+        return event
+
+    def row(
+        self,
+        *,
+        name: str,
+        topic: str,
+        data: dict[str, Any],
+        subject: str | None = None,
+        sequence: int | None = None,
+        version: int = 1,
+    ) -> tuple[CloudEvent, dict[str, Any]]:
+        """The event and the outbox row `add` inserts, for a caller that writes the row in the same SQL
+        statement as its state change (one round trip, atomic without a transaction of its own)."""
         event = CloudEvent(
             source=self._source,
             type=event_type(name, version),
@@ -37,6 +55,9 @@ class Outbox:
             data=data,
             sequence=sequence,
         )
-        row = {"event_id": event.id, "event_type": event.type, "topic": topic, "payload": event.to_json()}
-        await session.execute(insert(self._table), row)
-        return event
+        return event, {
+            "event_id": event.id,
+            "event_type": event.type,
+            "topic": topic,
+            "payload": event.to_json(),
+        }

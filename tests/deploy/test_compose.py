@@ -129,6 +129,12 @@ def test_jwt_secret_must_be_given_and_has_no_default(name: str) -> None:
     assert "MOTCUA_JWT_JWKS_URL" in environment(name)
 
 
+def test_survey_token_secret_must_be_given_and_has_no_default() -> None:
+    secret = environment("survey")["MOTCUA_SURVEY_TOKEN_SECRET"]
+    assert re.fullmatch(r"\$\{MOTCUA_SURVEY_TOKEN_SECRET:\?[^}]+\}", secret), secret
+    assert all("MOTCUA_SURVEY_TOKEN_SECRET" not in environment(name) for name in SERVICES if name != "survey")
+
+
 def test_intake_keeps_attachments_in_a_named_volume() -> None:
     assert "intake-data:/data" in service("intake")["volumes"]
     assert "intake-data" in compose()["volumes"]
@@ -297,10 +303,13 @@ def test_every_k8s_deployment_runs_two_probed_bounded_replicas(name: str) -> Non
         for item in container["env"]
         if "secretKeyRef" in item.get("valueFrom", {})
     }
+    # The survey service alone also holds the HMAC key of its invitation tokens.
+    own_secrets = {"MOTCUA_SURVEY_TOKEN_SECRET"} if name == "survey" else set()
     assert password_keys == {
         "MOTCUA_JWT_SECRET",
         f"MOTCUA_{name.upper()}_DB_PASSWORD",
         f"MOTCUA_{name.upper()}_NATS_PASSWORD",
+        *own_secrets,
     }
     assert k8s_object("Service", name)["spec"]["ports"][0]["port"] == PORTS[name]
 

@@ -7,7 +7,9 @@ from pathlib import Path
 import jwt
 import yaml
 
+from services.deadline.settings import DeadlineSettings
 from services.intake.settings import IntakeSettings
+from services.survey.settings import SurveySettings
 from shared.messaging.subjects import STREAMS
 from shared.settings import ServiceSettings
 
@@ -18,7 +20,12 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     readme = (REPO / "README.md").read_text()
     missing = [
         f"MOTCUA_{name.upper()}"
-        for name in [*ServiceSettings.model_fields, *IntakeSettings.model_fields]
+        for name in [
+            *ServiceSettings.model_fields,
+            *IntakeSettings.model_fields,
+            *DeadlineSettings.model_fields,
+            *SurveySettings.model_fields,
+        ]
         if f"MOTCUA_{name.upper()}" not in readme
     ]
     assert missing == []

@@ -314,6 +314,36 @@ async def test_concurrent_completions_of_one_step_complete_it_once(routing: Rout
     assert [e["sequence"] for e in await routing.events(dossier.code)] == [1, 2, 3]
 
 
+async def test_concurrent_completions_of_a_parallel_group_hand_on_exactly_once(routing: Routing) -> None:
+    # Each completion decides the hand-off from the route it read under the plan's lock: the one that
+    # waited for the lock must see the other's completion, or neither would hand on.
+    for _ in range(5):
+        lead, tax, env, last = agency("VPDK"), agency("THUE"), agency("TNMT"), agency("UBND")
+        dossier = new_dossier((lead, 2))
+        dossier.route = [
+            {"agency_code": lead, "days": 2},
+            {"agency_code": tax, "days": 3, "group": 9},
+            {"agency_code": env, "days": 2, "group": 9},
+            {"agency_code": last, "days": 1},
+        ]
+        first = await started(routing, dossier)
+        await routing.act(first["id"], "complete", {"note": "xong"}, agency=lead)
+        parallel = (await routing.plan(dossier.code))["steps"][1:3]
+        for step in parallel:
+            await routing.act(step["id"], "accept", agency=step["agency_code"])
+        responses = await asyncio.gather(
+            *(routing.act(s["id"], "complete", {"note": "xong"}, agency=s["agency_code"]) for s in parallel)
+        )
+        assert [r.status_code for r in responses] == [200, 200]
+        assert (await routing.step(dossier.code, 4))["state"] == "assigned"
+        completions = [
+            e["data"]["next_agency_codes"]
+            for e in await routing.events(dossier.code)
+            if e["type"].endswith("completed.v1")
+        ]
+        assert sorted(completions) == sorted([[tax, env], [], [last]])
+
+
 async def test_the_printable_slip_escapes_what_officers_wrote_and_is_for_staff_only(routing: Routing) -> None:
     vpdk = agency("VPDK")
     dossier = new_dossier((vpdk, 5))

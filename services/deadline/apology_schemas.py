@@ -1,0 +1,80 @@
+"""Request and response models of the apology letters (form 04) API."""
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from shared.text import nfc
+
+
+def _text(max_length: int) -> StringConstraints:
+    # Stripped before the length check: a blank signer or reason is missing, not given.
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+
+
+Name = Annotated[str, _text(200), AfterValidator(nfc)]
+Reason = Annotated[str, _text(2000), AfterValidator(nfc)]
+Letter = Annotated[str, _text(4000), AfterValidator(nfc)]
+
+
+class ApologyIn(BaseModel):
+    """Form 04: why the result is late, the apology, the new return date, and the head who signs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    step_id: UUID | None = Field(default=None, description="the late step; none: the whole dossier")
+    reason: Reason = Field(description="lý do chậm trễ")
+    apology: Letter = Field(description="lời xin lỗi, as printed (line breaks make paragraphs)")
+    new_return_date: date = Field(description="ngày hẹn trả kết quả mới: after today, Vietnam date")
+    signed_by_name: Name = Field(description="the agency head who signs (thủ trưởng cơ quan)")
+    signed_by_title: Name = Field(description="the signer's title, e.g. Giám đốc, Chủ tịch")
+    agency_name: Name | None = Field(
+        default=None, description="the issuing agency's name for the heading; default: as deadline knows it"
+    )
+
+
+class ApologyOut(BaseModel):
+    id: UUID
+    dossier_code: str
+    dossier_id: UUID | None
+    step_id: UUID | None
+    agency_code: str = Field(description="the issuing (responsible) agency")
+    agency_name: str | None
+    reason: str
+    apology: str
+    new_return_date: date = Field(description="kept beside the due dates below, never replacing them")
+    due_at: datetime | None = Field(description="the due the letter apologises for missing, as at issue")
+    original_due_at: datetime | None
+    issued_before_due: bool | None = Field(
+        description="issued on or before the original due date (Vietnam); null when the due is unknown"
+    )
+    signed_by_name: str
+    signed_by_title: str
+    issued_at: datetime
+    issued_by: str
+    html_url: str
+    pdf_url: str
+
+
+class ApologyList(BaseModel):
+    items: list[ApologyOut]
+
+
+class LateWithoutApology(BaseModel):
+    scope: Literal["dossier", "step"]
+    dossier_id: UUID
+    code: str
+    step_id: UUID | None
+    agency_code: str = Field(description="the agency responsible for the clock, which owes the letter")
+    state: str
+    original_due_at: datetime
+    due_at: datetime | None
+    days_late: int = Field(description="calendar days past the original due date, Vietnam dates")
+
+
+class LateWithoutApologyList(BaseModel):
+    agency: str | None
+    as_of: datetime
+    items: list[LateWithoutApology]

@@ -1,0 +1,97 @@
+"""Deciding an extension request (xin gia hạn) by the rules, and recording every request and decision.
+
+The request is judged against the step's due as deadline derives it (pauses included), at the time it
+was asked; routing's `current_due_at` is used only while deadline has not heard of the step's start.
+The decision is final: the same request heard again (same step, same `requested_at`) changes nothing.
+"""
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.deadline import clocks, events, repository, rules
+from services.deadline.clocks import Context
+from services.deadline.inbound import ExtensionRequested
+from shared.messaging.consumer import PoisonEvent
+
+
+async def requested(
+    session: AsyncSession, ctx: Context, data: ExtensionRequested, event_id: uuid.UUID
+) -> None:
+    """Decide, record, emit `dossier.extension_granted` or `_denied`, and move the extended dues."""
+    await clocks.begin(session, data)
+    await clocks.step_heard(session, data, step_id=data.step_id, agency_code=data.step_agency_code)
+    if await repository.extension_for(session, data.step_id, data.requested_at) is not None:
+        return  # this request was decided already
+    await clocks.recompute(session, ctx, data.dossier_id)  # the step's due as of every fact heard
+    step = await repository.step_clock(session, data.step_id)
+    assert step is not None  # step_heard made it
+    current_due = step.due_at or data.current_due_at
+    if current_due is None:
+        raise PoisonEvent(f"extension for step {data.step_id}: no due known to extend")
+    granted_before = [
+        e for e in await repository.granted_extensions(session, data.dossier_id) if e.step_id == data.step_id
+    ]
+    calendar = (await ctx.calendars.current(session)).calendar
+    decision = rules.decide_extension(
+        requested_at=data.requested_at,
+        reason=data.reason,
+        role=data.requested_by_role,
+        days=data.days,
+        current_due=current_due,
+        already_extended=bool(granted_before),
+        calendar=calendar,
+    )
+    now = ctx.clock.now()
+    await repository.insert_extension(
+        session,
+        {
+            "id": uuid.uuid4(),
+            "dossier_id": data.dossier_id,
+            "code": data.code,
+            "step_id": data.step_id,
+            "lead_agency_code": data.agency_code,
+            "step_agency_code": data.step_agency_code,
+            "requested_at": data.requested_at,
+            "requested_by": data.requested_by,
+            "requested_by_role": data.requested_by_role,
+            "reason": data.reason,
+            "days": data.days,
+            "current_due_at": current_due,
+            "state": "granted" if decision.granted else "denied",
+            "denial_code": decision.denial_code,
+            "new_due_at": decision.new_due_at,
+            "minutes": decision.minutes or None,
+            "decided_at": now,
+            "request_event_id": event_id,
+        },
+    )
+    dossier = await repository.dossier(session, data.dossier_id)
+    assert dossier is not None  # begin made it
+    who = events.identity(dossier)
+    if decision.granted:
+        assert decision.new_due_at is not None
+        data_out = events.extension_granted(
+            identity=who,
+            step_id=data.step_id,
+            step_agency_code=data.step_agency_code,
+            reason=data.reason,
+            original_due_at=step.original_due_at or current_due,
+            due_at=current_due,
+            new_due_at=decision.new_due_at,
+            decided_at=now,
+        )
+        await clocks.emit(session, ctx, dossier, "extension_granted", data.step_agency_code, data_out)
+        await clocks.recompute(session, ctx, data.dossier_id)
+    else:
+        assert decision.denial_code is not None
+        assert decision.denial_text is not None
+        data_out = events.extension_denied(
+            identity=who,
+            step_id=data.step_id,
+            step_agency_code=data.step_agency_code,
+            code=decision.denial_code,
+            text=decision.denial_text,
+            decided_at=now,
+        )
+        await clocks.emit(session, ctx, dossier, "extension_denied", data.step_agency_code, data_out)

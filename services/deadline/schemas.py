@@ -1,0 +1,128 @@
+"""Request and response models of the deadline API."""
+
+import unicodedata
+from datetime import date, datetime, time
+from typing import Annotated, Generic, Literal, TypeVar
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+FIRST_DAY = date(1990, 1, 1)
+# The holidays package knows Vietnam's lunar holidays up to about 2100; beyond, answers would be wrong.
+LAST_DAY = date(2099, 12, 31)
+
+
+def _clean(value: str) -> str:
+    return unicodedata.normalize("NFC", value).strip()
+
+
+Reason = Annotated[str, AfterValidator(_clean), Field(min_length=1, max_length=500)]
+Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OverrideIn(Strict):
+    """A day off (ngày nghỉ) or a working day (ngày làm bù) decided by the centre."""
+
+    day: Day
+    working: bool
+    reason: Reason
+
+
+class OverrideChange(Strict):
+    working: bool
+    reason: Reason
+
+
+class OverrideOut(BaseModel):
+    day: date
+    working: bool
+    reason: str
+    set_by: str
+    set_at: datetime
+
+
+class ProcedureRef(BaseModel):
+    code: str
+    version: int
+    name: str
+
+
+class SkippedOut(BaseModel):
+    day: date
+    cause: Literal["after_closing", "after_cutoff", "weekend", "holiday", "swap", "override"]
+    reason: str = Field(description="why, in Vietnamese: the holiday's name, the admin's reason, ...")
+
+
+class DueOut(BaseModel):
+    start: datetime
+    days: str = Field(description="the days counted, as a decimal string")
+    kind: Literal["working", "calendar"]
+    same_day: bool
+    cutoff: time | None = Field(description="the cut-off applied (same-day procedures only)")
+    procedure: ProcedureRef | None
+    clock_start: datetime = Field(description="when counting started (thời điểm bắt đầu tính)")
+    due: datetime = Field(description="the due time (hạn giải quyết), Vietnam time")
+    skipped: list[SkippedOut] = Field(description="every day that did not count, in order")
+
+
+class ClockOut(BaseModel):
+    scope: Literal["dossier", "step"]
+    step_id: UUID | None
+    position: int | None
+    agency_code: str = Field(description="the responsible agency: the step's, or the lead agency")
+    state: Literal["pending", "running", "paused", "stopped"]
+    started_at: datetime | None
+    original_due_at: datetime | None = Field(description="the first due, never changed")
+    due_at: datetime | None = Field(description="after pauses: what lateness and warnings go by")
+    extended_due_at: datetime | None = Field(description="after a granted extension")
+    warn_at: datetime | None
+    paused_at: datetime | None = Field(description="since when it is paused, while it is")
+    paused_minutes: int = Field(description="working minutes of the pauses that ended")
+    stopped_at: datetime | None
+    stop_reason: str | None
+    due_soon_sent_at: datetime | None
+    overdue_sent_at: datetime | None
+
+
+class DossierClocksOut(BaseModel):
+    dossier_id: UUID
+    code: str | None
+    lead_agency_code: str
+    procedure_code: str | None
+    received_at: datetime | None
+    ended_at: datetime | None
+    end_reason: str | None
+    clock: ClockOut | None = Field(description="the dossier's clock; null until its receipt is heard")
+    steps: list[ClockOut]
+
+
+class ExtensionOut(BaseModel):
+    id: UUID
+    dossier_id: UUID
+    code: str | None
+    step_id: UUID
+    step_agency_code: str
+    requested_at: datetime
+    requested_by: str | None
+    requested_by_role: str | None
+    reason: str
+    days: int
+    current_due_at: datetime | None
+    state: Literal["granted", "denied"]
+    denial_code: str | None
+    denial_text: str | None
+    new_due_at: datetime | None
+    decided_at: datetime
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int

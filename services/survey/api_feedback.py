@@ -1,0 +1,214 @@
+"""Thin routes of feedback and complaints (phản ánh, kiến nghị): parse, authorize, call, shape."""
+
+import base64
+import binascii
+import json
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from services.survey import feedback
+from services.survey import feedback_repository as repository
+from services.survey.feedback_rules import State
+from services.survey.feedback_schemas import (
+    AnswerIn,
+    FeedbackIn,
+    FeedbackOut,
+    FeedbackPage,
+    FeedbackReceipt,
+    ForwardIn,
+    SummaryOut,
+)
+from services.survey.settings import SurveySettings
+from shared.auth import Principal, TokenVerifier, require_roles
+from shared.deps import ClockDep, OutboxDep, SessionDep
+from shared.errors import Problem
+from shared.ratelimit import RateLimiter
+
+router = APIRouter(prefix="/v1", tags=["feedback"])
+
+AgencyStaff = Annotated[Principal, Depends(require_roles("officer", "leader"))]
+Handlers = Annotated[Principal, Depends(require_roles("officer", "leader", "admin"))]
+Readers = Annotated[Principal, Depends(require_roles("officer", "leader", "admin", "auditor"))]
+
+DEVICE_HEADER = "x-device-id"
+
+_ITEM_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such item (`feedback_not_found`)."},
+    403: {"description": "The item is another agency's (`not_your_agency`); nothing changed."},
+    409: {"description": "The item was answered already (`already_answered`); nothing changed."},
+    422: {"description": "The body is not valid, or the agency is unknown (`unknown_agency`)."},
+}
+_bearer = HTTPBearer(auto_error=False)
+
+
+def _settings(request: Request) -> SurveySettings:
+    settings: SurveySettings = request.app.state.settings
+    return settings
+
+
+async def _desk(request: Request, outbox: OutboxDep, clock: ClockDep) -> feedback.Desk:
+    return feedback.Desk(outbox=outbox, clock=clock, answer_days=_settings(request).feedback_answer_days)
+
+
+DeskDep = Annotated[feedback.Desk, Depends(_desk)]
+
+
+def _limiters(request: Request) -> tuple[RateLimiter, RateLimiter]:
+    state = request.app.state
+    limiters: tuple[RateLimiter, RateLimiter] | None = getattr(state, "feedback_limiters", None)
+    if limiters is None:  # built on first use: no await in between, so built once
+        settings = _settings(request)
+        per_minute, ip_per_minute = settings.feedback_per_minute, settings.feedback_ip_per_minute
+        limiters = (
+            RateLimiter(per_minute=per_minute, burst=max(1, int(per_minute))),
+            RateLimiter(per_minute=ip_per_minute, burst=max(1, int(ip_per_minute))),
+        )
+        state.feedback_limiters = limiters
+    return limiters
+
+
+async def _sender(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal | None:
+    """No login (portal page, kiosk), or a portal token; held to the rate limits before anything else.
+
+    One bucket per portal account, else per device (the kiosk's `X-Device-Id`), else per IP; anonymous
+    senders also share a wider per-IP ceiling, so a script inventing device ids is still held back."""
+    per_sender, per_ip = _limiters(request)
+    if credentials is not None:
+        verifier: TokenVerifier = request.app.state.token_verifier
+        who = await verifier.verify(credentials.credentials)
+        if who.role != "portal":
+            raise Problem(403, "forbidden_role", f"Role '{who.role}' may not send feedback; citizens do.")
+        per_sender.check(f"sub:{who.sub}")
+        return who
+    ip = request.client.host if request.client else "unknown"
+    per_ip.check(ip)
+    device = request.headers.get(DEVICE_HEADER)
+    per_sender.check(f"device:{device[:100]}" if device else f"ip:{ip}")
+    return None
+
+
+Sender = Annotated[Principal | None, Depends(_sender)]
+
+
+@router.post(
+    "/feedback",
+    status_code=201,
+    response_model=FeedbackReceipt,
+    responses={
+        422: {
+            "description": "Not valid, `unknown_agency`, or `agency_required` (no agency, unknown dossier)."
+        },
+        429: {"description": "Too many from this device or address (`rate_limited`)."},
+    },
+)
+async def send_feedback(who: Sender, body: FeedbackIn, session: SessionDep, desk: DeskDep) -> dict[str, Any]:
+    """A citizen's feedback (phản ánh), petition (kiến nghị) or complaint, from the portal or a kiosk
+    without a login (rate-limited per device and address), or with a portal token.
+
+    Routed to the agency named, else to the lead agency of the dossier named; the answer is due
+    within the configured number of working days. `contact` is stored for the agency's reply only."""
+    return await feedback.receive(session, desk, body, who)
+
+
+@router.get("/feedback", response_model=FeedbackPage)
+async def list_feedback(
+    session: SessionDep,
+    clock: ClockDep,
+    who: Readers,
+    state: State | None = None,
+    agency: Annotated[str | None, Query(max_length=40)] = None,
+    overdue: Annotated[bool | None, Query(description="open past the due date (Vietnam)")] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    """Items oldest due first. Officers and leaders see their own agency's; admins and auditors all,
+    or one `agency`. Pages by keyset: pass `next_cursor` back as `cursor`."""
+    today = feedback.today(clock)
+    rows = await repository.page(
+        session,
+        agency_code=feedback.scope(who, agency),
+        state=state,
+        overdue=overdue,
+        today_starts=feedback.start_of(today),
+        after=_decode_cursor(cursor) if cursor else None,
+        limit=limit + 1,
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1] if more else None
+    return {
+        "items": [feedback.summary_view(row, today) for row in rows],
+        "limit": limit,
+        "next_cursor": _encode_cursor(last.answer_due_at, last.id) if last is not None else None,
+    }
+
+
+@router.get("/feedback/summary", response_model=SummaryOut)
+async def feedback_summary(
+    session: SessionDep,
+    clock: ClockDep,
+    who: Readers,
+    from_: Annotated[date, Query(alias="from", description="first day received (Vietnam)")],
+    to: Annotated[date, Query(description="last day received (Vietnam), included")],
+    agency: Annotated[str | None, Query(max_length=40)] = None,
+) -> dict[str, Any]:
+    """Items received in the period, per agency and in total: answered on time, answered late, open
+    within the deadline and open past it, judged on `as_of` (`to`, or today while the period runs),
+    all by date in Vietnam. Each row's `received` is the sum of the other four."""
+    return await feedback.summary(
+        session, agency=feedback.scope(who, agency), start=from_, end=to, on_day=feedback.today(clock)
+    )
+
+
+@router.get("/feedback/{item_id}", response_model=FeedbackOut, responses=_ITEM_ERRORS)
+async def get_feedback(item_id: str, session: SessionDep, clock: ClockDep, who: Readers) -> dict[str, Any]:
+    """One item with its answer and forwards. The citizen's contact is shown to the responsible
+    agency's officers and leaders and to administrators only."""
+    return await feedback.get(session, who, feedback.parse_id(item_id), feedback.today(clock))
+
+
+@router.post("/feedback/{item_id}/answer", response_model=FeedbackOut, responses=_ITEM_ERRORS)
+async def answer_feedback(
+    item_id: str, body: AnswerIn, session: SessionDep, clock: ClockDep, desk: DeskDep, who: AgencyStaff
+) -> dict[str, Any]:
+    """The responsible agency answers (trả lời), once. On time if answered on or before the due
+    date in Vietnam (`survey.feedback_answered`)."""
+    answered = await feedback.answer(session, desk, who, feedback.parse_id(item_id), body.answer)
+    return await feedback.view(session, who, answered, feedback.today(clock))
+
+
+@router.post("/feedback/{item_id}/forward", response_model=FeedbackOut, responses=_ITEM_ERRORS)
+async def forward_feedback(
+    item_id: str, body: ForwardIn, session: SessionDep, clock: ClockDep, desk: DeskDep, who: Handlers
+) -> dict[str, Any]:
+    """An agency passes an item that is not its own on to the agency that should answer (chuyển),
+    with the reason; an administrator may re-route any open item. The due date does not move."""
+    moved = await feedback.forward(
+        session, desk, who, feedback.parse_id(item_id), body.agency_code, body.reason
+    )
+    return await feedback.view(session, who, moved, feedback.today(clock))
+
+
+def _encode_cursor(due_at: datetime, item_id: uuid.UUID) -> str:
+    raw = json.dumps([due_at.isoformat(), str(item_id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        due, item_id = json.loads(raw)
+        at = datetime.fromisoformat(due)
+        if at.tzinfo is None:
+            raise ValueError("naive")
+        return at, uuid.UUID(item_id)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise Problem(
+            422, "invalid_cursor", "The cursor is not one this API gave; start again without it."
+        ) from exc

@@ -1,0 +1,141 @@
+"""Invitations from `dossier.returned` and what survey keeps of agencies and dossiers, on real servers:
+repeated, late and out-of-order events change nothing; the token is shown again but never stored."""
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from services.survey import invitations as rules
+from services.survey.models import agencies, dossiers, invitations
+from tests.conftest import Stack
+from tests.platform.toy import connected_link
+from tests.survey.conftest import Dossier, Survey, agency_registered, dossier_code, received, returned, utc
+
+
+async def test_a_returned_dossier_opens_an_invitation_that_reception_and_the_portal_can_show(
+    survey: Survey,
+) -> None:
+    lead = await survey.agency()
+    dossier = await survey.returned(lead)
+    for role in ("reception", "portal"):
+        response = await survey.http.get(f"/v1/invitations/{dossier.code}", headers=survey.auth(role))
+        assert response.status_code == 200, response.text
+        shown = response.json()
+        assert shown["token"] == rules.invitation_token(survey.settings.survey_token_secret, dossier.id)
+        assert shown["agency_code"] == lead
+        assert shown["used"] is False
+        assert shown["expires_at"] == utc(survey.clock.now() + timedelta(days=30)).replace("+00:00", "Z")
+    officer = await survey.http.get(
+        f"/v1/invitations/{dossier.code}", headers=survey.auth("officer", agency=lead)
+    )
+    assert officer.status_code == 403
+    anonymous = await survey.http.get(f"/v1/invitations/{dossier.code}")
+    assert anonymous.status_code == 401
+
+
+async def test_the_token_is_never_stored(survey: Survey) -> None:
+    dossier = await survey.returned(await survey.agency())
+    token = await survey.token(dossier.code)
+    [row] = await survey.rows(select(invitations).where(invitations.c.dossier_code == dossier.code))
+    assert token not in repr(row._asdict())
+    assert set(row._asdict()) == {
+        "dossier_code",
+        "dossier_id",
+        "agency_code",
+        "returned_at",
+        "expires_at",
+        "used_at",
+    }
+
+
+async def test_no_invitation_before_the_return_nor_for_an_imported_dossier(survey: Survey) -> None:
+    lead = await survey.agency()
+    waiting = Dossier(dossier_code(), uuid.uuid4(), lead)
+    old = Dossier(dossier_code(), uuid.uuid4(), lead)
+    await survey.deliver(
+        received(waiting, at=survey.clock.now()), returned(old, at=survey.clock.now(), imported=True)
+    )
+    for code in (waiting.code, old.code):
+        response = await survey.http.get(f"/v1/invitations/{code}", headers=survey.auth("reception"))
+        assert response.status_code == 404
+        assert response.json()["code"] == "no_invitation"
+
+
+async def test_a_repeated_or_second_return_keeps_the_first_invitation_and_its_expiry(survey: Survey) -> None:
+    lead = await survey.agency()
+    dossier = await survey.returned(lead)
+    first = await survey.rows(select(invitations).where(invitations.c.dossier_code == dossier.code))
+    later = survey.clock.now() + timedelta(days=3)
+    await survey.deliver(returned(dossier, at=later), returned(dossier, at=survey.clock.now()))
+    assert await survey.rows(select(invitations).where(invitations.c.dossier_code == dossier.code)) == first
+
+
+async def test_a_return_heard_before_the_receipt_still_invites_and_the_receipt_is_kept(
+    survey: Survey,
+) -> None:
+    lead = await survey.agency()
+    dossier = Dossier(dossier_code(), uuid.uuid4(), lead)
+    at = survey.clock.now()
+    await survey.deliver(returned(dossier, at=at), received(dossier, at=at - timedelta(days=10)))
+    await survey.deliver(received(dossier, at=at - timedelta(days=10)))  # repeated: nothing changes
+    assert (await survey.token(dossier.code)) == rules.invitation_token(
+        survey.settings.survey_token_secret, dossier.id
+    )
+    [kept] = await survey.rows(select(dossiers).where(dossiers.c.code == dossier.code))
+    assert (kept.agency_code, kept.field_code, kept.procedure_code) == (lead, "DAT_DAI", "DD-01")
+
+
+async def test_an_agency_registered_again_keeps_the_newest_names(survey: Survey) -> None:
+    code = await survey.agency()
+    now = survey.clock.now()
+    newer = agency_registered(code, at=now + timedelta(hours=1)).model_copy(
+        update={"data": {"code": code, "name": "Tên mới", "sector": "Tư pháp"}}
+    )
+    older = agency_registered(code, at=now - timedelta(hours=1)).model_copy(
+        update={"data": {"code": code, "name": "Tên cũ", "sector": "Cũ"}}
+    )
+    await survey.deliver(newer, older)
+    [row] = await survey.rows(select(agencies.c.name, agencies.c.sector).where(agencies.c.code == code))
+    assert tuple(row) == ("Tên mới", "Tư pháp")
+
+
+async def test_agencies_and_returns_arrive_over_nats_and_the_invitation_opens(
+    survey: Survey, stack: Stack
+) -> None:
+    for _ in range(200):
+        if survey.app.state.runtime.streams_ready:
+            break
+        await asyncio.sleep(0.05)
+    lead = f"NATS{uuid.uuid4().hex[:6].upper()}"
+    dossier = Dossier(dossier_code(), uuid.uuid4(), lead)
+    at = survey.clock.now()
+    async with connected_link(stack.nats_url) as link:
+        for subject, event in (
+            ("catalog.agency.registered", agency_registered(lead, at=at)),
+            (f"dossier.{lead}.received", received(dossier, at=at)),
+            (f"dossier.{lead}.returned", returned(dossier, at=at)),
+        ):
+            await link.jetstream.publish(
+                subject, event.to_json().encode(), headers={"Nats-Msg-Id": str(event.id)}
+            )
+    for _ in range(200):
+        response = await survey.http.get(f"/v1/invitations/{dossier.code}", headers=survey.auth("reception"))
+        if response.status_code == 200:
+            break
+        await asyncio.sleep(0.05)
+    assert response.status_code == 200, response.text
+    body = {
+        "dossier_code": dossier.code,
+        "channel": "portal",
+        "answers": {"complexity": "simple", "satisfaction": "satisfied"},
+        "token": response.json()["token"],
+    }
+    for _ in range(200):  # the agency arrives on another stream, by another consumer
+        if await survey.scalar(select(agencies.c.code).where(agencies.c.code == lead)):
+            break
+        await asyncio.sleep(0.05)
+    voted = await survey.vote(body)
+    assert voted.status_code == 201, voted.text
+    assert voted.json()["agency_code"] == lead
