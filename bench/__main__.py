@@ -16,6 +16,7 @@ BENCHES = {
     "intake_import": "historical import lines per second",
     "routing": "agency queue page time at 100k open steps, officers' actions per second",
     "survey": "kiosk ballots per second (many devices, keep-alive, per-device rate limits)",
+    "reporting": "processing report latency at 1M and 5M dossiers vs the naive GROUP BY, lag, rebuild rate",
 }
 
 

@@ -232,14 +232,17 @@ async def run() -> None:
         try:
             await wait_ready(base)
             await queue_times(base, secret)
-            rows = await conn.fetch(
-                "SELECT id::text || '|' || agency_code AS key FROM routing.steps WHERE state = 'assigned' "
+            keys = (
+                "SELECT id::text || '|' || agency_code FROM routing.steps WHERE state = $1 "
                 "ORDER BY md5(id::text)"
             )
+            assigned = [row[0] for row in await conn.fetch(keys, "assigned")]
+            in_progress = [row[0] for row in await conn.fetch(keys, "in_progress")]
             print(f"{WORKERS} workers; each action for {SECONDS} s after {WARM_UP} s of warm-up:")
-            accepted = await act(port, secret, "accept", [r["key"] for r in rows], None)
+            accepted = await act(port, secret, "accept", assigned, None)
             await relay_catches_up(conn)
-            await act(port, secret, "complete", accepted, {"note": "Đã giải quyết"})
+            # The steps just accepted, then seeded ones in progress: completions never run out.
+            await act(port, secret, "complete", accepted + in_progress, {"note": "Đã giải quyết"})
             await relay_catches_up(conn)
         finally:
             await conn.close()

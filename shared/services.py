@@ -8,6 +8,8 @@ SERVICE_PORTS: dict[str, int] = {
     "reporting": 8005,
 }
 SERVICES: tuple[str, ...] = tuple(SERVICE_PORTS)
+# Schemas a service owns beside its own: reporting rebuilds its read models into a copy, then swaps.
+EXTRA_SCHEMAS: dict[str, tuple[str, ...]] = {"reporting": ("reporting_rebuild",)}
 
 
 def role_name(service: str) -> str:

@@ -30,9 +30,9 @@ class Context:
 class PlanEvents:
     """Our events about one dossier: each takes the plan's next version as its `sequence`.
 
-    Use through `plan_events`, which, when the block ends, writes the staged events in one statement
-    and the version back to the plan, together with whatever else of the plan was set in `changes`
-    (two statements however many events, all in the caller's transaction).
+    Use through `plan_events`, which, when the block ends, writes the staged events and the version
+    back to the plan, together with whatever else of the plan was set in `changes`: one statement
+    however many events, in the caller's transaction.
     """
 
     def __init__(self, outbox: Outbox, plan: Any) -> None:
@@ -65,6 +65,7 @@ async def plan_events(session: AsyncSession, outbox: Outbox, plan: Any) -> Async
     out = PlanEvents(outbox, plan)
     yield out
     if out.rows:
-        await repository.insert_events(session, out.rows)
-    if out.version != out.started_at_version or out.changes:
-        await repository.update_plan(session, out.dossier_id, version=out.version, **out.changes)
+        plan_values = {"version": out.version, **out.changes}
+        await repository.write_events(session, out.dossier_id, out.rows, plan_values)
+    elif out.changes:
+        await repository.update_plan(session, out.dossier_id, **out.changes)

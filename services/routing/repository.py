@@ -1,5 +1,6 @@
 """Every query of the routing service."""
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -7,7 +8,21 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, insert, literal, select, text, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Insert,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,7 +79,7 @@ _PLAN_LABELS = {f"plan_{column.name}": column.name for column in plans.c}
 # waiting for the plan is returned as it is now, not as the statement's snapshot saw it, so one
 # statement does what a lock and then a fresh read did. The plan's lock must come first, as on every
 # other path (handlers, other actions): a join producing a row needs the CTE's row, locked already.
-_LOCK_PLAN_OF_STEP = (
+_LOCK_PLAN_OF_STEP: Executable = (
     select(*(_LOCKED_PLAN.c[name].label(label) for label, name in _PLAN_LABELS.items()), steps)
     .join_from(_LOCKED_PLAN, steps, steps.c.dossier_id == _LOCKED_PLAN.c.dossier_id)
     .order_by(steps.c.position)
@@ -89,16 +104,50 @@ async def lock_plan_of_step(session: AsyncSession, step_id: uuid.UUID) -> Locked
     if not rows:
         return None
     first = rows[0]._mapping
-    return LockedPlan(SimpleNamespace(**{name: first[label] for label, name in _PLAN_LABELS.items()}), rows)
+    plan = SimpleNamespace(**{name: first[label] for label, name in _PLAN_LABELS.items()})
+    return LockedPlan(plan, list(rows))
 
 
 async def update_plan(session: AsyncSession, dossier_id: uuid.UUID, **values: Any) -> None:
     await session.execute(_UPDATE_PLAN, {"the_dossier_id": dossier_id, **values})
 
 
-async def insert_events(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Outbox rows (`Outbox.row`) in one statement; their ids, hence the publish order, follow ``rows``."""
-    await session.execute(insert(messaging.outbox), list(rows))
+async def write_events(
+    session: AsyncSession, dossier_id: uuid.UUID, rows: Sequence[dict[str, Any]], plan_values: dict[str, Any]
+) -> None:
+    """A plan's staged events (outbox rows from `Outbox.row`) and its new version (with whatever else
+    of it changed) in one statement: the rows' ids, hence the publish order, follow ``rows``."""
+    params = {f"plan_{key}": value for key, value in plan_values.items()}
+    params["the_dossier_id"] = dossier_id
+    params.update({column: [row[column] for row in rows] for column in _EVENT_COLUMNS})
+    await session.execute(_events_and_plan(tuple(plan_values)), params)
+
+
+_EVENT_COLUMNS = ("event_id", "event_type", "topic", "payload")
+# The events as arrays, one a column, so that one statement fits any number of them (a multi-row
+# VALUES would be a statement per count, and SQLAlchemy does not cache those). Inserted in their
+# ordinality's order, so the outbox ids, hence the publish order, are the order they were staged.
+_EVENTS = (
+    func.unnest(
+        *(bindparam(column, type_=ARRAY(messaging.outbox.c[column].type)) for column in _EVENT_COLUMNS)
+    )
+    .table_valued(*_EVENT_COLUMNS, with_ordinality="n")
+    .render_derived(name="staged")
+)
+
+
+@functools.cache
+def _events_and_plan(plan_columns: tuple[str, ...]) -> Insert:
+    # Built once for each set of the plan's columns. The plan's update is a data-modifying CTE, which
+    # PostgreSQL runs exactly once with the insert.
+    plan = (
+        update(plans)
+        .where(plans.c.dossier_id == bindparam("the_dossier_id"))
+        .values({column: bindparam(f"plan_{column}") for column in plan_columns})
+        .cte("plan_update")
+    )
+    events = select(*(_EVENTS.c[column] for column in _EVENT_COLUMNS)).order_by(_EVENTS.c.n)
+    return insert(messaging.outbox).from_select(_EVENT_COLUMNS, events).add_cte(plan)
 
 
 # -- steps ----------------------------------------------------------------------------------
@@ -122,13 +171,14 @@ async def update_step(session: AsyncSession, step_id: uuid.UUID, **values: Any) 
     return (await session.execute(_UPDATE_STEP, {"the_step_id": step_id, **values})).one()
 
 
+_CLOSE_OPEN_STEPS = update(steps).where(
+    steps.c.dossier_id == bindparam("the_dossier_id"), steps.c.state.in_(("pending", *OPEN_STEP_STATES))
+)
+
+
 async def close_open_steps(session: AsyncSession, dossier_id: uuid.UUID, *, state: str, at: datetime) -> None:
     """Every step not yet finished (waiting or not started) ends in `state`."""
-    await session.execute(
-        update(steps)
-        .where(steps.c.dossier_id == dossier_id, steps.c.state.in_(("pending", *OPEN_STEP_STATES)))
-        .values(state=state, closed_at=at)
-    )
+    await session.execute(_CLOSE_OPEN_STEPS, {"the_dossier_id": dossier_id, "state": state, "closed_at": at})
 
 
 # -- supplements (form 02) ---------------------------------------------------------------------

@@ -13,7 +13,7 @@ import asyncpg
 from sqlalchemy import make_url
 
 from shared.db.engine import asyncpg_dsn
-from shared.services import SERVICES, role_name
+from shared.services import EXTRA_SCHEMAS, SERVICES, role_name
 
 
 async def provision(admin_url: str, passwords: dict[str, str]) -> None:
@@ -34,6 +34,9 @@ async def provision(admin_url: str, passwords: dict[str, str]) -> None:
                 await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {service} AUTHORIZATION {role}")
                 await conn.execute(f"ALTER ROLE {role} SET search_path = {service}")
                 await conn.execute(f"REVOKE ALL ON SCHEMA {service} FROM PUBLIC")
+                for extra in EXTRA_SCHEMAS.get(service, ()):
+                    await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {extra} AUTHORIZATION {role}")
+                    await conn.execute(f"REVOKE ALL ON SCHEMA {extra} FROM PUBLIC")
     finally:
         await conn.close()
 

@@ -9,6 +9,7 @@ import yaml
 
 from services.deadline.settings import DeadlineSettings
 from services.intake.settings import IntakeSettings
+from services.reporting.settings import ReportingSettings
 from services.survey.settings import SurveySettings
 from shared.messaging.subjects import STREAMS
 from shared.settings import ServiceSettings
@@ -25,6 +26,7 @@ def test_every_setting_is_documented_in_the_readme() -> None:
             *IntakeSettings.model_fields,
             *DeadlineSettings.model_fields,
             *SurveySettings.model_fields,
+            *ReportingSettings.model_fields,
         ]
         if f"MOTCUA_{name.upper()}" not in readme
     ]

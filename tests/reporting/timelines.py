@@ -1,0 +1,368 @@
+"""Dossier timelines for model A's tests: the events intake, routing and deadline would publish for them,
+and the report rows RULES.md gives for them, computed straight from the timeline (the brute force)."""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from shared.clock import VIETNAM
+from shared.messaging.envelope import CloudEvent, event_type
+
+ROW_FIELDS = (
+    "total",
+    "carried_over",
+    "received",
+    "received_online",
+    "received_counter",
+    "resolved_total",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "pending_total",
+    "pending_within",
+    "pending_overdue",
+    "withdrawn",
+    "rejected",
+    "late_with_apology",
+    "late_without_apology",
+)
+
+
+def vn(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=VIETNAM)
+
+
+def day_of(at: datetime) -> date:
+    return at.astimezone(VIETNAM).date()
+
+
+def utc(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat()
+
+
+@dataclass
+class Pause:
+    """A supplement pause of one step; `end_via` says which event ends it: the step's resumption, the
+    citizen's supplement (which resumes every step), or both at once."""
+
+    step: uuid.UUID
+    start: datetime
+    end: datetime | None = None
+    start_via: str = "paused"  # "paused", "requested" or "both"
+    end_via: str = "resumed"  # "resumed", "supplied" or "both"
+
+
+@dataclass
+class Timeline:
+    procedure: str = "DD-01"
+    field_code: str = "DAT_DAI"
+    agency: str = "VPDK"
+    channel: str = "direct"
+    level: int = 3
+    received: datetime = field(default_factory=lambda: vn(2021, 6, 1))
+    due: datetime = field(default_factory=lambda: vn(2021, 6, 15, 17))
+    resolved: datetime | None = None
+    withdrawn: datetime | None = None
+    rejected: datetime | None = None
+    stopped: datetime | None = None
+    returned: datetime | None = None
+    apology: bool = False
+    pauses: list[Pause] = field(default_factory=list)
+    obligation: tuple[datetime, datetime] | None = None  # a financial-obligation pause: never a wait
+    digitized: tuple[int, int] | None = None  # (documents, reused)
+    imported: bool = False
+    dossier_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    code: str = field(default_factory=lambda: f"000.00.12.H57-210601-{uuid.uuid4().int % 10**4:04d}")
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.procedure, self.field_code, self.agency)
+
+    def identity(self) -> dict[str, Any]:
+        return {
+            "dossier_id": str(self.dossier_id),
+            "code": self.code,
+            "portal_id": None,
+            "agency_code": self.agency,
+        }
+
+    def event(self, name: str, time: datetime, source: str = "routing", **data: Any) -> CloudEvent:
+        return CloudEvent(
+            source=f"/motcua/{source}",
+            type=event_type(name),
+            subject=self.code,
+            time=time,
+            data={**self.identity(), **data},
+        )
+
+    def received_event(self) -> CloudEvent:
+        procedure = {
+            "code": self.procedure,
+            "version": 1,
+            "name": f"Thủ tục {self.procedure}",
+            "field_code": self.field_code,
+            "field_name": f"Lĩnh vực {self.field_code}",
+            "agency_code": self.agency,
+            "agency_name": f"Cơ quan {self.agency}",
+            "processing_days": "10",
+            "service_level": self.level,
+            "route": [],
+            "documents": [],
+        }
+        return self.event(
+            "dossier.received",
+            self.received,
+            "intake",
+            procedure=procedure,
+            channel=self.channel,
+            service_level=self.level,
+            unit_code="000.00.12.H57",
+            received_at=utc(self.received),
+            clock_started_at=utc(self.received),
+            due_at=utc(self.due),
+            applicant={"kind": "person", "name": "Nguyễn Văn An"},
+            documents=[],
+            imported=self.imported,
+        )
+
+    def events(self) -> list[CloudEvent]:
+        """Every event of the timeline, in the order they would happen."""
+        out = [self.received_event()]
+        if self.digitized is not None:
+            documents, reused = self.digitized
+            out.append(
+                self.event(
+                    "dossier.digitized",
+                    self.received,
+                    "intake",
+                    documents=documents,
+                    pages=documents,
+                    reused=reused,
+                    digitized_at=utc(self.received),
+                )
+            )
+        for pause in self.pauses:
+            out += self._pause_events(pause)
+        if self.obligation is not None:
+            step = uuid.uuid4()
+            about = {"step_id": str(step), "step_agency_code": self.agency}
+            start, end = self.obligation
+            out.append(
+                self.event(
+                    "dossier.step.paused", start, **about, reason="financial_obligation", paused_at=utc(start)
+                )
+            )
+            out.append(
+                self.event(
+                    "dossier.step.resumed",
+                    end,
+                    **about,
+                    reason="financial_obligation",
+                    resumed_at=utc(end),
+                    due_at=utc(end),
+                    policy="shift",
+                )
+            )
+        if self.apology:
+            at = self.due
+            out.append(
+                self.event(
+                    "dossier.apology_issued",
+                    at,
+                    "deadline",
+                    scope="dossier",
+                    step_id=None,
+                    step_agency_code=self.agency,
+                    letter_id=str(uuid.uuid4()),
+                    reason="Chậm",
+                    new_return_date=day_of(self.due).isoformat(),
+                    due_at=utc(self.due),
+                    original_due_at=utc(self.due),
+                    signed_by="Nguyễn Văn B",
+                    signed_by_title="Giám đốc",
+                    issued_at=utc(at),
+                )
+            )
+        if self.resolved is not None:
+            source = "intake" if self.imported else "routing"
+            out.append(
+                self.event(
+                    "dossier.resolved",
+                    self.resolved,
+                    source,
+                    resolved_at=utc(self.resolved),
+                    due_at=utc(self.due),
+                    imported=self.imported,
+                )
+            )
+        if self.withdrawn is not None:
+            out.append(
+                self.event(
+                    "dossier.withdrawn",
+                    self.withdrawn,
+                    "intake",
+                    withdrawn_at=utc(self.withdrawn),
+                    imported=self.imported,
+                )
+            )
+        about = {"step_id": str(uuid.uuid4()), "step_agency_code": self.agency}
+        if self.rejected is not None:
+            out.append(
+                self.event(
+                    "dossier.rejected",
+                    self.rejected,
+                    **about,
+                    rejected_at=utc(self.rejected),
+                    reason="Không đủ điều kiện",
+                )
+            )
+        if self.stopped is not None:
+            out.append(
+                self.event(
+                    "dossier.stopped", self.stopped, **about, stopped_at=utc(self.stopped), reason="Dừng"
+                )
+            )
+        if self.returned is not None:
+            out.append(
+                self.event(
+                    "dossier.returned",
+                    self.returned,
+                    "intake",
+                    returned_at=utc(self.returned),
+                    delivery_channel="counter",
+                    imported=self.imported,
+                )
+            )
+        return out
+
+    def _pause_events(self, pause: Pause) -> list[CloudEvent]:
+        about = {"step_id": str(pause.step), "step_agency_code": self.agency}
+        out = []
+        if pause.start_via in ("paused", "both"):
+            out.append(
+                self.event(
+                    "dossier.step.paused",
+                    pause.start,
+                    **about,
+                    reason="supplement",
+                    paused_at=utc(pause.start),
+                )
+            )
+        if pause.start_via in ("requested", "both"):
+            out.append(
+                self.event(
+                    "dossier.supplement_requested",
+                    pause.start,
+                    **about,
+                    items=[],
+                    requested_at=utc(pause.start),
+                    override_reason=None,
+                )
+            )
+        if pause.end is not None:
+            if pause.end_via in ("supplied", "both"):
+                out.append(
+                    self.event(
+                        "dossier.supplement_received",
+                        pause.end,
+                        "intake",
+                        documents=[],
+                        received_at=utc(pause.end),
+                        note=None,
+                        imported=False,
+                    )
+                )
+            if pause.end_via in ("resumed", "both"):
+                out.append(
+                    self.event(
+                        "dossier.step.resumed",
+                        pause.end,
+                        **about,
+                        reason="supplement",
+                        resumed_at=utc(pause.end),
+                        due_at=utc(pause.end),
+                        policy="shift",
+                    )
+                )
+        return out
+
+    # -- the brute force: RULES.md, "Report arithmetic", read straight off the timeline --------------
+
+    def waiting_at(self, day: date) -> bool:
+        """Some step paused for a supplement by the end of `day` with nothing ending it since: neither
+        its own resumption nor a supplement the citizen handed in (which resumes every step)."""
+        supplied = [p.end for p in self.pauses if p.end is not None and p.end_via in ("supplied", "both")]
+        for pause in self.pauses:
+            if day_of(pause.start) > day:
+                continue
+            ends = [
+                p.end
+                for p in self.pauses
+                if p.step == pause.step and p.end is not None and p.end_via in ("resumed", "both")
+            ]
+            if not any(pause.start <= end and day_of(end) <= day for end in [*ends, *supplied]):
+                return True
+        return False
+
+    def row(self, period_from: date, period_to: date) -> dict[str, int]:
+        row = dict.fromkeys(ROW_FIELDS, 0)
+        r, due = day_of(self.received), day_of(self.due)
+        closes = []
+        if self.resolved is not None:
+            closes.append((day_of(self.resolved), 0, "resolved"))
+        ends = [day_of(at) for at in (self.rejected, self.stopped) if at is not None]
+        if ends:
+            closes.append((min(ends), 1, "rejected"))
+        if self.withdrawn is not None:
+            closes.append((day_of(self.withdrawn), 2, "withdrawn"))
+        close = min(closes) if closes else None
+        c = None if close is None else max(close[0], r)
+        if r > period_to or (c is not None and c < period_from):
+            return row
+        row["total"] = 1
+        if r < period_from:
+            row["carried_over"] = 1
+        else:
+            row["received"] = 1
+            row["received_online"] = int(self.channel == "online")
+            row["received_counter"] = int(self.channel in ("direct", "post"))
+        if close is not None and c is not None and c <= period_to:
+            if close[2] == "resolved":
+                row["resolved_total"] = 1
+                outcome = "early" if c < due else "on_time" if c == due else "late"
+                row[f"resolved_{outcome}"] = 1
+                if outcome == "late":
+                    row["late_with_apology" if self.apology else "late_without_apology"] = 1
+            else:
+                row[close[2]] = 1
+        else:
+            row["pending_total"] = 1
+            overdue = due < period_to and not self.waiting_at(period_to)
+            row["pending_overdue" if overdue else "pending_within"] = 1
+        return row
+
+
+def expected_rows(
+    timelines: list[Timeline], period_from: date, period_to: date
+) -> dict[tuple[str, str, str], dict[str, int]]:
+    """Per cell (procedure, field, agency), the sum of each dossier's row; cells with nothing left out."""
+    rows: dict[tuple[str, str, str], dict[str, int]] = {}
+    for timeline in timelines:
+        one = timeline.row(period_from, period_to)
+        if one["total"]:
+            into = rows.setdefault(timeline.key, dict.fromkeys(ROW_FIELDS, 0))
+            for key, value in one.items():
+                into[key] += value
+    return rows
+
+
+def reconciles(row: dict[str, int]) -> bool:
+    return (
+        row["total"]
+        == row["carried_over"] + row["received"]
+        == row["resolved_total"] + row["pending_total"] + row["withdrawn"] + row["rejected"]
+        and row["resolved_total"] == row["resolved_early"] + row["resolved_on_time"] + row["resolved_late"]
+        and row["pending_total"] == row["pending_within"] + row["pending_overdue"]
+        and row["resolved_late"] == row["late_with_apology"] + row["late_without_apology"]
+    )
