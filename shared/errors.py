@@ -3,6 +3,7 @@
 import logging
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -130,6 +131,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
-    for dependency_error in (DBAPIError, OSError, TimeoutError):
+    # asyncpg's own errors reach here from code that uses the driver directly (reporting's reads).
+    dependency_errors = (DBAPIError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+    for dependency_error in dependency_errors:
         app.add_exception_handler(dependency_error, on_dependency_error)
     app.add_exception_handler(Exception, on_unexpected)

@@ -12,6 +12,7 @@ from services.reporting import arithmetic
 from services.reporting.api_satisfaction import Period, PeriodDep, ReportReaders
 from services.reporting.exports import EXPORT_RESPONSES, FormatQuery, respond
 from services.reporting.models import rebuild_runs
+from services.reporting.readmodels import ReadSession
 from services.reporting.rebuild import RUN_LOCK, RebuildBusy, Runner
 from services.reporting.reports import By, processing_table, service_levels_table
 from services.reporting.repository import Store, driver
@@ -59,7 +60,7 @@ async def service_levels_report(session: AsyncSession, *, period_from: date, per
 @router.get("/reports/processing", response_class=Response, responses=EXPORT_RESPONSES)
 async def processing(
     request: Request,
-    session: SessionDep,
+    session: ReadSession,
     _: ReportReaders,
     period: PeriodDep,
     by: Annotated[By, Query(description="one row per field (lĩnh vực), lead agency or procedure")] = "field",
@@ -79,7 +80,7 @@ async def processing(
 
 @router.get("/reports/service-levels", response_class=Response, responses=EXPORT_RESPONSES)
 async def service_levels(
-    request: Request, session: SessionDep, _: ReportReaders, period: PeriodDep, format: FormatQuery = None
+    request: Request, session: ReadSession, _: ReportReaders, period: PeriodDep, format: FormatQuery = None
 ) -> Response:
     """Dossiers received in [from, to] by online service level 1-4 (count and percentage), and by the
     classes of Decree 42/2022 that replaced them: full online (level 4), partial online (level 3), other

@@ -18,12 +18,13 @@ from services.reporting import arithmetic
 from services.reporting.api import processing_report, service_levels_report
 from services.reporting.exports import media_ranges
 from services.reporting.indicators import indicators_report
+from services.reporting.readmodels import ReadSession
 from services.reporting.satisfaction import satisfaction_report
 from services.reporting.six_month import SixMonthView, six_month_html, six_month_pdf, six_month_period
 from services.reporting.tables import Table
 from shared.auth import Principal, require_roles
 from shared.clock import VIETNAM
-from shared.deps import ClockDep, SessionDep
+from shared.deps import ClockDep
 from shared.errors import Problem
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -103,7 +104,7 @@ Text = Annotated[str | None, Query(max_length=200)]
 )
 async def six_month_report(
     request: Request,
-    session: SessionDep,
+    session: ReadSession,
     clock: ClockDep,
     _: Readers,
     year: Annotated[int, Query(ge=2000, le=2100)],

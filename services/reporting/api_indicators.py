@@ -8,7 +8,7 @@ from services.reporting.api_satisfaction import PeriodDep, ReportReaders
 from services.reporting.delays import delays_report
 from services.reporting.exports import EXPORT_RESPONSES, FormatQuery, respond
 from services.reporting.indicators import indicators_report
-from shared.deps import SessionDep
+from services.reporting.readmodels import ReadSession
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
 @router.get("/indicators", response_class=Response, responses=EXPORT_RESPONSES)
 async def indicators(
     request: Request,
-    session: SessionDep,
+    session: ReadSession,
     _: ReportReaders,
     period: PeriodDep,
     agency: Annotated[str | None, Query(max_length=60, description="one agency's code")] = None,
@@ -36,7 +36,7 @@ async def indicators(
 
 @router.get("/delays", response_class=Response, responses=EXPORT_RESPONSES)
 async def delays(
-    request: Request, session: SessionDep, _: ReportReaders, period: PeriodDep, format: FormatQuery = None
+    request: Request, session: ReadSession, _: ReportReaders, period: PeriodDep, format: FormatQuery = None
 ) -> Response:
     """Delay attribution: for dossiers resolved late in the period (result date after the original due
     date, in Vietnam), which agency's step made them late: late steps per agency (each step judged by

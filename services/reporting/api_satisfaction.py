@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.reporting.exports import EXPORT_RESPONSES, FormatQuery, respond
+from services.reporting.readmodels import ReadSession
 from services.reporting.satisfaction import satisfaction_report
 from shared.auth import Principal, require_roles
 from shared.clock import VIETNAM, Clock
-from shared.deps import ClockDep, SessionDep
+from shared.deps import ClockDep
 from shared.errors import Problem
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -46,7 +47,7 @@ def today(clock: Clock) -> date:
 @router.get("/satisfaction", response_class=Response, responses=EXPORT_RESPONSES)
 async def satisfaction(
     request: Request,
-    session: SessionDep,
+    session: ReadSession,
     clock: ClockDep,
     _: ReportReaders,
     period: PeriodDep,

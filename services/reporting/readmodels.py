@@ -14,12 +14,14 @@ the events it read, and those events may be delivered again (the inbox knew only
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Annotated, Protocol
 
+from fastapi import Depends
 from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting.lag import Lag
+from shared.deps import SessionDep
 from shared.messaging.consumer import BatchHandler, Handler, Subscription
 from shared.messaging.envelope import CloudEvent
 
@@ -52,6 +54,16 @@ class ReadModel:
     @property
     def streams(self) -> tuple[str, ...]:
         return tuple(self.handlers)
+
+
+async def _read_session(session: SessionDep) -> AsyncSession:
+    # Reports hold the rebuild lock shared, like the handlers: a rebuild's swap waits for the reports
+    # in flight, and new ones wait the moment it takes, instead of deadlocking with its table locks.
+    await session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": REBUILD_LOCK})
+    return session
+
+
+ReadSession = Annotated[AsyncSession, Depends(_read_session)]
 
 
 def guarded(handler: Handler) -> Handler:
