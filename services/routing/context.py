@@ -41,7 +41,6 @@ class PlanEvents:
         self.code: str = plan.code
         self.dossier_id = plan.dossier_id
         self.version: int = plan.version
-        self.started_at_version = plan.version
         self.changes: dict[str, Any] = {}
         self.rows: list[dict[str, Any]] = []  # outbox rows, in the order emitted
 
