@@ -33,9 +33,17 @@ days <= x, for any period:
 
 The two prefix sums P(T) and P(F-1) per group are the whole report. The counters live per day and
 per *cell* (procedure x field x lead agency: a few hundred to a few thousand, however many dossiers)
-in a Fenwick tree over days (`SIZE` days from `EPOCH`): adding to one day touches at most 15 nodes,
-and a prefix sum reads at most 15 nodes. A report reads at most 30 rows per cell, whatever the period
-and however many dossiers; grouping by field, agency or procedure sums cells.
+in a Fenwick tree over days (`SIZE` days from `EPOCH`; node i holds the days (i - lowbit(i), i]):
+adding to one day touches at most 16 nodes, and a prefix sum reads at most 15. A report reads at most
+30 rows per cell, whatever the period and however many dossiers, and the database sums them per field,
+agency or procedure (int4 columns: int8 sums, no numeric arithmetic).
+
+Why a Fenwick tree: plain per-day rows make a six-month report read 183 rows a cell, and "carried
+over" (a state at F - 1) the whole history before it; month and day roll-ups read up to ~45 rows a
+cell and point. "Pending overdue at T" looks two-dimensional (open at T AND due < T), but as an
+interval of days, [max(r, due + 1), close) less the supplement waits, it is one signed counter.
+Measured on 2 shared cores (bench/reporting.py): a six-month report by field at 5M dossiers answers
+in tens of milliseconds over HTTP, the naive GROUP BY over the dossier rows in about two seconds.
 
 A handler keeps the tree exact incrementally: it folds the event into the dossier's facts (`fold`),
 and adds the difference between the facts' contributions after and before (`delta`). Because the
