@@ -4,7 +4,9 @@ The format is the `format` query (`json`, `csv`, `xlsx`) when given, else the be
 header; JSON when neither says otherwise (browsers' `*/*` included). An unknown `format` is 422 and an
 `Accept` naming none of the three is 406, both with code `unsupported_format`.
 
-- JSON: `table.as_json()`.
+- JSON: `table.as_json()`, written by the standard library's C encoder in one pass (a 400-row report
+  spent a third of its time in FastAPI's `jsonable_encoder`, which walks every cell in Python); a date
+  is written in ISO form, a Decimal as a number, anything else unknown as its text.
 - CSV: UTF-8 with a byte-order mark (so Excel opens Vietnamese letters correctly), comma-separated,
   the Vietnamese headings as the header row, then the rows, then the totals labelled "Tổng cộng".
   Numbers are written as they are (a dot before decimals); notes are left out so the file stays a table.
@@ -18,12 +20,13 @@ Percent columns (`Column.kind == "percent"`) carry percentage points, as the off
 
 import csv
 import io
+import json
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Final
 
 from fastapi import Query, Request, Response
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -114,6 +117,22 @@ def negotiate(format: str | None, accept: str | None) -> str:
     )
 
 
+def _plain(value: Any) -> Any:
+    """What `json.dumps` calls for a value JSON has no type for."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return str(value)
+
+
+class ReportJSON(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return json.dumps(
+            content, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_plain
+        ).encode()
+
+
 def file_name(table: Table, extension: str) -> str:
     """`<code>_<from>_<to>.<extension>`, e.g. `processing_2025-01-01_2025-06-30.xlsx`."""
     return f"{table.code}_{table.period_from.isoformat()}_{table.period_to.isoformat()}.{extension}"
@@ -126,7 +145,7 @@ def respond(table: Table, request: Request, format: str | None = None) -> Respon
     chosen = negotiate(format, request.headers.get("accept"))
     vary = {"Vary": "Accept"}
     if chosen == "json":
-        return JSONResponse(jsonable_encoder(table.as_json()), headers=vary)
+        return ReportJSON(table.as_json(), headers=vary)
     if chosen == "csv":
         return Response(
             csv_bytes(table),

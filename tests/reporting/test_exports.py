@@ -5,6 +5,8 @@ import csv
 import io
 from collections.abc import AsyncIterator
 from datetime import date
+from decimal import Decimal
+from uuid import UUID
 
 import httpx
 import openpyxl
@@ -218,6 +220,18 @@ def _app() -> FastAPI:
     async def report(request: Request, format: FormatQuery = None) -> Response:
         return respond(_table(), request, format)
 
+    @app.get("/typed")
+    async def typed(request: Request) -> Response:
+        row = {
+            "code": "BP-1",
+            "name": "Đăng ký hộ kinh doanh",
+            "total": Decimal("12"),
+            "pct": Decimal("87.5"),
+            "received": date(2025, 3, 1),
+            "dossier": UUID(int=7),
+        }
+        return respond(_table(rows=[row], totals=None), request, "json")
+
     @app.get("/bare")
     async def bare(request: Request) -> Response:
         return respond(_table(), request, None)  # the route forgot the parameter: the query still counts
@@ -241,6 +255,22 @@ async def test_respond_json_by_default(http: httpx.AsyncClient) -> None:
     assert body["report"] == "processing"
     assert body["from"] == "2025-01-01"
     assert body["totals"]["total"] == 1290
+
+
+async def test_respond_json_writes_dates_decimals_and_ids_like_fastapi_would(http: httpx.AsyncClient) -> None:
+    response = await http.get("/typed")
+    assert response.status_code == 200
+    assert "Đăng ký hộ kinh doanh" in response.text  # UTF-8, not \u escapes
+    assert response.json()["rows"] == [
+        {
+            "code": "BP-1",
+            "name": "Đăng ký hộ kinh doanh",
+            "total": 12,
+            "pct": 87.5,
+            "received": "2025-03-01",
+            "dossier": "00000000-0000-0000-0000-000000000007",
+        }
+    ]
 
 
 async def test_respond_csv_by_query_or_accept(http: httpx.AsyncClient) -> None:
