@@ -7,9 +7,6 @@ clocks wait for the applicant and stopped ones are done: neither is listed. Olde
 pages on (due_at, id).
 """
 
-import base64
-import binascii
-import json
 from datetime import datetime
 from typing import Any, Literal
 
@@ -19,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.deadline.models import clocks, dossiers
 from shared.auth import Principal
+from shared.cursors import decode_int_cursor, encode_cursor
 from shared.errors import Problem
 
 Kind = Literal["due_soon", "overdue"]
@@ -45,25 +43,6 @@ _COLUMNS = (
     dossiers.c.procedure_code,
     dossiers.c.procedure_name,
 )
-
-
-def encode_cursor(due_at: datetime, clock_id: int) -> str:
-    raw = json.dumps([due_at.isoformat(), clock_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        due, clock_id = json.loads(raw)
-        at = datetime.fromisoformat(due)
-        if at.tzinfo is None or not isinstance(clock_id, int):
-            raise ValueError("not a cursor of ours")
-        return at, clock_id
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise Problem(
-            422, "invalid_cursor", "The cursor is not one this API gave; start again without it."
-        ) from exc
 
 
 def agency_in_view(who: Principal, agency: str | None) -> str | None:
@@ -94,7 +73,7 @@ async def page(
         agency=agency,
         kind=kind,
         now=now,
-        after=decode_cursor(cursor) if cursor else None,
+        after=decode_int_cursor(cursor) if cursor else None,
         limit=limit + 1,
     )
     more = len(rows) > limit

@@ -1,9 +1,5 @@
 """An agency's queue (hồ sơ chờ xử lý) in due order with keyset pages, and its load for the leader."""
 
-import base64
-import binascii
-import json
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -12,26 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.routing import repository
 from services.routing.models import OPEN_STEP_STATES
 from shared.calendar import WorkingCalendar, add_working_minutes
+from shared.cursors import decode_uuid_cursor, encode_cursor
 from shared.errors import Problem
-
-
-def encode_cursor(due_at: datetime, step_id: uuid.UUID) -> str:
-    raw = json.dumps([due_at.isoformat(), str(step_id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        due, step_id = json.loads(raw)
-        at = datetime.fromisoformat(due)
-        if at.tzinfo is None:
-            raise ValueError("naive")
-        return at, uuid.UUID(step_id)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise Problem(
-            422, "invalid_cursor", "The cursor is not one this API gave; start again without it."
-        ) from exc
 
 
 async def page(
@@ -54,7 +32,7 @@ async def page(
         states=sorted(set(states)) if states else OPEN_STEP_STATES,
         procedure_code=procedure_code,
         due_before=due_before,
-        after=decode_cursor(cursor) if cursor else None,
+        after=decode_uuid_cursor(cursor) if cursor else None,
         limit=limit + 1,
     )
     more = len(rows) > limit

@@ -1,10 +1,6 @@
 """Thin routes of feedback and complaints (phản ánh, kiến nghị): parse, authorize, call, shape."""
 
-import base64
-import binascii
-import json
-import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -24,6 +20,7 @@ from services.survey.feedback_schemas import (
 )
 from services.survey.settings import SurveySettings
 from shared.auth import Principal, TokenVerifier, require_roles
+from shared.cursors import decode_uuid_cursor, encode_cursor
 from shared.deps import ClockDep, OutboxDep, SessionDep
 from shared.errors import Problem
 from shared.ratelimit import RateLimiter
@@ -136,7 +133,7 @@ async def list_feedback(
         state=state,
         overdue=overdue,
         today_starts=feedback.start_of(today),
-        after=_decode_cursor(cursor) if cursor else None,
+        after=decode_uuid_cursor(cursor) if cursor else None,
         limit=limit + 1,
     )
     more = len(rows) > limit
@@ -145,7 +142,7 @@ async def list_feedback(
     return {
         "items": [feedback.summary_view(row, today) for row in rows],
         "limit": limit,
-        "next_cursor": _encode_cursor(last.answer_due_at, last.id) if last is not None else None,
+        "next_cursor": encode_cursor(last.answer_due_at, last.id) if last is not None else None,
     }
 
 
@@ -193,22 +190,3 @@ async def forward_feedback(
         session, desk, who, feedback.parse_id(item_id), body.agency_code, body.reason
     )
     return await feedback.view(session, who, moved, feedback.today(clock))
-
-
-def _encode_cursor(due_at: datetime, item_id: uuid.UUID) -> str:
-    raw = json.dumps([due_at.isoformat(), str(item_id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        due, item_id = json.loads(raw)
-        at = datetime.fromisoformat(due)
-        if at.tzinfo is None:
-            raise ValueError("naive")
-        return at, uuid.UUID(item_id)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise Problem(
-            422, "invalid_cursor", "The cursor is not one this API gave; start again without it."
-        ) from exc
