@@ -1,5 +1,8 @@
 """MetaData for a service's schema, with constraint names Alembic can diff and drop."""
 
+import importlib
+import pkgutil
+
 from sqlalchemy import MetaData
 
 NAMING_CONVENTION = {
@@ -13,3 +16,14 @@ NAMING_CONVENTION = {
 
 def service_metadata(schema: str) -> MetaData:
     return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
+
+
+def models_of(service: str) -> MetaData:
+    """A service's whole metadata: `services.<service>.models` and the `*_models.py` modules beside it,
+    whose tables join models.py's metadata when imported (Alembic must see them all)."""
+    package = importlib.import_module(f"services.{service}")
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name.endswith("_models"):
+            importlib.import_module(f"services.{service}.{module.name}")
+    metadata: MetaData = importlib.import_module(f"services.{service}.models").metadata
+    return metadata

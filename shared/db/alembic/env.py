@@ -1,7 +1,6 @@
 """The Alembic environment shared by all services; `config.attributes` names the service and its URL."""
 
 import asyncio
-import importlib
 import zlib
 from typing import Any
 
@@ -11,10 +10,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from shared.db.metadata import models_of
+
 config = context.config
 service: str = config.attributes["service"]
 database_url: str = config.attributes["database_url"]
-metadata: MetaData = importlib.import_module(f"services.{service}.models").metadata
+metadata: MetaData = models_of(service)
 schema = metadata.schema
 
 

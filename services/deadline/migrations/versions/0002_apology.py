@@ -8,7 +8,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from shared.audit_migration import create_audit_table_v1, drop_audit_table_v1
 
 revision: str = "deadline_0002"
 down_revision: str | None = "deadline_0001"
@@ -17,20 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "audit_log",
-        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("actor", sa.Text(), nullable=False, comment="the token's sub"),
-        sa.Column("role", sa.Text(), nullable=False),
-        sa.Column("agency", sa.Text(), nullable=True),
-        sa.Column("action", sa.Text(), nullable=False),
-        sa.Column("entity", sa.Text(), nullable=False, comment="e.g. dossier:<code> or procedure:<code>"),
-        sa.Column("detail", postgresql.JSONB(astext_type=sa.Text()), server_default="{}", nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
-        schema="deadline",
-    )
-    op.create_index("ix_audit_log_entity", "audit_log", ["entity", "at"], unique=False, schema="deadline")
+    create_audit_table_v1("deadline")
     op.create_table(
         "apology_letters",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -102,5 +90,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("apology_letters", schema="deadline")
-    op.drop_index("ix_audit_log_entity", table_name="audit_log", schema="deadline")
-    op.drop_table("audit_log", schema="deadline")
+    drop_audit_table_v1("deadline")

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from shared.audit_migration import create_audit_table_v1, drop_audit_table_v1
+
 revision: str = "intake_0002"
 down_revision: str | None = "intake_0001"
 branch_labels: str | Sequence[str] | None = None
@@ -54,20 +56,7 @@ def upgrade() -> None:
         schema="intake",
     )
     op.create_index("ix_applicants_id_number", "applicants", ["id_number"], unique=False, schema="intake")
-    op.create_table(
-        "audit_log",
-        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("actor", sa.Text(), nullable=False, comment="the token's sub"),
-        sa.Column("role", sa.Text(), nullable=False),
-        sa.Column("agency", sa.Text(), nullable=True),
-        sa.Column("action", sa.Text(), nullable=False),
-        sa.Column("entity", sa.Text(), nullable=False, comment="e.g. dossier:<code> or procedure:<code>"),
-        sa.Column("detail", postgresql.JSONB(astext_type=sa.Text()), server_default="{}", nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
-        schema="intake",
-    )
-    op.create_index("ix_audit_log_entity", "audit_log", ["entity", "at"], unique=False, schema="intake")
+    create_audit_table_v1("intake")
     op.create_table(
         "dossier_counters",
         sa.Column("unit_code", sa.Text(), nullable=False),
@@ -230,8 +219,7 @@ def downgrade() -> None:
     op.drop_table("procedures", schema="intake")
     op.drop_table("fields", schema="intake")
     op.drop_table("dossier_counters", schema="intake")
-    op.drop_index("ix_audit_log_entity", table_name="audit_log", schema="intake")
-    op.drop_table("audit_log", schema="intake")
+    drop_audit_table_v1("intake")
     op.drop_index("ix_applicants_id_number", table_name="applicants", schema="intake")
     op.drop_table("applicants", schema="intake")
     op.drop_table("agencies", schema="intake")

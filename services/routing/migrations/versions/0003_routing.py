@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from shared.audit_migration import create_audit_table_v1, drop_audit_table_v1
+
 revision: str = "routing_0003"
 down_revision: str | None = "routing_0002"
 branch_labels: str | Sequence[str] | None = None
@@ -19,20 +21,7 @@ _OPEN = "state IN ('assigned', 'in_progress', 'paused')"
 
 
 def upgrade() -> None:
-    op.create_table(
-        "audit_log",
-        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("actor", sa.Text(), nullable=False, comment="the token's sub"),
-        sa.Column("role", sa.Text(), nullable=False),
-        sa.Column("agency", sa.Text(), nullable=True),
-        sa.Column("action", sa.Text(), nullable=False),
-        sa.Column("entity", sa.Text(), nullable=False, comment="e.g. dossier:<code> or procedure:<code>"),
-        sa.Column("detail", postgresql.JSONB(astext_type=sa.Text()), server_default="{}", nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
-        schema="routing",
-    )
-    op.create_index("ix_audit_log_entity", "audit_log", ["entity", "at"], unique=False, schema="routing")
+    create_audit_table_v1("routing")
     op.create_table(
         "plans",
         sa.Column("dossier_id", sa.Uuid(), nullable=False),
@@ -238,5 +227,4 @@ def downgrade() -> None:
     op.drop_index("ix_steps_queue", table_name="steps", schema="routing")
     op.drop_table("steps", schema="routing")
     op.drop_table("plans", schema="routing")
-    op.drop_index("ix_audit_log_entity", table_name="audit_log", schema="routing")
-    op.drop_table("audit_log", schema="routing")
+    drop_audit_table_v1("routing")

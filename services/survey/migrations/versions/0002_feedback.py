@@ -8,7 +8,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from shared.audit_migration import create_audit_table_v1, drop_audit_table_v1
 
 revision: str = "survey_0002"
 down_revision: str | None = "survey_0001"
@@ -17,20 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "audit_log",
-        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("actor", sa.Text(), nullable=False, comment="the token's sub"),
-        sa.Column("role", sa.Text(), nullable=False),
-        sa.Column("agency", sa.Text(), nullable=True),
-        sa.Column("action", sa.Text(), nullable=False),
-        sa.Column("entity", sa.Text(), nullable=False, comment="e.g. dossier:<code> or procedure:<code>"),
-        sa.Column("detail", postgresql.JSONB(astext_type=sa.Text()), server_default="{}", nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
-        schema="survey",
-    )
-    op.create_index("ix_audit_log_entity", "audit_log", ["entity", "at"], unique=False, schema="survey")
+    create_audit_table_v1("survey")
     op.create_table(
         "feedback_items",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -128,5 +116,4 @@ def downgrade() -> None:
     op.drop_index("ix_feedback_items_agency_due", table_name="feedback_items", schema="survey")
     op.drop_index("uq_feedback_items_ballot_id", table_name="feedback_items", schema="survey")
     op.drop_table("feedback_items", schema="survey")
-    op.drop_index("ix_audit_log_entity", table_name="audit_log", schema="survey")
-    op.drop_table("audit_log", schema="survey")
+    drop_audit_table_v1("survey")
