@@ -4,7 +4,6 @@ Every change emits a `catalog.*` event so the other services keep what they need
 """
 
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert
@@ -18,6 +17,7 @@ from shared.auth import Principal
 from shared.clock import VIETNAM, Clock
 from shared.errors import Problem
 from shared.messaging.outbox import Outbox
+from shared.routes import route_days
 from shared.text import search_key
 
 
@@ -78,12 +78,13 @@ async def publish_procedure(
         raise Problem(
             422, "unknown_agency", f"Unknown agency code(s): {', '.join(unknown)}; register them first."
         )
-    if procedure.route and sum((s.days for s in procedure.route), Decimal(0)) != procedure.processing_days:
+    route_takes = route_days([(step.group, step.days) for step in procedure.route])
+    if procedure.route and route_takes != procedure.processing_days:
         raise Problem(
             422,
             "route_days_mismatch",
-            f"The route's step days add up to {sum(s.days for s in procedure.route)}, "
-            f"not the procedure's {procedure.processing_days} processing days.",
+            f"The route takes {route_takes} days (its steps one after another, a group as long as its "
+            f"longest step), not the procedure's {procedure.processing_days} processing days.",
         )
     version = await repository.latest_procedure_version(session, procedure.code) + 1
     effective_from = procedure.effective_from or today(clock)

@@ -53,6 +53,13 @@ class FieldIn(Strict):
 class RouteStep(Strict):
     agency_code: Code
     days: Decimal = Field(gt=0, le=365)
+    group: int | None = Field(
+        default=None,
+        ge=1,
+        le=99,
+        description="steps with the same group run at the same time (the next starts when all are done); "
+        "a step without one runs on its own, in route order",
+    )
 
 
 class DocumentItem(Strict):

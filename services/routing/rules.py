@@ -18,6 +18,7 @@ from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any, Literal
 
 from shared.clock import VIETNAM
+from shared.routes import group_numbers
 
 Outcome = Literal["early", "on_time", "late"]
 
@@ -62,20 +63,21 @@ def build_plan(
     """
     if not route:
         return [PlannedStep(1, 1, lead_agency_code, processing_days)]
-    group_of: dict[object, int] = {}
-    items: list[tuple[int, str, Decimal | None]] = []
+    labels: list[int | None] = []
     for index, item in enumerate(route):
+        label = item.get("group")
+        if label is not None and (isinstance(label, bool) or not isinstance(label, int)):
+            raise ValueError(f"route[{index}]: group must be an integer")
+        labels.append(label)
+    groups = group_numbers(labels)
+    items: list[tuple[int, str, Decimal | None]] = []
+    for index, (group, item) in enumerate(zip(groups, route, strict=True)):
         where = f"route[{index}]"
         agency = item.get("agency_code")
         if not isinstance(agency, str) or not agency.strip():
             raise ValueError(f"{where}: agency_code is required")
-        label = item.get("group")
-        if label is not None and (isinstance(label, bool) or not isinstance(label, int)):
-            raise ValueError(f"{where}: group must be an integer")
-        key: object = ("group", label) if label is not None else ("own", index)
-        group = group_of.setdefault(key, len(group_of) + 1)
         items.append((group, agency.strip(), _days(item.get("days"), where)))
-    budget = _group_budgets(items, len(group_of), processing_days)
+    budget = _group_budgets(items, max(groups), processing_days)
     return [
         PlannedStep(position, group, agency, days if days is not None else budget[group])
         for position, (group, agency, days) in enumerate(items, start=1)

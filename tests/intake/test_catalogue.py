@@ -89,6 +89,21 @@ async def test_catalogue_errors_are_clear_and_change_nothing(intake: Intake) -> 
             procedure(unique_code("P-"), agency, route=[{"agency_code": agency, "days": 2}]),
             "route_days_mismatch",
         ),
+        (  # in parallel the two steps take 3 days, not 5
+            procedure(
+                unique_code("P-"),
+                agency,
+                route=[
+                    {"agency_code": agency, "days": 2, "group": 1},
+                    {"agency_code": agency, "days": 3, "group": 1},
+                ],
+            ),
+            "route_days_mismatch",
+        ),
+        (
+            procedure(unique_code("P-"), agency, route=[{"agency_code": agency, "days": 5, "group": 0}]),
+            "validation_error",
+        ),
         (procedure(unique_code("P-"), agency, service_level=7), "validation_error"),
         (procedure("bad code!", agency), "validation_error"),
     ]
@@ -103,3 +118,24 @@ async def test_catalogue_errors_are_clear_and_change_nothing(intake: Intake) -> 
     assert (
         await intake.post("/v1/procedures", procedure(unique_code("P-"), agency), "reception")
     ).status_code == 403
+
+
+async def test_a_route_with_a_parallel_group_is_published_with_its_groups(intake: Intake) -> None:
+    lead, tax, env = unique_code("A"), unique_code("A"), unique_code("A")
+    for code in (lead, tax, env):
+        await intake.post("/v1/agencies", {"code": code, "name": "Cơ quan thử", "sector": "Thử"}, "admin")
+    route = [
+        {"agency_code": lead, "days": 2},
+        {"agency_code": tax, "days": 3, "group": 4},
+        {"agency_code": env, "days": 1.5, "group": 4},
+    ]
+    code = unique_code("P-")
+    response = await intake.post("/v1/procedures", procedure(code, lead, route=route), "admin")
+    assert response.status_code == 201, response.text  # 2 days, then 3 for the longer of the pair
+
+    async with intake.app.state.sessions() as session:
+        payloads = (await session.scalars(select(messaging.outbox.c.payload))).all()
+    published = next(
+        json.loads(p)["data"] for p in payloads if f'"code":"{code}"' in p and "procedure.published" in p
+    )
+    assert [(s["agency_code"], s["group"]) for s in published["route"]] == [(lead, None), (tax, 4), (env, 4)]
