@@ -7,9 +7,10 @@ from services.intake.api_attachments import router as attachments_router
 from services.intake.api_import import router as import_router
 from services.intake.api_receipts import router as receipts_router
 from services.intake.default_catalogue import load_if_empty
-from services.intake.handlers import CALENDAR_HANDLERS, CALENDAR_SUBJECTS, HANDLERS, SUBJECTS
+from services.intake.handlers import CALENDAR_HANDLERS, HANDLERS, SUBJECTS
 from services.intake.models import messaging
 from services.intake.settings import IntakeSettings
+from shared import calendar_replica
 from shared.app import Runtime, ServiceSpec, create_service_app
 from shared.clock import Clock
 from shared.db.engine import unit_of_work
@@ -38,7 +39,7 @@ SPEC = ServiceSpec(
     subscriptions=[
         Subscription(stream="DOSSIERS", subjects=SUBJECTS, handlers=HANDLERS),
         # The calendar's admin overrides, owned by the deadline service (durable `intake-catalog`).
-        Subscription(stream="CATALOG", subjects=CALENDAR_SUBJECTS, handlers=CALENDAR_HANDLERS),
+        Subscription(stream="CATALOG", subjects=calendar_replica.SUBJECTS, handlers=CALENDAR_HANDLERS),
     ],
     on_start=_load_default_catalogue,
 )

@@ -2,7 +2,7 @@
 
 Pure: the calendar comes in as an argument. The use cases take it from `repository.working_calendar`,
 which adds the admin overrides (days off, working Saturdays) that the deadline service owns and
-replicates to intake by events, at most `repository.CALENDAR_CHECK_SECONDS` behind the table.
+replicates to intake by events (`shared.calendar_replica`), a few seconds behind the table at most.
 """
 
 from datetime import datetime

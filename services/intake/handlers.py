@@ -2,14 +2,14 @@
 a result is ready; from the deadline service's, the calendar's admin overrides for appointment dates."""
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import repository
-from services.intake.models import dossiers, timeline
+from services.intake.models import calendar_overrides, dossiers, timeline
+from shared.calendar_replica import override_handlers
 from shared.messaging.consumer import Handler, PoisonEvent
 from shared.messaging.envelope import CloudEvent, event_type
 
@@ -101,50 +101,5 @@ SUBJECTS = (
 )
 
 
-# -- the working-day calendar's admin overrides, from the deadline service (stream CATALOG) ---------
-#
-# Stored in `calendar_overrides` with the event's own time (`set_at`, `removed_at`): an event older than
-# what the table holds for its day changes nothing, so late and repeated events are harmless in any
-# order. Only the worker that consumes an event sees it; every worker reads the table instead
-# (repository.CalendarCache), so nothing here touches an in-memory calendar.
-
-_DEFAULT_REASON = {True: "ngày làm việc theo lịch điều chỉnh", False: "ngày nghỉ theo lịch điều chỉnh"}
-
-
-async def _override_set(event: CloudEvent, session: AsyncSession) -> None:
-    working = event.data.get("working")
-    if not isinstance(working, bool):
-        raise PoisonEvent(f"`working` is not a boolean: {working!r}")
-    reason = event.data.get("reason")
-    if reason is not None and not isinstance(reason, str):
-        raise PoisonEvent(f"`reason` is not a string: {reason!r}")
-    await repository.apply_calendar_override(
-        session,
-        day=_day(event.data),
-        working=working,
-        reason=(reason or "").strip() or _DEFAULT_REASON[working],
-        at=_when(event, _field("set_at")),
-    )
-
-
-async def _override_removed(event: CloudEvent, session: AsyncSession) -> None:
-    await repository.apply_calendar_override(
-        session, day=_day(event.data), working=None, reason=None, at=_when(event, _field("removed_at"))
-    )
-
-
-def _day(data: dict[str, Any]) -> date:
-    value = data.get("day")
-    if not isinstance(value, str):
-        raise PoisonEvent(f"`day` is not an ISO date: {value!r}")
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise PoisonEvent(f"`day` is not an ISO date: {value!r}") from exc
-
-
-CALENDAR_HANDLERS: dict[str, Handler] = {
-    event_type("catalog.calendar.override_set"): _override_set,
-    event_type("catalog.calendar.override_removed"): _override_removed,
-}
-CALENDAR_SUBJECTS = ("catalog.calendar.override_set", "catalog.calendar.override_removed")
+# The working-day calendar's admin overrides, from the deadline service (stream CATALOG).
+CALENDAR_HANDLERS = override_handlers(calendar_overrides)

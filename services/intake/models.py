@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from shared.audit import audit_table
+from shared.calendar_replica import overrides_table
 from shared.db.metadata import service_metadata
 from shared.messaging.tables import messaging_tables
 
@@ -205,30 +206,5 @@ dossier_documents = Table(
 )
 Index("ix_dossier_documents_sha256", dossier_documents.c.sha256)
 
-# The working-day calendar's admin overrides (ngày nghỉ, ngày làm bù), owned by the deadline service and
-# replicated here by its `catalog.calendar.override_set` / `_removed` events (handlers.py). A removal
-# keeps the row as a tombstone (working and reason null) so that an older `override_set` arriving late
-# changes nothing. Rows are never deleted, so `max(version)` only grows: it is what each worker process
-# compares to decide whether its cached calendar is stale (repository.CalendarCache).
-calendar_overrides = Table(
-    "calendar_overrides",
-    metadata,
-    Column("day", Date, primary_key=True),
-    Column("working", Boolean, comment="true: a working day (e.g. a Saturday worked); null: removed"),
-    Column("reason", Text, comment="why, as a due date explains the day; null when removed"),
-    Column(
-        "event_at",
-        DateTime(timezone=True),
-        nullable=False,
-        comment="set_at or removed_at of the event applied: an older event for the day changes nothing",
-    ),
-    Column(
-        "version",
-        BigInteger,
-        nullable=False,
-        comment="the table's change counter when the row was last written (writers hold a table lock)",
-    ),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    UniqueConstraint("version", name="uq_calendar_overrides_version"),
-    CheckConstraint("(working IS NULL) = (reason IS NULL)", name="tombstone"),
-)
+# The calendar's admin overrides, replicated from the deadline service (shared.calendar_replica).
+calendar_overrides = overrides_table(metadata)

@@ -1,13 +1,11 @@
 """Every query of the intake service."""
 
 import contextlib
-import time
-from collections.abc import Callable
-from datetime import date, datetime
-from typing import Any, Final
+from datetime import date
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, and_, func, or_, select, text
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +22,8 @@ from services.intake.models import (
     reception_decisions,
     timeline,
 )
-from shared.calendar import CalendarOverride, OfficeHours, WorkingCalendar, WorkingDays
+from shared.calendar import WorkingCalendar
+from shared.calendar_replica import CalendarCache
 
 
 async def agency(session: AsyncSession, code: str) -> Row[Any] | None:
@@ -187,99 +186,11 @@ async def public_timeline(session: AsyncSession, dossier_id: UUID) -> list[Row[A
 
 # -- the working-day calendar's admin overrides ----------------------------------------------------
 
-# How long a worker process answers from its cached calendar before it asks the table again: an
-# override stored in `calendar_overrides` is used by every worker of every replica at most this long
-# afterwards (plus the time the event took from the deadline service to intake's consumer).
-CALENDAR_CHECK_SECONDS: Final = 5.0
-
-_OVERRIDES = calendar_overrides
-# Writers take this lock (it blocks other writers, never readers) so that versions are handed out in
-# commit order: a reader that sees version n has seen every change numbered below n.
-_LOCK_OVERRIDES: Final = text(f"LOCK TABLE {_OVERRIDES.fullname} IN SHARE ROW EXCLUSIVE MODE")
-_NEXT_VERSION: Final = select(func.coalesce(func.max(_OVERRIDES.c.version), 0) + 1).scalar_subquery()
-_OVERRIDES_VERSION: Final = select(func.coalesce(func.max(_OVERRIDES.c.version), 0))
-_ALL_OVERRIDES: Final = select(
-    _OVERRIDES.c.day, _OVERRIDES.c.working, _OVERRIDES.c.reason, _OVERRIDES.c.version
-)
-
-
-async def apply_calendar_override(
-    session: AsyncSession, *, day: date, working: bool | None, reason: str | None, at: datetime
-) -> bool:
-    """Store the override of `day` (its removal when `working` is None) as of `at`, unless the row
-    holds a newer one; True when the row changed. At equal times a removal beats a set (whatever the
-    order they arrive in); of two sets at one instant, the first stored stays."""
-    await session.execute(_LOCK_OVERRIDES)
-    new = pg_insert(_OVERRIDES).values(
-        day=day, working=working, reason=reason, event_at=at, version=_NEXT_VERSION, updated_at=func.now()
-    )
-    newer = or_(
-        _OVERRIDES.c.event_at < new.excluded.event_at,
-        and_(
-            _OVERRIDES.c.event_at == new.excluded.event_at,
-            new.excluded.working.is_(None),
-            _OVERRIDES.c.working.is_not(None),
-        ),
-    )
-    statement = new.on_conflict_do_update(
-        index_elements=[_OVERRIDES.c.day],
-        set_={
-            name: new.excluded[name] for name in ("working", "reason", "event_at", "version", "updated_at")
-        },
-        where=newer,
-    ).returning(_OVERRIDES.c.day)
-    return (await session.execute(statement)).first() is not None
-
-
-class CalendarCache:
-    """The working-day calendar with the admin overrides, cached per worker process.
-
-    Every worker (and every replica) reads the table itself: the consumer that stores an override
-    runs in one worker only, so an event cannot tell the others. At most once per `check_every`
-    seconds `get` asks the table for its version (one index read); only when it moved are the rows
-    read again and the calendar rebuilt. Between checks it answers without touching the database.
-    """
-
-    def __init__(
-        self,
-        *,
-        check_every: float = CALENDAR_CHECK_SECONDS,
-        hours: OfficeHours | None = None,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.check_every = check_every
-        self._hours = hours or OfficeHours()
-        self._monotonic = monotonic
-        self._calendar = WorkingCalendar(hours=self._hours)  # version 0: the table is empty
-        self._version = 0
-        self._checked_at: float | None = None
-
-    async def get(self, session: AsyncSession) -> WorkingCalendar:
-        now = self._monotonic()
-        if self._checked_at is not None and now - self._checked_at < self.check_every:
-            return self._calendar
-        if int(await session.scalar(_OVERRIDES_VERSION) or 0) != self._version:
-            await self._load(session)
-        self._checked_at = now
-        return self._calendar
-
-    async def _load(self, session: AsyncSession) -> None:
-        rows = (await session.execute(_ALL_OVERRIDES)).all()
-        # The version of what was read, from the same snapshot as the rows themselves.
-        version = max((row.version for row in rows), default=0)
-        if version <= self._version:
-            return  # a concurrent request of this process already loaded this or a newer state
-        overrides = [
-            CalendarOverride(row.day, row.working, row.reason) for row in rows if row.working is not None
-        ]
-        self._calendar = WorkingCalendar(days=WorkingDays(overrides), hours=self._hours)
-        self._version = version
-
-
 # One per process: reception and the import take their calendar from it.
-CALENDAR = CalendarCache()
+CALENDAR = CalendarCache(calendar_overrides)
 
 
 async def working_calendar(session: AsyncSession) -> WorkingCalendar:
-    """The calendar with the admin overrides, at most `CALENDAR_CHECK_SECONDS` behind the table."""
+    """The calendar with the admin overrides, at most `CALENDAR_CHECK_SECONDS` behind the table
+    (`shared.calendar_replica`)."""
     return await CALENDAR.get(session)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.engine import Row
 
 from services.routing import actions, control_slip, queues, repository
-from services.routing.context import CALENDAR, Context
+from services.routing.context import Context
 from services.routing.schemas import (
     CompleteIn,
     ControlSlipOut,
@@ -40,8 +40,11 @@ _STEP_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _officer(outbox: OutboxDep, clock: ClockDep, who: AgencyStaff) -> actions.Officer:
-    return actions.Officer(Context(outbox=outbox, clock=clock), who)
+async def _officer(
+    session: SessionDep, outbox: OutboxDep, clock: ClockDep, who: AgencyStaff
+) -> actions.Officer:
+    calendar = await repository.CALENDAR.get(session)
+    return actions.Officer(Context(outbox=outbox, clock=clock, calendar=calendar), who)
 
 
 OfficerDep = Annotated[actions.Officer, Depends(_officer)]
@@ -93,7 +96,11 @@ async def agency_load(
     if who.agency != code:
         raise Problem(403, "not_your_agency", f"Your token is for agency {who.agency}, not {code}.")
     return await queues.load(
-        session, agency_code=code, now=clock.now(), hours=within_hours, calendar=CALENDAR
+        session,
+        agency_code=code,
+        now=clock.now(),
+        hours=within_hours,
+        calendar=await repository.CALENDAR.get(session),
     )
 
 

@@ -6,9 +6,9 @@ from fastapi import FastAPI
 
 from services.routing.api import router
 from services.routing.api_transfers import router as transfers_router
-from services.routing.context import Context
-from services.routing.handlers import SUBJECTS, handlers
+from services.routing.handlers import CALENDAR_HANDLERS, SUBJECTS, handlers
 from services.routing.models import messaging
+from shared import calendar_replica
 from shared.app import ServiceSpec, create_service_app
 from shared.clock import Clock, SystemClock
 from shared.messaging.consumer import Subscription
@@ -27,6 +27,10 @@ SPEC = ServiceSpec(
 def create_app(settings: ServiceSettings | None = None, clock: Clock | None = None) -> FastAPI:
     clock = clock or SystemClock()
     # The handlers stage events too: bind them to this app's clock, as the routes are through ClockDep.
-    context = Context(outbox=Outbox(messaging.outbox, SPEC.name, clock), clock=clock)
-    subscription = Subscription(stream="DOSSIERS", subjects=SUBJECTS, handlers=handlers(context))
-    return create_service_app(replace(SPEC, subscriptions=[subscription]), settings, clock)
+    outbox = Outbox(messaging.outbox, SPEC.name, clock)
+    subscriptions = [
+        Subscription(stream="DOSSIERS", subjects=SUBJECTS, handlers=handlers(outbox, clock)),
+        # The calendar's admin overrides, owned by the deadline service (durable `routing-catalog`).
+        Subscription(stream="CATALOG", subjects=calendar_replica.SUBJECTS, handlers=CALENDAR_HANDLERS),
+    ]
+    return create_service_app(replace(SPEC, subscriptions=subscriptions), settings, clock)

@@ -2,7 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,18 +13,15 @@ from shared.clock import Clock
 from shared.messaging.outbox import Outbox
 from shared.messaging.subjects import dossier_subject
 
-# Admin overrides of the calendar (days off, working Saturdays) belong to the deadline service and
-# will reach routing by events; until then the official calendar applies.
-CALENDAR = WorkingCalendar()
-
 
 @dataclass(frozen=True)
 class Context:
-    """Where events go, what time it is, and which days count."""
+    """Where events go, what time it is, and which days count: made for each request or event, with
+    the calendar as the deadline service's overrides stand (`repository.working_calendar`)."""
 
     outbox: Outbox
     clock: Clock
-    calendar: WorkingCalendar = field(default=CALENDAR)
+    calendar: WorkingCalendar
 
 
 class PlanEvents:

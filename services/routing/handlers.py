@@ -8,8 +8,8 @@ state it answers is kept as a fact and applied when that state arrives (see foll
 """
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,8 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.routing import followups, progress, repository, rules
 from services.routing.context import Context, plan_events
 from services.routing.inbound import ExtensionDecision, Received, SupplementReceived, Withdrawn
+from services.routing.models import calendar_overrides
+from shared.calendar_replica import override_handlers
+from shared.clock import Clock
 from shared.messaging.consumer import Handler, PoisonEvent
 from shared.messaging.envelope import CloudEvent, event_type
+from shared.messaging.outbox import Outbox
 from shared.messaging.payloads import parse_data as parse
 
 SUBJECTS = (
@@ -165,12 +169,25 @@ def _decision(kind: str) -> Handler:
     return handle
 
 
-def handlers(ctx: Context) -> dict[str, Handler]:
-    """The handlers by event type, bound to the service's outbox, clock and calendar."""
+def handlers(outbox: Outbox, clock: Clock) -> dict[str, Handler]:
+    """The handlers by event type, bound to the service's outbox and clock; each event is handled with
+    the calendar as the overrides stand when it arrives."""
+
+    def in_context(handler: Callable[[Context, CloudEvent, AsyncSession], Awaitable[None]]) -> Handler:
+        async def handle(event: CloudEvent, session: AsyncSession) -> None:
+            calendar = await repository.CALENDAR.get(session)
+            await handler(Context(outbox=outbox, clock=clock, calendar=calendar), event, session)
+
+        return handle
+
     return {
-        event_type("dossier.received"): partial(received, ctx),
-        event_type("dossier.withdrawn"): partial(withdrawn, ctx),
-        event_type("dossier.supplement_received"): partial(supplement_received, ctx),
+        event_type("dossier.received"): in_context(received),
+        event_type("dossier.withdrawn"): in_context(withdrawn),
+        event_type("dossier.supplement_received"): in_context(supplement_received),
         event_type("dossier.extension_granted"): _decision("extension_granted"),
         event_type("dossier.extension_denied"): _decision("extension_denied"),
     }
+
+
+# The working-day calendar's admin overrides, from the deadline service (stream CATALOG).
+CALENDAR_HANDLERS = override_handlers(calendar_overrides)

@@ -35,12 +35,15 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from shared.audit import audit_table
+from shared.calendar_replica import overrides_table
 from shared.db.metadata import service_metadata
 from shared.messaging.tables import messaging_tables
 
 metadata = service_metadata("routing")
 messaging = messaging_tables(metadata)
 audit_log = audit_table(metadata)
+# The calendar's admin overrides, replicated from the deadline service (shared.calendar_replica).
+calendar_overrides = overrides_table(metadata)
 
 PLAN_STATES = ("open", "resolved", "rejected", "stopped", "withdrawn")
 STEP_STATES = (

@@ -27,7 +27,16 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.routing.models import OPEN_STEP_STATES, facts, messaging, plans, steps, supplement_requests
+from services.routing.models import (
+    OPEN_STEP_STATES,
+    calendar_overrides,
+    facts,
+    messaging,
+    plans,
+    steps,
+    supplement_requests,
+)
+from shared.calendar_replica import CalendarCache
 
 # -- plans ----------------------------------------------------------------------------------
 
@@ -323,3 +332,10 @@ async def load(session: AsyncSession, *, agency_code: str, now: datetime, until:
         .group_by(steps.c.state)
     )
     return list((await session.execute(query)).all())
+
+
+# -- the working-day calendar's admin overrides ----------------------------------------------------
+
+# One per process: every request and event takes its calendar from `CALENDAR.get(session)`, at most
+# `CALENDAR_CHECK_SECONDS` behind the table (`shared.calendar_replica`).
+CALENDAR = CalendarCache(calendar_overrides)

@@ -21,12 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.intake import repository
 from services.intake.handlers import CALENDAR_HANDLERS
 from services.intake.models import calendar_overrides, dossiers
-from services.intake.repository import CalendarCache
+from shared.calendar_replica import CalendarCache
 from shared.db.engine import make_engine, make_sessions, unit_of_work
 from shared.messaging.envelope import CloudEvent, event_type
 from tests.conftest import Stack
 from tests.intake.conftest import Intake, unique_code, vn
-from tests.platform.toy import connected_link
+from tests.platform.toy import publish_to
 
 T0 = datetime(2033, 5, 2, 2, 0, tzinfo=UTC)  # when the deadline service's admin acts, plus minutes
 
@@ -211,15 +211,8 @@ async def test_overrides_arrive_over_nats_through_the_catalog_stream(
 ) -> None:
     fri = friday(5)
     saturday = fri + timedelta(days=1)
-    for _ in range(200):
-        if intake.app.state.runtime.streams_ready:
-            break
-        await asyncio.sleep(0.05)
-    async with connected_link(stack.nats_url) as link:
-        e = override_set(saturday, True, minute=0)
-        await link.jetstream.publish(
-            "catalog.calendar.override_set", e.to_json().encode(), headers={"Nats-Msg-Id": str(e.id)}
-        )
+    e = override_set(saturday, True, minute=0)
+    await publish_to(intake.app, stack.nats_url, ("catalog.calendar.override_set", e))
     for _ in range(200):
         if await stored(intake, saturday) is not None:
             break
@@ -265,7 +258,7 @@ async def test_every_worker_uses_a_stored_override_within_its_check_interval_at_
     """Two worker processes (two caches); a third stores the override, as only one consumes the event."""
     saturday = friday(6) + timedelta(days=1)
     ticks = Ticks()
-    workers = [CalendarCache(check_every=5.0, monotonic=ticks) for _ in range(2)]
+    workers = [CalendarCache(calendar_overrides, check_every=5.0, monotonic=ticks) for _ in range(2)]
     sessions = make_sessions(own_engine)
     async with sessions() as session:
         for worker in workers:

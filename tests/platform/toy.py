@@ -1,10 +1,12 @@
 """A toy service for the platform tests: it records notes and emits `note.recorded`; its consumer
 writes one `effects` row per event it applies, so a double application shows up as two rows."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from nats.js.api import StreamConfig
 from sqlalchemy import BigInteger, Column, Identity, Table, Text, Uuid, func, insert, select
@@ -133,6 +135,20 @@ async def connected_link(nats_url: str) -> AsyncIterator[NatsLink]:
         yield link
     finally:
         await link.close()
+
+
+async def publish_to(app: Any, nats_url: str, *messages: tuple[str, CloudEvent]) -> None:
+    """Publish (subject, event) pairs on JetStream as another service's relay would (deduplicated by
+    id), once `app` has made its streams and durable consumers."""
+    for _ in range(200):
+        if app.state.runtime.streams_ready:
+            break
+        await asyncio.sleep(0.05)
+    async with connected_link(nats_url) as link:
+        for subject, event in messages:
+            await link.jetstream.publish(
+                subject, event.to_json().encode(), headers={"Nats-Msg-Id": str(event.id)}
+            )
 
 
 @asynccontextmanager

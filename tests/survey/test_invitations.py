@@ -10,7 +10,7 @@ from sqlalchemy import select
 from services.survey import invitations as rules
 from services.survey.models import agencies, dossiers, invitations
 from tests.conftest import Stack
-from tests.platform.toy import connected_link
+from tests.platform.toy import publish_to
 from tests.survey.conftest import Dossier, Survey, agency_registered, dossier_code, received, returned, utc
 
 
@@ -104,22 +104,16 @@ async def test_an_agency_registered_again_keeps_the_newest_names(survey: Survey)
 async def test_agencies_and_returns_arrive_over_nats_and_the_invitation_opens(
     survey: Survey, stack: Stack
 ) -> None:
-    for _ in range(200):
-        if survey.app.state.runtime.streams_ready:
-            break
-        await asyncio.sleep(0.05)
     lead = f"NATS{uuid.uuid4().hex[:6].upper()}"
     dossier = Dossier(dossier_code(), uuid.uuid4(), lead)
     at = survey.clock.now()
-    async with connected_link(stack.nats_url) as link:
-        for subject, event in (
-            ("catalog.agency.registered", agency_registered(lead, at=at)),
-            (f"dossier.{lead}.received", received(dossier, at=at)),
-            (f"dossier.{lead}.returned", returned(dossier, at=at)),
-        ):
-            await link.jetstream.publish(
-                subject, event.to_json().encode(), headers={"Nats-Msg-Id": str(event.id)}
-            )
+    await publish_to(
+        survey.app,
+        stack.nats_url,
+        ("catalog.agency.registered", agency_registered(lead, at=at)),
+        (f"dossier.{lead}.received", received(dossier, at=at)),
+        (f"dossier.{lead}.returned", returned(dossier, at=at)),
+    )
     for _ in range(200):
         response = await survey.http.get(f"/v1/invitations/{dossier.code}", headers=survey.auth("reception"))
         if response.status_code == 200:
