@@ -130,6 +130,15 @@ Index(
     clocks.c.due_at,
     postgresql_where=(clocks.c.state == "running") & clocks.c.overdue_sent_at.is_(None),
 )
+# Reminder lists: an agency's running clocks in due order. (The centre's list of all agencies has no
+# index of its own: one on running clocks by due competes with ix_clocks_overdue for the watcher's scan.)
+Index(
+    "ix_clocks_running_agency_due",
+    clocks.c.agency_code,
+    clocks.c.due_at,
+    clocks.c.id,
+    postgresql_where=clocks.c.state == "running",
+)
 
 # A step's pauses and resumptions as heard; pairs are made in time order when clocks are derived, so
 # a resumption heard before its pause still closes it. Routing stages `supplement_requested` and
