@@ -1,7 +1,8 @@
 """Kiosk ballots per second through `POST /v1/ballots` against a real survey process (2 workers) on real
 PostgreSQL and NATS: anonymous ballots from many kiosks (`X-Device-Id`), keep-alive connections, the
-default rate limits (one bucket per device), 5 % of them unsatisfied with a reason (each opens a
-feedback item). Target of issue #6: at least 1,000 ballots/s.
+default rate limits per device (one bucket each; the per-IP ceiling is lifted, as all of them come
+from localhost), 5 % of them unsatisfied with a reason (each opens a feedback item). Target of issue
+#6: at least 1,000 ballots/s.
 
 The clients speak HTTP/1.1 over raw keep-alive sockets with pre-encoded bodies, so that the figure is
 the service's, not a Python HTTP client's (on a small machine they share the cores). Because the rate
@@ -49,6 +50,8 @@ def start_survey(servers: BenchServers, port: int) -> subprocess.Popen[bytes]:
         "MOTCUA_LOG_LEVEL": "WARNING",
         "MOTCUA_DB_POOL_SIZE": "10",
         "MOTCUA_WORKERS": WORKERS,  # one per core, as deployed
+        # Every kiosk here is on 127.0.0.1: lift the per-IP ceiling, keep the per-device limits.
+        "MOTCUA_SURVEY_IP_BALLOTS_PER_MINUTE": "100000000",
     }
     return subprocess.Popen(
         [sys.executable, "-m", "shared.serve", "survey"], cwd=REPO, env=env, stdout=subprocess.DEVNULL

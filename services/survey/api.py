@@ -29,7 +29,7 @@ _BALLOT_ERRORS: dict[int | str, dict[str, Any]] = {
         "`dossier_required`, `agency_required`, `agency_mismatch`, or `validation_error` (e.g. a field "
         "the ballot does not have)."
     },
-    429: {"description": "`rate_limited`: too many ballots from this device."},
+    429: {"description": "`rate_limited`: too many ballots from this device, or from its IP address."},
 }
 
 
@@ -43,10 +43,14 @@ async def _voter(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     x_device_id: Annotated[str | None, Header(max_length=100, description="the kiosk's own id")] = None,
 ) -> Principal | None:
-    """A portal or counter token, or nobody: a kiosk, limited per device (`X-Device-Id`, else its IP)."""
+    """A portal or counter token, or nobody: a kiosk, limited per device (`X-Device-Id`, else its IP),
+    and all kiosks behind one IP together by a wider ceiling (a device id costs nothing to invent)."""
     if credentials is None:
-        limiter: RateLimiter = request.app.state.ballot_limiter
-        limiter.check(f"device:{x_device_id}" if x_device_id else f"ip:{_client_ip(request)}")
+        ip = _client_ip(request)
+        per_ip: RateLimiter = request.app.state.ballot_ip_limiter
+        per_ip.check(ip)
+        per_device: RateLimiter = request.app.state.ballot_limiter
+        per_device.check(f"device:{x_device_id}" if x_device_id else f"ip:{ip}")
         return None
     verifier: TokenVerifier = request.app.state.token_verifier
     who = await verifier.verify(credentials.credentials)
@@ -96,7 +100,8 @@ async def submit_ballot(
     About a returned dossier: `dossier_code` and the invitation's `token` (single use, expiring), from
     the portal (with or without its token), a counter tablet or a kiosk; one ballot per dossier,
     attributed to its lead agency. Anonymous at a kiosk: `agency_code` only, no login, limited per
-    device (`X-Device-Id`, else the IP); nothing identifying the device or the citizen is stored.
+    device (`X-Device-Id`, else the IP) and per IP; nothing identifying the device or the citizen is
+    stored.
     An answer that asks for a reason ("unsatisfied") needs `reason`, which opens a feedback item
     (`feedback_id`). Emits `survey.submitted`, without the comment."""
     state = request.app.state  # no more dependencies than needed: this is the kiosks' hot path

@@ -61,8 +61,10 @@ def create_app(settings: SurveySettings | None = None, clock: Clock | None = Non
         agencies=KnownAgencies(),
         writer=BallotWriter(),
     )
-    # One bucket per device (or IP), never one for all kiosks together.
+    # One bucket per device (or IP), never one for all kiosks together; and a wider one per IP.
     app.state.ballot_limiter = RateLimiter(
         per_minute=settings.survey_device_ballots_per_minute, burst=settings.survey_device_burst
     )
+    ip_rate = settings.survey_ip_ballots_per_minute
+    app.state.ballot_ip_limiter = RateLimiter(per_minute=ip_rate, burst=max(1, int(ip_rate)))
     return app

@@ -34,6 +34,12 @@ class SurveySettings(ServiceSettings):
         default=10.0, gt=0, description="ballots one kiosk (X-Device-Id, else its IP) may send per minute"
     )
     survey_device_burst: int = Field(default=5, ge=1, description="ballots a device may send at once")
+    survey_ip_ballots_per_minute: float = Field(
+        default=120.0,
+        gt=0,
+        description="anonymous ballots all kiosks behind one IP may send per minute (and at once), so a "
+        "script inventing device ids is still held back",
+    )
     survey_load_default_form: bool = Field(
         default=True, description="load the default survey form into an empty schema at first start"
     )

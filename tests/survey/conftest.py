@@ -200,6 +200,7 @@ async def survey_factory(stack: Stack) -> AsyncIterator[SurveyFactory]:
                     "migrate_on_start": False,
                     # Generous unless a test says otherwise: many tests vote from one test client.
                     "survey_device_burst": 10_000,
+                    "survey_ip_ballots_per_minute": 1_000_000,
                     **overrides,
                 }
             )

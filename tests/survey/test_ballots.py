@@ -260,6 +260,19 @@ async def test_wrong_token_other_agency_or_missing_token_for_a_dossier_is_refuse
 # -- abuse limits: one bucket per device ---------------------------------------------------------------
 
 
+async def test_invented_device_ids_are_held_back_by_the_ceiling_per_ip(survey_factory: SurveyFactory) -> None:
+    survey = await survey_factory(survey_ip_ballots_per_minute=3.0)
+    agency = await survey.agency()
+    statuses = [(await survey.vote(kiosk(agency), device=f"fake-{n}")).status_code for n in range(5)]
+    assert statuses == [201, 201, 201, 429, 429]
+    assert await survey.ballots_of(agency_code=agency) == 3, "a refused ballot stores nothing"
+    # The portal votes with its token: not a kiosk, not held by the kiosks' ceiling.
+    dossier = await survey.returned(agency)
+    body = {"dossier_code": dossier.code, "channel": "portal", "answers": SATISFIED}
+    response = await survey.vote({**body, "token": await survey.token(dossier.code)}, "portal")
+    assert response.status_code == 201, response.text
+
+
 async def test_the_rate_limit_is_per_device_not_one_bucket_for_all_kiosks(
     survey_factory: SurveyFactory,
 ) -> None:
