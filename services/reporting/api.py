@@ -1,6 +1,6 @@
 """Thin routes of the processing and service-level reports (model A), and of the rebuild."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -9,7 +9,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting import arithmetic
-from services.reporting.api_satisfaction import Period, PeriodDep, ReportReaders
+from services.reporting.api_satisfaction import ReportReaders, TreePeriodDep
 from services.reporting.exports import EXPORT_RESPONSES, FormatQuery, respond
 from services.reporting.models import rebuild_runs
 from services.reporting.readmodels import ReadSession
@@ -25,26 +25,11 @@ router = APIRouter(prefix="/v1", tags=["reports"])
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
 
 
-def _checked(period: Period) -> Period:
-    if period.start < arithmetic.FIRST_REPORT_DAY or period.end > arithmetic.LAST_REPORT_DAY:
-        raise Problem(
-            422,
-            "period_out_of_range",
-            f"Reports cover {arithmetic.FIRST_REPORT_DAY} to {arithmetic.LAST_REPORT_DAY}; "
-            "choose dates inside.",
-        )
-    return period
-
-
-def _nodes(period_from: date, period_to: date) -> tuple[list[int], list[int]]:
-    return arithmetic.prefix_nodes(period_to), arithmetic.prefix_nodes(period_from - timedelta(days=1))
-
-
 async def processing_report(session: AsyncSession, *, period_from: date, period_to: date, by: By) -> Table:
     """The processing report's table for [from, to] (the six-month document prints it too)."""
     store = Store()
     conn = await driver(session)
-    sums = await store.group_sums(conn, by, *_nodes(period_from, period_to))
+    sums = await store.group_sums(conn, by, *arithmetic.period_nodes(period_from, period_to))
     names = await store.group_names(conn, by)
     return processing_table(period_from=period_from, period_to=period_to, by=by, sums=sums, names=names)
 
@@ -52,7 +37,7 @@ async def processing_report(session: AsyncSession, *, period_from: date, period_
 async def service_levels_report(session: AsyncSession, *, period_from: date, period_to: date) -> Table:
     """The service-level report's table for [from, to]."""
     conn = await driver(session)
-    sums = await Store().group_sums(conn, None, *_nodes(period_from, period_to))
+    sums = await Store().group_sums(conn, None, *arithmetic.period_nodes(period_from, period_to))
     pair = sums.get("", ({}, {}))
     return service_levels_table(period_from=period_from, period_to=period_to, sums=pair)
 
@@ -62,7 +47,7 @@ async def processing(
     request: Request,
     session: ReadSession,
     _: ReportReaders,
-    period: PeriodDep,
+    period: TreePeriodDep,
     by: Annotated[By, Query(description="one row per field (lĩnh vực), lead agency or procedure")] = "field",
     format: FormatQuery = None,
 ) -> Response:
@@ -73,19 +58,21 @@ async def processing(
     (stopped included), and late with or without an apology letter. `totals` is the sum of the rows;
     total = carried over + received = resolved + pending + withdrawn + rejected, in every row.
     JSON, CSV or XLSX (`format`, or the `Accept` header)."""
-    period = _checked(period)
     table = await processing_report(session, period_from=period.start, period_to=period.end, by=by)
     return respond(table, request, format)
 
 
 @router.get("/reports/service-levels", response_class=Response, responses=EXPORT_RESPONSES)
 async def service_levels(
-    request: Request, session: ReadSession, _: ReportReaders, period: PeriodDep, format: FormatQuery = None
+    request: Request,
+    session: ReadSession,
+    _: ReportReaders,
+    period: TreePeriodDep,
+    format: FormatQuery = None,
 ) -> Response:
     """Dossiers received in [from, to] by online service level 1-4 (count and percentage), and by the
     classes of Decree 42/2022 that replaced them: full online (level 4), partial online (level 3), other
     (levels 1 and 2). JSON, CSV or XLSX (`format`, or the `Accept` header)."""
-    period = _checked(period)
     table = await service_levels_report(session, period_from=period.start, period_to=period.end)
     return respond(table, request, format)
 

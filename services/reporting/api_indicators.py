@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from services.reporting.api_satisfaction import PeriodDep, ReportReaders
+from services.reporting.api_satisfaction import PeriodDep, ReportReaders, TreePeriodDep
 from services.reporting.delays import delays_report
 from services.reporting.exports import EXPORT_RESPONSES, FormatQuery, respond
 from services.reporting.indicators import indicators_report
@@ -18,7 +18,7 @@ async def indicators(
     request: Request,
     session: ReadSession,
     _: ReportReaders,
-    period: PeriodDep,
+    period: TreePeriodDep,
     agency: Annotated[str | None, Query(max_length=60, description="one agency's code")] = None,
     format: FormatQuery = None,
 ) -> Response:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from services.reporting.arithmetic import FIRST_REPORT_DAY, LAST_REPORT_DAY
 from services.reporting.exports import EXPORT_RESPONSES, FormatQuery, respond
 from services.reporting.readmodels import ReadSession
 from services.reporting.satisfaction import satisfaction_report
@@ -37,6 +38,20 @@ def _period(
 
 
 PeriodDep = Annotated[Period, Depends(_period)]
+
+
+def _tree_period(period: PeriodDep) -> Period:
+    if period.start < FIRST_REPORT_DAY or period.end > LAST_REPORT_DAY:
+        raise Problem(
+            422,
+            "period_out_of_range",
+            f"Reports cover {FIRST_REPORT_DAY} to {LAST_REPORT_DAY}; choose dates inside.",
+        )
+    return period
+
+
+# A period of the reports counted from model A's tree (processing, service levels, indicators).
+TreePeriodDep = Annotated[Period, Depends(_tree_period)]
 
 
 def today(clock: Clock) -> date:

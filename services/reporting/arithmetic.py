@@ -375,6 +375,11 @@ def update_nodes(day: date) -> list[int]:
     return nodes
 
 
+def period_nodes(period_from: date, period_to: date) -> tuple[list[int], list[int]]:
+    """The nodes of P(to) and of P(from - 1): a period's counts are their difference."""
+    return prefix_nodes(period_to), prefix_nodes(period_from - timedelta(days=1))
+
+
 def prefix_nodes(day: date) -> list[int]:
     """The nodes whose sum is the prefix sum over every day <= `day`."""
     i = (day - EPOCH).days + 1

@@ -16,6 +16,10 @@
 
 Rates are percentage points rounded half up to 0.1 (each rate stands alone); a rate with nothing to
 divide by is null. The totals row sums the counts and computes its rates from those sums.
+
+The dossier counts are model A's counters (the report tree, `arithmetic.contributions`) summed by lead
+agency, as the processing report's are: a dossier's close is its earliest close heard, so resolved,
+received and on time here are that report's numbers for the agency.
 """
 
 from collections.abc import Iterable, Mapping
@@ -24,10 +28,10 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
-from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.reporting.models import dossier_facts
+from services.reporting.arithmetic import period_nodes
+from services.reporting.repository import Store, driver
 from services.reporting.satisfaction import BallotCount, read_agency_names, read_ballot_counts
 from services.reporting.tables import Column, Table
 
@@ -165,38 +169,42 @@ def indicators_table(
 # -- queries ----------------------------------------------------------------------------------------
 
 
+def dossier_counts(
+    agency_code: str, at_to: Mapping[str, int], before_from: Mapping[str, int]
+) -> DossierCounts:
+    """One lead agency's counts for the period from model A's prefix sums, P(to) and P(from - 1): the
+    same counters as the processing report's, so its resolved and received agree with that report."""
+
+    def period(*series: str) -> int:
+        return sum(int(at_to.get(s, 0)) - int(before_from.get(s, 0)) for s in series)
+
+    return DossierCounts(
+        agency_code,
+        received=period("received"),
+        received_online=period("received_online"),
+        digitized=period("digitized"),
+        documents_digitized=period("documents_digitized"),
+        documents_reused=period("documents_reused"),
+        resolved=period("resolved_early", "resolved_on_time", "resolved_late"),
+        resolved_in_time=period("resolved_early", "resolved_on_time"),
+    )
+
+
 async def read_dossier_counts(
     session: AsyncSession, *, period_from: date, period_to: date, agency_code: str | None = None
 ) -> tuple[list[DossierCounts], dict[str, str]]:
-    """Per lead agency, the dossiers received and resolved in the period (model A's `dossier_facts`),
-    and the agencies' names as their procedures' snapshots give them."""
-    f = dossier_facts.c
-    received = f.received_date.between(period_from, period_to)
-    resolved = f.resolved_date.between(period_from, period_to)
-    query = (
-        select(
-            f.agency_code,
-            func.max(f.agency_name),
-            func.count().filter(received),
-            func.count().filter(received, f.channel == "online"),
-            func.count().filter(received, f.digitized),
-            func.coalesce(func.sum(f.documents_digitized).filter(received), 0),
-            func.coalesce(func.sum(f.documents_reused).filter(received), 0),
-            func.count().filter(resolved),
-            func.count().filter(resolved, f.resolved_date <= f.due_date),
-        )
-        .where(or_(received, resolved), f.agency_code.is_not(None))
-        .group_by(f.agency_code)
-    )
-    if agency_code is not None:
-        query = query.where(f.agency_code == agency_code)
-    counts: list[DossierCounts] = []
-    names: dict[str, str] = {}
-    for code, name, *numbers in (await session.execute(query)).all():
-        counts.append(DossierCounts(code, *(int(n) for n in numbers)))
-        if name:
-            names[code] = name
-    return counts, names
+    """Per lead agency with dossiers received or resolved in the period, its counts (from model A's
+    tree, summed by agency), and the agencies' names as their procedures' snapshots give them."""
+    store = Store()
+    conn = await driver(session)
+    sums = await store.group_sums(conn, "agency", *period_nodes(period_from, period_to))
+    counts = [
+        counted
+        for code, (at_to, before_from) in sorted(sums.items())
+        if agency_code is None or code == agency_code
+        if (counted := dossier_counts(code, at_to, before_from)).received or counted.resolved
+    ]
+    return counts, await store.group_names(conn, "agency")
 
 
 async def indicators_report(

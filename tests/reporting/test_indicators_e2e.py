@@ -130,3 +130,22 @@ async def test_an_agency_with_nothing_in_the_period_has_no_row(reporting: Report
     assert body["rows"] == []
     assert body["totals"]["received"] == 0
     assert body["totals"]["on_time_rate"] is None
+
+
+async def test_the_dossier_counts_are_the_processing_reports_for_the_agency(reporting: Reporting) -> None:
+    agency = code("XD")
+    await reporting.apply(*_half_year(agency))
+    indicators = row_of(await reporting.report("indicators", *H1, agency=agency), agency)
+    processing = row_of(await reporting.report("processing", *H1, by="agency"), agency)
+    assert indicators["received"] == processing["received"]
+    assert indicators["received_online"] == processing["received_online"]
+    assert indicators["resolved"] == processing["resolved_total"]
+    assert indicators["resolved_in_time"] == processing["resolved_early"] + processing["resolved_on_time"]
+
+
+async def test_a_period_outside_the_reports_range_is_422(reporting: Reporting) -> None:
+    response = await reporting.http.get(
+        "/v1/reports/indicators", params={"from": "1980-01-01", "to": "2025-06-30"}, headers=reporting.auth()
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "period_out_of_range"

@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from sqlalchemy.dialects.postgresql import insert
 
 from services.intake import events as intake_events
+from services.reporting.api import router as reports_router
 from services.reporting.api_indicators import router as indicators_router
 from services.reporting.api_satisfaction import router as satisfaction_router
 from services.reporting.handlers import dossier_handlers
@@ -119,9 +120,9 @@ async def reporting_app(stack: Stack, *, now: datetime) -> AsyncIterator[Reporti
     spec = ServiceSpec(
         name="reporting",
         title="motcua Reporting (test)",
-        description="satisfaction, indicators and delays",
+        description="the reports",
         tables=messaging,
-        routers=[satisfaction_router, indicators_router],
+        routers=[reports_router, satisfaction_router, indicators_router],
     )
     clock = FixedClock(now)
     app = create_service_app(spec, settings, clock)
