@@ -19,8 +19,9 @@ T0 = datetime(2025, 3, 3, 2, 0, tzinfo=UTC)
 
 
 def table(late_dossiers: Sequence[UUID], steps: Sequence[LateStep]) -> Table:
+    assert {s.dossier_id for s in steps} <= set(late_dossiers), "the query joins steps to late dossiers"
     return delays_table(
-        period_from=FROM, period_to=TO, late_dossiers=late_dossiers, late_steps=steps, names=NAMES
+        period_from=FROM, period_to=TO, late_dossiers=len(late_dossiers), late_steps=steps, names=NAMES
     )
 
 
@@ -92,12 +93,6 @@ def test_late_dossiers_without_a_late_step_are_counted_apart_so_the_column_adds_
     assert_reconciles(t, 2)
 
 
-def test_late_steps_of_dossiers_that_were_not_resolved_late_in_the_period_are_ignored() -> None:
-    late, in_time = uuid.uuid4(), uuid.uuid4()
-    t = table([late], [step(late, "VPDK", 1), step(in_time, "STNMT", 2)])
-    assert [r["key"] for r in t.rows] == ["VPDK"]
-
-
 def test_no_late_dossier_gives_an_empty_report() -> None:
     t = table([], [])
     assert t.rows == []
@@ -114,9 +109,8 @@ def test_no_late_dossier_gives_an_empty_report() -> None:
 )
 def test_any_late_steps_reconcile(dossiers: int, raw: list[tuple[int, str, int]]) -> None:
     ids = [uuid.UUID(int=i + 1) for i in range(dossiers)]
-    steps = [step(uuid.UUID(int=i + 1), agency, position) for i, agency, position in raw]
+    steps = [step(uuid.UUID(int=i + 1), agency, position) for i, agency, position in raw if i < dossiers]
     t = table(ids, steps)
     assert_reconciles(t, dossiers)
-    counted = [s for s in steps if s.dossier_id in set(ids)]
     assert t.totals is not None
-    assert t.totals["late_steps"] == len(counted)
+    assert t.totals["late_steps"] == len(steps)
