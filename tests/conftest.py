@@ -4,18 +4,24 @@ import asyncio
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db.engine import make_engine
 from shared.devstack.stack import prepare_database
 from shared.services import SERVICES
+from shared.settings import ServiceSettings
 from tests.servers import ServerUrls, test_servers
 
 TEST_JWT_SECRET = secrets.token_urlsafe(48)
+S = TypeVar("S", bound=ServiceSettings)
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,29 @@ class Stack:
     @property
     def nats_url(self) -> str:
         return self.urls.nats_url
+
+    def settings(self, service: str, kind: type[S], **overrides: Any) -> S:
+        """`service`'s settings on the session's servers, as its own database role; the schema is
+        already migrated."""
+        values: dict[str, Any] = {
+            "database_url": self.service_database_urls[service],
+            "nats_url": self.nats_url,
+            "environment": "test",
+            "jwt_secret": self.jwt_secret,
+            "migrate_on_start": False,
+            **overrides,
+        }
+        return kind(**values)
+
+
+@asynccontextmanager
+async def serving(app: FastAPI, base_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """`app` started (its lifespan: relay, consumers, background tasks) and an in-process client of it."""
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url) as http,
+    ):
+        yield http
 
 
 @pytest.fixture(scope="session")

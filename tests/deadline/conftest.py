@@ -21,7 +21,7 @@ from shared.auth import Role, issue_token
 from shared.clock import VIETNAM, FixedClock
 from shared.messaging.consumer import Consumer
 from shared.messaging.envelope import CloudEvent, event_type
-from tests.conftest import Stack
+from tests.conftest import Stack, serving
 
 
 def vn(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -245,17 +245,8 @@ class Deadline:
 
 @pytest.fixture
 async def deadline(stack: Stack) -> AsyncIterator[Deadline]:
-    settings = DeadlineSettings(
-        database_url=stack.service_database_urls["deadline"],
-        nats_url=stack.nats_url,
-        environment="test",
-        jwt_secret=stack.jwt_secret,
-        migrate_on_start=False,
-    )
+    settings = stack.settings("deadline", DeadlineSettings)
     clock = FixedClock(vn(2021, 6, 18, 8, 30))
     app = create_app(settings, clock)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://deadline") as http,
-    ):
+    async with serving(app, "http://deadline") as http:
         yield Deadline(http, app, clock, stack.jwt_secret)

@@ -16,14 +16,13 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, insert, select
 
-from services.deadline.api_apology import router as apology_router
 from services.deadline.apology_models import apology_letters
 from services.deadline.app import create_app
 from services.deadline.models import audit_log, clocks, dossiers, messaging
 from services.deadline.settings import DeadlineSettings
 from shared.auth import Role, issue_token
 from shared.clock import VIETNAM, FixedClock
-from tests.conftest import Stack
+from tests.conftest import Stack, serving
 
 
 def vn(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -174,21 +173,10 @@ class Apologies:
 
 @pytest.fixture
 async def apologies(stack: Stack) -> AsyncIterator[Apologies]:
-    settings = DeadlineSettings(
-        database_url=stack.service_database_urls["deadline"],
-        nats_url=stack.nats_url,
-        environment="test",
-        jwt_secret=stack.jwt_secret,
-        migrate_on_start=False,
-    )
+    settings = stack.settings("deadline", DeadlineSettings)
     clock = FixedClock(NOW)
     app = create_app(settings, clock)
-    if not any(getattr(route, "path", "") == "/v1/apologies" for route in app.routes):
-        app.include_router(apology_router)  # until services/deadline/app.py includes it
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://deadline") as http,
-    ):
+    async with serving(app, "http://deadline") as http:
         yield Apologies(http, app, clock, stack.jwt_secret)
 
 

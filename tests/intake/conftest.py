@@ -14,7 +14,7 @@ from services.intake.app import create_app
 from services.intake.settings import IntakeSettings
 from shared.auth import Role, issue_token
 from shared.clock import VIETNAM, FixedClock
-from tests.conftest import Stack
+from tests.conftest import Stack, serving
 
 
 @dataclass
@@ -40,20 +40,10 @@ def vn(*args: int) -> datetime:
 @pytest.fixture
 async def intake(stack: Stack) -> AsyncIterator[Intake]:
     unit = f"{uuid.uuid4().int % 10**6:06d}.12.H57"
-    settings = IntakeSettings(
-        database_url=stack.service_database_urls["intake"],
-        nats_url=stack.nats_url,
-        environment="test",
-        jwt_secret=stack.jwt_secret,
-        migrate_on_start=False,
-        centre_unit_code=unit,
-    )
+    settings = stack.settings("intake", IntakeSettings, centre_unit_code=unit)
     clock = FixedClock(vn(2021, 6, 18, 8, 30))
     app = create_app(settings, clock)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as http,
-    ):
+    async with serving(app, "http://intake") as http:
         yield Intake(http, app, clock, unit, stack.jwt_secret)
 
 

@@ -24,7 +24,7 @@ from shared.devstack.ports import free_port
 from shared.errors import Problem
 from shared.messaging.subjects import dossier_subject
 from shared.settings import ServiceSettings
-from tests.conftest import Stack
+from tests.conftest import Stack, serving
 
 router = APIRouter()
 
@@ -49,15 +49,7 @@ async def write_note(
 
 
 def settings_for(stack: Stack, **overrides: object) -> ServiceSettings:
-    values: dict[str, object] = {
-        "database_url": stack.service_database_urls["routing"],
-        "nats_url": stack.nats_url,
-        "environment": "test",
-        "jwt_secret": stack.jwt_secret,
-        "migrate_on_start": False,
-        **overrides,
-    }
-    return ServiceSettings(**values)  # type: ignore[arg-type]
+    return stack.settings("routing", ServiceSettings, **overrides)
 
 
 def app_for(stack: Stack, **overrides: object) -> FastAPI:
@@ -67,10 +59,7 @@ def app_for(stack: Stack, **overrides: object) -> FastAPI:
 @pytest.fixture
 async def client(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
     app = app_for(stack)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://routing") as http,
-    ):
+    async with serving(app, "http://routing") as http:
         http.app = app  # type: ignore[attr-defined]
         yield http
 
@@ -174,10 +163,7 @@ async def test_a_route_that_fails_after_writing_leaves_nothing_behind(
 async def test_a_database_outage_during_a_request_is_a_503_not_a_500(stack: Stack) -> None:
     unreachable = f"postgresql+asyncpg://motcua_routing:x@127.0.0.1:{free_port()}/motcua"
     app = app_for(stack, database_url=unreachable)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://routing") as http,
-    ):
+    async with serving(app, "http://routing") as http:
         response = await http.post("/v1/notes", json={"body": "x"}, headers=bearer(stack, "admin"))
         body = assert_problem(response, 503, "unavailable")
         assert response.headers["retry-after"] == "5"
@@ -217,10 +203,7 @@ async def test_deployed_tokens_are_rs256_verified_against_the_jwks(
         {"sub": "u", "role": "admin", "exp": 4102444800}, key, algorithm="RS256", headers={"kid": "k1"}
     )
     hs = issue_token(stack.jwt_secret, sub="u", role="admin")
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://routing") as http,
-    ):
+    async with serving(app, "http://routing") as http:
         accepted = await http.post(
             "/v1/notes", json={"body": "rs"}, headers={"Authorization": f"Bearer {good}"}
         )

@@ -21,7 +21,7 @@ from shared.clock import FixedClock
 from shared.messaging.consumer import Consumer
 from shared.messaging.envelope import CloudEvent
 from shared.messaging.subjects import dossier_subject
-from tests.conftest import Stack
+from tests.conftest import Stack, serving
 from tests.platform.toy import connected_link
 from tests.reporting.timelines import vn
 
@@ -89,22 +89,12 @@ async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 30.0
 
 
 def settings_for(stack: Stack) -> ReportingSettings:
-    return ReportingSettings(
-        database_url=stack.service_database_urls["reporting"],
-        nats_url=stack.nats_url,
-        environment="test",
-        jwt_secret=stack.jwt_secret,
-        migrate_on_start=False,
-        reporting_lag_poll_seconds=0.2,
-    )
+    return stack.settings("reporting", ReportingSettings, reporting_lag_poll_seconds=0.2)
 
 
 @pytest.fixture
 async def reporting(stack: Stack) -> AsyncIterator[Reporting]:
     clock = FixedClock(vn(2022, 1, 10, 9))
     app = create_app(settings_for(stack), clock)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://reporting") as http,
-    ):
+    async with serving(app, "http://reporting") as http:
         yield Reporting(http, app, clock, stack.jwt_secret, stack)

@@ -39,7 +39,7 @@ from shared.db.engine import unit_of_work
 from shared.messaging.consumer import Handler
 from shared.messaging.envelope import CloudEvent, event_type
 from shared.settings import ServiceSettings
-from tests.conftest import Stack
+from tests.conftest import Stack, serving
 
 # -- the app and how events reach it ---------------------------------------------------------------
 
@@ -110,13 +110,7 @@ class Reporting:
 async def reporting_app(stack: Stack, *, now: datetime) -> AsyncIterator[Reporting]:
     """The reporting service's routes of this helper on the session's servers; no consumers run (tests
     apply events themselves, or start a consumer of their own)."""
-    settings = ServiceSettings(
-        database_url=stack.service_database_urls["reporting"],
-        nats_url=stack.nats_url,
-        environment="test",
-        jwt_secret=stack.jwt_secret,
-        migrate_on_start=False,
-    )
+    settings = stack.settings("reporting", ServiceSettings)
     spec = ServiceSpec(
         name="reporting",
         title="motcua Reporting (test)",
@@ -126,10 +120,7 @@ async def reporting_app(stack: Stack, *, now: datetime) -> AsyncIterator[Reporti
     )
     clock = FixedClock(now)
     app = create_service_app(spec, settings, clock)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://reporting") as http,
-    ):
+    async with serving(app, "http://reporting") as http:
         yield Reporting(http, app, clock, stack.jwt_secret, _all_handlers())
 
 

@@ -34,7 +34,7 @@ from shared.clock import VIETNAM, FixedClock
 from shared.messaging.envelope import TYPE_PREFIX, CloudEvent, event_type
 from shared.messaging.streams import ensure_streams
 from shared.messaging.subjects import dossier_subject
-from tests.conftest import Stack
+from tests.conftest import Stack, serving
 
 YEAR = 2019  # a half-year no other test writes in: the numbers below are this module's own
 
@@ -44,13 +44,7 @@ def vn(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datet
 
 
 def settings_for(stack: Stack) -> ReportingSettings:
-    return ReportingSettings(
-        database_url=stack.service_database_urls["reporting"],
-        nats_url=stack.nats_url,
-        environment="test",
-        jwt_secret=stack.jwt_secret,
-        migrate_on_start=False,
-    )
+    return stack.settings("reporting", ReportingSettings)
 
 
 def bearer(stack: Stack, role: Role = "leader", agency: str | None = "VPDK") -> dict[str, str]:
@@ -337,10 +331,7 @@ async def seed_half_year(stack: Stack, year: int = YEAR) -> Seeded:
 async def reporting_service(stack: Stack, now: datetime) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     """The reporting service's own app (every router) on the session's servers, in this event loop."""
     app = create_app(settings_for(stack), FixedClock(now))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://reporting") as http,
-    ):
+    async with serving(app, "http://reporting") as http:
         yield app, http
 
 

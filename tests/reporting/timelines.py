@@ -6,27 +6,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from services.reporting.arithmetic import ROW_FIELDS
 from shared.clock import VIETNAM
 from shared.messaging.envelope import CloudEvent, event_type
-
-ROW_FIELDS = (
-    "total",
-    "carried_over",
-    "received",
-    "received_online",
-    "received_counter",
-    "resolved_total",
-    "resolved_early",
-    "resolved_on_time",
-    "resolved_late",
-    "pending_total",
-    "pending_within",
-    "pending_overdue",
-    "withdrawn",
-    "rejected",
-    "late_with_apology",
-    "late_without_apology",
-)
 
 
 def vn(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:

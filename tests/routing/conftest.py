@@ -20,7 +20,7 @@ from shared.auth import Role, issue_token
 from shared.clock import VIETNAM, FixedClock
 from shared.messaging.envelope import CloudEvent, event_type
 from shared.settings import ServiceSettings
-from tests.conftest import Stack
+from tests.conftest import Stack, serving
 
 
 def vn(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -162,17 +162,8 @@ class Routing:
 
 @pytest.fixture
 async def routing(stack: Stack) -> AsyncIterator[Routing]:
-    settings = ServiceSettings(
-        database_url=stack.service_database_urls["routing"],
-        nats_url=stack.nats_url,
-        environment="test",
-        jwt_secret=stack.jwt_secret,
-        migrate_on_start=False,
-    )
+    settings = stack.settings("routing", ServiceSettings)
     clock = FixedClock(vn(2021, 6, 18, 8, 30))
     app = create_app(settings, clock)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://routing") as http,
-    ):
+    async with serving(app, "http://routing") as http:
         yield Routing(http, app, clock, stack.jwt_secret)

@@ -14,7 +14,6 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from services.routing import transfers
-from services.routing.api_transfers import router as transfers_router
 from services.routing.app import create_app
 from services.routing.models import audit_log
 from services.routing.transfers import TransferSlot
@@ -23,7 +22,7 @@ from shared.calendar import WorkingCalendar
 from shared.clock import VIETNAM, FixedClock
 from shared.db.engine import unit_of_work
 from shared.settings import ServiceSettings
-from tests.conftest import Stack
+from tests.conftest import Stack, serving
 
 CALENDAR = WorkingCalendar()
 
@@ -87,21 +86,10 @@ class Routing:
 
 @pytest.fixture
 async def routing(stack: Stack) -> AsyncIterator[Routing]:
-    settings = ServiceSettings(
-        database_url=stack.service_database_urls["routing"],
-        nats_url=stack.nats_url,
-        environment="test",
-        jwt_secret=stack.jwt_secret,
-        migrate_on_start=False,
-    )
+    settings = stack.settings("routing", ServiceSettings)
     clock = FixedClock(vn(2021, 6, 18, 17, 30))
     app = create_app(settings, clock)
-    if not any(getattr(r, "path", "").startswith("/v1/transfers") for r in app.routes):
-        app.include_router(transfers_router)  # until app.py lists the transfers router itself
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://routing") as http,
-    ):
+    async with serving(app, "http://routing") as http:
         yield Routing(http, app, clock, stack.jwt_secret, f"TX{uuid.uuid4().hex[:8].upper()}")
 
 

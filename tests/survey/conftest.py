@@ -22,7 +22,7 @@ from shared.auth import Role, issue_token
 from shared.clock import VIETNAM, FixedClock
 from shared.db.engine import unit_of_work
 from shared.messaging.envelope import CloudEvent, event_type
-from tests.conftest import Stack
+from tests.conftest import Stack, serving
 
 
 def vn(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -190,27 +190,20 @@ async def survey_factory(stack: Stack) -> AsyncIterator[SurveyFactory]:
     async with AsyncExitStack() as apps:
 
         async def start(**overrides: Any) -> Survey:
-            settings = SurveySettings(
+            settings = stack.settings(
+                "survey",
+                SurveySettings,
                 **{
-                    "database_url": stack.service_database_urls["survey"],
-                    "nats_url": stack.nats_url,
-                    "environment": "test",
-                    "jwt_secret": stack.jwt_secret,
                     "survey_token_secret": secrets.token_urlsafe(48),
-                    "migrate_on_start": False,
                     # Generous unless a test says otherwise: many tests vote from one test client.
                     "survey_device_burst": 10_000,
                     "survey_ip_ballots_per_minute": 1_000_000,
                     **overrides,
-                }
+                },
             )
             clock = FixedClock(vn(2021, 6, 18, 9, 0))
             app = create_app(settings, clock)
-            await apps.enter_async_context(app.router.lifespan_context(app))
-            transport = httpx.ASGITransport(app=app)
-            http = await apps.enter_async_context(
-                httpx.AsyncClient(transport=transport, base_url="http://survey")
-            )
+            http = await apps.enter_async_context(serving(app, "http://survey"))
             return Survey(http, app, clock, settings)
 
         yield start
