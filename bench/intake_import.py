@@ -6,13 +6,9 @@ catalogue, most resolved and returned, some pending or withdrawn, half without `
 in NFD, a few bad lines. Then the same file again, where every line is a skip.
 """
 
-import asyncio
 import json
-import os
 import random
 import secrets
-import subprocess
-import sys
 import time
 import unicodedata
 from collections.abc import AsyncIterator
@@ -22,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from bench.servers import bench_servers
+from bench.servers import bench_servers, start_service, wait_ready
 from services.intake.default_catalogue import seed_data
 from shared.auth import issue_token
 from shared.clock import VIETNAM
@@ -30,7 +26,6 @@ from shared.devstack.ports import free_port
 
 LINES = 100_000
 CHUNK = 64 * 1024
-REPO = Path(__file__).resolve().parents[1]
 NAMES = ["Nguyễn Văn An", "Trần Thị Hường", "Lê Đức Thắng", "Phạm Thị Ánh", "Hoàng Quốc Việt"]
 
 
@@ -102,27 +97,11 @@ async def run() -> None:
     secret = secrets.token_urlsafe(48)
     async with bench_servers() as servers:
         port = free_port()
-        env = {
-            **os.environ,
-            "MOTCUA_DATABASE_URL": servers.service_urls["intake"],
-            "MOTCUA_NATS_URL": servers.nats_url,
-            "MOTCUA_PORT": str(port),
-            "MOTCUA_LOG_LEVEL": "WARNING",
-            "MOTCUA_JWT_SECRET": secret,
-        }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "shared.serve", "intake"], cwd=REPO, env=env, stdout=subprocess.DEVNULL
-        )
+        process = start_service(servers, "intake", port, jwt_secret=secret)
         try:
             base = f"http://127.0.0.1:{port}"
+            await wait_ready(base)
             async with httpx.AsyncClient(timeout=httpx.Timeout(600)) as client:
-                while True:
-                    try:
-                        if (await client.get(f"{base}/readyz")).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    await asyncio.sleep(0.2)
                 token = issue_token(secret, sub="bench-admin", role="admin")
                 url = f"{base}/v1/dossiers/import"
                 print(f"{LINES:,} lines, {len(body) / 2**20:.1f} MiB, one streamed request")

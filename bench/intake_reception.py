@@ -8,14 +8,12 @@ import os
 import re
 import secrets
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 from sqlalchemy import make_url
 
-from bench.servers import BenchServers, bench_servers
+from bench.servers import BenchServers, bench_servers, start_service, wait_ready
 from shared.auth import issue_token
 from shared.devstack.ports import free_port
 from shared.devstack.postgres import binary
@@ -23,7 +21,6 @@ from shared.devstack.postgres import binary
 CLIENTS = 8
 WORKERS = os.environ.get("MOTCUA_WORKERS", "2")
 SECONDS = 15
-REPO = Path(__file__).resolve().parents[1]
 BODY = {
     "procedure_code": "DD-01",
     "channel": "direct",
@@ -50,31 +47,8 @@ COMMIT;
 
 
 def start_intake(servers: BenchServers, port: int, secret: str) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "MOTCUA_DATABASE_URL": servers.service_urls["intake"],
-        "MOTCUA_NATS_URL": servers.nats_url,
-        "MOTCUA_PORT": str(port),
-        "MOTCUA_ENVIRONMENT": "test",
-        "MOTCUA_JWT_SECRET": secret,
-        "MOTCUA_LOG_LEVEL": "WARNING",
-        "MOTCUA_DB_POOL_SIZE": "10",
-        "MOTCUA_WORKERS": WORKERS,  # one per core, as deployed
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "shared.serve", "intake"], cwd=REPO, env=env, stdout=subprocess.DEVNULL
-    )
-
-
-async def wait_ready(base: str) -> None:
-    async with httpx.AsyncClient(timeout=2) as client:
-        while True:
-            try:
-                if (await client.get(f"{base}/readyz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
+    workers = {"workers": WORKERS, "db_pool_size": "10"}  # one worker per core, as deployed
+    return start_service(servers, "intake", port, environment="test", jwt_secret=secret, **workers)
 
 
 async def post_for(base: str, token: str, seconds: float) -> tuple[int, int]:

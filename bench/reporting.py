@@ -15,17 +15,15 @@ import os
 import re
 import secrets
 import subprocess
-import sys
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 
-from bench.servers import BenchServers, bench_servers, percentile
+from bench.servers import BenchServers, bench_servers, percentile, start_service, wait_ready
 from services.reporting import arithmetic
 from services.reporting.app import read_models
 from services.reporting.models import TREE_SERIES
@@ -44,7 +42,6 @@ LAG_SECONDS = int(os.environ.get("BENCH_LAG_SECONDS", "30"))
 CELLS = 400  # procedures, each under one of 25 fields and 40 agencies
 FIRST_DAY, DAYS = date(2019, 1, 1), 2557  # 2019 .. 2025
 REQUESTS = 200
-REPO = Path(__file__).resolve().parents[1]
 
 PERIODS = {
     "six months (2025-01-01..2025-06-30)": ("2025-01-01", "2025-06-30", "field"),
@@ -173,30 +170,9 @@ async def load(conn: asyncpg.Connection, first: int, last: int) -> None:
 
 
 def start_reporting(servers: BenchServers, port: int, secret: str) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "MOTCUA_DATABASE_URL": servers.service_urls["reporting"],
-        "MOTCUA_NATS_URL": servers.nats_url,
-        "MOTCUA_PORT": str(port),
-        "MOTCUA_ENVIRONMENT": "test",
-        "MOTCUA_JWT_SECRET": secret,
-        "MOTCUA_LOG_LEVEL": "WARNING",
-        "MOTCUA_REPORTING_LAG_POLL_SECONDS": "0.2",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "shared.serve", "reporting"], cwd=REPO, env=env, stdout=subprocess.DEVNULL
+    return start_service(
+        servers, "reporting", port, environment="test", jwt_secret=secret, reporting_lag_poll_seconds="0.2"
     )
-
-
-async def wait_ready(base: str) -> None:
-    async with httpx.AsyncClient(timeout=2) as client:
-        while True:
-            try:
-                if (await client.get(f"{base}/readyz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
 
 
 async def latencies(base: str, secret: str, admin_url: str, size: int) -> None:

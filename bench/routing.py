@@ -9,14 +9,12 @@ import os
 import re
 import secrets
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import asyncpg
 import httpx
 
-from bench.servers import BenchServers, bench_servers, percentile
+from bench.servers import BenchServers, bench_servers, percentile, start_service, wait_ready
 from shared.auth import issue_token
 from shared.db.engine import asyncpg_dsn
 from shared.devstack.ports import free_port
@@ -28,7 +26,6 @@ SECONDS = 15  # measured per action, after WARM_UP
 WARM_UP = 2.0
 STAGGER = 0.1  # seconds between two clients' connections
 WORKERS = os.environ.get("MOTCUA_WORKERS", "2")
-REPO = Path(__file__).resolve().parents[1]
 
 SEED = """
 INSERT INTO routing.plans (dossier_id, code, lead_agency_code, procedure_code, procedure_name, channel,
@@ -64,30 +61,7 @@ async def seed(servers: BenchServers) -> None:
 
 
 def start_routing(servers: BenchServers, port: int, secret: str) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "MOTCUA_DATABASE_URL": servers.service_urls["routing"],
-        "MOTCUA_NATS_URL": servers.nats_url,
-        "MOTCUA_PORT": str(port),
-        "MOTCUA_ENVIRONMENT": "test",
-        "MOTCUA_JWT_SECRET": secret,
-        "MOTCUA_LOG_LEVEL": "WARNING",
-        "MOTCUA_WORKERS": WORKERS,
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "shared.serve", "routing"], cwd=REPO, env=env, stdout=subprocess.DEVNULL
-    )
-
-
-async def wait_ready(base: str) -> None:
-    async with httpx.AsyncClient(timeout=2) as client:
-        while True:
-            try:
-                if (await client.get(f"{base}/readyz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
+    return start_service(servers, "routing", port, environment="test", jwt_secret=secret, workers=WORKERS)
 
 
 async def time_pages(client: httpx.AsyncClient, label: str, params: dict[str, str], pages: int) -> None:

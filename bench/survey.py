@@ -15,15 +15,13 @@ import os
 import random
 import secrets
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 
-from bench.intake_reception import wait_ready
-from bench.servers import BenchServers, bench_servers
+from bench.servers import BenchServers, bench_servers, start_service, wait_ready
 from shared.db.engine import asyncpg_dsn
 from shared.devstack.ports import free_port
 from shared.messaging.connection import NatsLink
@@ -39,22 +37,17 @@ SEED = REPO / "services" / "intake" / "seed" / "catalogue.json"
 
 
 def start_survey(servers: BenchServers, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "MOTCUA_DATABASE_URL": servers.service_urls["survey"],
-        "MOTCUA_NATS_URL": servers.nats_url,
-        "MOTCUA_PORT": str(port),
-        "MOTCUA_ENVIRONMENT": "test",
-        "MOTCUA_JWT_SECRET": secrets.token_urlsafe(48),
-        "MOTCUA_SURVEY_TOKEN_SECRET": secrets.token_urlsafe(48),
-        "MOTCUA_LOG_LEVEL": "WARNING",
-        "MOTCUA_DB_POOL_SIZE": "10",
-        "MOTCUA_WORKERS": WORKERS,  # one per core, as deployed
+    return start_service(
+        servers,
+        "survey",
+        port,
+        environment="test",
+        jwt_secret=secrets.token_urlsafe(48),
+        survey_token_secret=secrets.token_urlsafe(48),
+        db_pool_size="10",
+        workers=WORKERS,  # one per core, as deployed
         # Every kiosk here is on 127.0.0.1: lift the per-IP ceiling, keep the per-device limits.
-        "MOTCUA_SURVEY_IP_BALLOTS_PER_MINUTE": "100000000",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "shared.serve", "survey"], cwd=REPO, env=env, stdout=subprocess.DEVNULL
+        survey_ip_ballots_per_minute="100000000",
     )
 
 
