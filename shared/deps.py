@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.clock import Clock
@@ -37,3 +37,7 @@ SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
 ClockDep = Annotated[Clock, Depends(_clock)]
 OutboxDep = Annotated[Outbox, Depends(_outbox)]
 SettingsDep = Annotated[ServiceSettings, Depends(_settings)]
+
+# Offset pages: PostgreSQL refuses an OFFSET past bigint (a 500 before this bound), and skipping more
+# than a million rows is a filter the caller forgot, not a page.
+OffsetQuery = Annotated[int, Query(ge=0, le=1_000_000, description="rows to skip, at most 1,000,000")]

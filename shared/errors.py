@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.db.transient import is_transient
+from shared.db.transient import UNIQUE_VIOLATION, is_transient, sqlstate
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://motcua.vn/problems/"
@@ -106,6 +106,18 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_dependency_error(request: Request, exc: Exception) -> JSONResponse:
         # Registered for the database's and the network's exception types so that Starlette's
         # exception middleware answers (the catch-all 500 handler would re-raise after answering).
+        if sqlstate(exc) == UNIQUE_VIOLATION:
+            # A use case checks what it knows of; a concurrent request can still get there first.
+            log.warning("unique violation", extra={"path": request.url.path, "error": type(exc).__name__})
+            return problem_response(
+                Problem(
+                    409,
+                    "conflict",
+                    "Another request stored the same thing first; nothing was changed. "
+                    "Read the current state, then decide whether to retry.",
+                ),
+                request.url.path,
+            )
         if is_transient(exc):
             log.warning(
                 "dependency unavailable", extra={"path": request.url.path, "error": type(exc).__name__}

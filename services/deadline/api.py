@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from services.deadline import repository, rules
 from services.deadline.schemas import ClockOut, DossierClocksOut, ExtensionOut, Page
 from shared.auth import Principal, require_roles
-from shared.deps import SessionDep
+from shared.deps import OffsetQuery, SessionDep
 from shared.errors import Problem
 
 router = APIRouter(prefix="/v1")
@@ -68,7 +68,7 @@ async def list_extensions(
     agency: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
     state: Literal["granted", "denied"] | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> Page[ExtensionOut]:
     """Extension requests (xin gia hạn) and their decisions, newest request first: a leader's own
     agency (the default for leaders), any agency or all for admin and auditor."""

@@ -27,7 +27,7 @@ from services.intake.schemas import (
 )
 from services.intake.settings import IntakeSettings
 from shared.auth import CurrentPrincipal, Principal, require_roles
-from shared.deps import ClockDep, OutboxDep, SessionDep
+from shared.deps import ClockDep, OffsetQuery, OutboxDep, SessionDep
 from shared.errors import Problem
 from shared.ratelimit import RateLimiter
 from shared.text import search_key
@@ -100,7 +100,7 @@ async def list_procedures(
     ] = None,
     on: Annotated[date | None, Query(description="the versions in force on this day (default today)")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> dict[str, Any]:
     """The catalogue as in force on a day, paginated; `q` ignores diacritics (`dang ky` finds `Đăng ký`)."""
     rows, total = await repository.list_procedures(

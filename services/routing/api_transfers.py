@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.routing import transfers
 from shared.auth import Principal, require_roles
 from shared.clock import VIETNAM
-from shared.deps import ClockDep, SessionDep
+from shared.deps import ClockDep, OffsetQuery, SessionDep
 from shared.errors import Problem
 from shared.text import nfc
 
@@ -103,7 +103,7 @@ async def list_transfers(
     on: Annotated[date | None, Query(alias="date", description="the session's day, Vietnam time")] = None,
     status: Annotated[Literal["open", "signed"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> dict[str, Any]:
     """Paper transfer batches (đợt chuyển hồ sơ giấy), the next to leave first, paginated.
 

@@ -10,8 +10,12 @@ Sessions = async_sessionmaker[AsyncSession]
 
 
 def make_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
-    # pre_ping lets a service ride out a PostgreSQL restart without restarting itself.
-    return create_async_engine(database_url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # pre_ping lets a service ride out a PostgreSQL restart without restarting itself. hide_parameters
+    # keeps statement parameters (citizens' ID and phone numbers among them) out of exception texts,
+    # which the error log records.
+    return create_async_engine(
+        database_url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 def make_sessions(engine: AsyncEngine) -> Sessions:

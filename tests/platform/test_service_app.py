@@ -14,11 +14,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import APIRouter, Depends, FastAPI
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.exc import DBAPIError
 
 from services.routing.app import SPEC
 from shared.app import create_service_app
 from shared.auth import Principal, issue_token, require_roles
+from shared.db.engine import make_engine
 from shared.deps import OutboxDep, SessionDep
 from shared.devstack.ports import free_port
 from shared.errors import Problem
@@ -45,6 +47,10 @@ async def write_note(
     )
     if note.body == "refuse":
         raise Problem(409, "note_refused", "This note is refused after writing; nothing may remain.")
+    if note.body == "twice":  # what a concurrent request storing the same key first looks like
+        outbox_table = SPEC.tables.outbox
+        row = (await session.execute(select(outbox_table).where(outbox_table.c.event_id == event.id))).one()
+        await session.execute(insert(outbox_table), {k: v for k, v in row._mapping.items() if k != "id"})
     return {"event_id": str(event.id), "by": who.sub}
 
 
@@ -158,6 +164,29 @@ async def test_a_route_that_fails_after_writing_leaves_nothing_behind(
         await client.post("/v1/notes", json={"body": "kept"}, headers=bearer(stack, "admin"))
     ).status_code == 201
     assert await outbox_rows() >= before  # the relay may already have published and kept it (sent_at set)
+
+
+async def test_a_unique_violation_is_a_409_conflict_and_leaves_nothing_behind(
+    stack: Stack, client: httpx.AsyncClient
+) -> None:
+    response = await client.post("/v1/notes", json={"body": "twice"}, headers=bearer(stack, "admin"))
+    body = assert_problem(response, 409, "conflict")
+    assert "nothing was changed" in str(body["detail"])
+    assert "twice" not in response.text, "no SQL, no constraint, no values in the answer"
+
+
+async def test_a_failed_statement_does_not_carry_its_parameters_into_the_error_log(stack: Stack) -> None:
+    engine = make_engine(stack.service_database_urls["routing"], pool_size=1)
+    # A name and an address, as a statement binds them: the log's digit filter would not catch these.
+    applicant = {"name": "Nguyễn Thị Hoa", "address": "12 Lê Lợi, Huế"}
+    try:
+        with pytest.raises(DBAPIError) as caught:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1 / 0 WHERE :name <> :address"), applicant)
+    finally:
+        await engine.dispose()
+    assert "division by zero" in str(caught.value)
+    assert not any(value in str(caught.value) for value in applicant.values())
 
 
 async def test_a_database_outage_during_a_request_is_a_503_not_a_500(stack: Stack) -> None:
