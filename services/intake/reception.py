@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -122,8 +123,8 @@ async def submit(
             "address": person.address,
         },
     )
-    await session.execute(
-        insert(dossiers),
+    stored = await session.execute(
+        _INSERT_DOSSIER,
         {
             "id": dossier.id,
             "portal_id": dossier.portal_id,
@@ -140,6 +141,8 @@ async def submit(
             "created_by": desk.who.sub,
         },
     )
+    if stored.first() is None:
+        raise await _duplicate_portal_id(session, dossier_in.portal_id)
     await _timeline(session, dossier.id, now, "submitted", "Hồ sơ đã được nộp")
     await audit.record(
         session,
@@ -426,6 +429,24 @@ def _request_hash(dossier_in: DossierIn) -> str:
 
 
 # The SET clause comes from the parameters' keys (column names): compiled once, then cached.
+# A portal submission's id is unique: the same id again (under another Idempotency-Key) is a 409.
+_INSERT_DOSSIER = (
+    pg_insert(dossiers).on_conflict_do_nothing(index_elements=[dossiers.c.portal_id]).returning(dossiers.c.id)
+)
+
+
+async def _duplicate_portal_id(session: AsyncSession, portal_id: str | None) -> Problem:
+    existing = await repository.dossier(session, portal_id or "")
+    code = existing.code if existing is not None else None
+    where = f"it is dossier {code}" if code else "it awaits checking"
+    return Problem(
+        409,
+        "duplicate_portal_id",
+        f"The portal already submitted {portal_id!r} ({where}); look it up instead of submitting it again "
+        "(a retry of the same request reuses its Idempotency-Key).",
+    )
+
+
 _UPDATE_DOSSIER = update(dossiers).where(dossiers.c.id == bindparam("dossier_id"))
 
 

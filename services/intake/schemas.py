@@ -20,6 +20,7 @@ from shared.text import nfc
 Text = Annotated[str, AfterValidator(nfc), StringConstraints(min_length=1, max_length=500)]
 LongText = Annotated[str, AfterValidator(nfc), StringConstraints(min_length=1, max_length=4000)]
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,40}$")]
+PortalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 UnitCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.]{1,40}$")]
 Channel = Literal["direct", "post", "online"]
 T = TypeVar("T")
@@ -153,7 +154,9 @@ class DossierIn(Strict):
     refusal_reason: LongText | None = Field(
         default=None, description="required when eligible is false (form 03)"
     )
-    portal_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    portal_id: PortalId | None = Field(
+        default=None, description="the portal's own id of the submission, unique (409 duplicate_portal_id)"
+    )
     note: LongText | None = None
 
     @model_validator(mode="after")

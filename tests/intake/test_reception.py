@@ -12,7 +12,7 @@ from services.intake.models import applicants, messaging
 from shared.messaging.envelope import CloudEvent, event_type
 from shared.messaging.subjects import dossier_subject
 from tests.conftest import Stack
-from tests.intake.conftest import Intake, vn
+from tests.intake.conftest import Intake, unique_code, vn
 from tests.platform.toy import connected_link
 
 LAND = {
@@ -175,6 +175,34 @@ async def test_an_online_submission_starts_its_clock_only_when_reception_accepts
     assert body["due_at"] == "2021-07-05T01:30:00Z"
     again = await intake.post("/v1/dossiers/DVC-2021-000123/accept", {})
     assert again.status_code == 409
+
+
+async def test_a_portal_id_submitted_again_is_a_409_naming_the_dossier_and_stores_nothing(
+    intake: Intake,
+) -> None:
+    portal_id = unique_code("DVC-")
+    first = await intake.post("/v1/dossiers", land(channel="online", portal_id=portal_id), role="portal")
+    assert first.status_code == 201, first.text
+    again = await intake.post("/v1/dossiers", land(channel="online", portal_id=portal_id), role="portal")
+    assert again.status_code == 409
+    assert again.json()["code"] == "duplicate_portal_id"
+    assert "awaits checking" in again.json()["detail"]
+    accepted = await intake.post(f"/v1/dossiers/{portal_id}/accept", {})
+    assert accepted.status_code == 200, accepted.text
+    third = await intake.post("/v1/dossiers", land(channel="online", portal_id=portal_id), role="portal")
+    assert accepted.json()["code"] in third.json()["detail"]
+    blank = await intake.post("/v1/dossiers", land(channel="online", portal_id="  "), role="portal")
+    assert blank.status_code == 422
+    listed = await intake.http.get(f"/v1/dossiers/{portal_id}", headers=intake.auth("reception"))
+    assert listed.json()["id"] == first.json()["id"], "one dossier for the portal id"
+
+
+async def test_an_offset_past_a_million_is_422_not_a_database_error(intake: Intake) -> None:
+    response = await intake.http.get(
+        "/v1/procedures", params={"offset": 7325462694351141339136}, headers=intake.auth("reception")
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
 
 
 async def test_citizens_look_up_status_with_code_and_secret_and_see_no_personal_data(intake: Intake) -> None:
