@@ -5,7 +5,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench.servers import bench_servers, start_service, wait_ready
+from bench.servers import bench_servers, start_service
+from shared.devstack.launch import wait_ready
 from shared.devstack.ports import free_port
 from shared.services import SERVICES
 

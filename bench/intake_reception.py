@@ -13,8 +13,9 @@ import time
 import httpx
 from sqlalchemy import make_url
 
-from bench.servers import BenchServers, bench_servers, start_service, wait_ready
+from bench.servers import BenchServers, bench_servers, start_service
 from shared.auth import issue_token
+from shared.devstack.launch import wait_ready
 from shared.devstack.ports import free_port
 from shared.devstack.postgres import binary
 

@@ -23,7 +23,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench.servers import BenchServers, bench_servers, percentile, start_service, wait_ready
+from bench.servers import BenchServers, bench_servers, percentile, start_service
 from services.reporting import arithmetic
 from services.reporting.app import read_models
 from services.reporting.models import TREE_SERIES
@@ -31,6 +31,7 @@ from services.reporting.rebuild import Rebuild, tree_from_days_sql
 from services.reporting.repository import naive_sql
 from shared.auth import issue_token
 from shared.db.engine import asyncpg_dsn, make_engine
+from shared.devstack.launch import wait_ready
 from shared.devstack.ports import free_port
 from shared.messaging.connection import NatsLink
 from shared.messaging.envelope import CloudEvent, event_type

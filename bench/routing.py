@@ -14,9 +14,10 @@ import time
 import asyncpg
 import httpx
 
-from bench.servers import BenchServers, bench_servers, percentile, start_service, wait_ready
+from bench.servers import BenchServers, bench_servers, percentile, start_service
 from shared.auth import issue_token
 from shared.db.engine import asyncpg_dsn
+from shared.devstack.launch import wait_ready
 from shared.devstack.ports import free_port
 
 OPEN_STEPS = 100_000

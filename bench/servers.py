@@ -1,22 +1,16 @@
 """Throwaway servers for a benchmark, prepared like a real deployment."""
 
-import asyncio
-import os
 import secrets
 import subprocess
-import sys
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
+from shared.devstack import launch
 from shared.devstack.stack import embedded_servers, prepare_database
 from shared.services import SERVICES
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -43,28 +37,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def start_service(servers: BenchServers, service: str, port: int, **settings: str) -> subprocess.Popen[bytes]:
-    """`python -m shared.serve <service>` on the bench's servers, as deployed: its own processes, its own
-    database role. `settings` are more of its MOTCUA_ settings, e.g. `jwt_secret="..."`."""
-    env = {
-        **os.environ,
-        "MOTCUA_DATABASE_URL": servers.service_urls[service],
-        "MOTCUA_NATS_URL": servers.nats_url,
-        "MOTCUA_PORT": str(port),
-        "MOTCUA_LOG_LEVEL": "WARNING",
-        **{f"MOTCUA_{name.upper()}": value for name, value in settings.items()},
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "shared.serve", service], cwd=REPO, env=env, stdout=subprocess.DEVNULL
+    """`service` as deployed on the bench's servers (its own processes, its own database role)."""
+    return launch.start_service(
+        service, database_url=servers.service_urls[service], nats_url=servers.nats_url, port=port, **settings
     )
-
-
-async def wait_ready(base: str) -> None:
-    """Until the service at `base` answers /readyz with 200."""
-    async with httpx.AsyncClient(timeout=2) as client:
-        while True:
-            try:
-                if (await client.get(f"{base}/readyz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)

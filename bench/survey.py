@@ -21,8 +21,9 @@ from pathlib import Path
 
 import asyncpg
 
-from bench.servers import BenchServers, bench_servers, start_service, wait_ready
+from bench.servers import BenchServers, bench_servers, start_service
 from shared.db.engine import asyncpg_dsn
+from shared.devstack.launch import wait_ready
 from shared.devstack.ports import free_port
 from shared.messaging.connection import NatsLink
 from shared.messaging.envelope import CloudEvent, event_type
