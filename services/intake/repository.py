@@ -146,11 +146,12 @@ _DOSSIER_VIEW = (
 
 
 async def dossier(session: AsyncSession, key: str, *, for_update: bool = False) -> Row[Any] | None:
-    """By dossier code, by the portal's id, or by the dossier's own id."""
+    """By dossier code, by the portal's id, or by the dossier's own id; a code wins over a portal id
+    that happens to spell it (the portal chooses its ids, the centre its codes)."""
     condition = or_(dossiers.c.code == key, dossiers.c.portal_id == key)
     with contextlib.suppress(ValueError):
         condition = or_(condition, dossiers.c.id == UUID(key))
-    query = _DOSSIER_VIEW.where(condition)
+    query = _DOSSIER_VIEW.where(condition).order_by((dossiers.c.code == key).is_(True).desc()).limit(1)
     if for_update:
         query = query.with_for_update(of=dossiers)
     return (await session.execute(query)).first()

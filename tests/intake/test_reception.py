@@ -197,6 +197,16 @@ async def test_a_portal_id_submitted_again_is_a_409_naming_the_dossier_and_store
     assert listed.json()["id"] == first.json()["id"], "one dossier for the portal id"
 
 
+async def test_a_portal_id_spelling_another_dossiers_code_does_not_hide_that_dossier(intake: Intake) -> None:
+    code = f"{intake.unit_code}-210618-0001"  # the code the counter's first dossier today will get
+    online = await intake.post("/v1/dossiers", land(channel="online", portal_id=code), role="portal")
+    assert online.status_code == 201, online.text
+    counter = (await intake.post("/v1/dossiers", land())).json()
+    assert counter["code"] == code
+    found = await intake.http.get(f"/v1/dossiers/{code}", headers=intake.auth("reception"))
+    assert found.json()["id"] == counter["id"], "the centre's code wins over the portal's id"
+
+
 async def test_an_offset_past_a_million_is_422_not_a_database_error(intake: Intake) -> None:
     response = await intake.http.get(
         "/v1/procedures", params={"offset": 7325462694351141339136}, headers=intake.auth("reception")
