@@ -64,7 +64,9 @@ async def issue(
         "dossier_id": dossier.dossier_id,
         "step_id": body.step_id,
         "agency_code": who.agency,
-        "agency_name": body.agency_name,
+        # The lead agency's name is known from the procedure snapshot; another agency's must be given.
+        "agency_name": body.agency_name
+        or (dossier.lead_agency_name if who.agency == dossier.lead_agency_code else None),
         "reason": body.reason,
         "apology": body.apology,
         "new_return_date": body.new_return_date,

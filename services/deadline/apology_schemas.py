@@ -31,7 +31,9 @@ class ApologyIn(BaseModel):
     signed_by_name: Name = Field(description="the agency head who signs (thủ trưởng cơ quan)")
     signed_by_title: Name = Field(description="the signer's title, e.g. Giám đốc, Chủ tịch")
     agency_name: Name | None = Field(
-        default=None, description="the issuing agency's name for the heading; default: as deadline knows it"
+        default=None,
+        description="the issuing agency's name for the heading; default: the lead agency's from the "
+        "procedure snapshot, another agency's code",
     )
 
 

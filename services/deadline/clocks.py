@@ -86,6 +86,7 @@ async def received(session: AsyncSession, data: Received) -> None:
             "procedure_code": procedure.code,
             "procedure_version": procedure.version,
             "procedure_name": procedure.name,
+            "lead_agency_name": procedure.agency_name or None,
             "applicant_name": data.applicant.name or None,
             "full_days": _full_days(data),
             "day_kind": procedure.day_kind,

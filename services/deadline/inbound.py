@@ -24,6 +24,7 @@ class Procedure(_Payload):
     effective_from: date | None = None
     name: str = ""
     agency_code: str
+    agency_name: str | None = None
     processing_days: Decimal = Field(ge=0)
     online_processing_days: Decimal | None = Field(default=None, ge=0)
     day_kind: Literal["working", "calendar"] = "working"

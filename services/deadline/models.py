@@ -56,6 +56,7 @@ dossiers = Table(
     Column("portal_id", Text),
     Column("lead_agency_code", Text, nullable=False),
     # From `dossier.received`; null until it arrives (a step event may come first).
+    Column("lead_agency_name", Text, comment="the procedure snapshot's: form 04's heading for the lead"),
     Column("received_at", DateTime(timezone=True)),
     Column("clock_started_at", DateTime(timezone=True)),
     Column("original_due_at", DateTime(timezone=True), comment="the due intake promised on the receipt"),

@@ -41,6 +41,9 @@ BODY = {
 }
 
 
+LEAD_NAME = "Chi nhánh Văn phòng đăng ký đất đai huyện Phong Điền"  # from the procedure snapshot
+
+
 def agency(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:6].upper()}"
 
@@ -104,6 +107,7 @@ class Apologies:
                     "clock_started_at": vn(2021, 6, 18, 8, 30),
                     "original_due_at": due,
                     "procedure_name": "Đăng ký biến động quyền sử dụng đất",
+                    "lead_agency_name": LEAD_NAME,
                     "applicant_name": "Nguyễn Thị Ánh",
                     "imported": imported,
                     "version": 3,
@@ -289,6 +293,21 @@ async def test_the_step_agency_apologises_for_its_step_under_its_own_subject(apo
     assert event["data"]["scope"] == "step"
     assert event["data"]["step_id"] == str(seeded.step_id)
     assert event["data"]["step_agency_code"] == seeded.step_agency
+
+
+async def test_a_letter_without_a_name_is_headed_with_the_lead_agencys_from_the_snapshot(
+    apologies: Apologies,
+) -> None:
+    seeded = await apologies.seed(step_agency=agency("THUE"))
+    unnamed = {k: v for k, v in BODY.items() if k != "agency_name"}
+    lead = await apologies.issue(seeded.code, unnamed, agency=seeded.lead, role="leader")
+    assert lead.status_code == 201, lead.text
+    assert lead.json()["agency_name"] == LEAD_NAME
+    step = await apologies.issue(
+        seeded.code, {**unnamed, "step_id": str(seeded.step_id)}, agency=seeded.step_agency, role="officer"
+    )
+    assert step.status_code == 201, step.text
+    assert step.json()["agency_name"] is None, "another agency's name is not the lead's"
 
 
 @pytest.mark.parametrize("who", ["another agency", "lead for a step", "step agency for the dossier"])

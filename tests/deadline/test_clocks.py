@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from services.deadline.models import clocks, messaging
+from services.deadline.models import clocks, dossiers, messaging
 from shared.messaging.consumer import PoisonEvent
 from shared.messaging.envelope import CloudEvent
 from tests.deadline.conftest import Deadline, Dossier, agency, iso, new_dossier, vn
@@ -135,6 +135,14 @@ async def test_a_repeated_receipt_with_other_values_changes_nothing(deadline: De
     await deadline.deliver(d.received())
     await deadline.deliver(d.received(due_at=iso(vn(2021, 8, 2, 8, 30))))
     assert _at((await deadline.clocks(d.code))["clock"], "due_at") == DUE
+
+
+async def test_the_receipt_keeps_the_lead_agencys_name_for_its_letters(deadline: Deadline) -> None:
+    d = new_dossier()
+    await deadline.deliver(d.received())
+    async with deadline.app.state.sessions() as session:
+        name = await session.scalar(select(dossiers.c.lead_agency_name).where(dossiers.c.dossier_id == d.id))
+    assert name == "Chi nhánh Văn phòng đăng ký đất đai"
 
 
 async def test_a_withdrawal_stops_the_dossier_and_its_open_steps(deadline: Deadline) -> None:
