@@ -24,7 +24,6 @@ from datetime import date, datetime
 from typing import Any, Final
 from uuid import UUID
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting.models import dossier_facts
@@ -135,25 +134,23 @@ def _order(step: LateStep) -> tuple[int, datetime, str]:
 # -- queries ----------------------------------------------------------------------------------------
 
 
-async def count_late_dossiers(session: AsyncSession, *, period_from: date, period_to: date) -> int:
-    """How many dossiers were resolved in the period after their original due date (model A's
-    `dossier_facts`; its partial index of late resolutions answers this alone)."""
-    f = dossier_facts.c
-    query = select(func.count()).where(
-        f.resolved_date.between(period_from, period_to), f.resolved_date > f.due_date
-    )
-    return int(await session.scalar(query) or 0)
-
-
 # Read through the driver itself: at 5M dossiers a half-year has ~135,000 late steps, and SQLAlchemy's
 # result rows took a third of the report's time (bench reporting: 1.9 s → 1.2 s). The partial indexes
-# of late resolutions and late steps answer the join without reading either table.
+# of late resolutions and late steps answer both queries without reading either table.
+_RESOLVED_LATE: Final = "f.resolved_date BETWEEN $1 AND $2 AND f.resolved_date > f.due_date"
+_COUNT_LATE: Final = f"SELECT count(*) FROM {dossier_facts.fullname} f WHERE {_RESOLVED_LATE}"  # noqa: S608
 _LATE_STEPS: Final = f"""
 SELECT s.dossier_id, s.step_agency_code, s.position, s.completed_at
 FROM {dossier_facts.fullname} f
 JOIN {step_outcomes.fullname} s ON s.dossier_id = f.dossier_id AND s.outcome = 'late'
-WHERE f.resolved_date BETWEEN $1 AND $2 AND f.resolved_date > f.due_date
+WHERE {_RESOLVED_LATE}
 """  # noqa: S608
+
+
+async def count_late_dossiers(session: AsyncSession, *, period_from: date, period_to: date) -> int:
+    """How many dossiers were resolved in the period after their original due date (model A's
+    `dossier_facts`)."""
+    return int(await (await driver(session)).fetchval(_COUNT_LATE, period_from, period_to) or 0)
 
 
 async def read_late_steps(session: AsyncSession, *, period_from: date, period_to: date) -> list[LateStep]:
