@@ -18,8 +18,10 @@ from shared.clock import Clock, SystemClock
 from shared.db.engine import make_engine, make_sessions
 from shared.db.migrate import upgrade
 from shared.errors import PROBLEM_BASE, PROBLEM_JSON, install_problem_handlers
+from shared.messaging import dead_letters_api
 from shared.messaging.connection import NatsLink
 from shared.messaging.consumer import Consumer, Subscription
+from shared.messaging.dead_letters import DeadLetters
 from shared.messaging.outbox import Outbox
 from shared.messaging.relay import Relay
 from shared.messaging.streams import ensure_streams
@@ -86,9 +88,13 @@ class Runtime:
             )
             for sub in spec.subscriptions
         ]
+        self._database_error: str | None = None
+        self.dead_letters = DeadLetters(spec.tables.dead_letter, self.consumers, self.sessions)
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
+        if self.settings.migrate_on_start or self.spec.on_start is not None:
+            await self._wait_for_database()
         if self.settings.migrate_on_start:
             await asyncio.to_thread(upgrade, self.spec.name, self.settings.database_url)
         if self.spec.on_start is not None:
@@ -96,6 +102,23 @@ class Runtime:
         self._tasks = [asyncio.create_task(self._messaging(), name=f"{self.spec.name}-messaging")]
         for number, job in enumerate(self.spec.background):
             self._tasks.append(asyncio.create_task(job(self), name=f"{self.spec.name}-background-{number}"))
+
+    async def _wait_for_database(self) -> None:
+        """Start-up work that needs the database waits for it (bounded) instead of exiting, which
+        would count against the supervisor's restarts. A service with none starts at once and
+        answers 503 until the database is back, as it does during an outage."""
+        deadline = asyncio.get_running_loop().time() + self.settings.startup_database_wait_seconds
+        attempt = 0
+        while not await self._database_answers():
+            attempt += 1
+            if asyncio.get_running_loop().time() >= deadline:
+                raise RuntimeError(
+                    f"the database did not answer within {self.settings.startup_database_wait_seconds:.0f} s "
+                    "of start-up (MOTCUA_STARTUP_DATABASE_WAIT_SECONDS)"
+                )
+            reason = self._database_error
+            log.warning("waiting for the database", extra={"attempt": attempt, "reason": reason})
+            await asyncio.sleep(min(2.0, 0.1 * 2**attempt))
 
     async def _messaging(self) -> None:
         await self.link.connect_forever()
@@ -127,9 +150,11 @@ class Runtime:
         try:
             async with asyncio.timeout(READY_CHECK_TIMEOUT), self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
-            return True
-        except Exception:
+        except Exception as exc:
+            self._database_error = repr(exc)
             return False
+        self._database_error = None
+        return True
 
 
 def _probe_router(runtime_of: Any) -> APIRouter:
@@ -195,6 +220,7 @@ def create_service_app(
     install_problem_handlers(app)
     app.add_middleware(RequestObservability, service=spec.name)
     app.include_router(_probe_router(lambda: app.state.runtime))
+    app.include_router(dead_letters_api.router)
     for router in spec.routers:
         app.include_router(router)
     return app

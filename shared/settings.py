@@ -37,6 +37,11 @@ class ServiceSettings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes (one per core)")
     log_level: str = "INFO"
     migrate_on_start: bool = True
+    startup_database_wait_seconds: float = Field(
+        default=120.0,
+        ge=0,
+        description="How long start-up waits for the database to answer before giving up (exit 3).",
+    )
     stream_replicas: int = Field(default=1, description="3 on a NATS cluster.")
     db_pool_size: int = 10
 

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db.engine import make_engine
-from shared.devstack.stack import prepare_database
+from shared.devstack.stack import force_generic_plans, prepare_database
 from shared.services import SERVICES
 from shared.settings import ServiceSettings
 from tests.servers import ServerUrls, test_servers
@@ -69,6 +69,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         with test_servers(root) as urls:
             passwords = {service: secrets.token_urlsafe(12) for service in SERVICES}
             service_urls = asyncio.run(prepare_database(urls.admin_database_url, passwords))
+            asyncio.run(force_generic_plans(urls.admin_database_url))
             yield Stack(urls, service_urls, TEST_JWT_SECRET)
     except Exception as exc:
         if os.environ.get("CI") == "true":

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy import Row, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -143,7 +143,9 @@ async def _open_batch(session: AsyncSession, agency_code: str, target: Departure
         .values(id=uuid.uuid4(), **values)
         .on_conflict_do_nothing(
             index_elements=[transfer_batches.c.agency_code, transfer_batches.c.transfer_at],
-            index_where=transfer_batches.c.kind == "session",
+            # The partial index's predicate as SQL text: ON CONFLICT infers an index only from a
+            # predicate that matches it, and a bound parameter never does under a generic plan.
+            index_where=text("kind = 'session'"),
         )
     )
     row = (

@@ -19,6 +19,9 @@ from shared.devstack.stack import prepare_database
 from shared.services import SERVICE_PORTS, SERVICES
 
 RESTARTS_ALLOWED = 5
+# A service that ran this long was not crash-looping: its count of restarts starts again, so a day of
+# occasional crashes (a database restart under it) never adds up to stopping everything.
+STABLE_SECONDS = 60.0
 
 
 def _say(text: str) -> None:
@@ -90,7 +93,9 @@ class Supervisor:
 
     async def _keep_running(self, service: str) -> None:
         restarts = 0
+        loop = asyncio.get_running_loop()
         while not self.stopping.is_set():
+            started = loop.time()
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
@@ -107,6 +112,8 @@ class Supervisor:
             code = await process.wait()
             if self.stopping.is_set():
                 return
+            if loop.time() - started >= STABLE_SECONDS:
+                restarts = 0
             restarts += 1
             if restarts > RESTARTS_ALLOWED:
                 _say(f"{service} keeps exiting (code {code}); stopping everything")

@@ -5,8 +5,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import asyncpg
 from sqlalchemy import make_url
 
+from shared.db.engine import asyncpg_dsn
 from shared.db.migrate import upgrade
 from shared.db.provision import ensure_database, provision
 from shared.devstack.nats import EmbeddedNats
@@ -43,3 +45,16 @@ async def prepare_database(admin_url: str, passwords: dict[str, str]) -> dict[st
     for service in SERVICES:
         await asyncio.to_thread(upgrade, service, urls[service])
     return urls
+
+
+async def force_generic_plans(admin_url: str) -> None:
+    """Every later connection to the database plans each prepared statement generically from its
+    first execution, as PostgreSQL may choose to from the sixth: a statement that only works with
+    its parameters' values planned in (an ON CONFLICT inferring a partial index from a bound
+    predicate) then fails in the first test that runs it, not after a day in production."""
+    conn = await asyncpg.connect(asyncpg_dsn(admin_url))
+    try:
+        database = await conn.fetchval("SELECT current_database()")
+        await conn.execute(f'ALTER DATABASE "{database}" SET plan_cache_mode = force_generic_plan')
+    finally:
+        await conn.close()

@@ -20,7 +20,6 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError
-from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -152,7 +151,7 @@ class Consumer:
             await self._dead_letter(msg, None, f"not a CloudEvent: {exc}")
             return
         try:
-            await self._apply(event)
+            await self.apply(event)
         except PoisonEvent as exc:
             await self._dead_letter(msg, event, f"poison: {exc}")
             return
@@ -209,7 +208,11 @@ class Consumer:
             if new:
                 await self._sub.batch(new, session)
 
-    async def _apply(self, event: CloudEvent) -> None:
+    def handles(self, event_type: str) -> bool:
+        return event_type in self._sub.handlers
+
+    async def apply(self, event: CloudEvent) -> bool:
+        """The event's effect and its inbox row in one transaction; False when the inbox had it."""
         handler = self._sub.handlers.get(event.type)
         inbox = self._tables.inbox
         async with unit_of_work(self._sessions) as session:
@@ -221,11 +224,15 @@ class Consumer:
             )
             if first_time is not None and handler is not None:
                 await handler(event, session)
+        return first_time is not None
 
     async def _dead_letter(self, msg: Msg, event: CloudEvent | None, error: str) -> None:
+        # Once per message: a NATS restart between this commit and the term() redelivers it, and the
+        # second attempt finds the first row (unique event id, or stream position for a non-event).
         async with unit_of_work(self._sessions) as session:
             await session.execute(
-                insert(self._tables.dead_letter).values(
+                pg_insert(self._tables.dead_letter)
+                .values(
                     event_id=str(event.id) if event else None,
                     topic=msg.subject,
                     stream_sequence=msg.metadata.sequence.stream,
@@ -233,7 +240,9 @@ class Consumer:
                     payload=msg.data.decode("utf-8", errors="replace"),
                     error=error[:4000],
                 )
+                .on_conflict_do_nothing()
             )
+        crash_point("consumer.after_dead_letter")
         await msg.term()
         metrics.events_consumed.labels(self._service, "dead_letter").inc()
         log.error(

@@ -1,6 +1,7 @@
 """The outbox, inbox and dead-letter tables every service keeps in its own schema."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -46,6 +47,14 @@ def outbox_trigger_ddl(schema: str) -> tuple[str, str]:
 
 
 def messaging_tables(metadata: MetaData) -> MessagingTables:
+    """The tables as they are now: version 1 with the later versions' changes applied."""
+    tables = messaging_tables_v1(metadata)
+    dead_letter_v2(tables.dead_letter)
+    return tables
+
+
+def messaging_tables_v1(metadata: MetaData) -> MessagingTables:
+    """The tables as every service's first revision created them; never edited (migration.py)."""
     outbox = Table(
         "outbox",
         metadata,
@@ -83,3 +92,35 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("failed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
     return MessagingTables(outbox, inbox, dead_letter)
+
+
+def dead_letter_v2(dead_letter: Table) -> list[Index]:
+    """Version 2 of the dead-letter table, added to `dead_letter`; returns the indexes it added.
+
+    A message is dead-lettered once: NATS redelivers it when the server restarts between the
+    dead-letter commit and the `term()`, and the second insert must find the first row. A letter is
+    then resolved by an administrator (re-driven after a fix, or discarded) and stays as a record.
+    """
+    for column in dead_letter_v2_columns():
+        dead_letter.append_column(column)
+    return [
+        Index("uq_dead_letter_event", dead_letter.c.event_id, unique=True),
+        # Not even a CloudEvent, so no id: the message is its stream position.
+        Index(
+            "uq_dead_letter_message",
+            dead_letter.c.topic,
+            dead_letter.c.stream_sequence,
+            unique=True,
+            postgresql_where=text("event_id IS NULL"),
+        ),
+        Index("ix_dead_letter_open", dead_letter.c.id, postgresql_where=text("resolved_at IS NULL")),
+    ]
+
+
+def dead_letter_v2_columns() -> list[Column[Any]]:
+    """New each call: a column belongs to one table (the model's, or the migration's ALTER)."""
+    return [
+        Column("resolved_at", DateTime(timezone=True)),
+        Column("resolution", Text, comment="redriven or discarded; null while the letter is open"),
+        Column("resolved_by", Text, comment="the administrator's subject"),
+    ]

@@ -222,7 +222,7 @@ class Deadline:
         consumers: list[Consumer] = self.app.state.runtime.consumers
         for event in events:
             consumer = next(c for c in consumers if event.type in c._sub.handlers)
-            await consumer._apply(event)
+            await consumer.apply(event)
 
     async def clocks(self, code: str, role: Role = "auditor", agency: str | None = None) -> dict[str, Any]:
         response = await self.http.get(f"/v1/dossiers/{code}/clock", headers=self.auth(role, agency))

@@ -164,3 +164,50 @@ async def test_service_is_not_ready_while_postgres_restarts_then_recovers_by_its
 
 async def _is(client: httpx.AsyncClient, status: int) -> bool:
     return await _ready(client) == status
+
+
+async def test_a_service_started_while_postgres_is_down_waits_for_it_but_not_forever(
+    stack: Stack, own_nats: EmbeddedNats, tmp_path: Path
+) -> None:
+    postgres = EmbeddedPostgres(tmp_path / "postgres", free_port())
+    postgres.start()
+    urls = await prepare_database(postgres.admin_url, {s: "pw-" + s for s in SERVICES})
+    postgres.stop()
+    port = free_port()
+    env = {
+        **os.environ,
+        "MOTCUA_DATABASE_URL": urls["intake"],  # intake loads its default catalogue at start-up
+        "MOTCUA_NATS_URL": own_nats.url,
+        "MOTCUA_PORT": str(port),
+        "MOTCUA_ENVIRONMENT": "test",
+        "MOTCUA_JWT_SECRET": stack.jwt_secret,
+        "MOTCUA_LOG_LEVEL": "WARNING",
+        "MOTCUA_MIGRATE_ON_START": "false",
+    }
+
+    def start(**more: str) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "shared.serve", "intake"],
+            cwd=REPO,
+            env={**env, **more},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+
+    impatient = start(MOTCUA_STARTUP_DATABASE_WAIT_SECONDS="1")
+    log, _ = impatient.communicate(timeout=30)
+    assert impatient.returncode == 3  # uvicorn's code for a failed start-up
+    assert b"waiting for the database" in log
+    assert b"did not answer within 1 s" in log
+
+    service = start()
+    try:
+        await asyncio.sleep(3)  # PostgreSQL still down: the service waits rather than exiting
+        assert service.poll() is None
+        postgres.start()
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            await eventually(lambda: _is(client, 200), limit=30, what="ready once PostgreSQL is up")
+    finally:
+        service.send_signal(signal.SIGTERM)
+        assert service.wait(timeout=20) in (0, -signal.SIGTERM)
+        postgres.stop()

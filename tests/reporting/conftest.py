@@ -50,7 +50,7 @@ class Reporting:
         consumers: list[Consumer] = self.app.state.runtime.consumers
         for event in events:
             consumer = next(c for c in consumers if event.type in c._sub.handlers)
-            await consumer._apply(event)
+            await consumer.apply(event)
 
     async def publish(self, *events: CloudEvent) -> None:
         """Onto the real DOSSIERS stream, as the services' relays publish (`Nats-Msg-Id` = event id)."""

@@ -123,7 +123,7 @@ class Routing:
         """The consumer's own path for one event: inbox row and handler in one transaction, as if
         fetched from the stream (a redelivery of the same id changes nothing)."""
         consumer = self.app.state.runtime.consumers[0]
-        await consumer._apply(event)
+        await consumer.apply(event)
 
     async def act(
         self,
