@@ -4,11 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test token migrate lint format bench clean help
+.PHONY: run test soak token migrate lint format bench clean help
 
 help:
 	@echo "make run                       start PostgreSQL, NATS and the five services (Ctrl-C stops all)"
 	@echo "make test                      run the test suite against real PostgreSQL and NATS"
+	@echo "make soak [SOAK_MINUTES=10] [SOAK_SEED=n]   load + faults on all five services, then checks"
 	@echo "make token ROLE=admin [AGENCY=VPDK]   print a local JWT"
 	@echo "make migrate                   migrate every schema (MOTCUA_<SERVICE>_DATABASE_URL)"
 	@echo "make lint | format | bench | clean"
@@ -24,6 +25,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The long soak and fault test (tests/system/); SOAK_MINUTES, SOAK_SEED, SOAK_FAULTS pass through.
+soak: $(STAMP)
+	$(PY) -m tests.system
 
 token: $(STAMP)
 	@$(PY) -m shared.dev_token --role $(or $(ROLE),admin) $(if $(AGENCY),--agency $(AGENCY))

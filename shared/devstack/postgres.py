@@ -105,6 +105,7 @@ class EmbeddedPostgres:
         # The port opens before recovery ends; pg_isready answers 1 ("rejecting") until then.
         deadline = time.monotonic() + timeout
         command = [str(_binaries() / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-t", "5"]
+        command += ["-U", SUPERUSER]  # a role that exists, or each poll writes a FATAL line to the log
         while subprocess.run(command, capture_output=True, check=False).returncode != 0:
             if self._process is not None and self._process.poll() is not None:
                 raise RuntimeError(f"PostgreSQL exited with code {self._process.returncode}; see its log")
