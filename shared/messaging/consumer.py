@@ -1,9 +1,11 @@
 """The consumer loop: durable pull consumer, inbox + effect + commit, then ack.
 
 - A redelivered event finds its id in the inbox and changes nothing (the effect committed with it).
-- A transient failure (database or network gone) is nak'ed with a growing delay.
-- A poison message (not a CloudEvent, or a handler that keeps failing on it) is written to the
-  dead-letter table and terminated, so the messages behind it keep flowing.
+- A transient failure (the database gone, a deadlock) is tried again in place with a growing delay,
+  the message held meanwhile; NATS gone ends the fetch loop, which reconnects.
+- Any other failure is nak'ed with a growing delay; a poison message (not a CloudEvent, a
+  `PoisonEvent`, or a fifth failed delivery) is written to the dead-letter table once and
+  terminated, so the messages behind it keep flowing.
 - A subscription with a `batch` handler has the events of one fetch applied together: their inbox
   rows and effects in one transaction, then the acks. If that transaction fails, each event of the
   batch goes the one-at-a-time way above, with its own retries and dead letter.
@@ -15,6 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from nats.aio.msg import Msg
+from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -151,20 +154,14 @@ class Consumer:
             await self._dead_letter(msg, None, f"not a CloudEvent: {exc}")
             return
         try:
-            await self.apply(event)
+            await self._riding_out_outages([msg], lambda: self.apply(event))
         except PoisonEvent as exc:
             await self._dead_letter(msg, event, f"poison: {exc}")
             return
+        except NatsError:
+            raise  # NATS went away while the message was held: it comes back after ack_wait
         except Exception as exc:
-            if is_transient(exc):
-                metrics.events_consumed.labels(self._service, "retry").inc()
-                log.warning(
-                    "transient failure, will retry", extra={"event_id": str(event.id), "error": repr(exc)}
-                )
-                await msg.nak(delay=backoff_delay(deliveries, base=self._retry_base))
-                # Pause this loop too: fetching more while the database is away only burns deliveries.
-                await asyncio.sleep(backoff_delay(deliveries, base=self._retry_base))
-            elif deliveries >= min(self._poison_after, self._max_deliver):
+            if deliveries >= min(self._poison_after, self._max_deliver):
                 await self._dead_letter(msg, event, f"failed {deliveries} times: {exc!r}")
             else:
                 metrics.events_consumed.labels(self._service, "retry").inc()
@@ -177,10 +174,11 @@ class Consumer:
 
     async def process_batch(self, messages: Sequence[Msg]) -> None:
         """The batch in one transaction, then the acks; any failure: one message at a time."""
-        events: list[CloudEvent] = []
         try:
             events = [CloudEvent.model_validate_json(msg.data) for msg in messages]
-            await self._apply_batch(events)
+            await self._riding_out_outages(messages, lambda: self._apply_batch(events))
+        except NatsError:
+            raise
         except Exception as exc:
             log.info("batch failed, one event at a time", extra={"events": len(messages), "error": repr(exc)})
             for msg in messages:
@@ -190,6 +188,42 @@ class Consumer:
         for msg in messages:
             await msg.ack()
         metrics.events_consumed.labels(self._service, "ok").inc(len(messages))
+
+    async def _riding_out_outages(
+        self, messages: Sequence[Msg], work: Callable[[], Awaitable[object]]
+    ) -> None:
+        """`work`, tried again in place for as long as the database is away (or a deadlock or
+        serialization failure says to), holding the messages meanwhile.
+
+        A nak would cost a delivery per attempt: a long outage would then reach `max_deliver`, after
+        which JetStream never delivers the message again, or make a later genuine failure look like
+        the fifth. Held with `in_progress`, the messages keep their delivery count however long the
+        outage lasts; if NATS goes away too, the error ends the fetch loop and they come back after
+        `ack_wait`.
+        """
+        attempt = 0
+        while True:
+            try:
+                await work()
+                return
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                attempt += 1
+                metrics.events_consumed.labels(self._service, "retry").inc(len(messages))
+                if attempt == 1 or attempt % 20 == 0:
+                    log.warning(
+                        "database unavailable, holding events until it answers",
+                        extra={
+                            "durable": self.durable,
+                            "events": len(messages),
+                            "attempt": attempt,
+                            "error": repr(exc),
+                        },
+                    )
+                for msg in messages:
+                    await msg.in_progress()
+                await asyncio.sleep(min(backoff_delay(attempt, base=self._retry_base), self._ack_wait / 3))
 
     async def _apply_batch(self, events: Sequence[CloudEvent]) -> None:
         assert self._sub.batch is not None

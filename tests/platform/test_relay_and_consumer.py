@@ -100,3 +100,25 @@ async def test_a_handler_that_keeps_failing_is_dead_lettered_after_five_attempts
     assert dead.deliveries == 5
     assert "ValueError" in dead.error
     assert await count(sessions, toy.tables.inbox) == 1
+
+
+async def test_an_outage_longer_than_max_deliver_holds_the_event_and_costs_no_delivery(
+    stack: Stack, toy: Toy, toy_io: tuple[Sessions, NatsLink]
+) -> None:
+    """A nak per failed attempt would reach max_deliver, after which JetStream never delivers the
+    event again: lost. Held in place, it is applied once the database answers, on its first delivery."""
+    sessions, link = toy_io
+    async with unit_of_work(sessions) as session:
+        held = await record_note(session, toy_outbox(toy), toy, "chờ cơ sở dữ liệu", unreachable=8)
+    await toy_relay(toy, stack.admin_database_url, sessions, link).publish_pending()
+
+    consumer = toy_consumer(toy, sessions, link, retry_base=0.01, max_deliver=3)
+    await drain(consumer, link, toy.stream)
+
+    async with sessions() as session:
+        applied = (await session.scalars(select(toy.effects.c.event_id))).all()
+        letters = (await session.execute(select(toy.tables.dead_letter))).all()
+    assert applied == [held.id]
+    assert letters == []
+    info = await link.jetstream.consumer_info(toy.stream, consumer.durable)
+    assert info.num_redelivered == 0

@@ -82,7 +82,14 @@ async def record_note(
 
 
 def effect_handler(toy: Toy) -> Handler:
+    outages: dict[Any, int] = {}
+
     async def handle(event: CloudEvent, session: AsyncSession) -> None:
+        # `unreachable: n`: the first n attempts find the database away, as during an outage.
+        outages.setdefault(event.id, int(event.data.get("unreachable", 0)))
+        if outages[event.id] > 0:
+            outages[event.id] -= 1
+            raise ConnectionRefusedError("the toy's database is away")
         await session.execute(insert(toy.effects).values(event_id=event.id, body=event.data.get("body")))
         if event.data.get("poison"):
             raise PoisonEvent("the toy refuses poisoned notes")
@@ -109,7 +116,13 @@ def toy_relay(toy: Toy, database_url: str, sessions: Sessions, link: NatsLink) -
 
 
 def toy_consumer(
-    toy: Toy, sessions: Sessions, link: NatsLink, *, ack_wait: float = 30.0, retry_base: float = 0.5
+    toy: Toy,
+    sessions: Sessions,
+    link: NatsLink,
+    *,
+    ack_wait: float = 30.0,
+    retry_base: float = 0.5,
+    max_deliver: int = 100,
 ) -> Consumer:
     subscription = Subscription(
         stream=toy.stream,
@@ -124,6 +137,7 @@ def toy_consumer(
         link=link,
         ack_wait=ack_wait,
         retry_base=retry_base,
+        max_deliver=max_deliver,
     )
 
 
