@@ -13,6 +13,7 @@ BENCHES = {
     "intake_reception": "dossiers received per second vs pgbench's raw inserts",
     "calendar": "due-date computations per second",
     "deadline_watcher": "watcher cycle time over 1M open dossiers (nothing due, 1,000 due), due dates/s",
+    "deadline_consume": "dossier events/s applied from a backlog, one per transaction vs a fetch at a time",
     "intake_import": "historical import lines per second",
     "routing": "agency queue page time at 100k open steps, officers' actions per second",
     "survey": "kiosk ballots per second (many devices, keep-alive, per-device rate limits)",

@@ -37,7 +37,7 @@ async def dossier_clock(code: str, session: SessionDep, who: Staff) -> DossierCl
     dossier = await repository.dossier_by_code(session, code)
     if dossier is None:
         raise Problem(404, "dossier_not_found", f"The deadline service has heard of no dossier {code}.")
-    rows = await repository.clocks_of(session, dossier.dossier_id)
+    rows = await repository.clocks_of(session, [dossier.dossier_id])
     if who.role in ("officer", "leader"):
         agencies = {dossier.lead_agency_code, *(r.agency_code for r in rows)}
         if who.agency not in agencies:

@@ -10,7 +10,13 @@ from services.deadline.api_calendar import router as calendar_router
 from services.deadline.api_reminders import router as reminders_router
 from services.deadline.calendars import Calendars
 from services.deadline.clocks import Context
-from services.deadline.handlers import CATALOG_SUBJECTS, DOSSIER_SUBJECTS, catalog_handlers, dossier_handlers
+from services.deadline.handlers import (
+    CATALOG_SUBJECTS,
+    DOSSIER_SUBJECTS,
+    catalog_handlers,
+    dossier_batch,
+    dossier_handlers,
+)
 from services.deadline.models import messaging
 from services.deadline.settings import DeadlineSettings
 from services.deadline.watcher import Watcher
@@ -41,8 +47,14 @@ def create_app(settings: DeadlineSettings | None = None, clock: Clock | None = N
         due_soon_hours=settings.due_soon_hours,
     )
     subscriptions = [
-        Subscription(stream="DOSSIERS", subjects=DOSSIER_SUBJECTS, handlers=dossier_handlers(context)),
-        Subscription(stream="CATALOG", subjects=CATALOG_SUBJECTS, handlers=catalog_handlers(context)),
+        # A backlog is applied a fetch at a time (issue #12: one event per transaction fell behind).
+        Subscription(
+            stream="DOSSIERS",
+            subjects=DOSSIER_SUBJECTS,
+            handlers=dossier_handlers(context),
+            batch=dossier_batch(context),
+        ),
+        Subscription(stream="CATALOG", subjects=CATALOG_SUBJECTS, handlers=catalog_handlers()),
     ]
     # due_soon / overdue: one leading process runs its cycles (tests call `watcher.cycle` directly).
     watcher = Watcher(context, interval_seconds=settings.watch_interval_seconds)

@@ -1,23 +1,23 @@
-"""The SLA clocks' use cases: record what an event says, then derive the dossier's clocks again.
+"""The SLA clocks derived from the facts heard, and the context handlers run in.
 
-Every handler follows the same two steps under the dossier's advisory lock: store the FACT the
-event carries (the receipt, a step's start or end, a pause mark, the dossier's end), then `recompute`
-every clock of the dossier from all its facts with the pure rules. Nothing depends on the order the
-facts came in: a step heard before the receipt gets its clock at once and the dossier's clock joins
-it later; a resumption heard before its pause is paired when the pause arrives.
+Every handler follows the same two steps under the dossiers' advisory locks: store the FACTS its
+events carry (facts.py: the receipt, a step's start or end, a pause mark, the dossier's end), then
+`recompute` every clock of each dossier touched from all its facts with the pure rules, once per
+dossier however many of its events came. Nothing depends on the order the facts came in: a step heard
+before the receipt gets its clock at once and the dossier's clock joins it later; a resumption heard
+before its pause is paired when the pause arrives.
 """
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.deadline import repository, rules
 from services.deadline.calendars import Calendars
-from services.deadline.inbound import Identity, Received, Step
 from shared.calendar import DEFAULT_CUTOFF, WorkingCalendar
 from shared.clock import Clock
 from shared.messaging.outbox import Outbox
@@ -38,14 +38,6 @@ class Context:
         return self.due_soon_hours * 60
 
 
-async def begin(session: AsyncSession, data: Identity) -> None:
-    """Lock the dossier and make sure its row exists, whichever of its events comes first."""
-    await repository.lock_dossier(session, data.dossier_id)
-    await repository.ensure_dossier(
-        session, dossier_id=data.dossier_id, code=data.code, portal_id=data.portal_id, lead=data.agency_code
-    )
-
-
 async def emit(
     session: AsyncSession, ctx: Context, dossier: Any, name: str, agency_code: str, data: dict[str, Any]
 ) -> None:
@@ -57,126 +49,6 @@ async def emit(
         data=data,
         subject=dossier.code,
         sequence=await repository.next_sequence(session, dossier.dossier_id),
-    )
-
-
-# -- facts -------------------------------------------------------------------------------------------
-
-
-def _full_days(data: Received) -> Decimal:
-    procedure = data.procedure
-    if data.channel == "online" and procedure.online_processing_days:
-        return procedure.online_processing_days
-    return procedure.processing_days
-
-
-async def received(session: AsyncSession, data: Received) -> None:
-    """The dossier's clock starts at `clock_started_at`, due as intake promised on the receipt."""
-    procedure = data.procedure
-    await repository.save_procedure(session, procedure_row(procedure))
-    started_at = data.clock_started_at or data.received_at
-    first = await repository.record_received(
-        session,
-        data.dossier_id,
-        {
-            "received_at": data.received_at,
-            "clock_started_at": started_at,
-            "original_due_at": data.due_at,
-            "channel": data.channel,
-            "procedure_code": procedure.code,
-            "procedure_version": procedure.version,
-            "procedure_name": procedure.name,
-            "lead_agency_name": procedure.agency_name or None,
-            "applicant_name": data.applicant.name or None,
-            "full_days": _full_days(data),
-            "day_kind": procedure.day_kind,
-            "same_day": procedure.same_day,
-            "cutoff": procedure.cutoff,
-            "supplement_policy": procedure.supplement_policy,
-            "imported": data.imported,
-        },
-    )
-    if first:
-        await repository.ensure_clock(
-            session,
-            {
-                **_identity_columns(data),
-                "agency_code": data.agency_code,
-                "started_at": started_at,
-                "original_due_at": data.due_at,
-                "imported": data.imported,
-            },
-        )
-
-
-def procedure_row(procedure: Any) -> dict[str, Any]:
-    return {
-        "code": procedure.code,
-        "version": procedure.version,
-        "effective_from": procedure.effective_from,
-        "name": procedure.name,
-        "agency_code": procedure.agency_code,
-        "processing_days": procedure.processing_days,
-        "online_processing_days": procedure.online_processing_days,
-        "day_kind": procedure.day_kind,
-        "same_day": procedure.same_day,
-        "cutoff": procedure.cutoff,
-        "supplement_policy": procedure.supplement_policy,
-    }
-
-
-def _identity_columns(data: Identity) -> dict[str, Any]:
-    return {
-        "dossier_id": data.dossier_id,
-        "code": data.code,
-        "portal_id": data.portal_id,
-        "lead_agency_code": data.agency_code,
-    }
-
-
-async def step_heard(
-    session: AsyncSession,
-    data: Identity,
-    *,
-    step_id: uuid.UUID,
-    agency_code: str,
-    step: Step | None = None,
-    authoritative: bool = False,
-) -> None:
-    """A step's clock exists from the first event naming the step; its start comes with a step body."""
-    await repository.ensure_clock(
-        session, {**_identity_columns(data), "step_id": step_id, "agency_code": agency_code}
-    )
-    if step is not None and step.assigned_at is not None and step.due_at is not None:
-        start = {
-            "position": step.position,
-            "days": step.days,
-            "started_at": step.assigned_at,
-            "original_due_at": step.due_at,
-        }
-        await repository.set_step_start(session, step_id, start, authoritative=authoritative)
-
-
-async def mark(
-    session: AsyncSession,
-    data: Identity,
-    *,
-    step_id: uuid.UUID,
-    kind: str,
-    at: datetime,
-    reason: str | None,
-    policy: str | None = None,
-) -> None:
-    await repository.add_mark(
-        session,
-        {
-            "dossier_id": data.dossier_id,
-            "step_id": step_id,
-            "kind": kind,
-            "at": at,
-            "reason": reason,
-            "policy": policy,
-        },
     )
 
 
@@ -201,19 +73,52 @@ def _marks_by_step(rows: Any) -> dict[uuid.UUID, list[rules.Mark]]:
     return result
 
 
-async def recompute(session: AsyncSession, ctx: Context, dossier_id: uuid.UUID) -> None:
-    """Derive every clock of the dossier again from its facts, and write what changed."""
+async def recompute(session: AsyncSession, ctx: Context, dossier_ids: Sequence[uuid.UUID]) -> None:
+    """Derive every clock of the dossiers again from their facts, and write what changed: a few
+    statements for any number of dossiers."""
     calendar = (await ctx.calendars.current(session)).calendar
-    dossier = await repository.dossier(session, dossier_id)
-    rows = await repository.clocks_of(session, dossier_id)
-    marks = _marks_by_step(await repository.marks_of(session, dossier_id))
-    minutes = {e.step_id: e.minutes or 0 for e in await repository.granted_extensions(session, dossier_id)}
+    dossiers = {row.dossier_id: row for row in await repository.dossiers_in(session, dossier_ids)}
+    clocks = _by_dossier(await repository.clocks_of(session, dossier_ids))
+    marks = _by_dossier(await repository.marks_of(session, dossier_ids))
+    granted = _by_dossier(await repository.granted_extensions(session, dossier_ids))
+    changes: list[dict[str, Any]] = []
+    for dossier_id in dossier_ids:
+        facts = (clocks.get(dossier_id, []), marks.get(dossier_id, []), granted.get(dossier_id, []))
+        derived = _derive(ctx, calendar, dossiers.get(dossier_id), *facts)
+        changes.extend(
+            {"b_id": row.id, **{f"v_{k}": v for k, v in values.items()}}
+            for row, values in derived
+            if any(getattr(row, k) != v for k, v in values.items())
+        )
+    await repository.update_clocks(session, changes)
+
+
+def _by_dossier(rows: Sequence[Any]) -> dict[uuid.UUID, list[Any]]:
+    """Rows grouped by dossier, each group in the order read."""
+    result: dict[uuid.UUID, list[Any]] = {}
+    for row in rows:
+        result.setdefault(row.dossier_id, []).append(row)
+    return result
+
+
+def _derive(
+    ctx: Context,
+    calendar: WorkingCalendar,
+    dossier: Any,
+    rows: Sequence[Any],
+    mark_rows: Sequence[Any],
+    granted: Sequence[Any],
+) -> list[tuple[Any, dict[str, object]]]:
+    """Each clock row of one dossier with its values derived from the dossier's facts."""
+    marks = _marks_by_step(mark_rows)
+    minutes = {e.step_id: e.minutes or 0 for e in granted}
     terms = terms_of(dossier)
     ended_at = dossier.ended_at if dossier is not None else None
     end_reason = dossier.end_reason if dossier is not None else None
     imported = bool(dossier is not None and dossier.imported)
     step_pauses: list[rules.Pause] = []
     extended: list[datetime] = []
+    result: list[tuple[Any, dict[str, object]]] = []
     for row in rows:
         if row.scope != "step":
             continue
@@ -231,12 +136,13 @@ async def recompute(session: AsyncSession, ctx: Context, dossier_id: uuid.UUID) 
             closed=imported,
         )
         derived = rules.derive(facts, terms=terms, calendar=calendar, warn_minutes=ctx.warn_minutes)
-        await _write(session, row, derived.values())
+        result.append((row, derived.values()))
         if derived.extended_due_at is not None:
             extended.append(derived.extended_due_at)
     for row in rows:
         if row.scope == "dossier" and dossier is not None:
-            await _write(session, row, _dossier_clock(ctx, dossier, terms, step_pauses, extended, calendar))
+            result.append((row, _dossier_clock(ctx, dossier, terms, step_pauses, extended, calendar)))
+    return result
 
 
 def _dossier_clock(
@@ -264,9 +170,3 @@ def _dossier_clock(
     due = derived.due_at
     values["extended_due_at"] = latest if latest is not None and due is not None and latest > due else None
     return values
-
-
-async def _write(session: AsyncSession, row: Any, values: dict[str, object]) -> None:
-    changed = {k: v for k, v in values.items() if getattr(row, k) != v}
-    if changed:
-        await repository.update_clock(session, row.id, changed)

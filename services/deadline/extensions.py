@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.deadline import clocks, events, repository, rules
 from services.deadline.clocks import Context
+from services.deadline.facts import Facts
 from services.deadline.inbound import ExtensionRequested
 from shared.messaging.consumer import PoisonEvent
 
@@ -18,19 +19,24 @@ from shared.messaging.consumer import PoisonEvent
 async def requested(
     session: AsyncSession, ctx: Context, data: ExtensionRequested, event_id: uuid.UUID
 ) -> None:
-    """Decide, record, emit `dossier.extension_granted` or `_denied`, and move the extended dues."""
-    await clocks.begin(session, data)
-    await clocks.step_heard(session, data, step_id=data.step_id, agency_code=data.step_agency_code)
+    """Decide, record, emit `dossier.extension_granted` or `_denied`, and move the extended dues.
+    The caller holds the dossier's lock."""
+    facts = Facts()
+    facts.begin(data)
+    facts.step_heard(data, step_id=data.step_id, agency_code=data.step_agency_code)
+    await facts.write(session)
     if await repository.extension_for(session, data.step_id, data.requested_at) is not None:
         return  # this request was decided already
-    await clocks.recompute(session, ctx, data.dossier_id)  # the step's due as of every fact heard
+    await clocks.recompute(session, ctx, [data.dossier_id])  # the step's due as of every fact heard
     step = await repository.step_clock(session, data.step_id)
     assert step is not None  # step_heard made it
     current_due = step.due_at or data.current_due_at
     if current_due is None:
         raise PoisonEvent(f"extension for step {data.step_id}: no due known to extend")
     granted_before = [
-        e for e in await repository.granted_extensions(session, data.dossier_id) if e.step_id == data.step_id
+        e
+        for e in await repository.granted_extensions(session, [data.dossier_id])
+        if e.step_id == data.step_id
     ]
     calendar = (await ctx.calendars.current(session)).calendar
     decision = rules.decide_extension(
@@ -82,7 +88,7 @@ async def requested(
             decided_at=now,
         )
         await clocks.emit(session, ctx, dossier, "extension_granted", data.step_agency_code, data_out)
-        await clocks.recompute(session, ctx, data.dossier_id)
+        await clocks.recompute(session, ctx, [data.dossier_id])
     else:
         assert decision.denial_code is not None
         assert decision.denial_text is not None

@@ -1,20 +1,27 @@
 """What deadline takes from intake's and routing's events: the facts its clocks are derived from.
 
-Each handler runs in the consumer's transaction with the inbox row (an exact redelivery never arrives
-here), takes the dossier's advisory lock, records the event's fact and derives the dossier's clocks
-again (clocks.py). Late, repeated and out-of-order events give the same clocks.
+The consumer applies the events of one fetch together, in one transaction with their inbox rows (an
+exact redelivery never arrives here), and one event at a time when that fails or there is no backlog.
+Either way: take the dossiers' advisory locks, record each event's facts in stream order (facts.py),
+write them in a few statements, and derive each touched dossier's clocks again once (clocks.py). Late,
+repeated and out-of-order events give the same clocks. An extension request is decided on the clocks
+of the facts heard before it: the events after it wait for the next round (`_rounds`).
 """
 
-from collections.abc import Awaitable, Callable
+import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.deadline import clocks, extensions, repository
 from services.deadline.clocks import Context
+from services.deadline.facts import Facts, procedure_row
 from services.deadline.inbound import (
     Ended,
     ExtensionRequested,
+    Identity,
     Procedure,
     Received,
     StepAssigned,
@@ -24,7 +31,7 @@ from services.deadline.inbound import (
     StepResumed,
     SupplementRequested,
 )
-from shared.messaging.consumer import Handler
+from shared.messaging.consumer import BatchHandler, Handler
 from shared.messaging.envelope import CloudEvent, event_type
 from shared.messaging.payloads import parse_data
 
@@ -44,119 +51,85 @@ DOSSIER_SUBJECTS = (
 )
 CATALOG_SUBJECTS = ("catalog.procedure.published",)
 
-Use = Callable[[AsyncSession, Context, CloudEvent], Awaitable[None]]
+Record = Callable[[Facts, CloudEvent], None]
+EXTENSION_REQUESTED = event_type("dossier.extension_requested")
 
 
-async def received(session: AsyncSession, ctx: Context, event: CloudEvent) -> None:
+def received(facts: Facts, event: CloudEvent) -> None:
     data = parse_data(Received, event)
-    await clocks.begin(session, data)
-    await clocks.received(session, data)
-    await clocks.recompute(session, ctx, data.dossier_id)
+    facts.begin(data)
+    facts.received(data)
 
 
-async def step_assigned(session: AsyncSession, ctx: Context, event: CloudEvent) -> None:
+def step_assigned(facts: Facts, event: CloudEvent) -> None:
     data = parse_data(StepAssigned, event)
-    await clocks.begin(session, data)
+    facts.begin(data)
     step = data.step
-    await clocks.step_heard(
-        session, data, step_id=step.id, agency_code=step.agency_code, step=step, authoritative=True
-    )
-    await clocks.recompute(session, ctx, data.dossier_id)
+    facts.step_heard(data, step_id=step.id, agency_code=step.agency_code, step=step, authoritative=True)
 
 
-async def step_completed(session: AsyncSession, ctx: Context, event: CloudEvent) -> None:
+def step_completed(facts: Facts, event: CloudEvent) -> None:
     data = parse_data(StepCompleted, event)
-    await clocks.begin(session, data)
+    facts.begin(data)
     step = data.step
-    await clocks.step_heard(session, data, step_id=step.id, agency_code=step.agency_code, step=step)
-    await repository.stop_step(session, step.id, at=data.completed_at, reason="completed")
-    await clocks.recompute(session, ctx, data.dossier_id)
+    facts.step_heard(data, step_id=step.id, agency_code=step.agency_code, step=step)
+    facts.stop_step(step.id, at=data.completed_at, reason="completed")
 
 
-async def step_paused(session: AsyncSession, ctx: Context, event: CloudEvent) -> None:
+def step_paused(facts: Facts, event: CloudEvent) -> None:
     data = parse_data(StepPaused, event)
-    await _pause(session, ctx, data, at=data.paused_at, reason=data.reason)
+    _pause(facts, data, at=data.paused_at, reason=data.reason)
 
 
-async def supplement_requested(session: AsyncSession, ctx: Context, event: CloudEvent) -> None:
+def supplement_requested(facts: Facts, event: CloudEvent) -> None:
     # Routing also sends `step.paused` at the same instant; whichever comes first makes the mark.
     data = parse_data(SupplementRequested, event)
-    await _pause(session, ctx, data, at=data.requested_at, reason="supplement")
+    _pause(facts, data, at=data.requested_at, reason="supplement")
 
 
-async def _pause(
-    session: AsyncSession, ctx: Context, data: StepPaused | SupplementRequested, *, at: datetime, reason: str
-) -> None:
-    await clocks.begin(session, data)
-    await clocks.step_heard(session, data, step_id=data.step_id, agency_code=data.step_agency_code)
-    await clocks.mark(session, data, step_id=data.step_id, kind="pause", at=at, reason=reason)
-    await clocks.recompute(session, ctx, data.dossier_id)
+def _pause(facts: Facts, data: StepPaused | SupplementRequested, *, at: datetime, reason: str) -> None:
+    facts.begin(data)
+    facts.step_heard(data, step_id=data.step_id, agency_code=data.step_agency_code)
+    facts.mark(data, step_id=data.step_id, kind="pause", at=at, reason=reason)
 
 
-async def step_resumed(session: AsyncSession, ctx: Context, event: CloudEvent) -> None:
+def step_resumed(facts: Facts, event: CloudEvent) -> None:
     data = parse_data(StepResumed, event)
-    await clocks.begin(session, data)
-    await clocks.step_heard(session, data, step_id=data.step_id, agency_code=data.step_agency_code)
-    await clocks.mark(
-        session,
-        data,
-        step_id=data.step_id,
-        kind="resume",
-        at=data.resumed_at,
-        reason=data.reason,
-        policy=data.policy,
+    facts.begin(data)
+    facts.step_heard(data, step_id=data.step_id, agency_code=data.step_agency_code)
+    facts.mark(
+        data, step_id=data.step_id, kind="resume", at=data.resumed_at, reason=data.reason, policy=data.policy
     )
-    await clocks.recompute(session, ctx, data.dossier_id)
 
 
-def _ended(reason: str) -> Use:
+def _ended(reason: str) -> Record:
     """`resolved`, `withdrawn`, `returned`: the dossier's clock stops, and every step still open."""
 
-    async def handle(session: AsyncSession, ctx: Context, event: CloudEvent) -> None:
+    def record(facts: Facts, event: CloudEvent) -> None:
         data = parse_data(Ended, event)
-        at = getattr(data, f"{reason}_at") or event.time
-        await clocks.begin(session, data)
-        await repository.end_dossier(session, data.dossier_id, at=at, reason=reason)
-        await clocks.recompute(session, ctx, data.dossier_id)
+        facts.begin(data)
+        facts.end(data.dossier_id, at=getattr(data, f"{reason}_at") or event.time, reason=reason)
 
-    return handle
+    return record
 
 
-def _step_ended(reason: str) -> Use:
+def _step_ended(reason: str) -> Record:
     """`rejected`, `stopped`: the step that ended it stops with the dossier, and every other step."""
 
-    async def handle(session: AsyncSession, ctx: Context, event: CloudEvent) -> None:
+    def record(facts: Facts, event: CloudEvent) -> None:
         data = parse_data(StepEnded, event)
         at = getattr(data, f"{reason}_at") or event.time
-        await clocks.begin(session, data)
-        await clocks.step_heard(session, data, step_id=data.step_id, agency_code=data.step_agency_code)
-        await repository.stop_step(session, data.step_id, at=at, reason=reason)
-        await repository.end_dossier(session, data.dossier_id, at=at, reason=reason)
-        await clocks.recompute(session, ctx, data.dossier_id)
+        facts.begin(data)
+        facts.step_heard(data, step_id=data.step_id, agency_code=data.step_agency_code)
+        facts.stop_step(data.step_id, at=at, reason=reason)
+        facts.end(data.dossier_id, at=at, reason=reason)
 
-    return handle
-
-
-async def extension_requested(session: AsyncSession, ctx: Context, event: CloudEvent) -> None:
-    await extensions.requested(session, ctx, parse_data(ExtensionRequested, event), event.id)
+    return record
 
 
-async def procedure_published(session: AsyncSession, ctx: Context, event: CloudEvent) -> None:
-    """Keep the procedure's version for GET /v1/calendar/due?procedure=."""
-    procedure = parse_data(Procedure, event)
-    await repository.save_procedure(session, clocks.procedure_row(procedure))
-
-
-def _bind(ctx: Context, use: Use) -> Handler:
-    async def handle(event: CloudEvent, session: AsyncSession) -> None:
-        await use(session, ctx, event)
-
-    return handle
-
-
-def dossier_handlers(ctx: Context) -> dict[str, Handler]:
-    """The handlers of stream DOSSIERS by event type, bound to the service's outbox, clock and calendar."""
-    uses: dict[str, Use] = {
+RECORDS: dict[str, Record] = {
+    event_type(name): record
+    for name, record in {
         "dossier.received": received,
         "dossier.step.assigned": step_assigned,
         "dossier.step.completed": step_completed,
@@ -168,10 +141,71 @@ def dossier_handlers(ctx: Context) -> dict[str, Handler]:
         "dossier.returned": _ended("returned"),
         "dossier.rejected": _step_ended("rejected"),
         "dossier.stopped": _step_ended("stopped"),
-        "dossier.extension_requested": extension_requested,
-    }
-    return {event_type(name): _bind(ctx, use) for name, use in uses.items()}
+    }.items()
+}
 
 
-def catalog_handlers(ctx: Context) -> dict[str, Handler]:
-    return {event_type("catalog.procedure.published"): _bind(ctx, procedure_published)}
+async def _apply(session: AsyncSession, ctx: Context, events: Sequence[CloudEvent]) -> None:
+    """Record the events' facts in order, write them, and derive each dossier's clocks once."""
+    if not events:
+        return
+    facts = Facts()
+    for event in events:
+        RECORDS[event.type](facts, event)
+    await facts.write(session)
+    await clocks.recompute(session, ctx, facts.dossier_ids)
+
+
+# Events applied together, then the extension requests decided on the clocks they leave.
+Round = tuple[list[CloudEvent], list[CloudEvent]]
+
+
+def _rounds(dossier_ids: Sequence[uuid.UUID], events: Sequence[CloudEvent]) -> list[Round]:
+    """Round k applies each dossier's events after its k-th extension request (all of them in round 0
+    for a dossier without one), then decides its (k+1)-th: one round in the usual fetch."""
+    rounds: list[Round] = []
+    asked: Counter[uuid.UUID] = Counter()
+    for dossier_id, event in zip(dossier_ids, events, strict=True):
+        number = asked[dossier_id]
+        if number == len(rounds):
+            rounds.append(([], []))
+        if event.type == EXTENSION_REQUESTED:
+            rounds[number][1].append(event)
+            asked[dossier_id] += 1
+        else:
+            rounds[number][0].append(event)
+    return rounds
+
+
+def dossier_batch(ctx: Context) -> BatchHandler:
+    """The events of stream DOSSIERS in stream order, applied together; bound to the service's
+    outbox, clock and calendar."""
+
+    async def handle(events: Sequence[CloudEvent], session: AsyncSession) -> None:
+        dossier_ids = [parse_data(Identity, event).dossier_id for event in events]
+        await repository.lock_dossiers(session, dossier_ids)
+        for applied, decided in _rounds(dossier_ids, events):
+            await _apply(session, ctx, applied)
+            for request in decided:
+                await extensions.requested(session, ctx, parse_data(ExtensionRequested, request), request.id)
+
+    return handle
+
+
+def dossier_handlers(ctx: Context) -> dict[str, Handler]:
+    """The same, one event at a time (the consumer's way when there is no backlog, or a batch failed)."""
+    batch = dossier_batch(ctx)
+
+    async def handle(event: CloudEvent, session: AsyncSession) -> None:
+        await batch([event], session)
+
+    return dict.fromkeys([*RECORDS, EXTENSION_REQUESTED], handle)
+
+
+async def procedure_published(event: CloudEvent, session: AsyncSession) -> None:
+    """Keep the procedure's version for GET /v1/calendar/due?procedure=."""
+    await repository.save_procedures(session, [procedure_row(parse_data(Procedure, event))])
+
+
+def catalog_handlers() -> dict[str, Handler]:
+    return {event_type("catalog.procedure.published"): procedure_published}

@@ -1,11 +1,26 @@
 """Every query of the deadline service. Functions flush at most; the caller's transaction commits."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, text, update
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    Uuid,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,39 +36,66 @@ from services.deadline.models import (
 )
 
 
-async def lock_dossier(session: AsyncSession, dossier_id: uuid.UUID) -> None:
-    """Serialise everything done to one dossier's clocks, even before we know the dossier: a
-    transaction-scoped advisory lock on its id (events of one dossier may be handled by two replicas)."""
+async def lock_dossiers(session: AsyncSession, dossier_ids: Iterable[uuid.UUID]) -> None:
+    """Serialise everything done to a dossier's clocks, even before we know the dossier: a
+    transaction-scoped advisory lock on each id (two workers may handle events of one dossier).
+    Taken in the order of the lock keys, so two batches sharing dossiers never wait in a circle."""
     await session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"deadline.{dossier_id}"}
+        text(
+            "SELECT pg_advisory_xact_lock(k) FROM unnest(ARRAY("
+            "SELECT DISTINCT hashtextextended('deadline.' || d, 0) FROM unnest(CAST(:ids AS uuid[])) AS d "
+            "ORDER BY 1)) AS k"
+        ),
+        {"ids": list(set(dossier_ids))},
     )
+
+
+def _any(column: Any, ids: Collection[uuid.UUID]) -> Any:
+    """`column = ANY(:ids)`: one statement (and one prepared plan) whatever the number of ids."""
+    return column == any_(literal(list(ids), ARRAY(Uuid)))
+
+
+async def _executemany(session: AsyncSession, statement: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """The statement once per row, in the rows' order (asyncpg sends them all in one round trip), so
+    a condition sees what the rows before it wrote (the first receipt, the earliest end)."""
+    if rows:
+        await session.execute(statement, list(rows))
+
+
+async def _update_each(session: AsyncSession, statement: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """`_executemany` of an UPDATE setting `updated_at` and each column the rows give as `v_<column>`
+    (a bound name may not be a column's own); the rows find theirs by `b_` parameters."""
+    if rows:
+        columns = [key.removeprefix("v_") for key in rows[0] if key.startswith("v_")]
+        values: dict[str, Any] = {name: bindparam(f"v_{name}") for name in columns}
+        await _executemany(session, statement.values({**values, "updated_at": func.now()}), rows)
 
 
 # -- dossiers ------------------------------------------------------------------------------------
 
 
-async def ensure_dossier(
-    session: AsyncSession, *, dossier_id: uuid.UUID, code: str | None, portal_id: str | None, lead: str
-) -> None:
-    """The dossier's row, created by whichever of its events comes first."""
-    stmt = pg_insert(dossiers).values(
-        dossier_id=dossier_id, code=code, portal_id=portal_id, lead_agency_code=lead
+async def ensure_dossiers(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Each dossier's row, created by whichever of its events comes first (`dossier_id`, `code`,
+    `portal_id`, `lead_agency_code`; one row per dossier)."""
+    stmt = pg_insert(dossiers)
+    upsert = stmt.on_conflict_do_update(
+        index_elements=[dossiers.c.dossier_id],
+        set_={
+            "code": func.coalesce(dossiers.c.code, stmt.excluded.code),
+            "portal_id": func.coalesce(dossiers.c.portal_id, stmt.excluded.portal_id),
+        },
+        # Only when something is missing: a row lock per event is enough, a write per event is not.
+        where=or_(dossiers.c.code.is_(None), dossiers.c.portal_id.is_(None)),
     )
-    await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[dossiers.c.dossier_id],
-            set_={
-                "code": func.coalesce(dossiers.c.code, stmt.excluded.code),
-                "portal_id": func.coalesce(dossiers.c.portal_id, stmt.excluded.portal_id),
-            },
-            # Only when something is missing: a row lock per event is enough, a write per event is not.
-            where=or_(dossiers.c.code.is_(None), dossiers.c.portal_id.is_(None)),
-        )
-    )
+    await _executemany(session, upsert, rows)
 
 
 async def dossier(session: AsyncSession, dossier_id: uuid.UUID) -> Row[Any] | None:
     return (await session.execute(select(dossiers).where(dossiers.c.dossier_id == dossier_id))).first()
+
+
+async def dossiers_in(session: AsyncSession, dossier_ids: Collection[uuid.UUID]) -> Sequence[Row[Any]]:
+    return (await session.execute(select(dossiers).where(_any(dossiers.c.dossier_id, dossier_ids)))).all()
 
 
 async def dossier_by_code(session: AsyncSession, code: str) -> Row[Any] | None:
@@ -61,27 +103,23 @@ async def dossier_by_code(session: AsyncSession, code: str) -> Row[Any] | None:
     return (await session.execute(query)).first()
 
 
-async def record_received(session: AsyncSession, dossier_id: uuid.UUID, values: dict[str, Any]) -> bool:
-    """The receipt's facts, once: a repeated `received` finds them recorded and changes nothing."""
-    result = await session.execute(
-        update(dossiers)
-        .where(dossiers.c.dossier_id == dossier_id, dossiers.c.received_at.is_(None))
-        .values(**values, updated_at=func.now())
-        .returning(dossiers.c.dossier_id)
+async def record_receipts(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """The receipts' facts (`b_dossier_id`, and `v_received_at` and the others), each dossier's once:
+    the first `received` records them and a repeated one finds them and changes nothing."""
+    statement = update(dossiers).where(
+        dossiers.c.dossier_id == bindparam("b_dossier_id"), dossiers.c.received_at.is_(None)
     )
-    return result.first() is not None
+    await _update_each(session, statement, rows)
 
 
-async def end_dossier(session: AsyncSession, dossier_id: uuid.UUID, *, at: datetime, reason: str) -> None:
-    """The dossier's clock stops at the EARLIEST end heard (resolved before returned, in any order)."""
-    await session.execute(
-        update(dossiers)
-        .where(
-            dossiers.c.dossier_id == dossier_id,
-            or_(dossiers.c.ended_at.is_(None), dossiers.c.ended_at > at),
-        )
-        .values(ended_at=at, end_reason=reason, updated_at=func.now())
+async def end_dossiers(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """A dossier's clock stops at the EARLIEST end heard (resolved before returned, in any order);
+    `b_dossier_id`, `v_ended_at`, `v_end_reason`."""
+    statement = update(dossiers).where(
+        dossiers.c.dossier_id == bindparam("b_dossier_id"),
+        or_(dossiers.c.ended_at.is_(None), dossiers.c.ended_at > bindparam("v_ended_at")),
     )
+    await _update_each(session, statement, rows)
 
 
 async def next_sequence(session: AsyncSession, dossier_id: uuid.UUID) -> int:
@@ -97,74 +135,81 @@ async def next_sequence(session: AsyncSession, dossier_id: uuid.UUID) -> int:
 
 # -- clocks --------------------------------------------------------------------------------------
 
+# Written into the SQL, never bound: only a literal predicate lets PostgreSQL use the partial unique
+# indexes (to find a step's clock, or to infer the ON CONFLICT target) in a generic plan.
+_STEP = text("scope = 'step'")
+_DOSSIER = text("scope = 'dossier'")
 
-async def ensure_clock(session: AsyncSession, values: dict[str, Any]) -> None:
-    """A dossier's or step's clock row (state 'pending' until its start is known); once."""
-    step = values.get("step_id") is not None
-    # The partial unique index's predicate, as SQL text: ON CONFLICT infers an index only from a
-    # predicate that matches it, and a bound parameter never does.
-    where = text("scope = 'step'" if step else "scope = 'dossier'")
-    await session.execute(
-        pg_insert(clocks)
-        .values(scope="step" if step else "dossier", **values)
-        .on_conflict_do_nothing(
-            index_elements=[clocks.c.step_id if step else clocks.c.dossier_id], index_where=where
-        )
+
+async def ensure_clocks(session: AsyncSession, rows: Sequence[dict[str, Any]], *, step: bool) -> None:
+    """Dossiers' or steps' clock rows (state 'pending' until their start is known); each once."""
+    statement = pg_insert(clocks).on_conflict_do_nothing(
+        index_elements=[clocks.c.step_id if step else clocks.c.dossier_id],
+        index_where=_STEP if step else _DOSSIER,
     )
+    scope = "step" if step else "dossier"
+    await _executemany(session, statement, [{**row, "scope": scope} for row in rows])
 
 
-async def set_step_start(
-    session: AsyncSession, step_id: uuid.UUID, values: dict[str, Any], *, authoritative: bool
-) -> None:
-    """A step's assignment facts. `step.assigned` is the authority; the step body of a later event
-    (`step.completed` heard first) only fills what is still unknown."""
-    query = update(clocks).where(clocks.c.scope == "step", clocks.c.step_id == step_id)
-    if not authoritative:
-        query = query.where(clocks.c.original_due_at.is_(None))
-    await session.execute(query.values(**values, updated_at=func.now()))
-
-
-async def stop_step(session: AsyncSession, step_id: uuid.UUID, *, at: datetime, reason: str) -> None:
-    """The step's own end (completed, or the step that rejected / stopped the dossier); the earliest wins."""
-    await session.execute(
-        update(clocks)
-        .where(
-            clocks.c.scope == "step",
-            clocks.c.step_id == step_id,
-            or_(clocks.c.step_ended_at.is_(None), clocks.c.step_ended_at > at),
-        )
-        .values(step_ended_at=at, step_end_reason=reason, updated_at=func.now())
+async def set_step_starts(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Steps' assignment facts (`b_step_id`, `b_authoritative`, `v_started_at` and the others), in the
+    order heard. `step.assigned` is the authority; the step body of a later event (`step.completed`
+    heard first) only fills what is still unknown."""
+    statement = update(clocks).where(
+        _STEP,
+        clocks.c.step_id == bindparam("b_step_id"),
+        or_(bindparam("b_authoritative", type_=Boolean), clocks.c.original_due_at.is_(None)),
     )
+    await _update_each(session, statement, rows)
 
 
-async def clocks_of(session: AsyncSession, dossier_id: uuid.UUID) -> Sequence[Row[Any]]:
-    """The dossier's clock first, then its steps by position."""
+async def stop_steps(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Steps' own ends (completed, or the step that rejected / stopped the dossier); the earliest
+    wins. `b_step_id`, `v_step_ended_at`, `v_step_end_reason`."""
+    statement = update(clocks).where(
+        _STEP,
+        clocks.c.step_id == bindparam("b_step_id"),
+        or_(clocks.c.step_ended_at.is_(None), clocks.c.step_ended_at > bindparam("v_step_ended_at")),
+    )
+    await _update_each(session, statement, rows)
+
+
+async def clocks_of(session: AsyncSession, dossier_ids: Collection[uuid.UUID]) -> Sequence[Row[Any]]:
+    """The dossiers' clocks by dossier: its own clock first, then its steps by position."""
     query = (
         select(clocks)
-        .where(clocks.c.dossier_id == dossier_id)
-        .order_by((clocks.c.scope == "step").asc(), clocks.c.position.asc().nulls_last(), clocks.c.id)
+        .where(_any(clocks.c.dossier_id, dossier_ids))
+        .order_by(
+            clocks.c.dossier_id,
+            (clocks.c.scope == "step").asc(),
+            clocks.c.position.asc().nulls_last(),
+            clocks.c.id,
+        )
     )
     return (await session.execute(query)).all()
 
 
 async def step_clock(session: AsyncSession, step_id: uuid.UUID) -> Row[Any] | None:
-    query = select(clocks).where(clocks.c.scope == "step", clocks.c.step_id == step_id)
+    query = select(clocks).where(_STEP, clocks.c.step_id == step_id)
     return (await session.execute(query)).first()
 
 
-async def update_clock(session: AsyncSession, clock_id: int, values: dict[str, Any]) -> None:
-    await session.execute(
-        update(clocks).where(clocks.c.id == clock_id).values(**values, updated_at=func.now())
+async def update_clocks(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Clocks' derived values: `b_id` and `v_<column>` for each (the same columns in every row)."""
+    await _update_each(session, update(clocks).where(clocks.c.id == bindparam("b_id")), rows)
+
+
+async def add_marks(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Pauses and resumptions of steps; the same mark heard twice is kept once."""
+    await _executemany(session, pg_insert(pause_marks).on_conflict_do_nothing(), rows)
+
+
+async def marks_of(session: AsyncSession, dossier_ids: Collection[uuid.UUID]) -> Sequence[Row[Any]]:
+    query = (
+        select(pause_marks)
+        .where(_any(pause_marks.c.dossier_id, dossier_ids))
+        .order_by(pause_marks.c.at, pause_marks.c.id)
     )
-
-
-async def add_mark(session: AsyncSession, values: dict[str, Any]) -> None:
-    """A pause or resumption of a step; the same mark heard twice is kept once."""
-    await session.execute(pg_insert(pause_marks).values(**values).on_conflict_do_nothing())
-
-
-async def marks_of(session: AsyncSession, dossier_id: uuid.UUID) -> Sequence[Row[Any]]:
-    query = select(pause_marks).where(pause_marks.c.dossier_id == dossier_id).order_by(pause_marks.c.at)
     return (await session.execute(query)).all()
 
 
@@ -178,8 +223,10 @@ async def extension_for(session: AsyncSession, step_id: uuid.UUID, requested_at:
     return (await session.execute(query)).first()
 
 
-async def granted_extensions(session: AsyncSession, dossier_id: uuid.UUID) -> Sequence[Row[Any]]:
-    query = select(extensions).where(extensions.c.dossier_id == dossier_id, extensions.c.state == "granted")
+async def granted_extensions(session: AsyncSession, dossier_ids: Collection[uuid.UUID]) -> Sequence[Row[Any]]:
+    query = select(extensions).where(
+        _any(extensions.c.dossier_id, dossier_ids), extensions.c.state == "granted"
+    )
     return (await session.execute(query)).all()
 
 
@@ -213,9 +260,9 @@ async def list_extensions(
 # -- procedures ----------------------------------------------------------------------------------
 
 
-async def save_procedure(session: AsyncSession, values: dict[str, Any]) -> None:
-    """A published version of a procedure; versions are immutable, so the first copy heard stays."""
-    await session.execute(pg_insert(procedures).values(**values).on_conflict_do_nothing())
+async def save_procedures(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Published versions of procedures; versions are immutable, so the first copy heard stays."""
+    await _executemany(session, pg_insert(procedures).on_conflict_do_nothing(), rows)
 
 
 async def procedure_in_force(session: AsyncSession, code: str, on: date) -> Row[Any] | None:

@@ -86,7 +86,7 @@ _COLUMNS = (
     "due_at",
 )
 
-# The key of repository.lock_dossier, taken without waiting: a dossier whose events are being handled
+# The keys of repository.lock_dossiers, taken without waiting: a dossier whose events are being handled
 # right now waits for the next cycle rather than deadlocking with the handler (which holds that lock,
 # then the dossier's row, then its clocks; we hold clocks and want the dossier's row for `sequence`).
 _TRY_LOCK_DOSSIERS = text(

@@ -176,7 +176,7 @@ class Consumer:
         """The batch in one transaction, then the acks; any failure: one message at a time."""
         try:
             events = [CloudEvent.model_validate_json(msg.data) for msg in messages]
-            await self._riding_out_outages(messages, lambda: self._apply_batch(events))
+            await self._riding_out_outages(messages, lambda: self.apply_batch(events))
         except NatsError:
             raise
         except Exception as exc:
@@ -225,7 +225,8 @@ class Consumer:
                     await msg.in_progress()
                 await asyncio.sleep(min(backoff_delay(attempt, base=self._retry_base), self._ack_wait / 3))
 
-    async def _apply_batch(self, events: Sequence[CloudEvent]) -> None:
+    async def apply_batch(self, events: Sequence[CloudEvent]) -> None:
+        """The events new to the inbox applied by the batch handler, all in one transaction."""
         assert self._sub.batch is not None
         inbox = self._tables.inbox
         unique = list({event.id: event for event in events}.values())

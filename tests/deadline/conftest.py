@@ -219,10 +219,17 @@ class Deadline:
     async def deliver(self, *events: CloudEvent) -> None:
         """The consumer's own path for each event: inbox row and handler in one transaction, as if
         fetched from the stream (a redelivery of the same id changes nothing)."""
-        consumers: list[Consumer] = self.app.state.runtime.consumers
         for event in events:
-            consumer = next(c for c in consumers if event.type in c._sub.handlers)
-            await consumer.apply(event)
+            await self._consumer(event).apply(event)
+
+    async def deliver_batch(self, *events: CloudEvent) -> None:
+        """The consumer's own path for one fetch of several events: their inbox rows and the batch
+        handler in one transaction (events the inbox already has are left out)."""
+        await self._consumer(events[0]).apply_batch(events)
+
+    def _consumer(self, event: CloudEvent) -> Consumer:
+        consumers: list[Consumer] = self.app.state.runtime.consumers
+        return next(c for c in consumers if event.type in c._sub.handlers)
 
     async def clocks(self, code: str, role: Role = "auditor", agency: str | None = None) -> dict[str, Any]:
         response = await self.http.get(f"/v1/dossiers/{code}/clock", headers=self.auth(role, agency))

@@ -299,7 +299,7 @@ async def test_a_dossier_busy_with_an_event_is_left_to_the_next_cycle_without_wa
     deadline.clock.set(vn(2021, 6, 28, 10, 0))
     # A handler mid-way: it holds the dossier's lock and its row (and will want its clocks next).
     async with deadline.app.state.sessions() as handler, handler.begin():
-        await repository.lock_dossier(handler, busy.id)
+        await repository.lock_dossiers(handler, [busy.id])
         await handler.execute(select(dossiers).where(dossiers.c.dossier_id == busy.id).with_for_update())
         async with asyncio.timeout(10):  # waiting for the handler here would be a deadlock later
             tally = await deadline.app.state.watcher.cycle(deadline.app.state.sessions)
