@@ -18,6 +18,7 @@ from shared.clock import Clock, SystemClock
 from shared.db.engine import make_engine, make_sessions
 from shared.db.migrate import upgrade
 from shared.errors import PROBLEM_BASE, PROBLEM_JSON, install_problem_handlers
+from shared.limits import RequestLimits
 from shared.messaging import dead_letters_api
 from shared.messaging.connection import NatsLink
 from shared.messaging.consumer import Consumer, Subscription
@@ -51,6 +52,8 @@ class ServiceSpec:
     # Long-running loops (a watcher): started with the messaging, cancelled at shutdown. Each runs
     # until cancelled and rides out its own failures; it needs no NATS (events go through the outbox).
     background: Sequence[Callable[["Runtime"], Coroutine[Any, Any, None]]] = ()
+    # Route paths that read their bodies as streams under limits of their own, not `max_body_bytes`.
+    own_body_limits: Sequence[str] = ()
 
 
 class Runtime:
@@ -218,6 +221,13 @@ def create_service_app(
     app.state.outbox = Outbox(spec.tables.outbox, spec.name, clock)
     app.state.token_verifier = TokenVerifier(settings)
     install_problem_handlers(app)
+    app.add_middleware(
+        RequestLimits,
+        max_body_bytes=settings.max_body_bytes,
+        max_header_bytes=settings.max_header_bytes,
+        own_body_limits=spec.own_body_limits,
+    )
+    # Added last, so outermost: refusals by the limits are logged and counted too.
     app.add_middleware(RequestObservability, service=spec.name)
     app.include_router(_probe_router(lambda: app.state.runtime))
     app.include_router(dead_letters_api.router)

@@ -22,7 +22,11 @@ def main() -> None:
         host=settings.host,
         port=settings.port or SERVICE_PORTS[args.service],
         log_config=None,  # our JSON logging, configured by the app
-        proxy_headers=True,
+        # X-Forwarded-For is believed only from the proxies named: believed from anyone, a client
+        # rotates it to slip past the rate limits; from none, every citizen behind the proxy shares
+        # one limit.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
         timeout_graceful_shutdown=10,
     )
 

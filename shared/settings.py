@@ -32,6 +32,21 @@ class ServiceSettings(BaseSettings):
     jwt_audience: str | None = None
     jwt_issuer: str | None = None
 
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or CIDRs of the reverse proxies whose X-Forwarded-For "
+        "gives the client's address (rate limits key on it); none by default.",
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="The largest request body read (413 beyond), uploads and "
+        "the NDJSON import aside: they stream under limits of their own.",
+    )
+    max_header_bytes: int = Field(
+        default=16_384, ge=4096, description="The most header bytes accepted (431)."
+    )
+
     host: str = "127.0.0.1"
     port: int | None = Field(default=None, description="Defaults to the service's fixed port (8001-8005).")
     workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes (one per core)")

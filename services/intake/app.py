@@ -42,6 +42,8 @@ SPEC = ServiceSpec(
         Subscription(stream="CATALOG", subjects=calendar_replica.SUBJECTS, handlers=CALENDAR_HANDLERS),
     ],
     on_start=_load_default_catalogue,
+    # Streamed with limits of their own: MOTCUA_MAX_UPLOAD_BYTES, and 64 KiB a line.
+    own_body_limits=("/v1/dossiers/{key}/documents/{document_code}", "/v1/dossiers/import"),
 )
 
 

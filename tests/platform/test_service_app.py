@@ -239,3 +239,26 @@ async def test_deployed_tokens_are_rs256_verified_against_the_jwks(
         assert accepted.status_code == 201
         refused = await http.post("/v1/notes", json={"body": "hs"}, headers={"Authorization": f"Bearer {hs}"})
         assert_problem(refused, 401, "invalid_token")
+
+
+async def test_a_body_past_the_limit_is_413_before_it_is_parsed_declared_or_chunked(stack: Stack) -> None:
+    app = app_for(stack, max_body_bytes=4096)
+    async with serving(app, "http://routing") as http:
+        headers = {**bearer(stack, "admin"), "content-type": "application/json"}
+        big = json.dumps({"body": "hồ sơ " * 2000}).encode()
+        declared = await http.post("/v1/notes", content=big, headers=headers)
+        assert_problem(declared, 413, "payload_too_large")
+
+        async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted as it arrives
+            for start in range(0, len(big), 1000):
+                yield big[start : start + 1000]
+
+        streamed = await http.post("/v1/notes", content=chunks(), headers=headers)
+        assert_problem(streamed, 413, "payload_too_large")
+        fine = await http.post("/v1/notes", json={"body": "vừa đủ"}, headers=bearer(stack, "admin"))
+        assert fine.status_code == 201, fine.text
+
+
+async def test_an_oversized_head_is_431_before_the_token_is_decoded(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/notes", headers={"Authorization": "Bearer " + "x" * 20_000})
+    assert_problem(response, 431, "headers_too_large")
