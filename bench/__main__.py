@@ -6,6 +6,7 @@ Benchmarks measure; they assert nothing about speed. Each starts its own throwaw
 import argparse
 import asyncio
 import importlib
+import os
 
 BENCHES = {
     "idle_memory": "each service's resident memory when idle",
@@ -22,6 +23,8 @@ BENCHES = {
 
 
 def main() -> None:
+    # Throwaway servers on loopback: the services they start run as `make run`'s do, not production.
+    os.environ.setdefault("MOTCUA_ENVIRONMENT", "development")
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("names", nargs="*", choices=[*BENCHES, []], metavar="NAME", help=", ".join(BENCHES))
     args = parser.parse_args()

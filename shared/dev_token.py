@@ -1,6 +1,7 @@
 """`python -m shared.dev_token --role admin [--agency VPDK]` prints a local HS256 token (`make token`)."""
 
 import argparse
+import os
 
 from shared.auth import ROLES, issue_token
 from shared.settings import ServiceSettings
@@ -13,7 +14,8 @@ def main() -> None:
     parser.add_argument("--sub", default=None, help="user id (default: <role>-local)")
     parser.add_argument("--hours", type=int, default=8)
     args = parser.parse_args()
-    settings = ServiceSettings()
+    # A tool of the local stack (`make run`), whose services run in development.
+    settings = ServiceSettings(environment=os.environ.get("MOTCUA_ENVIRONMENT", "development"))
     print(
         issue_token(
             settings.jwt_secret,

@@ -17,7 +17,9 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="MOTCUA_", extra="ignore")
 
-    environment: Environment = "development"
+    # Production unless told otherwise: a service started with a forgotten variable must not accept
+    # the placeholder secret. `make run`, `make token` and the tests say development.
+    environment: Environment = "production"
     database_url: str = Field(
         default="postgresql+asyncpg://postgres@127.0.0.1:5432/motcua",
         description="This service's own login role; its search_path is its own schema.",

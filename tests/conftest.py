@@ -20,6 +20,9 @@ from shared.services import SERVICES
 from shared.settings import ServiceSettings
 from tests.servers import ServerUrls, test_servers
 
+# Settings built without an environment (defaults read by unit tests) are development's, as under
+# `make run`; services started by tests say `test` and carry real secrets (Stack.settings).
+os.environ.setdefault("MOTCUA_ENVIRONMENT", "development")
 TEST_JWT_SECRET = secrets.token_urlsafe(48)
 S = TypeVar("S", bound=ServiceSettings)
 

@@ -88,6 +88,8 @@ class Supervisor:
             "MOTCUA_DATA_DIR": str(self.data_dir),
             "MOTCUA_PORT": str(SERVICE_PORTS[service]),
             "MOTCUA_MIGRATE_ON_START": "false",
+            # The placeholder secrets are for this laptop stack only; services default to production.
+            "MOTCUA_ENVIRONMENT": os.environ.get("MOTCUA_ENVIRONMENT", "development"),
             "PYTHONUNBUFFERED": "1",
         }
 

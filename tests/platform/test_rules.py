@@ -26,6 +26,15 @@ def test_placeholder_jwt_secret_is_refused_outside_development() -> None:
     assert ServiceSettings(environment="production", jwt_jwks_url="https://sso.example/jwks").jwt_jwks_url
 
 
+def test_a_service_started_without_an_environment_is_production_and_refuses_the_placeholder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("MOTCUA_ENVIRONMENT", raising=False)
+    with pytest.raises(ValidationError, match="MOTCUA_ENVIRONMENT=production"):
+        ServiceSettings()
+    assert ServiceSettings(jwt_secret="x" * 40).environment == "production"
+
+
 def test_settings_come_from_motcua_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MOTCUA_NATS_URL", "nats://elsewhere:4222")
     monkeypatch.setenv("MOTCUA_OUTBOX_RETENTION_DAYS", "30")
