@@ -17,6 +17,7 @@ from shared.auth import TokenVerifier
 from shared.clock import Clock, SystemClock
 from shared.db.engine import make_engine, make_sessions
 from shared.db.migrate import upgrade
+from shared.docs_pages import add_docs_pages
 from shared.errors import PROBLEM_BASE, PROBLEM_JSON, install_problem_handlers
 from shared.limits import RequestLimits
 from shared.messaging import dead_letters_api
@@ -215,7 +216,15 @@ def create_service_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=spec.title, description=spec.description, version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    add_docs_pages(app)
     app.state.settings = settings
     app.state.clock = clock
     app.state.outbox = Outbox(spec.tables.outbox, spec.name, clock)

@@ -262,3 +262,22 @@ async def test_a_body_past_the_limit_is_413_before_it_is_parsed_declared_or_chun
 async def test_an_oversized_head_is_431_before_the_token_is_decoded(client: httpx.AsyncClient) -> None:
     response = await client.get("/v1/notes", headers={"Authorization": "Bearer " + "x" * 20_000})
     assert_problem(response, 431, "headers_too_large")
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+async def test_the_api_pages_load_nothing_from_elsewhere_and_say_so_in_their_policy(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    page = await client.get(path)
+    assert page.status_code == 200
+    assert "http://" not in page.text
+    assert "https://" not in page.text.replace("https://motcua.vn", "")
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy
+    assert ("'sha256-" in policy) == (path == "/docs")  # Swagger UI starts from an inline script
+    assert "default-src 'none'" in policy
+    script = await client.get(
+        "/docs-static/swagger-ui-bundle.js" if path == "/docs" else "/docs-static/redoc.standalone.js"
+    )
+    assert script.status_code == 200
+    assert len(script.content) > 100_000

@@ -792,3 +792,22 @@ async def test_dashboard_on_the_reporting_service_shows_its_reports(stack: Stack
             pdf = await downloaded(downloads / f"six_month_{YEAR}-01-01_{YEAR}-06-30.pdf")
             assert pdf.startswith(b"%PDF-")
             assert page.problems == []
+
+
+@pytest.mark.parametrize(
+    ("path", "rendered"), [("/docs", ".swagger-ui .info .title"), ("/redoc", "redoc h1")]
+)
+async def test_the_api_pages_run_only_scripts_of_their_own_origin(
+    stack: Stack, tmp_path: Path, path: str, rendered: str
+) -> None:
+    """Swagger UI and ReDoc come from the service, under a policy that would block a CDN's script (a
+    script from elsewhere on reporting's origin could read a leader's token)."""
+    chromium_binary()
+    with served(create_app(settings_for(stack))) as base:
+        async with chromium(tmp_path) as page:
+            await page.open(f"{base}{path}")
+            await page.wait_for(f"!!document.querySelector({json.dumps(rendered)})")
+            assert page.problems == []
+            # ReDoc's worker and icons are blob: and data: URLs the page makes itself.
+            elsewhere = [url for url in page.requests if not url.startswith((base, "blob:", "data:"))]
+            assert elsewhere == []
