@@ -27,11 +27,19 @@ class RateLimiter:
             self._buckets.popitem(last=False)  # forget the longest-idle key
         return allowed
 
+    def refund(self, key: str) -> None:
+        """Give one token back to `key` (a charge taken before the request was judged free); nothing
+        if the bucket has been forgotten since."""
+        entry = self._buckets.get(key)
+        if entry is not None:
+            tokens, last = entry
+            self._buckets[key] = (min(self._burst, tokens + 1.0), last)
+
     def check(self, key: str) -> None:
         if not self.allow(key):
             raise Problem(
                 429,
                 "rate_limited",
-                "Too many requests from this device; wait a minute and try again.",
+                "Too many requests from this device or account; wait a minute and try again.",
                 headers={"Retry-After": str(max(1, round(1 / self._rate)))},
             )

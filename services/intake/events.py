@@ -66,15 +66,28 @@ def resolved(
 
 
 def returned(
-    *, identity: dict[str, Any], returned_at: datetime, delivery_channel: str, imported: bool
+    *,
+    identity: dict[str, Any],
+    returned_at: datetime,
+    delivery_channel: str,
+    imported: bool,
+    portal_account: str | None = None,
 ) -> dict[str, Any]:
-    """`dossier.returned` (trả kết quả): counter, post or electronic."""
+    """`dossier.returned` (trả kết quả): counter, post or electronic. `portal_account` is for survey, whose
+    invitation (with its token) only the submitting account may read: an opaque account id, no ID number."""
     return {
         **identity,
         "returned_at": utc(returned_at),
         "delivery_channel": delivery_channel,
         "imported": imported,
+        "portal_account": portal_account,
     }
+
+
+def portal_account_of(row: Any) -> str | None:
+    """The `sub` of the portal account that submitted a dossier row online, else None: only the portal
+    submits online, and at the counter `created_by` is the receptionist, who is no submitter."""
+    return str(row.created_by) if row.channel == "online" else None
 
 
 def withdrawn(*, identity: dict[str, Any], withdrawn_at: datetime, imported: bool) -> dict[str, Any]:

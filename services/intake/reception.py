@@ -388,6 +388,7 @@ async def return_result(session: AsyncSession, desk: Desk, key: str, request: Re
             returned_at=now,
             delivery_channel=request.channel,
             imported=False,
+            portal_account=events.portal_account_of(row),
         ),
     )
     await audit.record(

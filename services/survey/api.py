@@ -1,17 +1,18 @@
 """Thin routes of forms, ballots and invitations: parse, authorize, call the use case, shape the response."""
 
+from collections.abc import Awaitable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.survey import ballots, forms, invitations
+from services.survey.ballot_limits import BallotLimits
 from services.survey.schemas import DOSSIER_CODE_PATTERN, BallotIn, BallotOut, FormIn, FormOut, InvitationOut
 from services.survey.settings import SurveySettings
 from shared.auth import Principal, TokenVerifier, require_roles
 from shared.deps import ClockDep, SessionDep
 from shared.errors import Problem
-from shared.ratelimit import RateLimiter
 
 router = APIRouter(prefix="/v1")
 
@@ -20,7 +21,10 @@ CounterOrPortal = Annotated[Principal, Depends(require_roles("reception", "porta
 _bearer = HTTPBearer(auto_error=False)
 
 _BALLOT_ERRORS: dict[int | str, dict[str, Any]] = {
-    403: {"description": "`invalid_token`: the token does not open a survey for this dossier."},
+    403: {
+        "description": "`invalid_token`: the token does not open a survey for this dossier; "
+        "`forbidden_role`: the role casts no ballot, or (reception) no anonymous one."
+    },
     409: {"description": "`token_used` or `already_rated`: the dossier has its ballot."},
     410: {"description": "`token_expired`: the invitation expired."},
     422: {
@@ -29,7 +33,10 @@ _BALLOT_ERRORS: dict[int | str, dict[str, Any]] = {
         "`dossier_required`, `agency_required`, `agency_mismatch`, or `validation_error` (e.g. a field "
         "the ballot does not have)."
     },
-    429: {"description": "`rate_limited`: too many ballots from this device, or from its IP address."},
+    429: {
+        "description": "`rate_limited` (with `Retry-After`): too many ballots from this device or its IP "
+        "address; or from this account, besides those its dossiers' invitations counted."
+    },
 }
 
 
@@ -43,14 +50,11 @@ async def _voter(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     x_device_id: Annotated[str | None, Header(max_length=100, description="the kiosk's own id")] = None,
 ) -> Principal | None:
-    """A portal or counter token, or nobody: a kiosk, limited per device (`X-Device-Id`, else its IP),
-    and all kiosks behind one IP together by a wider ceiling (a device id costs nothing to invent)."""
+    """A portal or counter token, limited per account once the ballot is read (`ballot_limits`), or
+    nobody: a kiosk, limited here per device and per IP before anything else."""
     if credentials is None:
-        ip = _client_ip(request)
-        per_ip: RateLimiter = request.app.state.ballot_ip_limiter
-        per_ip.check(ip)
-        per_device: RateLimiter = request.app.state.ballot_limiter
-        per_device.check(f"device:{x_device_id}" if x_device_id else f"ip:{ip}")
+        limits: BallotLimits = request.app.state.ballot_limits
+        limits.kiosk(_client_ip(request), x_device_id)
         return None
     verifier: TokenVerifier = request.app.state.token_verifier
     who = await verifier.verify(credentials.credentials)
@@ -99,16 +103,23 @@ async def submit_ballot(
 
     About a returned dossier: `dossier_code` and the invitation's `token` (single use, expiring), from
     the portal (with or without its token), a counter tablet or a kiosk; one ballot per dossier,
-    attributed to its lead agency. Anonymous at a kiosk: `agency_code` only, no login, limited per
-    device (`X-Device-Id`, else the IP) and per IP; nothing identifying the device or the citizen is
-    stored.
+    attributed to its lead agency. Anonymous: `agency_code` only, from a kiosk (no login, limited per
+    device, `X-Device-Id` else the IP, and per IP) or a portal account (limited per account, as is a
+    refused dossier ballot of any account); nothing identifying the device or the citizen is stored.
     An answer that asks for a reason ("unsatisfied") needs `reason`, which opens a feedback item
     (`feedback_id`). Emits `survey.submitted`, without the comment."""
     state = request.app.state  # no more dependencies than needed: this is the kiosks' hot path
-    # Its own commit boundary (a group commit, or a unit of work): committed before the 201.
-    return await ballots.submit(
-        state.ballot_box, ballot, engine=state.runtime.engine, sessions=state.runtime.sessions
-    )
+
+    def cast() -> Awaitable[dict[str, Any]]:
+        # Its own commit boundary (a group commit, or a unit of work): committed before the 201.
+        return ballots.submit(
+            state.ballot_box, ballot, engine=state.runtime.engine, sessions=state.runtime.sessions
+        )
+
+    if who is None:  # a kiosk: its limits were applied before the body was read
+        return await cast()
+    limits: BallotLimits = state.ballot_limits
+    return await limits.signed_in(who, ballot, cast)
 
 
 @router.get("/invitations/{dossier_code}", response_model=InvitationOut, tags=["invitations"])
@@ -118,8 +129,9 @@ async def get_invitation(
     session: SessionDep,
     who: CounterOrPortal,
 ) -> dict[str, Any]:
-    """A returned dossier's survey invitation: the token to print on the hand-over slip or show on the
-    portal, when it expires (`MOTCUA_SURVEY_INVITATION_DAYS` after the return) and whether it was used.
-    404 `no_invitation` until `dossier.returned` has arrived."""
+    """A returned dossier's survey invitation: the token to print on the hand-over slip (reception) or
+    show on the portal (the account that submitted the dossier online), when it expires
+    (`MOTCUA_SURVEY_INVITATION_DAYS` after the return) and whether it was used. 404 `no_invitation`
+    until `dossier.returned` has arrived, and for a portal account on a dossier it did not submit."""
     settings: SurveySettings = request.app.state.settings
-    return await invitations.show(session, dossier_code, secret=settings.survey_token_secret)
+    return await invitations.show(session, dossier_code, secret=settings.survey_token_secret, who=who)

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.survey import default_form
 from services.survey.api import router
 from services.survey.api_feedback import router as feedback_router
+from services.survey.ballot_limits import BallotLimits
 from services.survey.ballot_writer import BallotWriter
 from services.survey.ballots import BallotBox, KnownAgencies
 from services.survey.forms import FormCache
@@ -18,7 +19,6 @@ from shared.clock import Clock, SystemClock
 from shared.db.engine import unit_of_work
 from shared.messaging.consumer import Subscription
 from shared.messaging.outbox import Outbox
-from shared.ratelimit import RateLimiter
 
 
 async def _load_default_form(runtime: Runtime) -> None:
@@ -61,10 +61,6 @@ def create_app(settings: SurveySettings | None = None, clock: Clock | None = Non
         agencies=KnownAgencies(),
         writer=BallotWriter(),
     )
-    # One bucket per device (or IP), never one for all kiosks together; and a wider one per IP.
-    app.state.ballot_limiter = RateLimiter(
-        per_minute=settings.survey_device_ballots_per_minute, burst=settings.survey_device_burst
-    )
-    ip_rate = settings.survey_ip_ballots_per_minute
-    app.state.ballot_ip_limiter = RateLimiter(per_minute=ip_rate, burst=max(1, int(ip_rate)))
+    # One bucket per device (or IP), never one for all kiosks together; a wider one per IP; one per account.
+    app.state.ballot_limits = BallotLimits.from_settings(settings)
     return app

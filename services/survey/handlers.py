@@ -1,14 +1,16 @@
 """What survey takes from other services' events: the agencies a ballot may name (CATALOG), and from
-intake's dossier events who a dossier is about and when its result was returned (DOSSIERS).
+intake's dossier events who a dossier is about, when its result was returned and which portal account
+submitted it (DOSSIERS).
 
 Every effect is idempotent and order-free: a repeated event changes nothing, and a `dossier.returned`
 that arrives before its `dossier.received` opens the invitation all the same (it carries the lead agency).
 """
 
 from collections.abc import Mapping
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.survey import invitations, repository
@@ -46,6 +48,9 @@ class Received(_Identity):
 class Returned(_Identity):
     returned_at: AwareDatetime
     imported: bool = False
+    # The submitting portal account's `sub`; absent from events sent before intake carried it. An empty
+    # one is no account: it must never let a token with an empty `sub` read the invitation.
+    portal_account: Annotated[str | None, BeforeValidator(lambda v: v or None)] = None
 
 
 async def _agency_registered(event: CloudEvent, session: AsyncSession) -> None:
@@ -82,6 +87,7 @@ def _dossier_returned(valid_days: int) -> Handler:
             agency_code=returned.agency_code,
             returned_at=returned.returned_at,
             valid_days=valid_days,
+            portal_account=returned.portal_account,
         )
 
     return handle

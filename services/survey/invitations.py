@@ -2,8 +2,9 @@
 
 The token is never stored. It is HMAC-SHA256 under `MOTCUA_SURVEY_TOKEN_SECRET` of the dossier's id,
 with a context string of its own, cut to 10 base32 characters (50 bits; guesses are rate-limited per
-device): survey can show it again to reception or the portal, and check it, from the dossier id alone.
-The row keeps what can change: `used_at` (single use) and `expires_at`.
+device and per account): survey can show it again to reception or the submitting portal account, and
+check it, from the dossier id alone. The row keeps `used_at` (single use), `expires_at`, and the one
+portal account that may read it besides reception (`portal_account`).
 """
 
 import base64
@@ -16,6 +17,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.survey import repository
+from shared.auth import Principal
 from shared.errors import Problem
 
 TOKEN_LENGTH = 10
@@ -65,6 +67,7 @@ async def open_for_returned(
     agency_code: str,
     returned_at: datetime,
     valid_days: int,
+    portal_account: str | None,
 ) -> bool:
     """The result was handed over: invite the citizen to rate it until `valid_days` later. A repeated or
     second `dossier.returned` keeps the first invitation (its expiry never moves)."""
@@ -76,14 +79,25 @@ async def open_for_returned(
             "agency_code": agency_code,
             "returned_at": returned_at,
             "expires_at": returned_at + timedelta(days=valid_days),
+            "portal_account": portal_account,
         },
     )
 
 
-async def show(session: AsyncSession, dossier_code: str, *, secret: str) -> dict[str, Any]:
-    """The invitation with its token, for reception to print or the portal to show."""
+def may_read(invitation: Any, who: Principal) -> bool:
+    """Reception prints any dossier's token; a portal account sees only the dossiers it submitted, since
+    whoever holds the token votes in the citizen's place."""
+    return who.role == "reception" or (
+        invitation.portal_account is not None and invitation.portal_account == who.sub
+    )
+
+
+async def show(session: AsyncSession, dossier_code: str, *, secret: str, who: Principal) -> dict[str, Any]:
+    """The invitation with its token, for reception to print or the submitting portal account to show.
+    Another account's dossier answers as one without an invitation: codes are sequential, and a 403 would
+    tell a prober which ones exist."""
     row = await repository.invitation(session, dossier_code)
-    if row is None:
+    if row is None or not may_read(row, who):
         raise Problem(
             404,
             "no_invitation",

@@ -51,6 +51,7 @@ dossiers = Table(
 )
 
 # From dossier.returned. The token is never stored: it is an HMAC of dossier_id (invitations.token).
+# The submitting portal account is kept so no other portal account can read the token and vote.
 invitations = Table(
     "invitations",
     metadata,
@@ -60,6 +61,12 @@ invitations = Table(
     Column("returned_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("used_at", DateTime(timezone=True), comment="set by the dossier's ballot: single use"),
+    Column(
+        "portal_account",
+        Text,
+        comment="the sub of the portal account that submitted the dossier online: the only portal "
+        "account that may read the invitation; null for counter and post dossiers",
+    ),
 )
 
 # Survey forms as data, versioned like procedures: a ballot answers the version in force that day.

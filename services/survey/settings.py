@@ -40,6 +40,13 @@ class SurveySettings(ServiceSettings):
         description="anonymous ballots all kiosks behind one IP may send per minute (and at once), so a "
         "script inventing device ids is still held back",
     )
+    survey_account_ballots_per_minute: float = Field(
+        default=2.0,
+        gt=0,
+        description="ballots one signed-in account (its token's sub) may send per minute beyond those its "
+        "dossiers' invitations count: anonymous ones, and a token that does not open the dossier",
+    )
+    survey_account_burst: int = Field(default=3, ge=1, description="such ballots an account may send at once")
     survey_load_default_form: bool = Field(
         default=True, description="load the default survey form into an empty schema at first start"
     )

@@ -314,3 +314,4 @@ async def test_a_result_from_routing_can_be_handed_over_once_resolved(intake: In
     events = await outbox_events(intake, dossier["code"])
     assert events[-1]["type"] == "vn.motcua.dossier.returned.v1"
     assert events[-1]["data"]["delivery_channel"] == "post"
+    assert events[-1]["data"]["portal_account"] is None  # handed in at the counter: no portal account

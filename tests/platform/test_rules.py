@@ -12,6 +12,7 @@ from shared.clock import FixedClock
 from shared.messaging.envelope import CloudEvent, event_type
 from shared.messaging.subjects import dossier_subject, token
 from shared.observability.logging import JsonFormatter, redact
+from shared.ratelimit import RateLimiter
 from shared.settings import DEVELOPMENT_JWT_SECRET, ServiceSettings
 
 
@@ -100,3 +101,15 @@ def test_fixed_clock_moves_only_when_told() -> None:
     assert clock.now().hour == 9
     with pytest.raises(ValueError, match="timezone"):
         FixedClock(datetime(2021, 2, 9))
+
+
+def test_a_refunded_charge_can_be_spent_again_but_never_above_the_burst() -> None:
+    limiter = RateLimiter(per_minute=0.001, burst=2)
+    assert limiter.allow("k", now=0.0)
+    assert limiter.allow("k", now=0.0)
+    assert not limiter.allow("k", now=0.0)
+    limiter.refund("k")
+    assert limiter.allow("k", now=0.0)
+    for _ in range(5):
+        limiter.refund("k")
+    assert [limiter.allow("k", now=0.0) for _ in range(3)] == [True, True, False]

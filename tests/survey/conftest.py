@@ -55,15 +55,20 @@ class Survey:
     clock: FixedClock
     settings: SurveySettings
 
-    def auth(self, role: Role, *, agency: str | None = None) -> dict[str, str]:
-        token = issue_token(self.settings.jwt_secret, sub=f"{role}-1", role=role, agency=agency)
+    def auth(self, role: Role, *, agency: str | None = None, sub: str | None = None) -> dict[str, str]:
+        token = issue_token(self.settings.jwt_secret, sub=sub or f"{role}-1", role=role, agency=agency)
         return {"Authorization": f"Bearer {token}"}
 
     async def vote(
-        self, body: dict[str, Any], role: Role | None = None, *, device: str | None = None
+        self,
+        body: dict[str, Any],
+        role: Role | None = None,
+        *,
+        device: str | None = None,
+        sub: str | None = None,
     ) -> httpx.Response:
         """POST /v1/ballots, from a kiosk (no token, `device` its X-Device-Id) unless a role is given."""
-        headers = self.auth(role) if role is not None else {}
+        headers = self.auth(role, sub=sub) if role is not None else {}
         if device is not None:
             headers["X-Device-Id"] = device
         return await self.http.post("/v1/ballots", json=body, headers=headers)
@@ -84,11 +89,14 @@ class Survey:
         await self.deliver(agency_registered(code, at=self.clock.now()))
         return code
 
-    async def returned(self, agency_code: str, *, at: datetime | None = None) -> Dossier:
-        """A fresh dossier led by `agency_code`, received and then returned (its invitation opens)."""
+    async def returned(
+        self, agency_code: str, *, at: datetime | None = None, portal_account: str | None = None
+    ) -> Dossier:
+        """A fresh dossier led by `agency_code`, received and then returned (its invitation opens);
+        submitted online by `portal_account` when given, else at the counter."""
         dossier = Dossier(dossier_code(), uuid.uuid4(), agency_code)
         at = at or self.clock.now()
-        await self.deliver(received(dossier, at=at), returned(dossier, at=at))
+        await self.deliver(received(dossier, at=at), returned(dossier, at=at, portal_account=portal_account))
         return dossier
 
     async def token(self, code: str) -> str:
@@ -167,9 +175,17 @@ def received(dossier: Dossier, *, at: datetime) -> CloudEvent:
     return _dossier_event("dossier.received", dossier, data, at)
 
 
-def returned(dossier: Dossier, *, at: datetime, imported: bool = False) -> CloudEvent:
-    """`dossier.returned` as intake emits it."""
-    data = {**_identity(dossier), "returned_at": utc(at), "delivery_channel": "counter", "imported": imported}
+def returned(
+    dossier: Dossier, *, at: datetime, imported: bool = False, portal_account: str | None = None
+) -> CloudEvent:
+    """`dossier.returned` as intake emits it (`portal_account`: who submitted it online, else null)."""
+    data = {
+        **_identity(dossier),
+        "returned_at": utc(at),
+        "delivery_channel": "counter",
+        "imported": imported,
+        "portal_account": portal_account,
+    }
     return _dossier_event("dossier.returned", dossier, data, at)
 
 

@@ -301,6 +301,104 @@ async def test_the_rate_limit_is_per_device_not_one_bucket_for_all_kiosks(
         assert (await survey.vote(body, "portal")).status_code == 201
 
 
+# -- abuse limits: one bucket per signed-in account ----------------------------------------------------
+
+
+async def _own_token(survey: Survey, code: str, account: str) -> str:
+    """The invitation's token as the portal shows it to the account that submitted the dossier."""
+    response = await survey.http.get(f"/v1/invitations/{code}", headers=survey.auth("portal", sub=account))
+    assert response.status_code == 200, response.text
+    token: str = response.json()["token"]
+    return token
+
+
+async def test_a_portal_account_stuffing_anonymous_ballots_gets_429_and_kiosks_keep_their_own_limits(
+    survey_factory: SurveyFactory,
+) -> None:
+    survey = await survey_factory(
+        survey_account_burst=2, survey_account_ballots_per_minute=1.0, survey_ip_ballots_per_minute=2.0
+    )
+    agency = await survey.agency()
+    stuffed = [await survey.vote(kiosk(agency), "portal", sub="citizen-stuffer") for _ in range(3)]
+    assert [r.status_code for r in stuffed] == [201, 201, 429]
+    refused = stuffed[2]
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["code"] == "rate_limited"
+    assert int(refused.headers["Retry-After"]) >= 1
+    other = await survey.vote(kiosk(agency), "portal", sub="citizen-other")
+    assert other.status_code == 201, "another account has a bucket of its own"
+    # The kiosks behind the same address are held by their own ceiling only, untouched by the accounts.
+    kiosks = [(await survey.vote(kiosk(agency), device=f"kiosk-{n}")).status_code for n in range(3)]
+    assert kiosks == [201, 201, 429]
+    assert await survey.ballots_of(agency_code=agency) == 5, "a refused ballot stores nothing"
+
+
+async def test_a_portal_ballot_with_its_dossiers_invitation_token_counts_once_per_dossier_not_per_account(
+    survey_factory: SurveyFactory,
+) -> None:
+    survey = await survey_factory(survey_account_burst=2, survey_account_ballots_per_minute=1.0)
+    lead = await survey.agency()
+    account = "citizen-many-dossiers"
+    dossiers = [await survey.returned(lead, portal_account=account) for _ in range(4)]
+    for dossier in dossiers:
+        body = {
+            "dossier_code": dossier.code,
+            "channel": "portal",
+            "answers": SATISFIED,
+            "token": await _own_token(survey, dossier.code, account),
+        }
+        response = await survey.vote(body, "portal", sub=account)
+        assert response.status_code == 201, response.text
+    # Four ballots, twice the burst: the invitations counted them, the account's bucket is still full.
+    anonymous = [await survey.vote(kiosk(lead), "portal", sub=account) for _ in range(3)]
+    assert [r.status_code for r in anonymous] == [201, 201, 429]
+    for dossier in dossiers:
+        assert await survey.ballots_of(dossier_code=dossier.code) == 1
+
+
+async def test_a_second_ballot_for_a_dossier_and_wrong_tokens_cost_the_account(
+    survey_factory: SurveyFactory,
+) -> None:
+    survey = await survey_factory(survey_account_burst=3, survey_account_ballots_per_minute=1.0)
+    lead = await survey.agency()
+    rated, guessed = await survey.returned(lead), await survey.returned(lead)
+    body = {"dossier_code": rated.code, "channel": "counter", "answers": SATISFIED}
+    token = await survey.token(rated.code)
+    assert (await survey.vote({**body, "token": token}, "reception")).status_code == 201
+    assert (await survey.vote({**body, "token": token}, "reception")).json()["code"] == "token_used"
+    # Guessing another dossier's token (50 bits) is held to the account's limit too.
+    right = await survey.token(guessed.code)
+    wrong = {**body, "dossier_code": guessed.code, "token": "A" * 10 if right != "A" * 10 else "B" * 10}
+    statuses = [(await survey.vote(wrong, "reception")).status_code for _ in range(3)]
+    assert statuses == [403, 403, 429]
+    assert (await survey.vote({**wrong, "token": right}, "reception")).status_code == 429
+    assert await survey.ballots_of(dossier_code=guessed.code) == 0
+    # Another account at the counter is not held back by this one.
+    other = await survey.vote({**wrong, "token": right}, "reception", sub="reception-2")
+    assert other.status_code == 201, other.text
+
+
+async def test_reception_enters_paper_ballots_with_their_tokens_but_casts_no_anonymous_ballot(
+    survey_factory: SurveyFactory,
+) -> None:
+    survey = await survey_factory(survey_account_burst=1, survey_account_ballots_per_minute=1.0)
+    lead = await survey.agency()
+    for _ in range(3):  # a stack of slips, more than the account's burst: each counted by its invitation
+        dossier = await survey.returned(lead)
+        body = {
+            "dossier_code": dossier.code,
+            "channel": "counter",
+            "answers": SATISFIED,
+            "token": await survey.token(dossier.code),
+        }
+        response = await survey.vote(body, "reception")
+        assert response.status_code == 201, response.text
+    anonymous = await survey.vote(kiosk(lead), "reception")
+    assert anonymous.status_code == 403
+    assert anonymous.json()["code"] == "forbidden_role"
+    assert await survey.ballots_of(agency_code=lead) == 3
+
+
 # -- the group commit of kiosk ballots -----------------------------------------------------------------
 
 

@@ -14,13 +14,13 @@ from tests.platform.toy import publish_to
 from tests.survey.conftest import Dossier, Survey, agency_registered, dossier_code, received, returned, utc
 
 
-async def test_a_returned_dossier_opens_an_invitation_that_reception_and_the_portal_can_show(
+async def test_a_returned_dossier_opens_an_invitation_that_reception_and_its_portal_account_can_show(
     survey: Survey,
 ) -> None:
     lead = await survey.agency()
-    dossier = await survey.returned(lead)
-    for role in ("reception", "portal"):
-        response = await survey.http.get(f"/v1/invitations/{dossier.code}", headers=survey.auth(role))
+    dossier = await survey.returned(lead, portal_account="citizen-a")
+    for headers in (survey.auth("reception"), survey.auth("portal", sub="citizen-a")):
+        response = await survey.http.get(f"/v1/invitations/{dossier.code}", headers=headers)
         assert response.status_code == 200, response.text
         shown = response.json()
         assert shown["token"] == rules.invitation_token(survey.settings.survey_token_secret, dossier.id)
@@ -31,8 +31,61 @@ async def test_a_returned_dossier_opens_an_invitation_that_reception_and_the_por
         f"/v1/invitations/{dossier.code}", headers=survey.auth("officer", agency=lead)
     )
     assert officer.status_code == 403
+    assert officer.json()["code"] == "forbidden_role"
     anonymous = await survey.http.get(f"/v1/invitations/{dossier.code}")
     assert anonymous.status_code == 401
+
+
+async def test_a_portal_account_asking_for_another_accounts_invitation_is_told_there_is_none(
+    survey: Survey,
+) -> None:
+    lead = await survey.agency()
+    theirs = await survey.returned(lead, portal_account="citizen-a")
+    at_the_counter = await survey.returned(lead)
+    never = Dossier(dossier_code(), uuid.uuid4(), lead)
+
+    async def as_citizen_b(code: str) -> dict[str, object]:
+        response = await survey.http.get(
+            f"/v1/invitations/{code}", headers=survey.auth("portal", sub="citizen-b")
+        )
+        assert response.status_code == 404, response.text
+        body: dict[str, object] = response.json()
+        return {key: str(value).replace(code, "<code>") for key, value in body.items()}
+
+    # The same answer as for a code without an invitation: sequential codes cannot be probed.
+    expected = await as_citizen_b(never.code)
+    assert expected["code"] == "no_invitation"
+    assert await as_citizen_b(theirs.code) == expected
+    assert await as_citizen_b(at_the_counter.code) == expected
+    # Nothing was used up: the submitting account still votes with its token.
+    token = await survey.token(theirs.code)
+    body = {
+        "dossier_code": theirs.code,
+        "channel": "portal",
+        "answers": {"complexity": "simple", "satisfaction": "satisfied"},
+    }
+    assert (await survey.vote({**body, "token": token}, "portal", sub="citizen-a")).status_code == 201
+
+
+async def test_a_return_sent_before_intake_named_the_portal_account_is_shown_to_reception_only(
+    survey: Survey,
+) -> None:
+    lead = await survey.agency()
+    dossier = Dossier(dossier_code(), uuid.uuid4(), lead)
+    event = returned(dossier, at=survey.clock.now())
+    old = event.model_copy(update={"data": {k: v for k, v in event.data.items() if k != "portal_account"}})
+    await survey.deliver(received(dossier, at=survey.clock.now()), old)
+    assert (
+        await survey.scalar(
+            select(invitations.c.portal_account).where(invitations.c.dossier_code == dossier.code)
+        )
+        is None
+    )
+    assert (await survey.token(dossier.code)) == rules.invitation_token(
+        survey.settings.survey_token_secret, dossier.id
+    )
+    portal = await survey.http.get(f"/v1/invitations/{dossier.code}", headers=survey.auth("portal"))
+    assert portal.status_code == 404
 
 
 async def test_the_token_is_never_stored(survey: Survey) -> None:
@@ -47,6 +100,7 @@ async def test_the_token_is_never_stored(survey: Survey) -> None:
         "returned_at",
         "expires_at",
         "used_at",
+        "portal_account",
     }
 
 
