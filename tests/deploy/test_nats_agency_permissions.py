@@ -44,6 +44,8 @@ from shared.messaging.streams import ensure_streams
 from shared.messaging.subjects import dossier_subject, token
 from shared.services import SERVICES
 
+from .k8s_nats import CA, Ports, Secrets, config_files, loopback_config, pod_environment, route_count
+
 ROOT = Path(__file__).resolve().parents[2]
 AGENCIES_CONF = ROOT / "deploy" / "nats" / "agencies.conf"
 COMPOSE_NATS_CONF = ROOT / "deploy" / "nats" / "nats.conf"
@@ -234,11 +236,14 @@ def test_committed_configs_parse_with_the_real_server(tmp_path: Path) -> None:
         assert match
         defaults[name] = match.group(2)
     check_config(COMPOSE_NATS_CONF, defaults)
-    # Kubernetes: the ConfigMap's two files, as mounted in /etc/nats
-    config_map = yaml.safe_load((K8S / "nats-config.yaml").read_text(encoding="utf-8"))
-    for name, text in config_map["data"].items():
+    # Kubernetes: the ConfigMap's two files as pod nats-0 has them, with its environment and a
+    # route certificate (rendered for loopback: k8s_nats.py; test_nats_cluster_routes.py runs them)
+    tls_dir = CA.create("route CA").issue_route_certificate(tmp_path / "route-tls")
+    ports = [Ports.free() for _ in range(route_count())]
+    for name, text in config_files().items():
         (tmp_path / name).write_text(text, encoding="utf-8")
-    check_config(tmp_path / "nats.conf", {**defaults, "SERVER_NAME": "nats-0"})
+    (tmp_path / "nats.conf").write_text(loopback_config(ports[0], tmp_path, tls_dir), encoding="utf-8")
+    check_config(tmp_path / "nats.conf", pod_environment(0, Secrets.generate(), [p.cluster for p in ports]))
     # and a missing password is an error, not an open door
     missing = dict(defaults)
     del missing["NATS_PASSWORD_VPDK"]
