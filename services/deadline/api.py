@@ -2,13 +2,15 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from services.deadline import repository, rules
 from services.deadline.schemas import ClockOut, DossierClocksOut, ExtensionOut, Page
 from shared.auth import Principal, require_roles
 from shared.deps import OffsetQuery, SessionDep
 from shared.errors import Problem
+from shared.inputs import Text
+from shared.visibility import ensure_may_see
 
 router = APIRouter(prefix="/v1")
 
@@ -28,7 +30,9 @@ def _clock(row: Any) -> ClockOut:
     tags=["clocks"],
     responses={403: {"description": "not your agency's dossier"}, 404: {"description": "dossier_not_found"}},
 )
-async def dossier_clock(code: str, session: SessionDep, who: Staff) -> DossierClocksOut:
+async def dossier_clock(
+    code: Annotated[Text, Path(description="the dossier code")], session: SessionDep, who: Staff
+) -> DossierClocksOut:
     """The dossier's SLA clock and each route step's (đồng hồ thời hạn): the original due (never
     changed), the due after pauses (what lateness and warnings go by), the extended due, working
     minutes paused, state (`pending` until its start is heard, `running`, `paused`, `stopped`).
@@ -38,10 +42,7 @@ async def dossier_clock(code: str, session: SessionDep, who: Staff) -> DossierCl
     if dossier is None:
         raise Problem(404, "dossier_not_found", f"The deadline service has heard of no dossier {code}.")
     rows = await repository.clocks_of(session, [dossier.dossier_id])
-    if who.role in ("officer", "leader"):
-        agencies = {dossier.lead_agency_code, *(r.agency_code for r in rows)}
-        if who.agency not in agencies:
-            raise Problem(403, "not_your_agency", _AGENCY_ONLY)
+    ensure_may_see(who, code, agencies=[dossier.lead_agency_code, *(r.agency_code for r in rows)])
     own = next((r for r in rows if r.scope == "dossier"), None)
     return DossierClocksOut(
         dossier_id=dossier.dossier_id,
@@ -65,7 +66,7 @@ async def dossier_clock(code: str, session: SessionDep, who: Staff) -> DossierCl
 async def list_extensions(
     session: SessionDep,
     who: Overseers,
-    agency: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
+    agency: Annotated[Text | None, Query(min_length=1, max_length=50)] = None,
     state: Literal["granted", "denied"] | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: OffsetQuery = 0,

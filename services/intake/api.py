@@ -1,13 +1,12 @@
 """Thin routes of the intake service: parse, authorize, call the use case, shape the response."""
 
-from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import catalogue, reception, repository, rules, supplement
+from services.intake import catalogue, events, reception, repository, rules, supplement
 from services.intake.schemas import (
     AcceptIn,
     AgencyIn,
@@ -29,8 +28,10 @@ from services.intake.settings import IntakeSettings
 from shared.auth import CurrentPrincipal, Principal, require_roles
 from shared.deps import ClockDep, OffsetQuery, OutboxDep, SessionDep
 from shared.errors import Problem
+from shared.inputs import Day, Text
 from shared.ratelimit import RateLimiter
 from shared.text import search_key
+from shared.visibility import ensure_may_see
 
 router = APIRouter(prefix="/v1")
 
@@ -54,6 +55,8 @@ async def _desk(
 
 
 DeskDep = Annotated[reception.Desk, Depends(_desk)]
+# Looked up in the database: no control character may reach it (PostgreSQL refuses U+0000).
+DossierKey = Annotated[Text, Path(description="the dossier's code, portal id or id")]
 
 
 @router.post("/agencies", status_code=201, response_model=AgencyOut, tags=["catalogue"])
@@ -93,12 +96,12 @@ async def list_procedures(
     session: SessionDep,
     clock: ClockDep,
     who: CurrentPrincipal,
-    field: Annotated[str | None, Query(max_length=40, description="field (lĩnh vực) code")] = None,
-    agency: Annotated[str | None, Query(max_length=40)] = None,
+    field: Annotated[Text | None, Query(max_length=40, description="field (lĩnh vực) code")] = None,
+    agency: Annotated[Text | None, Query(max_length=40)] = None,
     q: Annotated[
-        str | None, Query(max_length=100, description="words of the name, with or without diacritics")
+        Text | None, Query(max_length=100, description="words of the name, with or without diacritics")
     ] = None,
-    on: Annotated[date | None, Query(description="the versions in force on this day (default today)")] = None,
+    on: Annotated[Day | None, Query(description="the versions in force on this day (default today)")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: OffsetQuery = 0,
 ) -> dict[str, Any]:
@@ -127,7 +130,7 @@ async def submit_dossier(
     session: SessionDep,
     desk: DeskDep,
     who: CounterOrPortal,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: Annotated[Text | None, Header(max_length=200)] = None,
 ) -> DossierOut:
     """Hand in a dossier at the counter (`reception`, channel direct or post) or submit it online
     (`portal`, channel online: no code and no clock until reception accepts it).
@@ -144,17 +147,21 @@ async def submit_dossier(
 
 
 @router.get("/dossiers/{key}", response_model=DossierOut, tags=["dossiers"])
-async def get_dossier(key: str, session: SessionDep, who: Staff) -> DossierOut:
+async def get_dossier(key: DossierKey, session: SessionDep, who: Staff) -> DossierOut:
     """A dossier by its code, its portal id or its id."""
     row = await repository.dossier(session, key)
-    if row is None or (who.role == "portal" and row.created_by != who.sub):
+    if row is None:
         raise Problem(404, "dossier_not_found", f"No dossier {key}.")
+    procedure = await repository.procedure_by_id(session, row.procedure_id)
+    ensure_may_see(
+        who, key, agencies=rules.route_agencies(procedure), submitted_by=events.portal_account_of(row)
+    )
     return await _dossier_out(session, row.id)
 
 
 @router.post("/dossiers/{key}/accept", response_model=DossierOut, tags=["dossiers"])
 async def accept_online(
-    key: str, check: AcceptIn, session: SessionDep, desk: DeskDep, who: Counter
+    key: DossierKey, check: AcceptIn, session: SessionDep, desk: DeskDep, who: Counter
 ) -> DossierOut:
     """Reception checks an online submission: received (clock starts now), form 02 or form 03."""
     outcome = await reception.accept(session, desk, key, check)
@@ -163,7 +170,7 @@ async def accept_online(
 
 @router.post("/dossiers/{key}/withdraw", response_model=DossierOut, tags=["dossiers"])
 async def withdraw(
-    key: str, request_in: WithdrawIn, session: SessionDep, desk: DeskDep, who: Counter
+    key: DossierKey, request_in: WithdrawIn, session: SessionDep, desk: DeskDep, who: Counter
 ) -> DossierOut:
     """The citizen withdraws the dossier (rút hồ sơ), with the reason they gave."""
     outcome = await reception.withdraw(session, desk, key, request_in)
@@ -172,7 +179,7 @@ async def withdraw(
 
 @router.post("/dossiers/{key}/return", response_model=DossierOut, tags=["dossiers"])
 async def return_result(
-    key: str, request_in: ReturnIn, session: SessionDep, desk: DeskDep, who: Counter
+    key: DossierKey, request_in: ReturnIn, session: SessionDep, desk: DeskDep, who: Counter
 ) -> DossierOut:
     """Hand the result over (trả kết quả) at the counter, by post or electronically."""
     outcome = await reception.return_result(session, desk, key, request_in)
@@ -181,7 +188,7 @@ async def return_result(
 
 @router.post("/dossiers/{key}/supplement", response_model=DossierOut, tags=["dossiers"])
 async def supplement_dossier(
-    key: str, supplement_in: SupplementIn, session: SessionDep, desk: DeskDep, who: CounterOrPortal
+    key: DossierKey, supplement_in: SupplementIn, session: SessionDep, desk: DeskDep, who: CounterOrPortal
 ) -> DossierOut:
     """The citizen hands in the papers an agency asked for (bổ sung hồ sơ), at the counter (`reception`)
     or through the portal for its own online dossier. Only a dossier in `supplement_requested`: it goes
@@ -194,8 +201,8 @@ async def supplement_dossier(
 async def lookup(
     request: Request,
     session: SessionDep,
-    code: Annotated[str, Query(max_length=60)],
-    secret: Annotated[str, Query(min_length=4, max_length=20)],
+    code: Annotated[Text, Query(max_length=60)],
+    secret: Annotated[Text, Query(min_length=4, max_length=20)],
 ) -> PublicStatus:
     """A citizen's status look-up with the code and the secret printed on the receipt; no login.
     Rate-limited per client; shows the public timeline only (no personal data, no internal notes)."""

@@ -62,3 +62,9 @@ def mask_phone(phone: str | None) -> str | None:
     if len(digits) <= 4:
         return "*" * len(digits)
     return digits[:2] + "*" * (len(digits) - 4) + digits[-2:]
+
+
+def route_agencies(procedure: Any) -> set[str]:
+    """The agencies a dossier of `procedure` is routed through: its lead agency and every step's;
+    their officers and leaders may see the dossier (`shared.visibility`)."""
+    return {procedure.agency_code, *(step["agency_code"] for step in procedure.route)}

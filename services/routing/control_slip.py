@@ -12,8 +12,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing import repository, rules
+from shared.auth import Principal
 from shared.clock import VIETNAM
 from shared.errors import Problem
+from shared.visibility import ensure_may_see
 
 _STATE_LABELS = {
     "assigned": "Chờ tiếp nhận",
@@ -34,12 +36,14 @@ _PLAN_LABELS = {
 }
 
 
-async def control_slip(session: AsyncSession, code: str, *, now: datetime) -> dict[str, Any]:
-    """The slip of dossier ``code``: one row per hand-off, each with the receiving agency's outcome."""
+async def control_slip(session: AsyncSession, code: str, *, now: datetime, who: Principal) -> dict[str, Any]:
+    """The slip of dossier ``code``: one row per hand-off, each with the receiving agency's outcome;
+    for those who may see the dossier (`shared.visibility`)."""
     plan = await repository.plan_by_code(session, code)
     if plan is None:
         raise Problem(404, "dossier_not_found", f"Routing has no dossier {code}.")
     steps = await repository.steps_of(session, plan.dossier_id)
+    ensure_may_see(who, code, agencies=[plan.lead_agency_code, *(s.agency_code for s in steps)])
     rows = rules.control_slip_rows(
         [
             rules.SlipStep(

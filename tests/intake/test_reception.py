@@ -315,3 +315,19 @@ async def test_a_result_from_routing_can_be_handed_over_once_resolved(intake: In
     assert events[-1]["type"] == "vn.motcua.dossier.returned.v1"
     assert events[-1]["data"]["delivery_channel"] == "post"
     assert events[-1]["data"]["portal_account"] is None  # handed in at the counter: no portal account
+
+
+async def test_a_dossier_is_read_by_the_agencies_on_its_route_and_nobody_else(intake: Intake) -> None:
+    code = (await intake.post("/v1/dossiers", land())).json()["code"]
+    procedure = (await outbox_events(intake, code))[0]["data"]["procedure"]
+    route = {procedure["agency_code"], *(step["agency_code"] for step in procedure["route"])}
+    url = f"/v1/dossiers/{code}"
+    for agency in route:
+        for role in ("officer", "leader"):
+            seen = await intake.http.get(url, headers=intake.auth(role, agency=agency))
+            assert seen.status_code == 200, (role, agency, seen.text)
+    for role in ("officer", "leader"):
+        refused = await intake.http.get(url, headers=intake.auth(role, agency="BHXH"))
+        assert (refused.status_code, refused.json()["code"]) == (403, "not_your_agency")
+    stranger = await intake.http.get(url, headers=intake.auth("portal", sub="someone-else"))
+    assert (stranger.status_code, stranger.json()["code"]) == (404, "dossier_not_found")

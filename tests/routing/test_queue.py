@@ -130,3 +130,19 @@ async def test_the_leader_sees_the_agencys_load_overdue_and_due_soon(routing: Ro
     assert (other.status_code, other.json()["code"]) == (403, "not_your_agency")
     officer = await routing.http.get(f"/v1/agencies/{code}/load", headers=routing.auth("officer", code))
     assert (officer.status_code, officer.json()["code"]) == (403, "forbidden_role")
+
+
+async def test_only_the_agencies_on_the_route_read_a_dossiers_plan_and_control_slip(routing: Routing) -> None:
+    lead, step, elsewhere = agency("VPDK"), agency("THUE"), agency("STNMT")
+    dossier = new_dossier((lead, 5), (step, 3))
+    await routing.deliver(dossier.received())
+    for path in ("plan", "control-slip", "control-slip.html"):
+        url = f"/v1/dossiers/{dossier.code}/{path}"
+        for role, code in (("officer", step), ("leader", lead), ("reception", None), ("auditor", None)):
+            assert (await routing.http.get(url, headers=routing.auth(role, code))).status_code == 200, (
+                path,
+                role,
+            )
+        for role in ("officer", "leader"):
+            refused = await routing.http.get(url, headers=routing.auth(role, elsewhere))
+            assert (refused.status_code, refused.json()["code"]) == (403, "not_your_agency"), (path, role)
