@@ -1,7 +1,9 @@
 """Keyset-page cursors for lists in due order: an opaque token of the last row's (due time, id).
 
 The token is URL-safe base64 of JSON, so a client treats it as a string and passes it back; any token
-this API did not give is 422 `invalid_cursor`, never a 500.
+this API did not give is 422 `invalid_cursor`, never a 500: that includes a well-formed token holding
+an id past bigint or a time outside the range inputs are held to (`shared.inputs`), which the database
+would refuse or datetime would overflow on.
 """
 
 import base64
@@ -11,6 +13,7 @@ from datetime import datetime
 from uuid import UUID
 
 from shared.errors import Problem
+from shared.inputs import BIGINT_MAX, within_bounds
 
 _ERRORS = (binascii.Error, ValueError, TypeError, UnicodeDecodeError)
 
@@ -34,7 +37,7 @@ def decode_uuid_cursor(cursor: str) -> tuple[datetime, UUID]:
 def decode_int_cursor(cursor: str) -> tuple[datetime, int]:
     """(due time, id) of a cursor over rows keyed by an integer."""
     at, key = _parts(cursor)
-    if not isinstance(key, int) or isinstance(key, bool):
+    if not isinstance(key, int) or isinstance(key, bool) or not 0 <= key <= BIGINT_MAX:
         raise _invalid()
     return at, key
 
@@ -46,7 +49,7 @@ def _parts(cursor: str) -> tuple[datetime, object]:
         at = datetime.fromisoformat(due)
     except _ERRORS as exc:
         raise _invalid() from exc
-    if at.tzinfo is None:
+    if at.tzinfo is None or not within_bounds(at):
         raise _invalid()
     return at, key
 

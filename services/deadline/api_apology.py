@@ -2,7 +2,7 @@
 the late dossiers and steps that still owe one."""
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -22,6 +22,7 @@ from services.deadline.apology_schemas import (
 from shared.auth import Principal, require_roles
 from shared.deps import ClockDep, OutboxDep, SessionDep
 from shared.errors import Problem
+from shared.inputs import Day
 
 router = APIRouter(prefix="/v1", tags=["apologies"])
 
@@ -94,8 +95,8 @@ async def list_apologies(
     session: SessionDep,
     who: Reader,
     agency: AgencyCode = None,
-    issued_from: Annotated[date | None, Query(alias="from", description="issue date, Vietnam")] = None,
-    issued_to: Annotated[date | None, Query(alias="to", description="issue date, Vietnam, included")] = None,
+    issued_from: Annotated[Day | None, Query(alias="from", description="issue date, Vietnam")] = None,
+    issued_to: Annotated[Day | None, Query(alias="to", description="issue date, Vietnam, included")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> dict[str, Any]:
     """Letters issued, newest first, by issuing agency and issue date. Officers and leaders see their

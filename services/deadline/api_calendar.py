@@ -1,11 +1,9 @@
 """Thin routes of the working-day calendar: due times explained, and the admin's overrides."""
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import AwareDatetime
 
 from services.deadline import calendar_admin, repository
 from services.deadline.calendar_admin import Admin
@@ -25,6 +23,7 @@ from shared.auth import ROLES, Principal, require_roles
 from shared.clock import VIETNAM
 from shared.deps import ClockDep, OutboxDep, SessionDep
 from shared.errors import Problem
+from shared.inputs import Day, Instant, Text
 
 router = APIRouter(prefix="/v1/calendar", tags=["calendar"])
 
@@ -58,12 +57,12 @@ async def due(
     request: Request,
     session: SessionDep,
     who: Anyone,
-    start: Annotated[AwareDatetime, Query(description="the receipt time, with its offset")],
+    start: Annotated[Instant, Query(description="the receipt time, with its offset")],
     days: Annotated[
         Decimal | None,
         Query(ge=0, le=1000, description="working days (0.5 is half a day); default: the procedure's"),
     ] = None,
-    procedure: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    procedure: Annotated[Text | None, Query(min_length=1, max_length=100)] = None,
 ) -> DueOut:
     """When a dossier received at `start` is due, and why: every day that did not count with its cause
     (`weekend`, `holiday` with its name, `swap`, `override` with the admin's reason, and the receipt day
@@ -137,7 +136,7 @@ async def create_override(
     },
 )
 async def replace_override(
-    day: date, body: OverrideChange, session: SessionDep, admin: AdminDep, response: Response
+    day: Day, body: OverrideChange, session: SessionDep, admin: AdminDep, response: Response
 ) -> OverrideOut:
     """Set the day's override, replacing the one there (`catalog.calendar.override_set`)."""
     if not FIRST_DAY <= day <= LAST_DAY:
@@ -158,7 +157,7 @@ async def replace_override(
         404: {"description": "override_not_found"},
     },
 )
-async def remove_override(day: date, session: SessionDep, admin: AdminDep) -> Response:
+async def remove_override(day: Day, session: SessionDep, admin: AdminDep) -> Response:
     """Remove the day's override: the official calendar decides it again
     (`catalog.calendar.override_removed`)."""
     await calendar_admin.remove_override(session, admin, day=day)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from services.deadline import reminders
 from shared.auth import Principal, require_roles
 from shared.deps import ClockDep, SessionDep
+from shared.inputs import Text
 
 router = APIRouter(prefix="/v1", tags=["reminders"])
 
@@ -62,7 +63,7 @@ async def reminder_list(
     kind: Annotated[
         Literal["due_soon", "overdue"] | None, Query(description="due soon, or overdue; both if absent")
     ] = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[Text | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     """The reminder list (danh sách đôn đốc) of an agency's running clocks, dossiers' and steps', by

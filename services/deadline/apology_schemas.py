@@ -6,6 +6,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from shared import inputs
 from shared.text import nfc
 
 
@@ -14,9 +15,11 @@ def _text(max_length: int) -> StringConstraints:
     return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
 
 
-Name = Annotated[str, _text(200), AfterValidator(nfc)]
-Reason = Annotated[str, _text(2000), AfterValidator(nfc)]
-Letter = Annotated[str, _text(4000), AfterValidator(nfc)]
+# Control characters are refused, last (`shared.inputs`): PostgreSQL cannot store U+0000, and a
+# letter is printed.
+Name = Annotated[str, _text(200), AfterValidator(nfc), inputs.ONE_LINE]
+Reason = Annotated[str, _text(2000), AfterValidator(nfc), inputs.MANY_LINES]
+Letter = Annotated[str, _text(4000), AfterValidator(nfc), inputs.MANY_LINES]
 
 
 class ApologyIn(BaseModel):
@@ -27,7 +30,7 @@ class ApologyIn(BaseModel):
     step_id: UUID | None = Field(default=None, description="the late step; none: the whole dossier")
     reason: Reason = Field(description="lý do chậm trễ")
     apology: Letter = Field(description="lời xin lỗi, as printed (line breaks make paragraphs)")
-    new_return_date: date = Field(description="ngày hẹn trả kết quả mới: after today, Vietnam date")
+    new_return_date: inputs.Day = Field(description="ngày hẹn trả kết quả mới: after today, Vietnam date")
     signed_by_name: Name = Field(description="the agency head who signs (thủ trưởng cơ quan)")
     signed_by_title: Name = Field(description="the signer's title, e.g. Giám đốc, Chủ tịch")
     agency_name: Name | None = Field(

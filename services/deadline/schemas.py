@@ -7,6 +7,8 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from shared.inputs import FreeText
+
 T = TypeVar("T")
 
 FIRST_DAY = date(1990, 1, 1)
@@ -18,7 +20,8 @@ def _clean(value: str) -> str:
     return unicodedata.normalize("NFC", value).strip()
 
 
-Reason = Annotated[str, AfterValidator(_clean), Field(min_length=1, max_length=500)]
+# Control characters are refused before normalising (`shared.inputs`): PostgreSQL cannot store U+0000.
+Reason = Annotated[FreeText, AfterValidator(_clean), Field(min_length=1, max_length=500)]
 Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 
 

@@ -7,11 +7,13 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from services.intake import repository, rules
+from services.intake.api import DossierKey
 from services.intake.receipt import ReceiptDocument, ReceiptView, receipt_html, receipt_pdf
 from services.intake.settings import IntakeSettings
 from shared.auth import Principal, require_roles
 from shared.deps import SessionDep
 from shared.errors import Problem
+from shared.inputs import Text
 
 router = APIRouter(prefix="/v1", tags=["dossiers"])
 
@@ -22,12 +24,12 @@ router = APIRouter(prefix="/v1", tags=["dossiers"])
     responses={200: {"content": {"application/pdf": {}, "text/html": {}}}},
 )
 async def receipt(
-    key: str,
+    key: DossierKey,
     request: Request,
     session: SessionDep,
     who: Annotated[Principal, Depends(require_roles("reception"))],
     secret: Annotated[
-        str, Query(min_length=4, max_length=20, description="the secret returned at reception")
+        Text, Query(min_length=4, max_length=20, description="the secret returned at reception")
     ],
     format: Annotated[Literal["pdf", "html"], Query()] = "pdf",
 ) -> Response:

@@ -3,19 +3,21 @@
 One NDJSON line is one dossier of the old system with its timeline; its names and meanings are fixed
 by the architecture brief. Types are strict (a `"2"` is not a service level, a number is not a date),
 unknown keys are refused (a misspelt `recieved_at` must not silently import a dossier without it),
-timestamps must carry their offset, and Vietnamese text is stored NFC whatever form it came in.
+timestamps must carry their offset and lie within 1900–2200 (`shared.inputs.Instant`: a year-9999 date
+would overflow once converted to UTC), text holds no control character (PostgreSQL cannot store U+0000,
+and such a line must fail alone, not its whole batch), and Vietnamese text is stored NFC whatever form it
+came in.
 """
 
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from services.intake.schemas import ApplicantIn, Channel, Code
+from shared.inputs import ONE_LINE, Instant
 from shared.text import nfc
 
-ExternalCode = Annotated[
-    str, AfterValidator(nfc), StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")
-]
+ExternalCode = Annotated[str, AfterValidator(nfc), StringConstraints(min_length=1, max_length=100), ONE_LINE]
 
 
 class ImportLine(BaseModel):
@@ -30,13 +32,13 @@ class ImportLine(BaseModel):
         default=None, ge=1, le=4, description="default: the level of the procedure version in force"
     )
     applicant: ApplicantIn
-    received_at: AwareDatetime = Field(description="tiếp nhận; fixes the procedure version and the code")
-    due_at: AwareDatetime | None = Field(
+    received_at: Instant = Field(description="tiếp nhận; fixes the procedure version and the code")
+    due_at: Instant | None = Field(
         default=None, description="hẹn trả; default: computed from the procedure as at the counter"
     )
-    resolved_at: AwareDatetime | None = Field(default=None, description="có kết quả")
-    returned_at: AwareDatetime | None = Field(default=None, description="đã trả kết quả (needs resolved_at)")
-    withdrawn_at: AwareDatetime | None = Field(default=None, description="rút hồ sơ (never with resolved_at)")
+    resolved_at: Instant | None = Field(default=None, description="có kết quả")
+    returned_at: Instant | None = Field(default=None, description="đã trả kết quả (needs resolved_at)")
+    withdrawn_at: Instant | None = Field(default=None, description="rút hồ sơ (never with resolved_at)")
 
 
 class LineError(BaseModel):

@@ -15,12 +15,18 @@ from pydantic import (
     model_validator,
 )
 
+from shared import inputs
 from shared.text import nfc
 
-Text = Annotated[str, AfterValidator(nfc), StringConstraints(min_length=1, max_length=500)]
-LongText = Annotated[str, AfterValidator(nfc), StringConstraints(min_length=1, max_length=4000)]
+# Control characters are refused (`shared.inputs`): PostgreSQL cannot store U+0000.
+Text = Annotated[str, AfterValidator(nfc), StringConstraints(min_length=1, max_length=500), inputs.ONE_LINE]
+LongText = Annotated[
+    str, AfterValidator(nfc), StringConstraints(min_length=1, max_length=4000), inputs.MANY_LINES
+]
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,40}$")]
-PortalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+PortalId = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), inputs.ONE_LINE
+]
 UnitCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.]{1,40}$")]
 Channel = Literal["direct", "post", "online"]
 T = TypeVar("T")
@@ -91,7 +97,7 @@ class ProcedureIn(Strict):
     fee_note: Text | None = None
     route: list[RouteStep] = Field(default_factory=list, max_length=20)
     documents: list[DocumentItem] = Field(default_factory=list, max_length=100)
-    effective_from: date | None = Field(default=None, description="default: today")
+    effective_from: inputs.Day | None = Field(default=None, description="default: today")
 
     @field_validator("documents")
     @classmethod
@@ -137,7 +143,7 @@ class ApplicantIn(Strict):
     name: Text
     id_number: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{6,20}$")] | None = None
     phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9 .-]{8,20}$")] | None = None
-    email: Annotated[str, StringConstraints(max_length=200)] | None = None
+    email: Annotated[str, StringConstraints(max_length=200), inputs.ONE_LINE] | None = None
     address: Text | None = None
 
 

@@ -20,6 +20,7 @@ from services.reporting.tables import Table
 from shared.auth import Principal, require_roles
 from shared.deps import SessionDep
 from shared.errors import Problem
+from shared.inputs import BigInt
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
@@ -117,7 +118,7 @@ async def start_rebuild(request: Request, who: Admin) -> JSONResponse:
 async def rebuild_status(
     session: SessionDep,
     _: Admin,
-    run: Annotated[int | None, Query(description="a run's id; the latest when absent")] = None,
+    run: Annotated[BigInt | None, Query(description="a run's id; the latest when absent")] = None,
 ) -> dict[str, Any]:
     """A rebuild's state (`running`, `swapping`, `done`, `failed`), events applied, events per second,
     and per stream the last sequence applied (`at`) of the sequence to reach (`target`)."""

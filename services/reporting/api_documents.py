@@ -26,6 +26,7 @@ from shared.auth import Principal, require_roles
 from shared.clock import VIETNAM
 from shared.deps import ClockDep
 from shared.errors import Problem
+from shared.inputs import Text
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -90,7 +91,8 @@ def document_format(format: str | None, accept: str | None) -> str:
     )
 
 
-Text = Annotated[str | None, Query(max_length=200)]
+# Printed on the document: a control character would print blank, or break the PDF.
+Line = Annotated[Text | None, Query(max_length=200)]
 
 
 @router.get(
@@ -114,15 +116,15 @@ async def six_month_report(
         Query(description="`calendar` (default) or `day15`: 15/12–14/06 and 15/06–14/12 (Decree 09/2019)"),
     ] = "calendar",
     format: Annotated[
-        str | None, Query(description="`html` (default) or `pdf`; else `Accept` decides")
+        Text | None, Query(description="`html` (default) or `pdf`; else `Accept` decides")
     ] = None,
-    agency: Annotated[str, Query(max_length=200, description="the issuing body, printed top left")] = (
+    agency: Annotated[Text, Query(max_length=200, description="the issuing body, printed top left")] = (
         "Trung tâm Phục vụ hành chính công"
     ),
-    place: Text = None,
-    recipient: Text = None,
-    signer: Text = None,
-    signer_title: Annotated[str, Query(max_length=100)] = "Giám đốc",
+    place: Line = None,
+    recipient: Line = None,
+    signer: Line = None,
+    signer_title: Annotated[Text, Query(max_length=100)] = "Giám đốc",
 ) -> Response:
     """The six-month report (báo cáo 6 tháng) as one printable document: a covering page (national
     heading, title, period, the totals in words, signature) and, as annexes on landscape pages, the

@@ -9,6 +9,7 @@ from services.reporting.delays import delays_report
 from services.reporting.exports import EXPORT_RESPONSES, FormatQuery, respond
 from services.reporting.indicators import indicators_report
 from services.reporting.readmodels import ReadSession
+from shared.inputs import Text
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -19,7 +20,7 @@ async def indicators(
     session: ReadSession,
     _: ReportReaders,
     period: TreePeriodDep,
-    agency: Annotated[str | None, Query(max_length=60, description="one agency's code")] = None,
+    agency: Annotated[Text | None, Query(max_length=60, description="one agency's code")] = None,
     format: FormatQuery = None,
 ) -> Response:
     """Service-quality indicators per agency (Decision 766/QĐ-TTg style): on-time rate (resolved early

@@ -14,6 +14,7 @@ from shared.auth import Principal, require_roles
 from shared.clock import VIETNAM, Clock
 from shared.deps import ClockDep
 from shared.errors import Problem
+from shared.inputs import Day
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -29,8 +30,8 @@ class Period:
 
 
 def _period(
-    from_: Annotated[date, Query(alias="from", description="first day (YYYY-MM-DD, Vietnam), included")],
-    to: Annotated[date, Query(description="last day (YYYY-MM-DD, Vietnam), included")],
+    from_: Annotated[Day, Query(alias="from", description="first day (YYYY-MM-DD, Vietnam), included")],
+    to: Annotated[Day, Query(description="last day (YYYY-MM-DD, Vietnam), included")],
 ) -> Period:
     if to < from_:
         raise Problem(422, "invalid_period", f"`to` ({to}) is before `from` ({from_}); swap them.")

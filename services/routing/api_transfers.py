@@ -18,6 +18,7 @@ from shared.auth import Principal, require_roles
 from shared.clock import VIETNAM
 from shared.deps import ClockDep, OffsetQuery, SessionDep
 from shared.errors import Problem
+from shared.inputs import ONE_LINE, Day, Text
 from shared.text import nfc
 
 router = APIRouter(prefix="/v1", tags=["transfers"])
@@ -26,7 +27,10 @@ router = APIRouter(prefix="/v1", tags=["transfers"])
 Reader = Annotated[Principal, Depends(require_roles("reception", "officer", "leader", "admin", "auditor"))]
 Receiver = Annotated[Principal, Depends(require_roles("officer", "leader"))]
 Name = Annotated[
-    str, AfterValidator(nfc), StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    str,
+    AfterValidator(nfc),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    ONE_LINE,
 ]
 
 
@@ -98,9 +102,9 @@ async def list_transfers(
     session: SessionDep,
     who: Reader,
     agency: Annotated[
-        str | None, Query(max_length=40, description="receiving agency; officers default to their own")
+        Text | None, Query(max_length=40, description="receiving agency; officers default to their own")
     ] = None,
-    on: Annotated[date | None, Query(alias="date", description="the session's day, Vietnam time")] = None,
+    on: Annotated[Day | None, Query(alias="date", description="the session's day, Vietnam time")] = None,
     status: Annotated[Literal["open", "signed"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: OffsetQuery = 0,

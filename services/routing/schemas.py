@@ -7,13 +7,21 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from shared import inputs
 from shared.text import nfc
 
+# Control characters are refused, last (`shared.inputs`): PostgreSQL cannot store U+0000.
 Text = Annotated[
-    str, AfterValidator(nfc), StringConstraints(strip_whitespace=True, min_length=1, max_length=500)
+    str,
+    AfterValidator(nfc),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+    inputs.ONE_LINE,
 ]
 LongText = Annotated[
-    str, AfterValidator(nfc), StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)
+    str,
+    AfterValidator(nfc),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
+    inputs.MANY_LINES,
 ]
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,40}$")]
 WaitingState = Literal["assigned", "in_progress", "paused"]

@@ -13,6 +13,7 @@ from services.survey.settings import SurveySettings
 from shared.auth import Principal, TokenVerifier, require_roles
 from shared.deps import ClockDep, SessionDep
 from shared.errors import Problem
+from shared.inputs import Text
 
 router = APIRouter(prefix="/v1")
 
@@ -48,7 +49,7 @@ async def _box(request: Request) -> ballots.BallotBox:
 async def _voter(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    x_device_id: Annotated[str | None, Header(max_length=100, description="the kiosk's own id")] = None,
+    x_device_id: Annotated[Text | None, Header(max_length=100, description="the kiosk's own id")] = None,
 ) -> Principal | None:
     """A portal or counter token, limited per account once the ballot is read (`ballot_limits`), or
     nobody: a kiosk, limited here per device and per IP before anything else."""

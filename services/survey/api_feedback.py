@@ -1,9 +1,8 @@
 """Thin routes of feedback and complaints (phản ánh, kiến nghị): parse, authorize, call, shape."""
 
-from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.survey import feedback
@@ -23,6 +22,7 @@ from shared.auth import Principal, TokenVerifier, require_roles
 from shared.cursors import decode_uuid_cursor, encode_cursor
 from shared.deps import ClockDep, OutboxDep, SessionDep
 from shared.errors import Problem
+from shared.inputs import Day, Text
 from shared.ratelimit import RateLimiter
 
 router = APIRouter(prefix="/v1", tags=["feedback"])
@@ -52,6 +52,7 @@ async def _desk(request: Request, outbox: OutboxDep, clock: ClockDep) -> feedbac
 
 
 DeskDep = Annotated[feedback.Desk, Depends(_desk)]
+ItemId = Annotated[Text, Path(description="the feedback item's id")]
 
 
 def _limiters(request: Request) -> tuple[RateLimiter, RateLimiter]:
@@ -119,9 +120,9 @@ async def list_feedback(
     clock: ClockDep,
     who: Readers,
     state: State | None = None,
-    agency: Annotated[str | None, Query(max_length=40)] = None,
+    agency: Annotated[Text | None, Query(max_length=40)] = None,
     overdue: Annotated[bool | None, Query(description="open past the due date (Vietnam)")] = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[Text | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     """Items oldest due first. Officers and leaders see their own agency's; admins and auditors all,
@@ -151,9 +152,9 @@ async def feedback_summary(
     session: SessionDep,
     clock: ClockDep,
     who: Readers,
-    from_: Annotated[date, Query(alias="from", description="first day received (Vietnam)")],
-    to: Annotated[date, Query(description="last day received (Vietnam), included")],
-    agency: Annotated[str | None, Query(max_length=40)] = None,
+    from_: Annotated[Day, Query(alias="from", description="first day received (Vietnam)")],
+    to: Annotated[Day, Query(description="last day received (Vietnam), included")],
+    agency: Annotated[Text | None, Query(max_length=40)] = None,
 ) -> dict[str, Any]:
     """Items received in the period, per agency and in total: answered on time, answered late, open
     within the deadline and open past it, judged on `as_of` (`to`, or today while the period runs),
@@ -164,7 +165,7 @@ async def feedback_summary(
 
 
 @router.get("/feedback/{item_id}", response_model=FeedbackOut, responses=_ITEM_ERRORS)
-async def get_feedback(item_id: str, session: SessionDep, clock: ClockDep, who: Readers) -> dict[str, Any]:
+async def get_feedback(item_id: ItemId, session: SessionDep, clock: ClockDep, who: Readers) -> dict[str, Any]:
     """One item with its answer and forwards. The citizen's contact is shown to the responsible
     agency's officers and leaders and to administrators only."""
     return await feedback.get(session, who, feedback.parse_id(item_id), feedback.today(clock))
@@ -172,7 +173,7 @@ async def get_feedback(item_id: str, session: SessionDep, clock: ClockDep, who: 
 
 @router.post("/feedback/{item_id}/answer", response_model=FeedbackOut, responses=_ITEM_ERRORS)
 async def answer_feedback(
-    item_id: str, body: AnswerIn, session: SessionDep, clock: ClockDep, desk: DeskDep, who: AgencyStaff
+    item_id: ItemId, body: AnswerIn, session: SessionDep, clock: ClockDep, desk: DeskDep, who: AgencyStaff
 ) -> dict[str, Any]:
     """The responsible agency answers (trả lời), once. On time if answered on or before the due
     date in Vietnam (`survey.feedback_answered`)."""
@@ -182,7 +183,7 @@ async def answer_feedback(
 
 @router.post("/feedback/{item_id}/forward", response_model=FeedbackOut, responses=_ITEM_ERRORS)
 async def forward_feedback(
-    item_id: str, body: ForwardIn, session: SessionDep, clock: ClockDep, desk: DeskDep, who: Handlers
+    item_id: ItemId, body: ForwardIn, session: SessionDep, clock: ClockDep, desk: DeskDep, who: Handlers
 ) -> dict[str, Any]:
     """An agency passes an item that is not its own on to the agency that should answer (chuyển),
     with the reason; an administrator may re-route any open item. The due date does not move."""

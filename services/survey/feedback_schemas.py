@@ -7,20 +7,31 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from services.survey.feedback_rules import Kind, Source, State
+from shared import inputs
 from shared.text import nfc
 
 TOPIC_MAX = 200
 CONTENT_MAX = 4000
 CONTACT_MAX = 200
 
+# Control characters are refused, last (`shared.inputs`): PostgreSQL cannot store U+0000.
 Topic = Annotated[
-    str, AfterValidator(nfc), StringConstraints(strip_whitespace=True, min_length=1, max_length=TOPIC_MAX)
+    str,
+    AfterValidator(nfc),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=TOPIC_MAX),
+    inputs.ONE_LINE,
 ]
 LongText = Annotated[
-    str, AfterValidator(nfc), StringConstraints(strip_whitespace=True, min_length=1, max_length=CONTENT_MAX)
+    str,
+    AfterValidator(nfc),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=CONTENT_MAX),
+    inputs.MANY_LINES,
 ]
 Contact = Annotated[
-    str, AfterValidator(nfc), StringConstraints(strip_whitespace=True, min_length=1, max_length=CONTACT_MAX)
+    str,
+    AfterValidator(nfc),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=CONTACT_MAX),
+    inputs.ONE_LINE,
 ]
 AgencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,40}$")]
 DossierCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.-]{1,60}$")]

@@ -6,30 +6,23 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from shared import inputs
 from shared.text import nfc
 
 
-def _no_nul(value: str) -> str:
-    # PostgreSQL text cannot hold U+0000: refuse it here (422) rather than fail at the database.
-    if "\x00" in value:
-        raise ValueError("text may not contain the NUL character")
-    return value
-
-
 def _text_or_none(value: str | None) -> str | None:
-    """NFC, trimmed, without NUL; blank is no text at all."""
+    """NFC, trimmed; blank is no text at all."""
     if value is None:
         return None
-    return nfc(_no_nul(value)) or None
+    return nfc(value) or None
 
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 AgencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,40}$")]
-Label = Annotated[
-    str, AfterValidator(_no_nul), AfterValidator(nfc), StringConstraints(min_length=1, max_length=300)
-]
+# Control characters are refused, last (`shared.inputs`): PostgreSQL cannot store U+0000.
+Label = Annotated[str, AfterValidator(nfc), StringConstraints(min_length=1, max_length=300), inputs.ONE_LINE]
 # Long texts are limited by MOTCUA_SURVEY_COMMENT_MAX_CHARS in the rules, with their own codes.
-FreeText = Annotated[str | None, AfterValidator(_text_or_none)]
+FreeText = Annotated[inputs.FreeText | None, AfterValidator(_text_or_none)]
 Channel = Literal["portal", "kiosk", "counter"]
 AnswerKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_]{1,40}$")]
 # `<receiving unit>-<yyMMdd>-<NNNN>`, e.g. 000.00.12.H57-210618-0001
@@ -58,7 +51,7 @@ class QuestionIn(Strict):
 
 class FormIn(Strict):
     title: Label
-    effective_from: date | None = Field(default=None, description="today (Vietnam) when absent")
+    effective_from: inputs.Day | None = Field(default=None, description="today (Vietnam) when absent")
     questions: list[QuestionIn] = Field(max_length=30)
 
 
