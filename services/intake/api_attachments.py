@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import digitization
+from services.intake import digitization, upload_checks
 from services.intake.api import Counter, DeskDep
 from services.intake.schemas import Code, Strict
 from services.intake.settings import IntakeSettings
@@ -112,7 +112,13 @@ _UPLOAD_BODY: dict[str, Any] = {
         409: {"description": "The dossier is not received yet, or was withdrawn."},
         413: {"description": "The file is larger than `MOTCUA_MAX_UPLOAD_BYTES`."},
         415: {"description": "Not a PDF, JPEG or PNG (by its content), or not a multipart body."},
-        422: {"description": "Empty or unreadable file, or a code not on the checklist."},
+        422: {
+            "description": "Empty, unreadable or malformed file (`unreadable_pdf`, `unreadable_image`, "
+            "`malformed_pdf`, `file_too_complex`), one carrying other data beside its own "
+            "(`content_mismatch`), a PDF past `MOTCUA_MAX_UPLOAD_PAGES` (`too_many_pages`), "
+            "or a code not on the checklist."
+        },
+        503: {"description": "The file could not be checked now (`check_unavailable`); send it again."},
     },
 )
 async def upload_document(
@@ -126,13 +132,17 @@ async def upload_document(
     who: Counter,
 ) -> RecordedOut:
     """Digitize a component of a received dossier (số hóa thành phần hồ sơ): the scan in the multipart
-    field `file`. PDF, JPEG or PNG, told by the file's content; PDF pages are counted, an image is one
-    page. Stored once per distinct content. A second upload for the same item replaces the first.
+    field `file`. PDF, JPEG or PNG, told by the file's content and checked whole, with nothing after its
+    end and no archive inside; PDF pages are counted, an image is one page. Stored once per distinct
+    content. A second upload for the same item replaces the first.
     When this completes the checklist's required items, `dossier.digitized` is emitted (once)."""
-    limit = _max_upload_bytes(request)
+    settings: IntakeSettings = request.app.state.settings
+    limit = settings.max_upload_bytes
     declared_length_check(request.headers.get("content-length"), limit)
     part = FilePart(request.headers.get("content-type"), request.stream(), field="file", max_bytes=limit)
-    async with digitization.received_file(part.chunks()) as upload:
+    async with digitization.received_file(
+        part.chunks(), max_pages=settings.max_upload_pages, check_seconds=settings.upload_check_seconds
+    ) as upload:
         recorded = await digitization.record_upload(
             session,
             desk,
@@ -196,7 +206,7 @@ async def list_documents(key: str, session: SessionDep, who: Staff) -> Digitizat
     responses={
         200: {
             "description": "The stored file",
-            "content": {digitization.PDF: {}, digitization.JPEG: {}, digitization.PNG: {}},
+            "content": {upload_checks.PDF: {}, upload_checks.JPEG: {}, upload_checks.PNG: {}},
         },
         404: {"description": "No such dossier, or that component is not digitized."},
     },
@@ -231,11 +241,6 @@ def content_disposition(filename: str) -> str:
     folded = unicodedata.normalize("NFD", filename.replace("đ", "d").replace("Đ", "D"))
     ascii_name = "".join(c for c in folded if c.isascii() and c.isprintable() and c not in '"\\') or "file"
     return f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
-def _max_upload_bytes(request: Request) -> int:
-    settings: IntakeSettings = request.app.state.settings
-    return settings.max_upload_bytes
 
 
 async def _recorded_out(

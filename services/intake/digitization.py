@@ -7,6 +7,7 @@ components are only ever added or replaced, so coverage, once reached, stays.
 """
 
 import asyncio
+import logging
 import tempfile
 from collections.abc import AsyncIterable, AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,40 +16,32 @@ from datetime import datetime
 from typing import IO, Any, Literal
 from uuid import UUID
 
-from pypdf import PdfReader
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import reception, repository, rules
+from services.intake import events, reception, repository, rules, upload_checks
 from services.intake import repository_documents as documents
 from services.intake.models import audit_log
 from services.intake.reception import Desk
+from services.intake.upload_checks import JPEG, PDF, PNG, SNIFF_BYTES, sniff
 from shared import audit
 from shared.auth import Principal
 from shared.errors import Problem
+from shared.isolation import ChildFailed, run_isolated
 from shared.messaging.subjects import dossier_subject
 from shared.storage import BlobStore
 from shared.uploads import safe_filename
+from shared.visibility import ensure_may_see
 
-PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
+log = logging.getLogger("motcua.intake.digitization")
+
 EXTENSIONS = {PDF: "pdf", JPEG: "jpg", PNG: "png"}
-SNIFF_BYTES = 1024  # a PDF's header may sit anywhere in its first kilobyte
 SPOOL_MEMORY_BYTES = 1024 * 1024  # an upload beyond this waits on disk, not in memory
 READ_BYTES = 256 * 1024
+CHECK_MEMORY_BYTES = 512 * 1024 * 1024  # a check's child process, beyond the file: pypdf's own caps fit
 
 # A dossier can be digitized from reception on, until it is withdrawn.
 NOT_YET_RECEIVED = ("submitted", "incomplete", "refused")
-
-
-def sniff(head: bytes) -> str | None:
-    """The file's type from its first bytes (magic numbers); the client's word is not taken."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return JPEG
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return PNG
-    if b"%PDF-" in head[:SNIFF_BYTES]:
-        return PDF
-    return None
 
 
 def first_time_covered(required: set[str], before: set[str], after: set[str]) -> bool:
@@ -73,10 +66,12 @@ class Upload:
 
 
 @asynccontextmanager
-async def received_file(chunks: AsyncIterable[bytes]) -> AsyncIterator[Upload]:
+async def received_file(
+    chunks: AsyncIterable[bytes], *, max_pages: int, check_seconds: float
+) -> AsyncIterator[Upload]:
     """Read an upload into a spool (memory, then disk), refusing a type other than PDF, JPEG or PNG as
-    soon as its first bytes arrive, an empty file, and a PDF that cannot be read; the spool is gone
-    when the block ends."""
+    soon as its first bytes arrive, then an empty file, a file that is not whole or carries another
+    (`upload_checks`) and a PDF past `max_pages`; the spool is gone when the block ends."""
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)  # noqa: SIM115 - closed below
     try:
         head = b""
@@ -92,7 +87,7 @@ async def received_file(chunks: AsyncIterable[bytes]) -> AsyncIterator[Upload]:
         if size == 0:
             raise Problem(422, "empty_file", "The file is empty; scan the document again.")
         content_type = content_type or _accepted(head)
-        pages = await asyncio.to_thread(_pdf_pages, spool) if content_type == PDF else 1
+        pages = await _checked(spool, content_type, max_pages=max_pages, check_seconds=check_seconds)
         yield Upload(spool, size, content_type, pages)
     finally:
         spool.close()
@@ -109,22 +104,46 @@ def _accepted(head: bytes) -> str:
     return content_type
 
 
-def _pdf_pages(spool: IO[bytes]) -> int:
-    spool.seek(0)
+async def _checked(spool: IO[bytes], content_type: str, *, max_pages: int, check_seconds: float) -> int:
+    """The page count, from `upload_checks` run in a child process: their own walks are bounded, but
+    what pypdf does beneath them is not (a small PDF can cost it minutes), and only a process can be
+    stopped when `check_seconds` are up."""
+    data = await asyncio.to_thread(_contents, spool)
+    memory = CHECK_MEMORY_BYTES + 4 * len(data)  # the file, its copies on the way, and room to parse it
     try:
-        reader = PdfReader(spool)
-        if reader.is_encrypted:
-            reader.decrypt("")  # protected against editing only: readable without a password
-        pages = len(reader.pages)
-    except Exception as exc:  # pypdf raises many kinds on a damaged file: all mean "cannot read"
+        pages: int = await run_isolated(
+            upload_checks.check,
+            data,
+            content_type,
+            max_pages,
+            seconds=check_seconds,
+            memory_bytes=memory,
+            raises=(upload_checks.Refused,),
+        )
+        if type(pages) is not int or not 1 <= pages <= max_pages:
+            raise ChildFailed(f"the check answered {pages!r}")  # never from the check itself
+    except upload_checks.Refused as refused:
+        raise Problem(refused.status, refused.code, refused.detail, extra=refused.extra) from None
+    except (TimeoutError, MemoryError, ChildFailed) as exc:
+        log.warning("upload check stopped", extra={"reason": repr(exc), "content_type": content_type})
         raise Problem(
             422,
-            "unreadable_pdf",
-            "The PDF cannot be read (damaged, or protected by a password); scan the document again.",
-        ) from exc
-    if pages < 1:
-        raise Problem(422, "unreadable_pdf", "The PDF has no pages; scan the document again.")
+            "file_too_complex",
+            "Checking the file took too long or too much memory; save it again as a plain PDF, JPEG or PNG, "
+            "or scan it again.",
+        ) from None
+    except OSError as exc:  # no process could be started (after TimeoutError, which is one too)
+        log.error("upload check not started", extra={"reason": repr(exc)})
+        raise Problem(
+            503, "check_unavailable", "The file cannot be checked right now; send it again in a moment."
+        ) from None
     return pages
+
+
+def _contents(spool: IO[bytes]) -> bytes:
+    # At most MOTCUA_MAX_UPLOAD_BYTES, held only while checked: the checks need to see the whole file.
+    spool.seek(0)
+    return spool.read()
 
 
 Change = Literal["added", "replaced", "unchanged"]
@@ -365,11 +384,11 @@ async def stored_component(session: AsyncSession, desk: Desk, key: str, document
 
 
 async def _visible(session: AsyncSession, key: str, who: Principal) -> Row[Any]:
-    """Officers see the documents of dossiers whose procedure routes through their agency."""
+    """The dossier whose documents `who` asks for, if the one rule of who sees a dossier lets them
+    (a leader of any agency had read every agency's scans: only officers were checked)."""
     row = await reception.existing(session, key)
-    if who.role == "officer":
-        procedure = await repository.procedure_by_id(session, row.procedure_id)
-        agencies = {procedure.agency_code, *(step["agency_code"] for step in procedure.route)}
-        if who.agency not in agencies:
-            raise Problem(404, "dossier_not_found", f"No dossier {key}.")
+    procedure = await repository.procedure_by_id(session, row.procedure_id)
+    ensure_may_see(
+        who, key, agencies=rules.route_agencies(procedure), submitted_by=events.portal_account_of(row)
+    )
     return row

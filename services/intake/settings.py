@@ -18,3 +18,11 @@ class IntakeSettings(ServiceSettings):
     max_upload_bytes: int = Field(
         default=20 * 1024 * 1024, gt=0, description="the largest digitized file accepted (413 beyond)"
     )
+    max_upload_pages: int = Field(
+        default=500, gt=0, description="the most pages a digitized PDF may have (422 too_many_pages beyond)"
+    )
+    upload_check_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="how long checking an uploaded file may take (422 file_too_complex beyond)",
+    )

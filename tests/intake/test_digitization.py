@@ -15,6 +15,13 @@ from sqlalchemy import func, select
 
 from services.intake.models import attachments, audit_log, dossier_documents, dossiers, messaging
 from tests.intake.conftest import Intake, unique_code
+from tests.intake.test_upload_checks import (
+    filter_bomb_pdf,
+    jpeg_carrying_zip,
+    jpeg_file,
+    png_file,
+    repeated_page_tree_pdf,
+)
 
 REQUIRED = ["DON", "GCN", "CCCD"]
 
@@ -79,7 +86,7 @@ def pdf(pages: int) -> bytes:
 
 
 def jpeg() -> bytes:
-    return b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + uuid.uuid4().bytes + b"\xff\xd9"
+    return jpeg_file()
 
 
 async def upload(
@@ -383,11 +390,72 @@ async def test_a_stored_file_is_read_back_byte_for_byte_by_those_allowed(
     on_route = await intake.http.get(path, headers=intake.auth("officer", agency="THUE"))
     assert on_route.status_code == 200
     assert on_route.content == scan
-    elsewhere = await intake.http.get(path, headers=intake.auth("officer", agency="YTE"))
-    assert elsewhere.status_code == 404
+    for role in ("officer", "leader"):  # a leader of any agency had read every agency's scans
+        elsewhere = await intake.http.get(path, headers=intake.auth(role, agency="YTE"))
+        assert (elsewhere.status_code, elsewhere.json()["code"]) == (403, "not_your_agency")
+        listed = await intake.http.get(
+            f"/v1/dossiers/{dossier['code']}/documents", headers=intake.auth(role, agency="YTE")
+        )
+        assert listed.status_code == 403
     portal = await intake.http.get(path, headers=intake.auth("portal"))
     assert portal.status_code == 403
     missing = await intake.http.get(
         f"/v1/dossiers/{dossier['code']}/documents/GCN/file", headers=intake.auth("reception")
     )
     assert (missing.status_code, missing.json()["code"]) == (404, "document_not_digitized")
+
+
+async def test_a_normal_jpeg_png_and_pdf_are_stored(intake: Intake, procedure: str) -> None:
+    dossier = await receive(intake, procedure)
+    files = [
+        ("DON", pdf(2), "don.pdf", "application/pdf", 2),
+        ("GCN", jpeg(), "gcn.jpg", "image/jpeg", 1),
+        ("CCCD", png_file(), "cccd.png", "image/png", 1),
+    ]
+    for code, data, name, content_type, pages in files:
+        response = await upload(intake, dossier["code"], code, data, filename=name, content_type=content_type)
+        assert response.status_code == 201, response.text
+        assert (response.json()["content_type"], response.json()["pages"]) == (content_type, pages)
+
+
+async def test_a_pdf_repeating_one_page_in_its_page_tree_or_past_the_ceiling_is_refused_unstored(
+    intake: Intake, procedure: str, data_dir: Path
+) -> None:
+    dossier = await receive(intake, procedure)
+    repeated = await upload(intake, dossier["code"], "DON", repeated_page_tree_pdf())
+    assert (repeated.status_code, repeated.json()["code"]) == (422, "malformed_pdf"), repeated.text
+    assert repeated.headers["content-type"] == "application/problem+json"
+
+    intake.app.state.settings.max_upload_pages = 3
+    long = await upload(intake, dossier["code"], "DON", pdf(4))
+    assert (long.status_code, long.json()["code"], long.json()["max_pages"]) == (422, "too_many_pages", 3)
+    assert (await upload(intake, dossier["code"], "DON", pdf(3))).status_code == 201
+
+    state = (
+        await intake.http.get(f"/v1/dossiers/{dossier['code']}/documents", headers=intake.auth("reception"))
+    ).json()
+    assert (state["documents"], state["pages"]) == (1, 3)
+    assert len(stored_files(data_dir)) == 1
+
+
+async def test_a_jpeg_carrying_a_zip_is_refused_unstored(
+    intake: Intake, procedure: str, data_dir: Path
+) -> None:
+    dossier = await receive(intake, procedure)
+    response = await upload(
+        intake, dossier["code"], "CCCD", jpeg_carrying_zip(), filename="cccd.jpg", content_type="image/jpeg"
+    )
+    assert (response.status_code, response.json()["code"]) == (422, "content_mismatch"), response.text
+    assert "after the end of its JPEG image" in response.json()["detail"]
+    assert stored_files(data_dir) == []
+    state = (
+        await intake.http.get(f"/v1/dossiers/{dossier['code']}/documents", headers=intake.auth("reception"))
+    ).json()
+    assert state["items"] == []
+
+
+async def test_a_pdf_whose_check_outlasts_its_time_is_refused(intake: Intake, procedure: str) -> None:
+    dossier = await receive(intake, procedure)
+    intake.app.state.settings.upload_check_seconds = 1
+    response = await upload(intake, dossier["code"], "DON", filter_bomb_pdf())
+    assert (response.status_code, response.json()["code"]) == (422, "file_too_complex"), response.text
