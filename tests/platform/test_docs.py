@@ -11,6 +11,7 @@ from services.deadline.settings import DeadlineSettings
 from services.intake.settings import IntakeSettings
 from services.reporting.settings import ReportingSettings
 from services.survey.settings import SurveySettings
+from shared import security_table
 from shared.messaging.subjects import STREAMS
 from shared.settings import ServiceSettings
 
@@ -51,3 +52,9 @@ def test_make_token_prints_a_token_the_services_accept() -> None:
     claims = jwt.decode(printed, ServiceSettings().jwt_secret, algorithms=["HS256"])
     assert claims["role"] == "officer"
     assert claims["agency"] == "VPDK"
+
+
+def test_the_security_table_is_what_the_routes_admit() -> None:
+    """docs/security.md lists every endpoint with the roles its dependencies admit; regenerate it with
+    `python -m shared.security_table > docs/security.md` when a route or a role changes."""
+    assert (REPO / "docs" / "security.md").read_text(encoding="utf-8") == security_table.table()
