@@ -93,7 +93,10 @@ def pgbench_tps(servers: BenchServers, procedure_id: int, payload_bytes: int) ->
         url.username or "postgres",
         url.database or "motcua",
     ]
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    login = {"PGPASSWORD": url.password} if url.password else {}
+    completed = subprocess.run(
+        command, capture_output=True, text=True, check=False, env={**os.environ, **login}
+    )
     if completed.returncode != 0:
         raise RuntimeError(f"pgbench failed: {completed.stderr[-2000:]}")
     output = completed.stdout

@@ -15,7 +15,7 @@ def main() -> None:
     parser.add_argument("--hours", type=int, default=8)
     args = parser.parse_args()
     # A tool of the local stack (`make run`), whose services run in development.
-    settings = ServiceSettings(environment=os.environ.get("MOTCUA_ENVIRONMENT", "development"))
+    settings = ServiceSettings(environment=os.environ.get("MOTCUA_ENVIRONMENT") or "development")
     print(
         issue_token(
             settings.jwt_secret,

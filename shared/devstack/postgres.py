@@ -2,12 +2,18 @@
 
 PostgreSQL refuses to run as root; under root (CI, containers) the server runs as an unprivileged
 system user that the wheel's helpers create.
+
+The superuser has a password, made at initdb and kept beside the data (`<data dir>-superuser-password`,
+mode 0600): with trust on loopback, every local user of a shared host was superuser. A data folder
+made before that keeps its trust login and has no such file.
 """
 
 import os
 import pwd
+import secrets
 import signal
 import subprocess
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -55,7 +61,18 @@ class EmbeddedPostgres:
 
     @property
     def admin_url(self) -> str:
-        return f"postgresql+asyncpg://{SUPERUSER}@127.0.0.1:{self.port}/motcua"
+        login = f"{SUPERUSER}:{self.password}" if self.password else SUPERUSER
+        return f"postgresql+asyncpg://{login}@127.0.0.1:{self.port}/motcua"
+
+    @property
+    def _password_file(self) -> Path:
+        return self.data_dir.parent / f"{self.data_dir.name}-superuser-password"
+
+    @property
+    def password(self) -> str | None:
+        """The superuser's password; None for a data folder made with trust logins."""
+        stored = self._password_file
+        return stored.read_text().strip() if stored.exists() else None
 
     def init(self) -> None:
         """initdb once; a later start reuses the data (`make run` keeps it between runs)."""
@@ -63,24 +80,34 @@ class EmbeddedPostgres:
             return
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._own(self.data_dir)
-        subprocess.run(
-            [
-                str(_binaries() / "initdb"),
-                "-D",
-                str(self.data_dir),
-                "-U",
-                SUPERUSER,
-                "--auth=trust",
-                "--encoding=UTF8",
-                "--locale=C.UTF-8",
-                "--no-sync",
-            ],
-            check=True,
-            capture_output=True,
-            user=self._user,
-        )
+        password = secrets.token_hex(24)
+        with tempfile.NamedTemporaryFile("w", prefix="pgpw-", delete=True) as pwfile:
+            pwfile.write(password)
+            pwfile.flush()
+            if self._user is not None:  # initdb runs as that user and must read the file
+                entry = pwd.getpwnam(self._user)
+                os.chown(pwfile.name, entry.pw_uid, entry.pw_gid)
+            subprocess.run(
+                [
+                    str(_binaries() / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    SUPERUSER,
+                    f"--pwfile={pwfile.name}",
+                    "--auth=scram-sha-256",
+                    "--encoding=UTF8",
+                    "--locale=C.UTF-8",
+                    "--no-sync",
+                ],
+                check=True,
+                capture_output=True,
+                user=self._user,
+            )
+        self._password_file.touch(mode=0o600)
+        self._password_file.write_text(password)
         with (self.data_dir / "postgresql.conf").open("a") as conf:
-            # Local development and tests only: trust on loopback, no network exposure.
+            # Local development and tests only: loopback, no network exposure.
             conf.write(
                 "\nlisten_addresses = '127.0.0.1'\nmax_connections = 300\nunix_socket_directories = ''\n"
             )

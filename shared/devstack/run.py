@@ -75,7 +75,7 @@ class Supervisor:
         logs.mkdir(parents=True, exist_ok=True)
         _say(f"PostgreSQL on 127.0.0.1:{self.postgres.port} (data in {self.postgres.data_dir})")
         await asyncio.to_thread(self.postgres.start, log_file=logs / "postgres.log")
-        _say(f"NATS JetStream on {self.nats.url} (data in {self.nats.data_dir})")
+        _say(f"NATS JetStream on 127.0.0.1:{self.nats.port}, login in {self.nats.data_dir}/credentials")
         await asyncio.to_thread(self.nats.start, log_file=logs / "nats.log")
         self.urls = await prepare_database(self.postgres.admin_url, load_passwords(self.data_dir))
         _say("schemas provisioned and migrated; starting services")
@@ -89,7 +89,7 @@ class Supervisor:
             "MOTCUA_PORT": str(SERVICE_PORTS[service]),
             "MOTCUA_MIGRATE_ON_START": "false",
             # The placeholder secrets are for this laptop stack only; services default to production.
-            "MOTCUA_ENVIRONMENT": os.environ.get("MOTCUA_ENVIRONMENT", "development"),
+            "MOTCUA_ENVIRONMENT": os.environ.get("MOTCUA_ENVIRONMENT") or "development",
             "PYTHONUNBUFFERED": "1",
         }
 
