@@ -337,7 +337,12 @@ async def test_a_watcher_killed_mid_cycle_leaves_nothing_half_done_and_the_next_
     d, _ = await _started(deadline)
     late = vn(2021, 6, 28, 10, 0)
     url = deadline.app.state.settings.database_url
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "MOTCUA_CRASH_AT": "watcher.before_commit"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(REPO),
+        "MOTCUA_CRASH_AT": "watcher.before_commit",
+        "MOTCUA_ENVIRONMENT": "development",  # the child reads default settings for its calendar
+    }
     command = [sys.executable, "-c", _CYCLE, url, late.isoformat()]
     crashed = await asyncio.to_thread(
         subprocess.run, command, cwd=REPO, env=env, timeout=60, capture_output=True, check=False
