@@ -81,6 +81,11 @@ class EmbeddedNats:
         try:
             self._process.wait(timeout=15)
         except subprocess.TimeoutExpired:
+            self.kill()
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown at all; the next start recovers JetStream from its store (fault tests)."""
+        if self._process is not None and self._process.poll() is None:
             self._process.kill()
             self._process.wait()
 

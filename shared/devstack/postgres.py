@@ -144,20 +144,28 @@ class EmbeddedPostgres:
 
     def stop(self, *, fast: bool = True) -> None:
         """SIGINT is PostgreSQL's fast shutdown: clean, without waiting for clients."""
-        if self._process is None or self._process.poll() is not None:
-            return
-        self._process.send_signal(signal.SIGINT if fast else signal.SIGTERM)
-        try:
-            self._process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        self._stop_with(signal.SIGINT if fast else signal.SIGTERM)
+
+    def crash(self) -> None:
+        """Immediate shutdown (`pg_ctl stop -m immediate`, SIGQUIT): no checkpoint, so the next start
+        runs crash recovery; unlike a SIGKILL of the postmaster its backends go too, so the next
+        start is not refused for shared memory still in use (fault tests)."""
+        self._stop_with(signal.SIGQUIT)
 
     def kill(self) -> None:
         """SIGKILL the postmaster, as a crash would (tests only)."""
         if self._process is not None and self._process.poll() is None:
             self._process.kill()
             self._process.wait()
+
+    def _stop_with(self, sent: signal.Signals) -> None:
+        if self._process is None or self._process.poll() is not None:
+            return
+        self._process.send_signal(sent)
+        try:
+            self._process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.kill()
 
     @property
     def running(self) -> bool:

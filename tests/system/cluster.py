@@ -5,7 +5,6 @@ would (a dead process is restarted), and the means to kill any of them."""
 import asyncio
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import time
@@ -26,31 +25,6 @@ from shared.services import SERVICES
 REPO = Path(__file__).resolve().parents[2]
 # A service that keeps dying is not restarted forever: past this the run reports a crash loop.
 MAX_RESTARTS = 20
-
-
-class Postgres(EmbeddedPostgres):
-    def crash(self) -> None:
-        """Immediate shutdown, what `pg_ctl stop -m immediate` sends: SIGQUIT, no checkpoint, the
-        next start runs crash recovery. Unlike SIGKILL of the postmaster, its backends go too, so
-        the next start on the same data directory is not refused for shared memory still in use."""
-        process = self._process
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGQUIT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-class Nats(EmbeddedNats):
-    def kill(self) -> None:
-        """SIGKILL: no shutdown at all; the next start recovers JetStream from its store."""
-        process = self._process
-        if process is not None and process.poll() is None:
-            process.kill()
-            process.wait()
 
 
 @dataclass
@@ -77,8 +51,8 @@ class ServiceProcess:
 @dataclass
 class Cluster:
     root: Path
-    postgres: Postgres
-    nats: Nats
+    postgres: EmbeddedPostgres
+    nats: EmbeddedNats
     service_urls: dict[str, str]
     jwt_secret: str
     survey_token_secret: str
@@ -206,8 +180,8 @@ async def start_cluster(root: Path) -> Cluster:
     """Fresh servers under `root`, the database provisioned and migrated (as the deployment's set-up
     job does), then the five services, ready."""
     (root / "logs").mkdir(parents=True, exist_ok=True)
-    postgres = Postgres(root / "postgres", free_port())
-    nats = Nats(root / "nats", free_port())
+    postgres = EmbeddedPostgres(root / "postgres", free_port())
+    nats = EmbeddedNats(root / "nats", free_port())
     await asyncio.to_thread(postgres.start, log_file=root / "logs" / "postgres.log")
     await asyncio.to_thread(nats.start, log_file=root / "logs" / "nats.log")
     await ensure_database(postgres.admin_url)
