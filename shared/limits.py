@@ -30,6 +30,10 @@ class RequestLimits:
         self._max_body = max_body_bytes
         self._max_head = max_header_bytes
         self._own: list[re.Pattern[str]] = [compile_path(path)[0] for path in own_body_limits]
+        self._too_large = (
+            f"The request body is larger than {max_body_bytes} bytes, the most this endpoint reads; "
+            "nothing was changed."
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -50,7 +54,8 @@ class RequestLimits:
             return
         declared = next((value for name, value in headers if name == b"content-length"), None)
         if declared is not None and (not declared.isdigit() or int(declared) > self._max_body):
-            await problem_response(self._too_large(), scope["path"])(scope, receive, send)
+            refusal = Problem(413, "payload_too_large", self._too_large)
+            await problem_response(refusal, scope["path"])(scope, receive, send)
             return
         await self.app(scope, self._counting(receive), send)
 
@@ -66,15 +71,7 @@ class RequestLimits:
                 if seen > self._max_body:
                     # FastAPI turns any other error while it reads a body into a 400; its own
                     # HTTPException passes through to the problem handlers.
-                    raise HTTPException(413, self._too_large().detail)
+                    raise HTTPException(413, self._too_large)
             return message
 
         return counted
-
-    def _too_large(self) -> Problem:
-        return Problem(
-            413,
-            "payload_too_large",
-            f"The request body is larger than {self._max_body} bytes, the most this endpoint reads; "
-            "nothing was changed.",
-        )
