@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -19,6 +19,7 @@ from shared.db.engine import make_engine, make_sessions
 from shared.db.migrate import upgrade
 from shared.docs_pages import add_docs_pages
 from shared.errors import PROBLEM_BASE, PROBLEM_JSON, install_problem_handlers
+from shared.head_checks import HeadCheck, HeadChecks
 from shared.limits import RequestLimits
 from shared.messaging import dead_letters_api
 from shared.messaging.connection import NatsLink
@@ -55,6 +56,8 @@ class ServiceSpec:
     background: Sequence[Callable[["Runtime"], Coroutine[Any, Any, None]]] = ()
     # Route paths that read their bodies as streams under limits of their own, not `max_body_bytes`.
     own_body_limits: Sequence[str] = ()
+    # Checks on a request's head, run before its body is read: a route's rate limits (`head_checks`).
+    head_checks: Mapping[tuple[str, str], HeadCheck] = field(default_factory=dict)
 
 
 class Runtime:
@@ -229,7 +232,8 @@ def create_service_app(
     app.state.clock = clock
     app.state.outbox = Outbox(spec.tables.outbox, spec.name, clock)
     app.state.token_verifier = TokenVerifier(settings)
-    install_problem_handlers(app)
+    app.add_middleware(HeadChecks, checks=spec.head_checks)
+    install_problem_handlers(app)  # after the head checks: its catch-all wraps them too
     app.add_middleware(
         RequestLimits,
         max_body_bytes=settings.max_body_bytes,

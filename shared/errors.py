@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db.transient import UNIQUE_VIOLATION, is_transient, sqlstate
 
@@ -53,6 +54,9 @@ class Problem(Exception):
         self.title = title or code.replace("_", " ").capitalize()
         self.extra = extra or {}
         self.headers = headers
+
+
+_INTERNAL_ERROR = Problem(500, "internal_error", "Something went wrong on our side; nothing was changed.")
 
 
 def problem_response(problem: Problem, instance: str | None = None) -> JSONResponse:
@@ -135,10 +139,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", extra={"path": request.url.path})
-        return problem_response(
-            Problem(500, "internal_error", "Something went wrong on our side; nothing was changed."),
-            request.url.path,
-        )
+        return problem_response(_INTERNAL_ERROR, request.url.path)
 
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(StarletteHTTPException, on_http)
@@ -147,4 +148,37 @@ def install_problem_handlers(app: FastAPI) -> None:
     dependency_errors = (DBAPIError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
     for dependency_error in dependency_errors:
         app.add_exception_handler(dependency_error, on_dependency_error)
+    # Errors of the middlewares outside `AnswerUnexpected` (the handler answers, then re-raises).
     app.add_exception_handler(Exception, on_unexpected)
+    app.add_middleware(AnswerUnexpected)
+
+
+class AnswerUnexpected:
+    """The 500 for an error no handler knows, answered without re-raising it.
+
+    Starlette's catch-all handler answers and then re-raises, and uvicorn closes the connection of a
+    request that raised: every such 500 broke the caller's pooled keep-alive connection. Added by
+    `install_problem_handlers` before any other middleware, so innermost of them: only what the
+    route's own handlers left reaches it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception:
+            if started:  # half an answer is out: only closing the connection tells the client
+                raise
+            log.exception("unhandled error", extra={"path": scope["path"]})
+            await problem_response(_INTERNAL_ERROR, scope["path"])(scope, receive, send)

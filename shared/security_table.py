@@ -29,6 +29,12 @@ route holds their agency, as lead or as a step's agency (403 `not_your_agency` o
 an agency's work (queues, reminders, extensions, transfers, feedback, apology letters) show officers
 and leaders their own agency's only; a survey invitation is read by reception and the submitting
 portal account only. Personal data (ID and phone numbers) is in no event and no list.
+
+**What is read of a request**: headers up to `MOTCUA_MAX_HEADER_BYTES` (431 past it), bodies up to
+`MOTCUA_MAX_BODY_BYTES` (413), uploads and the import under limits of their own. The endpoints open
+to anyone that take a body (`POST /v1/ballots`, `POST /v1/feedback`) judge the sender first, on the
+request's head: its rate limits, its token and its role (`shared/head_checks.py`); a refused sender's
+body is never read. An unexpected error is a problem+json 500 that keeps the connection open.
 """
 
 

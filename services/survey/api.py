@@ -3,23 +3,20 @@
 from collections.abc import Awaitable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import APIRouter, Depends, Path, Request
 
 from services.survey import ballots, forms, invitations
 from services.survey.ballot_limits import BallotLimits
 from services.survey.schemas import DOSSIER_CODE_PATTERN, BallotIn, BallotOut, FormIn, FormOut, InvitationOut
+from services.survey.senders import Sender
 from services.survey.settings import SurveySettings
-from shared.auth import Principal, TokenVerifier, require_roles
+from shared.auth import Principal, require_roles
 from shared.deps import ClockDep, SessionDep
-from shared.errors import Problem
-from shared.inputs import Text
 
 router = APIRouter(prefix="/v1")
 
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
 CounterOrPortal = Annotated[Principal, Depends(require_roles("reception", "portal"))]
-_bearer = HTTPBearer(auto_error=False)
 
 _BALLOT_ERRORS: dict[int | str, dict[str, Any]] = {
     403: {
@@ -44,28 +41,6 @@ _BALLOT_ERRORS: dict[int | str, dict[str, Any]] = {
 async def _box(request: Request) -> ballots.BallotBox:
     box: ballots.BallotBox = request.app.state.ballot_box
     return box
-
-
-async def _voter(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    x_device_id: Annotated[Text | None, Header(max_length=100, description="the kiosk's own id")] = None,
-) -> Principal | None:
-    """A portal or counter token, limited per account once the ballot is read (`ballot_limits`), or
-    nobody: a kiosk, limited here per device and per IP before anything else."""
-    if credentials is None:
-        limits: BallotLimits = request.app.state.ballot_limits
-        limits.kiosk(_client_ip(request), x_device_id)
-        return None
-    verifier: TokenVerifier = request.app.state.token_verifier
-    who = await verifier.verify(credentials.credentials)
-    if who.role not in ("portal", "reception"):
-        raise Problem(403, "forbidden_role", f"Role '{who.role}' does not take ballots; citizens vote.")
-    return who
-
-
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 BoxDep = Annotated[ballots.BallotBox, Depends(_box)]
@@ -97,9 +72,7 @@ async def publish_form(
 @router.post(
     "/ballots", status_code=201, response_model=BallotOut, tags=["ballots"], responses=_BALLOT_ERRORS
 )
-async def submit_ballot(
-    ballot: BallotIn, request: Request, who: Annotated[Principal | None, Depends(_voter)]
-) -> dict[str, Any]:
+async def submit_ballot(ballot: BallotIn, request: Request, who: Sender) -> dict[str, Any]:
     """Cast a ballot (phiếu đánh giá) on the form in force today.
 
     About a returned dossier: `dossier_code` and the invitation's `token` (single use, expiring), from
@@ -117,10 +90,10 @@ async def submit_ballot(
             state.ballot_box, ballot, engine=state.runtime.engine, sessions=state.runtime.sessions
         )
 
-    if who is None:  # a kiosk: its limits were applied before the body was read
+    if who is None:  # a kiosk, within its limits (`senders`)
         return await cast()
     limits: BallotLimits = state.ballot_limits
-    return await limits.signed_in(who, ballot, cast)
+    return await limits.settle(who, ballot, cast)
 
 
 @router.get("/invitations/{dossier_code}", response_model=InvitationOut, tags=["invitations"])

@@ -3,7 +3,6 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.survey import feedback
 from services.survey import feedback_repository as repository
@@ -17,13 +16,12 @@ from services.survey.feedback_schemas import (
     ForwardIn,
     SummaryOut,
 )
+from services.survey.senders import Sender
 from services.survey.settings import SurveySettings
-from shared.auth import Principal, TokenVerifier, require_roles
+from shared.auth import Principal, require_roles
 from shared.cursors import decode_uuid_cursor, encode_cursor
 from shared.deps import ClockDep, OutboxDep, SessionDep
-from shared.errors import Problem
 from shared.inputs import Day, Text
-from shared.ratelimit import RateLimiter
 
 router = APIRouter(prefix="/v1", tags=["feedback"])
 
@@ -31,7 +29,6 @@ AgencyStaff = Annotated[Principal, Depends(require_roles("officer", "leader"))]
 Handlers = Annotated[Principal, Depends(require_roles("officer", "leader", "admin"))]
 Readers = Annotated[Principal, Depends(require_roles("officer", "leader", "admin", "auditor"))]
 
-DEVICE_HEADER = "x-device-id"
 
 _ITEM_ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such item (`feedback_not_found`)."},
@@ -39,7 +36,6 @@ _ITEM_ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"description": "The item was answered already (`already_answered`); nothing changed."},
     422: {"description": "The body is not valid, or the agency is unknown (`unknown_agency`)."},
 }
-_bearer = HTTPBearer(auto_error=False)
 
 
 def _settings(request: Request) -> SurveySettings:
@@ -53,45 +49,6 @@ async def _desk(request: Request, outbox: OutboxDep, clock: ClockDep) -> feedbac
 
 DeskDep = Annotated[feedback.Desk, Depends(_desk)]
 ItemId = Annotated[Text, Path(description="the feedback item's id")]
-
-
-def _limiters(request: Request) -> tuple[RateLimiter, RateLimiter]:
-    state = request.app.state
-    limiters: tuple[RateLimiter, RateLimiter] | None = getattr(state, "feedback_limiters", None)
-    if limiters is None:  # built on first use: no await in between, so built once
-        settings = _settings(request)
-        per_minute, ip_per_minute = settings.feedback_per_minute, settings.feedback_ip_per_minute
-        limiters = (
-            RateLimiter(per_minute=per_minute, burst=max(1, int(per_minute))),
-            RateLimiter(per_minute=ip_per_minute, burst=max(1, int(ip_per_minute))),
-        )
-        state.feedback_limiters = limiters
-    return limiters
-
-
-async def _sender(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> Principal | None:
-    """No login (portal page, kiosk), or a portal token; held to the rate limits before anything else.
-
-    One bucket per portal account, else per device (the kiosk's `X-Device-Id`), else per IP; anonymous
-    senders also share a wider per-IP ceiling, so a script inventing device ids is still held back."""
-    per_sender, per_ip = _limiters(request)
-    if credentials is not None:
-        verifier: TokenVerifier = request.app.state.token_verifier
-        who = await verifier.verify(credentials.credentials)
-        if who.role != "portal":
-            raise Problem(403, "forbidden_role", f"Role '{who.role}' may not send feedback; citizens do.")
-        per_sender.check(f"sub:{who.sub}")
-        return who
-    ip = request.client.host if request.client else "unknown"
-    per_ip.check(ip)
-    device = request.headers.get(DEVICE_HEADER)
-    per_sender.check(f"device:{device[:100]}" if device else f"ip:{ip}")
-    return None
-
-
-Sender = Annotated[Principal | None, Depends(_sender)]
 
 
 @router.post(

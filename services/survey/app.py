@@ -10,9 +10,11 @@ from services.survey.api_feedback import router as feedback_router
 from services.survey.ballot_limits import BallotLimits
 from services.survey.ballot_writer import BallotWriter
 from services.survey.ballots import BallotBox, KnownAgencies
+from services.survey.feedback_limits import FeedbackLimits
 from services.survey.forms import FormCache
 from services.survey.handlers import CATALOG_HANDLERS, CATALOG_SUBJECTS, DOSSIER_SUBJECTS, dossier_handlers
 from services.survey.models import messaging
+from services.survey.senders import HEAD_CHECKS
 from services.survey.settings import SurveySettings
 from shared.app import Runtime, ServiceSpec, create_service_app
 from shared.clock import Clock, SystemClock
@@ -37,6 +39,7 @@ SPEC = ServiceSpec(
     tables=messaging,
     routers=[router, feedback_router],
     on_start=_load_default_form,
+    head_checks=HEAD_CHECKS,
 )
 
 
@@ -63,4 +66,5 @@ def create_app(settings: SurveySettings | None = None, clock: Clock | None = Non
     )
     # One bucket per device (or IP), never one for all kiosks together; a wider one per IP; one per account.
     app.state.ballot_limits = BallotLimits.from_settings(settings)
+    app.state.feedback_limits = FeedbackLimits.from_settings(settings)
     return app

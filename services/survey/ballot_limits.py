@@ -6,11 +6,11 @@
   one per dossier already. Anything else costs the account (its token's `sub`) one of
   `MOTCUA_SURVEY_ACCOUNT_BALLOTS_PER_MINUTE`: a portal account's anonymous ballot, and a dossier ballot
   refused (a wrong token is a guess at the invitation's 50 bits). The charge is taken before the ballot
-  is checked and given back once it is stored: ballots in flight together cannot all pass a check
-  made before any of them was charged.
+  is read (`senders`, on the request's head) and given back once it is stored: ballots in flight
+  together cannot all pass a check made before any of them was charged.
 - Reception casts dossier ballots only (a citizen's paper slip, with the token printed on the hand-over
   slip): anonymous ballots come from kiosks, and staff rating agencies anonymously, unseen, is the
-  stuffing these limits are against. Officers, leaders, admins and auditors cast none (api.py).
+  stuffing these limits are against. Officers, leaders, admins and auditors cast none.
 
 Per worker process, like every bucket of `shared.ratelimit`: N workers allow N times the rate.
 """
@@ -48,12 +48,19 @@ class BallotLimits:
     def kiosk(self, ip: str, device_id: str | None) -> None:
         """Raises 429 `rate_limited` when this kiosk, or all kiosks behind its IP, sent too many."""
         self.per_ip.check(ip)
-        self.per_device.check(f"device:{device_id}" if device_id else f"ip:{ip}")
+        self.per_device.check(f"device:{device_id[:100]}" if device_id else f"ip:{ip}")
 
-    async def signed_in(
+    def account(self, who: Principal) -> None:
+        """Charges a portal or reception account one ballot (429 `rate_limited` when it has none
+        left), before its ballot is read; `settle` gives it back if the ballot was free."""
+        if who.role not in ("portal", "reception"):
+            raise Problem(403, "forbidden_role", f"Role '{who.role}' does not take ballots; citizens vote.")
+        self.per_account.check(f"sub:{who.sub}")
+
+    async def settle(
         self, who: Principal, ballot: BallotIn, cast: Callable[[], Awaitable[dict[str, Any]]]
     ) -> dict[str, Any]:
-        """`cast` the ballot of a portal or reception account within its limit (see the module)."""
+        """`cast` the ballot of an account charged by `account` (see the module)."""
         if ballot.dossier_code is None and who.role != "portal":
             raise Problem(
                 403,
@@ -61,9 +68,7 @@ class BallotLimits:
                 f"Role '{who.role}' enters a dossier's ballot with its invitation token; anonymous "
                 "ballots come from kiosks.",
             )
-        key = f"sub:{who.sub}"
-        self.per_account.check(key)
         stored = await cast()
         if ballot.dossier_code is not None:
-            self.per_account.refund(key)  # its invitation counted it: one per dossier is its limit
+            self.per_account.refund(f"sub:{who.sub}")  # its invitation counted it: one per dossier
         return stored

@@ -22,15 +22,13 @@ import os
 import random
 import re
 import shutil
-import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
 import pytest
-import uvicorn
 import websockets
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 
@@ -39,11 +37,11 @@ from services.reporting.app import create_app
 from services.reporting.exports import FormatQuery, respond
 from services.reporting.tables import Column, Table
 from shared.auth import TokenVerifier, issue_token, require_roles
-from shared.devstack.ports import free_port
 from shared.errors import install_problem_handlers
 from shared.settings import ServiceSettings
 from tests.conftest import Stack
 from tests.reporting.test_six_month_api import YEAR, bearer, seed_half_year, settings_for
+from tests.served import served
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 CHROMIUM_FLAGS = (
@@ -236,33 +234,6 @@ async def chromium(tmp: Path) -> AsyncIterator[Page]:
                 process.kill()
                 await process.wait()
         shutil.rmtree(profile, ignore_errors=True)
-
-
-# --- a real server in a thread ------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def served(app: FastAPI) -> Iterator[str]:
-    """`app` behind uvicorn on a free port, in a thread with its own event loop; yields the base URL."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="none")
-    )
-    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
-    thread.start()
-    try:
-        for _ in range(600):
-            if server.started:
-                break
-            if not thread.is_alive():
-                raise RuntimeError("uvicorn stopped before it started")
-            threading.Event().wait(0.05)
-        else:
-            raise TimeoutError("uvicorn did not start in 30 s")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 # --- what the page shows, against what the API says ---------------------------------------------
