@@ -31,6 +31,7 @@ from shared.messaging.streams import ensure_streams
 from shared.messaging.tables import MessagingTables
 from shared.observability.http import RequestObservability
 from shared.observability.logging import configure_logging
+from shared.openapi_contract import document_the_contract
 from shared.settings import ServiceSettings
 from shared.tasks import cancel_and_wait
 
@@ -246,4 +247,5 @@ def create_service_app(
     app.include_router(dead_letters_api.router)
     for router in spec.routers:
         app.include_router(router)
+    document_the_contract(app)
     return app

@@ -7,8 +7,10 @@ import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db.transient import UNIQUE_VIOLATION, is_transient, sqlstate
@@ -73,6 +75,21 @@ def problem_response(problem: Problem, instance: str | None = None) -> JSONRespo
     return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=problem.headers)
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path: Starlette's 405 names only the first route's,
+    where a path's GET and POST are two routes."""
+    methods: set[str] = set()
+    for context in iter_route_contexts(request.app.router.routes):
+        route = context.route
+        if (
+            isinstance(route, APIRoute)
+            and context.path
+            and compile_path(context.path)[0].match(request.url.path)
+        ):
+            methods |= route.methods or set()
+    return ", ".join(sorted(methods))
+
+
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     # Echoing the rejected input back could leak personal data into logs and proxies: name the place only.
     return [
@@ -92,11 +109,12 @@ def install_problem_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else code
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"There is no resource at {request.url.path}; see /docs for the API."
-        elif exc.status_code == 405:
-            detail = f"{request.method} is not allowed on {request.url.path}; see /docs for the API."
-        return problem_response(
-            Problem(exc.status_code, code, detail, headers=getattr(exc, "headers", None)), request.url.path
-        )
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            allowed = _allowed_methods(request)
+            detail = f"{request.method} is not allowed on {request.url.path}; it takes {allowed}."
+            headers = {**(headers or {}), "Allow": allowed}
+        return problem_response(Problem(exc.status_code, code, detail, headers=headers), request.url.path)
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

@@ -4,13 +4,12 @@ routes' own dependencies, so the table cannot drift from the code (a test compar
 import importlib
 import os
 from collections.abc import Iterator
-from typing import Any
 
 from fastapi import FastAPI
-from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from shared.auth import ROLES
+from shared.route_roles import roles_of
 from shared.services import SERVICE_PORTS, SERVICES
 
 ANYONE = "anyone (no token)"
@@ -38,26 +37,6 @@ body is never read. An unexpected error is a problem+json 500 that keeps the con
 """
 
 
-def roles_of(dependant: Dependant) -> set[str] | None:
-    """The roles a route's dependencies admit; None when no token is needed."""
-    admitted: set[str] | None = None
-    signed_in = False
-    for dependency in dependant.dependencies:
-        call: Any = dependency.call
-        if getattr(call, "__qualname__", "").startswith("require_roles."):
-            roles = set(call.__closure__[0].cell_contents)
-            admitted = roles if admitted is None else admitted & roles
-        elif getattr(call, "__name__", "") == "current_principal":
-            signed_in = True
-        inner = roles_of(dependency)
-        if inner is not None:
-            admitted = inner if admitted is None else admitted & inner
-            signed_in = True
-    if admitted is None and signed_in:
-        return set(ROLES)
-    return admitted
-
-
 def rows(service: str, app: FastAPI) -> Iterator[str]:
     for context in iter_route_contexts(app.router.routes):
         route = context.route
@@ -72,7 +51,7 @@ def rows(service: str, app: FastAPI) -> Iterator[str]:
             who = ", ".join(role for role in ROLES if role in roles)
         summary = (route.summary or (route.description or "").strip().split("\n")[0]).replace("|", "\\|")
         for method in sorted(set(route.methods or ()) - {"HEAD"}):
-            yield f"| {service} | `{method} {context.path}` | {who} | {summary} |"
+            yield f"| {service} | `{method} {context.path_format}` | {who} | {summary} |"
 
 
 def table() -> str:

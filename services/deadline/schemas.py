@@ -5,9 +5,9 @@ from datetime import date, datetime, time
 from typing import Annotated, Generic, Literal, TypeVar
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
-from shared.inputs import FreeText
+from shared.inputs import ISO_DAY, FreeText
 
 T = TypeVar("T")
 
@@ -22,7 +22,8 @@ def _clean(value: str) -> str:
 
 # Control characters are refused before normalising (`shared.inputs`): PostgreSQL cannot store U+0000.
 Reason = Annotated[FreeText, AfterValidator(_clean), Field(min_length=1, max_length=500)]
-Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+# The calendar's own range, narrower than every other date's (`shared.inputs.Day`).
+Day = Annotated[date, ISO_DAY, Field(ge=FIRST_DAY, le=LAST_DAY)]
 
 
 class Strict(BaseModel):
@@ -33,12 +34,12 @@ class OverrideIn(Strict):
     """A day off (ngày nghỉ) or a working day (ngày làm bù) decided by the centre."""
 
     day: Day
-    working: bool
+    working: StrictBool  # not 0 or "no": a day's kind is said, not guessed
     reason: Reason
 
 
 class OverrideChange(Strict):
-    working: bool
+    working: StrictBool
     reason: Reason
 
 

@@ -197,7 +197,17 @@ async def supplement_dossier(
     return await _dossier_out(session, outcome.dossier_id)
 
 
-@router.get("/lookup", response_model=PublicStatus, tags=["citizens"])
+@router.get(
+    "/lookup",
+    response_model=PublicStatus,
+    tags=["citizens"],
+    responses={
+        404: {
+            "description": "No dossier by this code and secret (`not_found`); which was wrong is not said."
+        },
+        429: {"description": "Too many look-ups from this client (`rate_limited`, with `Retry-After`)."},
+    },
+)
 async def lookup(
     request: Request,
     session: SessionDep,

@@ -90,7 +90,7 @@ class ProcedureIn(Strict):
     day_kind: Literal["working", "calendar"] = "working"
     online_processing_days: Decimal | None = Field(default=None, gt=0, le=365)
     same_day: bool = False
-    cutoff: time = time(15, 0)
+    cutoff: inputs.LocalTime = time(15, 0)
     service_level: int = Field(ge=1, le=4)
     supplement_policy: Literal["shift", "restart"] = "shift"
     fee: int = Field(default=0, ge=0)
@@ -122,7 +122,7 @@ class ProcedureOut(BaseModel):
     day_kind: str
     online_processing_days: Decimal | None
     same_day: bool
-    cutoff: time
+    cutoff: inputs.LocalTime
     service_level: int
     supplement_policy: str
     fee: int

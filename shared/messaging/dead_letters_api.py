@@ -93,13 +93,13 @@ async def list_dead_letters(
     return DeadLetterPage(items=items, next_after=items[-1].id if len(items) == limit else None)
 
 
-@router.get("/{letter_id}", summary="One dead letter with its message", response_model=DeadLetterDetail)
+@router.get("/{letter_id:int}", summary="One dead letter with its message", response_model=DeadLetterDetail)
 async def get_dead_letter(letter_id: LetterId, letters: Letters, _: Admin) -> DeadLetterDetail:
     return DeadLetterDetail.model_validate(_fields(await letters.one(letter_id)))
 
 
 @router.post(
-    "/{letter_id}/redrive",
+    "/{letter_id:int}/redrive",
     summary="Apply a dead letter's event again, once, through the inbox",
     response_model=Redriven,
     responses={
@@ -133,7 +133,7 @@ async def redrive_all(letters: Letters, who: Admin, clock: ClockDep) -> RedriveR
 
 
 @router.post(
-    "/{letter_id}/discard",
+    "/{letter_id:int}/discard",
     summary="Give up on a dead letter that no fix can apply; it stays listed as resolved",
     status_code=204,
     responses={

@@ -1,12 +1,14 @@
 """`shared.inputs`: the one text type refuses what PostgreSQL cannot store or a printed form cannot
 show, and the bounded dates and integers keep every later computation inside its range."""
 
+import re
+from datetime import time
 from typing import Any
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from shared.inputs import BigInt, Day, FreeText, Instant, Text
+from shared.inputs import BigInt, Day, FreeText, Instant, LocalTime, Text
 
 
 @pytest.mark.parametrize("value", ["a\x00b", "a\tb", "a\nb", "a\x1bb", "a\x7fb", "a\x85b", "a\ud800b"])
@@ -43,3 +45,17 @@ def test_the_bounds_themselves_are_accepted() -> None:
     assert str(TypeAdapter(Day).validate_python("1900-01-01")) == "1900-01-01"
     assert TypeAdapter(Instant).validate_python("2200-12-31T23:59:59+07:00").year == 2200
     assert TypeAdapter(BigInt).validate_python(2**63 - 1) == 2**63 - 1
+
+
+@pytest.mark.parametrize(("kind", "value"), [(Day, "0"), (Day, "1735689600"), (Instant, "1735689600")])
+def test_a_number_is_not_read_as_seconds_since_1970(kind: Any, value: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        TypeAdapter(kind).validate_python(value)
+    assert caught.value.errors()[0]["type"] == "iso_date"
+
+
+def test_a_local_time_is_documented_without_the_offset_rfc3339_would_demand() -> None:
+    assert TypeAdapter(LocalTime).validate_python("15:00") == time(15, 0)
+    schema = TypeAdapter(LocalTime).json_schema()
+    assert "format" not in schema
+    assert re.fullmatch(schema["pattern"], "15:00:00")
