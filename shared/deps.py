@@ -1,4 +1,5 @@
-"""`Annotated` dependency aliases that routes declare: the session, the clock, the outbox, settings."""
+"""`Annotated` dependency aliases that routes declare: the session, the clock, the outbox, settings, and
+the role sets routes of several services admit."""
 
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -6,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.auth import Principal, require_roles
 from shared.clock import Clock
 from shared.messaging.outbox import Outbox
 from shared.settings import ServiceSettings
@@ -41,3 +43,17 @@ SettingsDep = Annotated[ServiceSettings, Depends(_settings)]
 # Offset pages: PostgreSQL refuses an OFFSET past bigint (a 500 before this bound), and skipping more
 # than a million rows is a filter the caller forgot, not a page.
 OffsetQuery = Annotated[int, Query(ge=0, le=1_000_000, description="rows to skip, at most 1,000,000")]
+
+# Who may call: the role sets routes of several services admit. A service's own combinations are in
+# its `deps.py`.
+Admin = Annotated[Principal, Depends(require_roles("admin"))]
+Reception = Annotated[Principal, Depends(require_roles("reception"))]
+Leader = Annotated[Principal, Depends(require_roles("leader"))]
+# Who hands a dossier in: the counter, or the citizen online.
+CounterOrPortal = Annotated[Principal, Depends(require_roles("reception", "portal"))]
+# The agency's own staff, who work its dossiers.
+AgencyStaff = Annotated[Principal, Depends(require_roles("officer", "leader"))]
+# Who reads the periodic reports and the oversight lists.
+Overseers = Annotated[Principal, Depends(require_roles("leader", "admin", "auditor"))]
+# Everyone who works at a centre or an agency, that is every role but the citizen's.
+Staff = Annotated[Principal, Depends(require_roles("reception", "officer", "leader", "admin", "auditor"))]

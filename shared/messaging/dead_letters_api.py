@@ -10,12 +10,10 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import Row
 
-from shared.auth import Principal, require_roles
-from shared.deps import ClockDep
+from shared.deps import Admin, ClockDep
 from shared.errors import Problem
 from shared.messaging.dead_letters import DeadLetters, Outcome, State
 
-Admin = Annotated[Principal, Depends(require_roles("admin"))]
 LetterId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the dead letter's id")]
 # One call re-drives at most this many: a long list is worked through in several calls, each of
 # which answers within a request's time.
