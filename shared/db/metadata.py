@@ -19,11 +19,13 @@ def service_metadata(schema: str) -> MetaData:
 
 
 def models_of(service: str) -> MetaData:
-    """A service's whole metadata: `services.<service>.models` and the `*_models.py` modules beside it,
-    whose tables join models.py's metadata when imported (Alembic must see them all)."""
+    """A service's whole metadata: `services.<service>.models` (its MetaData and service-wide tables)
+    and every other `models.py` or `*_models.py` in its packages, whose tables join that metadata
+    when imported (Alembic must see them all)."""
     package = importlib.import_module(f"services.{service}")
-    for module in pkgutil.iter_modules(package.__path__):
-        if module.name.endswith("_models"):
-            importlib.import_module(f"services.{service}.{module.name}")
+    for module in pkgutil.walk_packages(package.__path__, prefix=f"services.{service}."):
+        leaf = module.name.rsplit(".", 1)[-1]
+        if (leaf == "models" or leaf.endswith("_models")) and ".migrations" not in module.name:
+            importlib.import_module(module.name)
     metadata: MetaData = importlib.import_module(f"services.{service}.models").metadata
     return metadata
