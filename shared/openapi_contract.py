@@ -13,7 +13,6 @@ The bearer scheme is a JWT, and each operation's security requirement lists the 
 3.1 allows role names there); operations open to anyone say `security: []`.
 """
 
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -129,21 +128,21 @@ def _secure(operation: dict[str, Any], admitted: set[str] | None) -> None:
 
 def _errors(operation: dict[str, Any], path: str, method: str, *, takes_token: bool) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
-    wanted: dict[str, Callable[[], bool]] = {
-        "401": lambda: takes_token,
-        "403": lambda: takes_token,
-        "404": lambda: "{" in path,
-        "409": lambda: method != "get",
-        "413": lambda: "requestBody" in operation,
-        "422": lambda: "requestBody" in operation or bool(operation.get("parameters")),
-        "503": lambda: path not in NO_STORAGE,
+    reads = "requestBody" in operation
+    applies = {
+        "401": takes_token,
+        "403": takes_token,
+        "404": "{" in path,
+        "409": method != "get",
+        "413": reads,
+        "422": reads or bool(operation.get("parameters")),
+        "503": path not in NO_STORAGE,
     }
-    for status, applies in wanted.items():
-        if applies():
-            declared = responses.get(status)
-            # FastAPI's own 422 describes a body the services never send: ours replaces it.
-            if declared is None or (status == "422" and "content" in declared):
-                responses[status] = {"description": PLATFORM_ERRORS[status]}
+    for status, applied in applies.items():
+        declared = responses.get(status)
+        # FastAPI's own 422 describes a body the services never send: ours replaces it.
+        if applied and (declared is None or (status == "422" and "content" in declared)):
+            responses[status] = {"description": PLATFORM_ERRORS[status]}
     for status, response in responses.items():
         if status[0] in "45":
             response["content"] = {PROBLEM_JSON: {"schema": PROBLEM_REF}}
