@@ -9,7 +9,7 @@ nothing pending; its clocks and extension decisions are then compared with one e
 - one event per transaction: a `Subscription` without `batch`, the path before issue #12 (its
   handler is now the service's batch handler given one event: 76/s with the old handlers);
 - a fetch per transaction, the one-event handlers looped in it (the naive batch);
-- a fetch per transaction as the service does it (handlers.dossier_batch): facts recorded by dossier
+- a fetch per transaction as the service does it (clocks/handlers.dossier_batch): facts recorded by dossier
   and written in a few statements, each dossier's clocks derived once.
 Last, the service as deployed (its own processes, 2 workers sharing the durable consumer).
 """
@@ -32,10 +32,10 @@ from nats.js.errors import NotFoundError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.servers import BenchServers, bench_servers, start_service
-from services.deadline import repository
-from services.deadline.calendars import Calendars
-from services.deadline.clocks import Context
-from services.deadline.handlers import DOSSIER_SUBJECTS, dossier_batch, dossier_handlers
+from services.deadline.calendar.calendars import Calendars
+from services.deadline.clocks import repository
+from services.deadline.clocks.handlers import DOSSIER_SUBJECTS, dossier_batch, dossier_handlers
+from services.deadline.context import Context
 from services.deadline.models import messaging
 from services.deadline.settings import DeadlineSettings
 from services.intake import events as intake

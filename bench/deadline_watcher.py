@@ -11,12 +11,13 @@ import asyncpg
 
 from bench import calendar
 from bench.servers import bench_servers, percentile
-from services.deadline import reminders
-from services.deadline.calendars import Calendars
-from services.deadline.clocks import Context
+from services.deadline.calendar.calendars import Calendars
+from services.deadline.context import Context
 from services.deadline.models import messaging
+from services.deadline.reminders import repository as reminder_queries
+from services.deadline.reminders import service as reminders
 from services.deadline.settings import DeadlineSettings
-from services.deadline.watcher import Watcher
+from services.deadline.watcher.watcher import Watcher
 from shared.clock import FixedClock
 from shared.db.engine import Sessions, asyncpg_dsn, make_engine, make_sessions
 from shared.messaging.outbox import Outbox
@@ -133,7 +134,7 @@ async def _cycles(conn: asyncpg.Connection, sessions: Sessions, t0: datetime) ->
     print(f"cycle, nothing due again:              p50 {percentile(after, 50):7.1f} ms")
     staged = await conn.fetchval("SELECT count(*) FROM deadline.outbox")
     print(f"outbox rows staged: {staged:,}")
-    lists: tuple[tuple[str | None, reminders.Kind | None], ...] = (("S001", None), (None, "overdue"))
+    lists: tuple[tuple[str | None, reminder_queries.Kind | None], ...] = (("S001", None), (None, "overdue"))
     for agency, kind in lists:
         times = []
         for _ in range(10):

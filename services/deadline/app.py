@@ -1,25 +1,21 @@
-"""The deadline service's FastAPI app."""
+"""The deadline service's FastAPI app: its sub-domains' routes, its consumers and its watcher."""
 
 from dataclasses import replace
 
 from fastapi import FastAPI
 
-from services.deadline.api import router
-from services.deadline.api_apology import router as apology_router
-from services.deadline.api_calendar import router as calendar_router
-from services.deadline.api_reminders import router as reminders_router
-from services.deadline.calendars import Calendars
-from services.deadline.clocks import Context
-from services.deadline.handlers import (
-    CATALOG_SUBJECTS,
-    DOSSIER_SUBJECTS,
-    catalog_handlers,
-    dossier_batch,
-    dossier_handlers,
-)
+from services.deadline.apology.api import router as apology_router
+from services.deadline.calendar.api import router as calendar_router
+from services.deadline.calendar.calendars import Calendars
+from services.deadline.calendar.handlers import CATALOG_SUBJECTS, catalog_handlers
+from services.deadline.clocks.api import router as clocks_router
+from services.deadline.clocks.handlers import DOSSIER_SUBJECTS, dossier_batch, dossier_handlers
+from services.deadline.context import Context
+from services.deadline.extensions.api import router as extensions_router
 from services.deadline.models import messaging
+from services.deadline.reminders.api import router as reminders_router
 from services.deadline.settings import DeadlineSettings
-from services.deadline.watcher import Watcher
+from services.deadline.watcher.watcher import Watcher
 from shared.app import ServiceSpec, create_service_app
 from shared.clock import Clock, SystemClock
 from shared.messaging.consumer import Subscription
@@ -32,7 +28,7 @@ SPEC = ServiceSpec(
         "Working-day calendar, SLA clocks per dossier and step, warnings, extensions and apology letters."
     ),
     tables=messaging,
-    routers=[router, calendar_router, apology_router, reminders_router],
+    routers=[clocks_router, extensions_router, calendar_router, apology_router, reminders_router],
 )
 
 

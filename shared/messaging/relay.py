@@ -1,24 +1,24 @@
 """The outbox relay: publishes committed outbox rows to JetStream, in id order, at least once.
 
-One relay per service leads at a time (a PostgreSQL advisory lock held on a dedicated connection);
-the others wait. The leader wakes on NOTIFY from the outbox trigger, polls as a fallback, publishes a
-batch with `Nats-Msg-Id` = event id (JetStream drops a republished duplicate), awaits every PubAck,
-then marks the rows sent. Sent rows are kept for a retention period so a stream can be re-driven.
+One relay per service leads at a time (`shared.leadership`: a PostgreSQL advisory lock held on a
+dedicated connection); the others wait. The leader wakes on NOTIFY from the outbox trigger, polls as
+a fallback, publishes a batch with `Nats-Msg-Id` = event id (JetStream drops a republished
+duplicate), awaits every PubAck, then marks the rows sent. Sent rows are kept for a retention period
+so a stream can be re-driven.
 """
 
 import asyncio
 import contextlib
 import logging
-import zlib
 from datetime import timedelta
 
 import asyncpg
 from sqlalchemy import delete, select, update
 
-from shared.backoff import backoff_delay
 from shared.clock import Clock
 from shared.db.engine import Sessions, asyncpg_dsn, unit_of_work
 from shared.faults import crash_point
+from shared.leadership import Leadership
 from shared.messaging.connection import NatsLink
 from shared.messaging.tables import MessagingTables
 from shared.observability import metrics
@@ -31,11 +31,6 @@ PURGE_EVERY_SECONDS = 600.0
 
 class PublishFailed(Exception):
     pass
-
-
-def leader_lock_key(service: str) -> int:
-    """A stable 32-bit advisory-lock key per service."""
-    return zlib.crc32(f"motcua.relay.{service}".encode())
 
 
 class Relay:
@@ -62,32 +57,21 @@ class Relay:
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._retention = retention
-        self.is_leader = False
+        self._leadership = Leadership("relay", log)
+
+    @property
+    def is_leader(self) -> bool:
+        return self._leadership.is_leader
 
     async def run(self) -> None:
         """Lead when the lock is free, follow otherwise; survives PostgreSQL and NATS restarts."""
-        failures = 0
-        while True:
-            try:
-                await self._link.wait_connected()
-                conn = await asyncpg.connect(self._dsn)
-                try:
-                    if await conn.fetchval("SELECT pg_try_advisory_lock($1)", leader_lock_key(self._service)):
-                        self.is_leader = True
-                        log.info("relay leads", extra={"service": self._service})
-                        await self._lead(conn)
-                    else:
-                        await asyncio.sleep(self._poll_seconds)
-                finally:
-                    self.is_leader = False
-                    await _close_quietly(conn)
-                failures = 0
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                failures += 1
-                log.warning("relay retrying", extra={"service": self._service, "error": repr(exc)})
-                await asyncio.sleep(backoff_delay(failures))
+        await self._leadership.hold(
+            service=self._service,
+            dsn=self._dsn,
+            lead=self._lead,
+            follow_seconds=self._poll_seconds,
+            ready=self._link.wait_connected,
+        )
 
     async def _lead(self, conn: asyncpg.Connection) -> None:
         wake = asyncio.Event()
@@ -163,11 +147,3 @@ class Relay:
         async with unit_of_work(self._sessions) as session:
             result = await session.execute(delete(self._outbox).where(self._outbox.c.sent_at < cutoff))
         return int(getattr(result, "rowcount", 0) or 0)
-
-
-async def _close_quietly(conn: asyncpg.Connection) -> None:
-    try:
-        async with asyncio.timeout(2):
-            await conn.close()
-    except Exception:
-        conn.terminate()

@@ -16,9 +16,10 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, insert, select
 
-from services.deadline.apology_models import apology_letters
+from services.deadline.apology.models import apology_letters
 from services.deadline.app import create_app
-from services.deadline.models import audit_log, clocks, dossiers, messaging
+from services.deadline.clocks.models import clocks, dossiers
+from services.deadline.models import audit_log, messaging
 from services.deadline.settings import DeadlineSettings
 from shared.auth import Role, issue_token
 from shared.clock import VIETNAM, FixedClock

@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime
 import pypdf
 import pytest
 
-from services.deadline import apology_rules as rules
-from services.deadline.apology_document import BLANK, ApologyView, apology_html, apology_pdf
+from services.deadline.apology import rules
+from services.deadline.apology.document import BLANK, ApologyView, apology_html, apology_pdf
 from shared.clock import VIETNAM
 
 

@@ -3,9 +3,6 @@ step owes its agency a letter until the agency issues one."""
 
 from typing import Any
 
-from fastapi import FastAPI
-
-from services.deadline.api_apology import router as apology_router
 from tests.deadline.conftest import Deadline, agency, new_dossier, vn
 
 BODY = {
@@ -15,11 +12,6 @@ BODY = {
     "signed_by_name": "Phạm Văn Đức",
     "signed_by_title": "Chi cục trưởng",
 }
-
-
-def _with_apologies(app: FastAPI) -> None:
-    if not any(getattr(route, "path", "") == "/v1/apologies" for route in app.routes):
-        app.include_router(apology_router)  # until services/deadline/app.py includes it
 
 
 async def _late(deadline: Deadline, agency_code: str) -> list[tuple[str, str]]:
@@ -32,7 +24,6 @@ async def _late(deadline: Deadline, agency_code: str) -> list[tuple[str, str]]:
 
 
 async def test_a_late_step_owes_a_letter_until_its_agency_issues_one(deadline: Deadline) -> None:
-    _with_apologies(deadline.app)
     lead, thue = agency("VPDK"), agency("THUE")
     dossier = new_dossier(lead, due_at=vn(2021, 7, 2, 8, 30))
     await deadline.deliver(

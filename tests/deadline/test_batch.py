@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from services.deadline.models import clocks, dossiers, extensions, messaging, pause_marks
+from services.deadline.clocks.models import clocks, dossiers, pause_marks
+from services.deadline.extensions.models import extensions
+from services.deadline.models import messaging
 from shared.messaging.consumer import PoisonEvent
 from shared.messaging.envelope import CloudEvent
 from shared.messaging.subjects import dossier_subject

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from services.deadline.models import clocks, dossiers, messaging
+from services.deadline.clocks.models import clocks, dossiers
+from services.deadline.models import messaging
 from shared.messaging.consumer import PoisonEvent
 from shared.messaging.envelope import CloudEvent
 from tests.deadline.conftest import Deadline, Dossier, agency, iso, new_dossier, vn

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import yaml
 
+from services.deadline.calendar.handlers import CATALOG_SUBJECTS
+from services.deadline.clocks.handlers import DOSSIER_SUBJECTS
 from services.deadline.events import EMITTED
-from services.deadline.handlers import CATALOG_SUBJECTS, DOSSIER_SUBJECTS
 from services.deadline.settings import DeadlineSettings
 from shared.settings import ServiceSettings
 

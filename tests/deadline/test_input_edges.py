@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from services.deadline.apology_models import apology_letters
-from services.deadline.models import calendar_overrides
+from services.deadline.apology.models import apology_letters
+from services.deadline.calendar.models import calendar_overrides
 from tests.deadline.conftest import Deadline
 from tests.edges import assert_refused, forged_cursor, row_counts
 

@@ -4,9 +4,10 @@ import random
 from datetime import datetime, time
 from decimal import Decimal
 
-from services.deadline import rules
-from services.deadline.explain import explain
-from services.deadline.rules import ClockFacts, Mark, Pause, Terms
+from services.deadline.calendar.explain import explain
+from services.deadline.clocks import rules
+from services.deadline.clocks.rules import ClockFacts, Mark, Pause, Terms
+from services.deadline.extensions.rules import Decision, decide_extension
 from shared.calendar import CalendarOverride, WorkingCalendar, WorkingDays, due_at
 from shared.clock import VIETNAM
 
@@ -125,7 +126,7 @@ def test_the_dossier_pauses_while_any_step_does_overlaps_counted_once() -> None:
     assert shifted.paused_minutes == 3 * 480, "three working days, not four"
 
 
-def _decide(**changes: object) -> rules.Decision:
+def _decide(**changes: object) -> Decision:
     values: dict[str, object] = {
         "requested_at": vn(2021, 6, 28, 9),
         "reason": "Cần xác minh thực địa",
@@ -136,7 +137,7 @@ def _decide(**changes: object) -> rules.Decision:
         "calendar": CAL,
         **changes,
     }
-    return rules.decide_extension(**values)  # type: ignore[arg-type]
+    return decide_extension(**values)  # type: ignore[arg-type]
 
 
 def test_an_extension_asked_in_time_by_a_leader_with_a_reason_adds_working_days() -> None:

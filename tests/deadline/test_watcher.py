@@ -16,12 +16,13 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import select, text
 
-from services.deadline import repository
 from services.deadline.app import SPEC, create_app
-from services.deadline.models import dossiers
+from services.deadline.clocks import repository
+from services.deadline.clocks.models import dossiers
 from services.deadline.settings import DeadlineSettings
-from services.deadline.watcher import Watcher, leader_lock_key
+from services.deadline.watcher.watcher import Watcher
 from shared.app import Runtime
+from shared.leadership import lock_key
 from shared.tasks import cancel_and_wait
 from tests.deadline.conftest import Deadline, Dossier, agency, new_dossier, vn
 
@@ -224,15 +225,15 @@ async def test_the_service_runs_its_watcher_in_the_background_one_process_leadin
         await asyncio.sleep(0.3)  # six of its intervals
         assert not app.state.watcher.is_leader  # the lead is taken: it waits, and sends nothing
         assert await _warnings(deadline, d) == []
-        assert await _lock_holders(deadline, leader_lock_key("deadline")) == 1
+        assert await _lock_holders(deadline, lock_key("watcher", "deadline")) == 1
     assert not app.state.watcher.is_leader  # stopped with its app
-    assert await _lock_holders(deadline, leader_lock_key("deadline")) == 1
+    assert await _lock_holders(deadline, lock_key("watcher", "deadline")) == 1
 
 
 async def test_two_watchers_at_once_one_leads_and_nothing_is_sent_twice(deadline: Deadline) -> None:
     ctx = deadline.app.state.deadline
     runtime = Runtime(replace(SPEC, name="deadline_lead_test"), deadline.app.state.settings, deadline.clock)
-    key = leader_lock_key("deadline_lead_test")
+    key = lock_key("watcher", "deadline_lead_test")
     first, second = (Watcher(ctx, interval_seconds=0.05) for _ in range(2))
     tasks = [asyncio.create_task(w.run(runtime)) for w in (first, second)]
     try:
@@ -313,11 +314,11 @@ async def test_a_dossier_busy_with_an_event_is_left_to_the_next_cycle_without_wa
 _CYCLE = """
 import asyncio, sys
 from datetime import datetime
-from services.deadline.calendars import Calendars
-from services.deadline.clocks import Context
+from services.deadline.calendar.calendars import Calendars
+from services.deadline.context import Context
 from services.deadline.models import messaging
 from services.deadline.settings import DeadlineSettings
-from services.deadline.watcher import Watcher
+from services.deadline.watcher.watcher import Watcher
 from shared.clock import FixedClock
 from shared.db.engine import make_engine, make_sessions
 from shared.messaging.outbox import Outbox

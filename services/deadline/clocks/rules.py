@@ -1,12 +1,11 @@
-"""The deadline rules in code: pure functions, no I/O, no clock reads (every instant is an argument).
+"""The clocks' rules in code: pure functions, no I/O, no clock reads (every instant is an argument).
 
 * a clock's state and dues DERIVED from the facts heard (start, original due, pauses, stop, extension),
   so the same facts in any order of delivery give the same clock;
 * the dossier's clock pauses while any of its steps is paused (the union of the steps' pauses);
 * a resumption moves the due by the procedure's policy (``shared.calendar.resumed_dues``); a pause for
   a financial obligation always shifts, since only a supplement makes a dossier "complete" afresh;
-* ``warn_at``: the moment ``due_soon_hours`` working hours before the due;
-* an extension (gia hạn) decided by the rules: before the due, with a reason, by a leader, once.
+* ``warn_at``: the moment ``due_soon_hours`` working hours before the due.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
-from typing import Final, Literal
+from typing import Literal
 
 from shared.calendar import (
     DEFAULT_CUTOFF,
@@ -215,52 +214,3 @@ def derive(
 
 def _as_policy(value: str | None) -> Policy:
     return "restart" if value == "restart" else "shift"
-
-
-# -- extensions (gia hạn) ---------------------------------------------------------------------------
-
-DENIALS: Final[dict[str, str]] = {
-    "already_extended": "Thời hạn của bước này đã được gia hạn một lần; không gia hạn lần thứ hai.",
-    "not_a_leader": "Chỉ lãnh đạo cơ quan được xin gia hạn thời hạn giải quyết.",
-    "no_reason": "Yêu cầu gia hạn phải nêu rõ lý do.",
-    "after_due": "Yêu cầu gia hạn phải gửi trước thời hạn giải quyết của bước.",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    granted: bool
-    denial_code: str | None = None
-    new_due_at: datetime | None = None
-    minutes: int = 0
-
-    @property
-    def denial_text(self) -> str | None:
-        return None if self.denial_code is None else DENIALS[self.denial_code]
-
-
-def decide_extension(
-    *,
-    requested_at: datetime,
-    reason: str,
-    role: str | None,
-    days: int,
-    current_due: datetime,
-    already_extended: bool,
-    calendar: WorkingCalendar,
-) -> Decision:
-    """Grant or deny, checking in this order: once per step, by a leader, with a reason, before the due.
-
-    The request is judged at ``requested_at`` (when it was asked), never at when we heard of it. The
-    new due is the current due plus ``days`` working days of office time, on the calendar.
-    """
-    if already_extended:
-        return Decision(False, "already_extended")
-    if role != "leader":
-        return Decision(False, "not_a_leader")
-    if not reason.strip():
-        return Decision(False, "no_reason")
-    if requested_at >= current_due:
-        return Decision(False, "after_due")
-    minutes = days * calendar.hours.day_minutes
-    return Decision(True, None, shifted(current_due, minutes, calendar), minutes)

@@ -16,14 +16,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.deadline import repository
+from services.deadline.calendar.repository import save_procedures
+from services.deadline.clocks import repository
 from services.deadline.inbound import Identity, Procedure, Received, Step
 
 
 @dataclass
 class Facts:
     dossiers: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
-    procedures: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
+    procedures: dict[tuple[str, int], Procedure] = field(default_factory=dict)
     receipts: list[dict[str, Any]] = field(default_factory=list)
     dossier_clocks: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
     step_clocks: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
@@ -45,7 +46,7 @@ class Facts:
     def received(self, data: Received) -> None:
         """The dossier's clock starts at `clock_started_at`, due as intake promised on the receipt."""
         procedure = data.procedure
-        self.procedures.setdefault((procedure.code, procedure.version), procedure_row(procedure))
+        self.procedures.setdefault((procedure.code, procedure.version), procedure)
         started_at = data.clock_started_at or data.received_at
         receipt = {
             "received_at": data.received_at,
@@ -130,7 +131,7 @@ class Facts:
 
     async def write(self, session: AsyncSession) -> None:
         await repository.ensure_dossiers(session, list(self.dossiers.values()))
-        await repository.save_procedures(session, list(self.procedures.values()))
+        await save_procedures(session, list(self.procedures.values()))
         await repository.ensure_clocks(session, list(self.dossier_clocks.values()), step=False)
         await repository.ensure_clocks(session, list(self.step_clocks.values()), step=True)
         await repository.add_marks(session, self.marks)
@@ -138,22 +139,6 @@ class Facts:
         await repository.set_step_starts(session, self.starts)
         await repository.stop_steps(session, self.stops)
         await repository.end_dossiers(session, self.ends)
-
-
-def procedure_row(procedure: Procedure) -> dict[str, Any]:
-    return {
-        "code": procedure.code,
-        "version": procedure.version,
-        "effective_from": procedure.effective_from,
-        "name": procedure.name,
-        "agency_code": procedure.agency_code,
-        "processing_days": procedure.processing_days,
-        "online_processing_days": procedure.online_processing_days,
-        "day_kind": procedure.day_kind,
-        "same_day": procedure.same_day,
-        "cutoff": procedure.cutoff,
-        "supplement_policy": procedure.supplement_policy,
-    }
 
 
 def _identity(data: Identity) -> dict[str, Any]:

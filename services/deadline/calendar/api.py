@@ -3,12 +3,11 @@
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
-from services.deadline import calendar_admin, repository
-from services.deadline.calendar_admin import Admin
-from services.deadline.clocks import Context
-from services.deadline.schemas import (
+from services.deadline.calendar import due as due_times
+from services.deadline.calendar import overrides, repository
+from services.deadline.calendar.schemas import (
     FIRST_DAY,
     LAST_DAY,
     DueOut,
@@ -18,34 +17,14 @@ from services.deadline.schemas import (
     ProcedureRef,
     SkippedOut,
 )
-from services.deadline.settings import DeadlineSettings
-from shared.auth import ROLES, Principal, require_roles
+from services.deadline.deps import Anyone, CalendarAdminDep, ContextDep, DeadlineSettingsDep
 from shared.clock import VIETNAM
-from shared.deps import ClockDep, OutboxDep, SessionDep
+from shared.deps import SessionDep
 from shared.errors import Problem
 from shared.inputs import Day, Instant, Text
 
 router = APIRouter(prefix="/v1/calendar", tags=["calendar"])
 
-Anyone = Annotated[Principal, Depends(require_roles(*ROLES))]
-AdminOnly = Annotated[Principal, Depends(require_roles("admin"))]
-
-
-def _context(request: Request) -> Context:
-    context: Context = request.app.state.deadline
-    return context
-
-
-def _settings(request: Request) -> DeadlineSettings:
-    settings: DeadlineSettings = request.app.state.settings
-    return settings
-
-
-async def _admin(who: AdminOnly, outbox: OutboxDep, clock: ClockDep) -> Admin:
-    return Admin(who=who, outbox=outbox, clock=clock)
-
-
-AdminDep = Annotated[Admin, Depends(_admin)]
 _CHANGE_ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "not an admin"},
     422: {"description": "a day outside 1990-2099, an empty reason, an unknown field"},
@@ -54,8 +33,9 @@ _CHANGE_ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.get("/due", response_model=DueOut, responses={404: {"description": "unknown_procedure"}})
 async def due(
-    request: Request,
     session: SessionDep,
+    context: ContextDep,
+    settings: DeadlineSettingsDep,
     who: Anyone,
     start: Annotated[Instant, Query(description="the receipt time, with its offset")],
     days: Annotated[
@@ -73,13 +53,13 @@ async def due(
     days or days that are not whole office minutes are refused (422)."""
     if not FIRST_DAY <= start.astimezone(VIETNAM).date() <= LAST_DAY:
         raise Problem(422, "start_out_of_range", f"start must be between {FIRST_DAY} and {LAST_DAY}.")
-    explained = await calendar_admin.due(
+    explained = await due_times.due(
         session,
-        _context(request).calendars,
+        context.calendars,
         start=start,
         days=days,
         procedure_code=procedure,
-        default_cutoff=_settings(request).cutoff,
+        default_cutoff=settings.cutoff,
     )
     row = explained.procedure
     return DueOut(
@@ -114,12 +94,12 @@ async def list_overrides(
     },
 )
 async def create_override(
-    body: OverrideIn, session: SessionDep, admin: AdminDep, response: Response
+    body: OverrideIn, session: SessionDep, admin: CalendarAdminDep, response: Response
 ) -> OverrideOut:
     """Make `day` a day off (`working: false`) or a working day (`working: true`), with the reason
     (e.g. a provincial day off, a swapped Saturday). Emits `catalog.calendar.override_set`; every due
     computed afterwards follows it."""
-    row, created = await calendar_admin.create_override(
+    row, created = await overrides.create_override(
         session, admin, day=body.day, working=body.working, reason=body.reason
     )
     if not created:
@@ -136,12 +116,12 @@ async def create_override(
     },
 )
 async def replace_override(
-    day: Day, body: OverrideChange, session: SessionDep, admin: AdminDep, response: Response
+    day: Day, body: OverrideChange, session: SessionDep, admin: CalendarAdminDep, response: Response
 ) -> OverrideOut:
     """Set the day's override, replacing the one there (`catalog.calendar.override_set`)."""
     if not FIRST_DAY <= day <= LAST_DAY:
         raise Problem(422, "day_out_of_range", f"day must be between {FIRST_DAY} and {LAST_DAY}.")
-    row, created = await calendar_admin.replace_override(
+    row, created = await overrides.replace_override(
         session, admin, day=day, working=body.working, reason=body.reason
     )
     if created:
@@ -157,8 +137,8 @@ async def replace_override(
         404: {"description": "override_not_found"},
     },
 )
-async def remove_override(day: Day, session: SessionDep, admin: AdminDep) -> Response:
+async def remove_override(day: Day, session: SessionDep, admin: CalendarAdminDep) -> Response:
     """Remove the day's override: the official calendar decides it again
     (`catalog.calendar.override_removed`)."""
-    await calendar_admin.remove_override(session, admin, day=day)
+    await overrides.remove_override(session, admin, day=day)
     return Response(status_code=204)

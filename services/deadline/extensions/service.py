@@ -6,14 +6,19 @@ The decision is final: the same request heard again (same step, same `requested_
 """
 
 import uuid
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.deadline import clocks, events, repository, rules
-from services.deadline.clocks import Context
-from services.deadline.facts import Facts
+from services.deadline import events
+from services.deadline.clocks import repository as dossier_repository
+from services.deadline.clocks.derivation import recompute
+from services.deadline.clocks.facts import Facts
+from services.deadline.context import Context
+from services.deadline.extensions import repository, rules
 from services.deadline.inbound import ExtensionRequested
 from shared.messaging.consumer import PoisonEvent
+from shared.messaging.subjects import dossier_subject
 
 
 async def requested(
@@ -27,8 +32,8 @@ async def requested(
     await facts.write(session)
     if await repository.extension_for(session, data.step_id, data.requested_at) is not None:
         return  # this request was decided already
-    await clocks.recompute(session, ctx, [data.dossier_id])  # the step's due as of every fact heard
-    step = await repository.step_clock(session, data.step_id)
+    await recompute(session, ctx, [data.dossier_id])  # the step's due as of every fact heard
+    step = await dossier_repository.step_clock(session, data.step_id)
     assert step is not None  # step_heard made it
     current_due = step.due_at or data.current_due_at
     if current_due is None:
@@ -72,7 +77,7 @@ async def requested(
             "request_event_id": event_id,
         },
     )
-    dossier = await repository.dossier(session, data.dossier_id)
+    dossier = await dossier_repository.dossier(session, data.dossier_id)
     assert dossier is not None  # begin made it
     who = events.identity(dossier)
     if decision.granted:
@@ -87,8 +92,8 @@ async def requested(
             new_due_at=decision.new_due_at,
             decided_at=now,
         )
-        await clocks.emit(session, ctx, dossier, "extension_granted", data.step_agency_code, data_out)
-        await clocks.recompute(session, ctx, [data.dossier_id])
+        await _emit(session, ctx, dossier, "extension_granted", data.step_agency_code, data_out)
+        await recompute(session, ctx, [data.dossier_id])
     else:
         assert decision.denial_code is not None
         assert decision.denial_text is not None
@@ -100,4 +105,18 @@ async def requested(
             text=decision.denial_text,
             decided_at=now,
         )
-        await clocks.emit(session, ctx, dossier, "extension_denied", data.step_agency_code, data_out)
+        await _emit(session, ctx, dossier, "extension_denied", data.step_agency_code, data_out)
+
+
+async def _emit(
+    session: AsyncSession, ctx: Context, dossier: Any, name: str, agency_code: str, data: dict[str, Any]
+) -> None:
+    """Stage `dossier.<name>` under `agency_code`, with the dossier's next deadline `sequence`."""
+    await ctx.outbox.add(
+        session,
+        name=f"dossier.{name}",
+        topic=dossier_subject(agency_code, name),
+        data=data,
+        subject=dossier.code,
+        sequence=await dossier_repository.next_sequence(session, dossier.dossier_id),
+    )

@@ -1,6 +1,6 @@
 """Apology letters (form 04) as use cases: issue one, read them back. Flush, never commit.
 
-The agency that will be or is late issues the letter (RULES.md, "Lateness"): for a step the step's
+The agency that will be or is late issues the letter (docs/rules.md, "Lateness"): for a step the step's
 agency, for the whole dossier the lead agency. Its new return date is kept on the letter, beside the
 clock's dues, which it never changes: lateness stays judged by the due.
 """
@@ -12,11 +12,10 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.deadline import apology_repository as repository
-from services.deadline import apology_rules as rules
 from services.deadline import events
-from services.deadline import repository as dossier_repository
-from services.deadline.apology_schemas import ApologyIn
+from services.deadline.apology import repository, rules
+from services.deadline.apology.schemas import ApologyIn
+from services.deadline.clocks import repository as dossier_repository
 from services.deadline.models import audit_log
 from shared import audit
 from shared.auth import Principal
@@ -109,10 +108,10 @@ async def issue(
 
 
 def event_data(dossier: Row[Any], letter: dict[str, Any]) -> dict[str, Any]:
-    """Shaped like deadline's clock events (events.py): the identity, whose `agency_code` is the LEAD
-    agency, then `scope`, `step_id` and `step_agency_code` (the agency the letter concerns and the
-    subject token: the step's, or the lead's for the dossier), then the letter. No personal data: the
-    applicant's name stays on the printed letter."""
+    """Shaped like deadline's clock events (services/deadline/events.py): the identity, whose
+    `agency_code` is the LEAD agency, then `scope`, `step_id` and `step_agency_code` (the agency the
+    letter concerns and the subject token: the step's, or the lead's for the dossier), then the letter.
+    No personal data: the applicant's name stays on the printed letter."""
     step_id = letter["step_id"]
     return {
         **events.identity(dossier),

@@ -11,7 +11,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.deadline import repository
+from services.deadline.calendar import repository
 from shared.calendar import CalendarOverride, OfficeHours, WorkingCalendar, WorkingDays
 
 

@@ -1,15 +1,12 @@
-"""Request and response models of the deadline API."""
+"""Request and response models of the working calendar's API: due times explained, and overrides."""
 
 import unicodedata
 from datetime import date, datetime, time
-from typing import Annotated, Generic, Literal, TypeVar
-from uuid import UUID
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
 from shared.inputs import ISO_DAY, FreeText
-
-T = TypeVar("T")
 
 FIRST_DAY = date(1990, 1, 1)
 # The holidays package knows Vietnam's lunar holidays up to about 2100; beyond, answers would be wrong.
@@ -73,60 +70,3 @@ class DueOut(BaseModel):
     clock_start: datetime = Field(description="when counting started (thời điểm bắt đầu tính)")
     due: datetime = Field(description="the due time (hạn giải quyết), Vietnam time")
     skipped: list[SkippedOut] = Field(description="every day that did not count, in order")
-
-
-class ClockOut(BaseModel):
-    scope: Literal["dossier", "step"]
-    step_id: UUID | None
-    position: int | None
-    agency_code: str = Field(description="the responsible agency: the step's, or the lead agency")
-    state: Literal["pending", "running", "paused", "stopped"]
-    started_at: datetime | None
-    original_due_at: datetime | None = Field(description="the first due, never changed")
-    due_at: datetime | None = Field(description="after pauses: what lateness and warnings go by")
-    extended_due_at: datetime | None = Field(description="after a granted extension")
-    warn_at: datetime | None
-    paused_at: datetime | None = Field(description="since when it is paused, while it is")
-    paused_minutes: int = Field(description="working minutes of the pauses that ended")
-    stopped_at: datetime | None
-    stop_reason: str | None
-    due_soon_sent_at: datetime | None
-    overdue_sent_at: datetime | None
-
-
-class DossierClocksOut(BaseModel):
-    dossier_id: UUID
-    code: str | None
-    lead_agency_code: str
-    procedure_code: str | None
-    received_at: datetime | None
-    ended_at: datetime | None
-    end_reason: str | None
-    clock: ClockOut | None = Field(description="the dossier's clock; null until its receipt is heard")
-    steps: list[ClockOut]
-
-
-class ExtensionOut(BaseModel):
-    id: UUID
-    dossier_id: UUID
-    code: str | None
-    step_id: UUID
-    step_agency_code: str
-    requested_at: datetime
-    requested_by: str | None
-    requested_by_role: str | None
-    reason: str
-    days: int
-    current_due_at: datetime | None
-    state: Literal["granted", "denied"]
-    denial_code: str | None
-    denial_text: str | None
-    new_due_at: datetime | None
-    decided_at: datetime
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    total: int
-    limit: int
-    offset: int

@@ -3,8 +3,8 @@
 The consumer applies the events of one fetch together, in one transaction with their inbox rows (an
 exact redelivery never arrives here), and one event at a time when that fails or there is no backlog.
 Either way: take the dossiers' advisory locks, record each event's facts in stream order (facts.py),
-write them in a few statements, and derive each touched dossier's clocks again once (clocks.py). Late,
-repeated and out-of-order events give the same clocks. An extension request is decided on the clocks
+write them in a few statements, and derive each touched dossier's clocks again once (derivation.py).
+Late, repeated and out-of-order events give the same clocks. An extension request is decided on the clocks
 of the facts heard before it: the events after it wait for the next round (`_rounds`).
 """
 
@@ -15,14 +15,15 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.deadline import clocks, extensions, repository
-from services.deadline.clocks import Context
-from services.deadline.facts import Facts, procedure_row
+from services.deadline.clocks import repository
+from services.deadline.clocks.derivation import recompute
+from services.deadline.clocks.facts import Facts
+from services.deadline.context import Context
+from services.deadline.extensions import service as extensions
 from services.deadline.inbound import (
     Ended,
     ExtensionRequested,
     Identity,
-    Procedure,
     Received,
     StepAssigned,
     StepCompleted,
@@ -49,7 +50,6 @@ DOSSIER_SUBJECTS = (
     "dossier.*.returned",
     "dossier.*.extension_requested",
 )
-CATALOG_SUBJECTS = ("catalog.procedure.published",)
 
 Record = Callable[[Facts, CloudEvent], None]
 EXTENSION_REQUESTED = event_type("dossier.extension_requested")
@@ -153,7 +153,7 @@ async def _apply(session: AsyncSession, ctx: Context, events: Sequence[CloudEven
     for event in events:
         RECORDS[event.type](facts, event)
     await facts.write(session)
-    await clocks.recompute(session, ctx, facts.dossier_ids)
+    await recompute(session, ctx, facts.dossier_ids)
 
 
 # Events applied together, then the extension requests decided on the clocks they leave.
@@ -200,12 +200,3 @@ def dossier_handlers(ctx: Context) -> dict[str, Handler]:
         await batch([event], session)
 
     return dict.fromkeys([*RECORDS, EXTENSION_REQUESTED], handle)
-
-
-async def procedure_published(event: CloudEvent, session: AsyncSession) -> None:
-    """Keep the procedure's version for GET /v1/calendar/due?procedure=."""
-    await repository.save_procedures(session, [procedure_row(parse_data(Procedure, event))])
-
-
-def catalog_handlers() -> dict[str, Handler]:
-    return {event_type("catalog.procedure.published"): procedure_published}

@@ -7,8 +7,8 @@ from uuid import UUID
 from sqlalchemy import Row, and_, exists, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.deadline.apology_models import apology_letters
-from services.deadline.models import clocks, dossiers
+from services.deadline.apology.models import apology_letters
+from services.deadline.clocks.models import clocks, dossiers
 from shared.clock import VIETNAM
 
 # A clock stopped for these reasons delivered (or refused) a result the citizen waited for; a

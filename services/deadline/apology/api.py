@@ -6,31 +6,28 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Row
 
-from services.deadline import apology, apology_repository, apology_rules
-from services.deadline.apology_document import ApologyView, apology_html, apology_pdf
-from services.deadline.apology_schemas import (
+from services.deadline.apology import repository, rules, service
+from services.deadline.apology.document import ApologyView, apology_html, apology_pdf
+from services.deadline.apology.schemas import (
     ApologyIn,
     ApologyList,
     ApologyOut,
     LateWithoutApology,
     LateWithoutApologyList,
 )
-from shared.auth import Principal, require_roles
-from shared.deps import ClockDep, OutboxDep, SessionDep
+from services.deadline.deps import AgencyCode
+from shared.deps import AgencyStaff, ClockDep, OutboxDep, SessionDep, Staff
 from shared.errors import Problem
 from shared.inputs import Day
 
+# The agency signs (AgencyStaff); the centre (reception, admin, auditor) reads and chases, never signs.
 router = APIRouter(prefix="/v1", tags=["apologies"])
 
-# The agency signs; the centre (reception, admin, auditor) reads and chases, never signs for it.
-AgencyStaff = Annotated[Principal, Depends(require_roles("officer", "leader"))]
-Reader = Annotated[Principal, Depends(require_roles("reception", "officer", "leader", "admin", "auditor"))]
 DossierCode = Annotated[str, Path(pattern=r"^[A-Za-z0-9._-]{1,60}$", description="the dossier code")]
-AgencyCode = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_.-]{1,40}$")]
 
 _ISSUE_ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "Not the responsible agency (`not_your_agency`) or not an agency role."},
@@ -44,9 +41,7 @@ def _out(letter: Mapping[str, Any]) -> ApologyOut:
     return ApologyOut.model_validate(
         {
             **letter,
-            "issued_before_due": apology_rules.issued_before_due(
-                letter["issued_at"], letter["original_due_at"]
-            ),
+            "issued_before_due": rules.issued_before_due(letter["issued_at"], letter["original_due_at"]),
             "html_url": f"/v1/apologies/{letter['id']}.html",
             "pdf_url": f"/v1/apologies/{letter['id']}.pdf",
         }
@@ -85,7 +80,7 @@ async def issue_apology(
     agency apologises for a step, the lead agency for the dossier. The new return date must be after
     today (Vietnam) and after the current due; it is kept beside the dues, never replacing them.
     Once per dossier and per step. Audited; emits `dossier.apology_issued`."""
-    letter = await apology.issue(session, outbox, code=code, body=body, who=who, now=clock.now())
+    letter = await service.issue(session, outbox, code=code, body=body, who=who, now=clock.now())
     response.headers["Location"] = f"/v1/apologies/{letter['id']}"
     return _out(letter)
 
@@ -93,7 +88,7 @@ async def issue_apology(
 @router.get("/apologies", response_model=ApologyList)
 async def list_apologies(
     session: SessionDep,
-    who: Reader,
+    who: Staff,
     agency: AgencyCode = None,
     issued_from: Annotated[Day | None, Query(alias="from", description="issue date, Vietnam")] = None,
     issued_to: Annotated[Day | None, Query(alias="to", description="issue date, Vietnam, included")] = None,
@@ -103,19 +98,19 @@ async def list_apologies(
     own agency's (the default); the centre's roles see every agency's unless `agency` is given."""
     if who.role in ("officer", "leader"):
         agency = agency or who.agency
-    apology.check_agency(who, agency)
+    service.check_agency(who, agency)
     if issued_from and issued_to and issued_from > issued_to:
         raise Problem(422, "bad_period", f"`from` ({issued_from}) is after `to` ({issued_to}).")
-    rows = await apology_repository.letters(
+    rows = await repository.letters(
         session, agency=agency, issued_from=issued_from, issued_to=issued_to, limit=limit
     )
     return {"items": [_out(dict(row._mapping)) for row in rows]}
 
 
 @router.get("/apologies/{letter_id:uuid}", responses={404: {"description": "`letter_not_found`"}})
-async def get_apology(letter_id: UUID, session: SessionDep, who: Reader) -> ApologyOut:
+async def get_apology(letter_id: UUID, session: SessionDep, who: Staff) -> ApologyOut:
     """One letter as recorded: its dates, reason, signer, and where to print it."""
-    return _out(dict((await apology.visible_letter(session, letter_id, who))._mapping))
+    return _out(dict((await service.visible_letter(session, letter_id, who))._mapping))
 
 
 @router.get(
@@ -123,9 +118,9 @@ async def get_apology(letter_id: UUID, session: SessionDep, who: Reader) -> Apol
     response_class=Response,
     responses={200: {"content": {"text/html": {}}}, 404: {"description": "`letter_not_found`"}},
 )
-async def apology_as_html(letter_id: UUID, session: SessionDep, who: Reader) -> Response:
+async def apology_as_html(letter_id: UUID, session: SessionDep, who: Staff) -> Response:
     """The letter as a printable A4 page (form 04), self-contained."""
-    row = await apology.visible_letter(session, letter_id, who)
+    row = await service.visible_letter(session, letter_id, who)
     return Response(
         apology_html(_view(row)), media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"}
     )
@@ -136,9 +131,9 @@ async def apology_as_html(letter_id: UUID, session: SessionDep, who: Reader) -> 
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}, 404: {"description": "`letter_not_found`"}},
 )
-async def apology_as_pdf(letter_id: UUID, session: SessionDep, who: Reader) -> Response:
+async def apology_as_pdf(letter_id: UUID, session: SessionDep, who: Staff) -> Response:
     """The letter as an A4 PDF (form 04), Vietnamese fonts embedded."""
-    row = await apology.visible_letter(session, letter_id, who)
+    row = await service.visible_letter(session, letter_id, who)
     pdf = await run_in_threadpool(apology_pdf, _view(row))  # CPU-bound: keep the event loop free
     return Response(
         pdf,
@@ -154,7 +149,7 @@ async def apology_as_pdf(letter_id: UUID, session: SessionDep, who: Reader) -> R
 async def late_without_apology(
     session: SessionDep,
     clock: ClockDep,
-    who: Reader,
+    who: Staff,
     agency: AgencyCode = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> dict[str, Any]:
@@ -163,10 +158,10 @@ async def late_without_apology(
     Officers and leaders see their own agency's; the centre's roles any agency's, or all."""
     if who.role in ("officer", "leader"):
         agency = agency or who.agency
-    apology.check_agency(who, agency)
+    service.check_agency(who, agency)
     now = clock.now()
-    rows = await apology_repository.late_without_letter(
-        session, agency=agency, today=apology_rules.vietnam_date(now), limit=limit
+    rows = await repository.late_without_letter(
+        session, agency=agency, today=rules.vietnam_date(now), limit=limit
     )
     return {"agency": agency, "as_of": now, "items": [_late(row, now) for row in rows]}
 
@@ -182,5 +177,5 @@ def _late(row: Row[Any], now: datetime) -> LateWithoutApology:
         state=row.state,
         original_due_at=row.original_due_at or row.late_due_at,
         due_at=row.due_at,
-        days_late=apology_rules.days_late(row.late_due_at, until=until),
+        days_late=rules.days_late(row.late_due_at, until=until),
     )

@@ -1,4 +1,4 @@
-"""The SLA clocks derived from the facts heard, and the context handlers run in.
+"""The SLA clocks derived from the facts heard.
 
 Every handler follows the same two steps under the dossiers' advisory locks: store the FACTS its
 events carry (facts.py: the receipt, a step's start or end, a pause mark, the dossier's end), then
@@ -10,49 +10,15 @@ before its pause is paired when the pause arrives.
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.deadline import repository, rules
-from services.deadline.calendars import Calendars
+from services.deadline.clocks import repository, rules
+from services.deadline.context import Context
+from services.deadline.extensions.repository import granted_extensions
 from shared.calendar import DEFAULT_CUTOFF, WorkingCalendar
-from shared.clock import Clock
-from shared.messaging.outbox import Outbox
-from shared.messaging.subjects import dossier_subject
-
-
-@dataclass(frozen=True)
-class Context:
-    """Where events go, what time it is, which days count, and when to warn."""
-
-    outbox: Outbox
-    clock: Clock
-    calendars: Calendars
-    due_soon_hours: int
-
-    @property
-    def warn_minutes(self) -> int:
-        return self.due_soon_hours * 60
-
-
-async def emit(
-    session: AsyncSession, ctx: Context, dossier: Any, name: str, agency_code: str, data: dict[str, Any]
-) -> None:
-    """Stage `dossier.<name>` under `agency_code`, with the dossier's next deadline `sequence`."""
-    await ctx.outbox.add(
-        session,
-        name=f"dossier.{name}",
-        topic=dossier_subject(agency_code, name),
-        data=data,
-        subject=dossier.code,
-        sequence=await repository.next_sequence(session, dossier.dossier_id),
-    )
-
-
-# -- derivation ------------------------------------------------------------------------------------
 
 
 def terms_of(dossier: Any) -> rules.Terms:
@@ -80,7 +46,7 @@ async def recompute(session: AsyncSession, ctx: Context, dossier_ids: Sequence[u
     dossiers = {row.dossier_id: row for row in await repository.dossiers_in(session, dossier_ids)}
     clocks = _by_dossier(await repository.clocks_of(session, dossier_ids))
     marks = _by_dossier(await repository.marks_of(session, dossier_ids))
-    granted = _by_dossier(await repository.granted_extensions(session, dossier_ids))
+    granted = _by_dossier(await granted_extensions(session, dossier_ids))
     changes: list[dict[str, Any]] = []
     for dossier_id in dossier_ids:
         facts = (clocks.get(dossier_id, []), marks.get(dossier_id, []), granted.get(dossier_id, []))

@@ -1,7 +1,7 @@
 """The regulation on apology letters (form 04), as pure functions: dates in, a refusal or None out.
 
 Lateness is by DATE in Vietnam, compared to the ORIGINAL due date; an apology's new return date is
-kept beside the due dates and never makes a dossier on time (RULES.md, "Lateness").
+kept beside the due dates and never makes a dossier on time (docs/rules.md, "Lateness").
 """
 
 from dataclasses import dataclass
@@ -44,7 +44,7 @@ def check_new_return_date(new_return_date: date, *, now: datetime, due_at: datet
 
 
 def check_once(already_issued: bool, *, scope: str) -> Refusal | None:
-    """The return date may be moved only once (RULES.md): one letter per dossier, and per step."""
+    """The return date may be moved only once (docs/rules.md): one letter per dossier, and per step."""
     if already_issued:
         return Refusal(
             409,
@@ -64,7 +64,8 @@ def check_open(state: str | None, open_states: frozenset[str]) -> Refusal | None
 
 
 def issued_before_due(issued_at: datetime, original_due_at: datetime | None) -> bool | None:
-    """Sent in time (RULES.md: before the due date), judged by Vietnam dates; None if the due is unknown."""
+    """Sent in time (docs/rules.md: before the due date), judged by Vietnam dates; None if the due is
+    unknown."""
     if original_due_at is None:
         return None
     return vietnam_date(issued_at) <= vietnam_date(original_due_at)

@@ -1,6 +1,6 @@
 """Apology letters (form 04, phiếu xin lỗi và hẹn lại ngày trả kết quả).
 
-Deadline knows dossiers from events (`dossiers`, `clocks` in models.py); `dossier_id` / `step_id` are
+Deadline knows dossiers from events (`dossiers`, `clocks` in clocks/models.py); `dossier_id` / `step_id` are
 plain uuids, as those are. The dossier facts the printed letter shows (applicant, procedure, receipt and
 due dates) are copied onto the letter when it is issued: a letter prints as it was signed.
 """
