@@ -1,20 +1,22 @@
-"""The survey service's FastAPI app."""
+"""The survey service's FastAPI app: its packages' routes, head checks and state, and its subscriptions."""
 
 from dataclasses import replace
 
 from fastapi import FastAPI
 
-from services.survey import default_form
-from services.survey.api import router
-from services.survey.api_feedback import router as feedback_router
-from services.survey.ballot_limits import BallotLimits
-from services.survey.ballot_writer import BallotWriter
-from services.survey.ballots import BallotBox, KnownAgencies
-from services.survey.feedback_limits import FeedbackLimits
-from services.survey.forms import FormCache
+from services.survey.ballots.agencies import KnownAgencies
+from services.survey.ballots.api import router as ballots_router
+from services.survey.ballots.limits import BallotLimits, ballot_sender
+from services.survey.ballots.service import BallotBox
+from services.survey.ballots.writer import BallotWriter
+from services.survey.feedback.api import router as feedback_router
+from services.survey.feedback.limits import FeedbackLimits, feedback_sender
+from services.survey.forms import default_form
+from services.survey.forms.api import router as forms_router
+from services.survey.forms.cache import FormCache
 from services.survey.handlers import CATALOG_HANDLERS, CATALOG_SUBJECTS, DOSSIER_SUBJECTS, dossier_handlers
+from services.survey.invitations.api import router as invitations_router
 from services.survey.models import messaging
-from services.survey.senders import HEAD_CHECKS
 from services.survey.settings import SurveySettings
 from shared.app import Runtime, ServiceSpec, create_service_app
 from shared.clock import Clock, SystemClock
@@ -37,9 +39,13 @@ SPEC = ServiceSpec(
         "Survey forms, satisfaction ballots from the portal, counters and kiosks, feedback and complaints."
     ),
     tables=messaging,
-    routers=[router, feedback_router],
+    routers=[forms_router, ballots_router, invitations_router, feedback_router],
     on_start=_load_default_form,
-    head_checks=HEAD_CHECKS,
+    # Who sends is judged before the body is read (`services.survey.senders`).
+    head_checks={
+        ("POST", "/v1/ballots"): ballot_sender,
+        ("POST", "/v1/feedback"): feedback_sender,
+    },
 )
 
 

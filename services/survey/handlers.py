@@ -13,7 +13,8 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.survey import invitations, repository
+from services.survey.invitations.service import open_for_returned
+from services.survey.replicas import repository as replicas
 from shared.messaging.consumer import Handler
 from shared.messaging.envelope import CloudEvent, event_type
 from shared.messaging.payloads import parse_data
@@ -55,14 +56,14 @@ class Returned(_Identity):
 
 async def _agency_registered(event: CloudEvent, session: AsyncSession) -> None:
     agency = parse_data(AgencyRegistered, event)
-    await repository.upsert_agency(
+    await replicas.upsert_agency(
         session, code=agency.code, name=agency.name, sector=agency.sector, at=event.time
     )
 
 
 async def _dossier_received(event: CloudEvent, session: AsyncSession) -> None:
     dossier = parse_data(Received, event)
-    await repository.remember_dossier(
+    await replicas.remember_dossier(
         session,
         {
             "code": dossier.code,
@@ -80,7 +81,7 @@ def _dossier_returned(valid_days: int) -> Handler:
         returned = parse_data(Returned, event)
         if returned.imported:
             return  # returned in the old system, years ago: nobody is invited to rate it now
-        await invitations.open_for_returned(
+        await open_for_returned(
             session,
             dossier_id=returned.dossier_id,
             dossier_code=returned.code,

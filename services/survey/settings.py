@@ -50,7 +50,7 @@ class SurveySettings(ServiceSettings):
     survey_load_default_form: bool = Field(
         default=True, description="load the default survey form into an empty schema at first start"
     )
-    # Read by the feedback routes (api_feedback.py).
+    # Feedback (`services.survey.feedback`): the agencies' deadline, and the senders' limits.
     feedback_answer_days: int = Field(
         default=10, ge=1, le=90, description="working days an agency has to answer feedback or a complaint"
     )

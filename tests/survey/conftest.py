@@ -5,6 +5,7 @@ import json
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -15,8 +16,9 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from services.survey.app import create_app
+from services.survey.ballots.models import ballots
 from services.survey.handlers import CATALOG_HANDLERS, dossier_handlers
-from services.survey.models import ballots, messaging
+from services.survey.models import messaging
 from services.survey.settings import SurveySettings
 from shared.auth import Role, issue_token
 from shared.clock import VIETNAM, FixedClock
@@ -201,8 +203,6 @@ SurveyFactory = Callable[..., Awaitable[Survey]]
 @pytest.fixture
 async def survey_factory(stack: Stack) -> AsyncIterator[SurveyFactory]:
     """Starts survey apps with settings of the test's choosing; all stop when the test ends."""
-    from contextlib import AsyncExitStack
-
     async with AsyncExitStack() as apps:
 
         async def start(**overrides: Any) -> Survey:

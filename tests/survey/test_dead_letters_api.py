@@ -3,7 +3,8 @@ an event its consumer gave up on is applied after the fix, once, by an administr
 
 from sqlalchemy import func, insert, select
 
-from services.survey.models import agencies, messaging
+from services.survey.models import messaging
+from services.survey.replicas.models import agencies
 from shared.db.engine import unit_of_work
 from tests.survey.conftest import Survey, agency_registered, unique_code
 

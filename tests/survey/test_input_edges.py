@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from services.survey.feedback_models import feedback_items
-from services.survey.models import ballots, forms
+from services.survey.ballots.models import ballots
+from services.survey.feedback.models import feedback_items
+from services.survey.forms.models import forms
 from tests.edges import assert_refused, forged_cursor, row_counts
 from tests.survey.conftest import Survey
 
