@@ -1,6 +1,6 @@
 """Agency A's NATS credentials cannot read agency B's events: proven on a real nats-server.
 
-The server runs the rendered authorization (shared/messaging/permissions.py) for agencies A, B and
+The server runs the rendered authorization (tools/nats_permissions.py) for agencies A, B and
 AB (a neighbouring code: `dossier.A.>` must not reach `dossier.AB.*`) and the five services. A
 service creates the streams and publishes as the relay does; then agency A tries every way in that
 it is not meant to have, and each is refused by the server (a permissions violation, or a JetStream
@@ -31,7 +31,10 @@ from shared.devstack.nats import binary
 from shared.devstack.ports import free_port, wait_for_port
 from shared.messaging.connection import NatsLink
 from shared.messaging.consumer import Consumer, Subscription
-from shared.messaging.permissions import (
+from shared.messaging.streams import ensure_streams
+from shared.messaging.subjects import dossier_subject, token
+from shared.services import SERVICES
+from tools.nats_permissions import (
     AgencyAccess,
     agencies,
     main,
@@ -39,9 +42,6 @@ from shared.messaging.permissions import (
     service_permissions,
     users,
 )
-from shared.messaging.streams import ensure_streams
-from shared.messaging.subjects import dossier_subject, token
-from shared.services import SERVICES
 
 from .k8s_nats import CA, Ports, Secrets, config_files, loopback_config, pod_environment, route_count
 
@@ -147,7 +147,7 @@ def test_committed_agencies_conf_is_the_rendering_of_the_default_catalogue(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main([]) == 0
-    stale = "stale: render it again (python -m shared.messaging.permissions > deploy/nats/agencies.conf)"
+    stale = "stale: render it again (python -m tools.nats_permissions > deploy/nats/agencies.conf)"
     assert AGENCIES_CONF.read_text(encoding="utf-8") == capsys.readouterr().out, stale
     assert "NATS_PASSWORD_VPDK" in password_variables(AGENCIES_CONF.read_text(encoding="utf-8"))
 

@@ -25,8 +25,8 @@ import pytest
 from nats.aio.client import Client
 from nats.aio.subscription import Subscription
 
-from shared.messaging.permissions import AgencyAccess
 from shared.messaging.subjects import dossier_subject
+from tools.nats_permissions import AgencyAccess
 
 from .k8s_nats import (
     CA,

@@ -2,8 +2,8 @@
 
 `render()` writes the server's `authorization` block (committed as deploy/nats/agencies.conf):
 
-    python -m shared.messaging.permissions --agencies VPDK THUE > deploy/nats/agencies.conf
-    python -m shared.messaging.permissions > deploy/nats/agencies.conf   # the default catalogue's agencies
+    python -m tools.nats_permissions --agencies VPDK THUE > deploy/nats/agencies.conf
+    python -m tools.nats_permissions > deploy/nats/agencies.conf   # the default catalogue's agencies
 
 A **service** user publishes events (`dossier.>`, `catalog.>`, `survey.>`), uses the JetStream API
 and acks (`$JS.API.>`, `$JS.ACK.>`) and receives replies and pulled messages on `_INBOX.>`: what the
@@ -38,8 +38,8 @@ from shared.messaging.subjects import STREAMS, dossier_subject, token
 from shared.services import SERVICES
 
 DOSSIER_STREAM = "DOSSIERS"
-DEFAULT_CATALOGUE = Path(__file__).resolve().parents[2] / "services" / "intake" / "seed" / "catalogue.json"
-COMMAND = "python -m shared.messaging.permissions"
+DEFAULT_CATALOGUE = Path(__file__).resolve().parents[1] / "services" / "intake" / "seed" / "catalogue.json"
+COMMAND = "python -m tools.nats_permissions"
 
 _NOT_VARIABLE = re.compile(r"[^A-Z0-9_]")
 
