@@ -1,13 +1,18 @@
-"""The routing service's FastAPI app."""
+"""The routing service's FastAPI app: its sub-domains' routers and the consumers of other services'
+events."""
 
 from dataclasses import replace
 
 from fastapi import FastAPI
 
-from services.routing.api import router
-from services.routing.api_transfers import router as transfers_router
-from services.routing.handlers import CALENDAR_HANDLERS, SUBJECTS, handlers
+from services.routing.control_slip.api import router as control_slip_router
+from services.routing.inbound.handlers import SUBJECTS, handlers
 from services.routing.models import messaging
+from services.routing.plans.api import router as plans_router
+from services.routing.queues.api import router as queues_router
+from services.routing.steps.api import router as steps_router
+from services.routing.transfers.api import router as transfers_router
+from services.routing.working_calendar import CALENDAR_HANDLERS
 from shared import calendar_replica
 from shared.app import ServiceSpec, create_service_app
 from shared.clock import Clock, SystemClock
@@ -20,7 +25,7 @@ SPEC = ServiceSpec(
     title="motcua Routing (luân chuyển hồ sơ)",
     description="Route plans, agency queues, officer actions and paper transfers between agencies.",
     tables=messaging,
-    routers=[router, transfers_router],
+    routers=[queues_router, steps_router, plans_router, control_slip_router, transfers_router],
 )
 
 

@@ -1,67 +1,25 @@
-"""What every routing use case needs besides the session, and the plan's own event stream."""
+"""What every routing use case needs besides the session."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.routing import events, repository
+from services.routing.working_calendar import CALENDAR
 from shared.calendar import WorkingCalendar
 from shared.clock import Clock
 from shared.messaging.outbox import Outbox
-from shared.messaging.subjects import dossier_subject
 
 
 @dataclass(frozen=True)
 class Context:
     """Where events go, what time it is, and which days count: made for each request or event, with
-    the calendar as the deadline service's overrides stand (`repository.working_calendar`)."""
+    the calendar as the deadline service's overrides stand."""
 
     outbox: Outbox
     clock: Clock
     calendar: WorkingCalendar
 
 
-class PlanEvents:
-    """Our events about one dossier: each takes the plan's next version as its `sequence`.
-
-    Use through `plan_events`, which, when the block ends, writes the staged events and the version
-    back to the plan, together with whatever else of the plan was set in `changes`: one statement
-    however many events, in the caller's transaction.
-    """
-
-    def __init__(self, outbox: Outbox, plan: Any) -> None:
-        self._outbox = outbox
-        self.identity = events.identity(plan)
-        self.code: str = plan.code
-        self.dossier_id = plan.dossier_id
-        self.version: int = plan.version
-        self.changes: dict[str, Any] = {}
-        self.rows: list[dict[str, Any]] = []  # outbox rows, in the order emitted
-
-    def emit(self, name: str, agency_code: str, data: dict[str, Any]) -> None:
-        """Stage `dossier.<name>` on the subject of `agency_code` (the agency the event concerns)."""
-        if f"dossier.{name}" not in events.EMITTED:
-            raise ValueError(f"dossier.{name} is not in routing's event catalogue")
-        self.version += 1
-        _, row = self._outbox.row(
-            name=f"dossier.{name}",
-            topic=dossier_subject(agency_code, name),
-            data=data,
-            subject=self.code,
-            sequence=self.version,
-        )
-        self.rows.append(row)
-
-
-@asynccontextmanager
-async def plan_events(session: AsyncSession, outbox: Outbox, plan: Any) -> AsyncIterator[PlanEvents]:
-    out = PlanEvents(outbox, plan)
-    yield out
-    if out.rows:
-        plan_values = {"version": out.version, **out.changes}
-        await repository.write_events(session, out.dossier_id, out.rows, plan_values)
-    elif out.changes:
-        await repository.update_plan(session, out.dossier_id, **out.changes)
+async def context_for(session: AsyncSession, outbox: Outbox, clock: Clock) -> Context:
+    """The context of one request or event."""
+    return Context(outbox=outbox, clock=clock, calendar=await CALENDAR.get(session))

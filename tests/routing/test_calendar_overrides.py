@@ -11,9 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from services.routing import repository
-from services.routing.handlers import CALENDAR_HANDLERS
 from services.routing.models import calendar_overrides
+from services.routing.working_calendar import CALENDAR, CALENDAR_HANDLERS
 from shared.db.engine import unit_of_work
 from shared.messaging.consumer import PoisonEvent
 from shared.messaging.envelope import CloudEvent, event_type
@@ -49,7 +48,7 @@ def override_set(day: date, working: bool, *, minute: int = 0) -> CloudEvent:
 @pytest.fixture(autouse=True)
 def checked_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
     """Routing's calendar asks the table on every request and event here (in service: every few seconds)."""
-    monkeypatch.setattr(repository.CALENDAR, "check_every", 0.0)
+    monkeypatch.setattr(CALENDAR, "check_every", 0.0)
 
 
 async def first_step_due(routing: Routing, received_at: datetime) -> datetime:

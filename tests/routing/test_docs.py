@@ -5,7 +5,7 @@ from pathlib import Path
 import yaml
 
 from services.routing.events import EMITTED
-from services.routing.handlers import SUBJECTS
+from services.routing.inbound.handlers import SUBJECTS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

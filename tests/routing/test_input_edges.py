@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from services.routing.models import steps
-from services.routing.transfer_models import transfer_batches
+from services.routing.plans.models import steps
+from services.routing.transfers.models import transfer_batches
 from tests.edges import assert_refused, forged_cursor, row_counts
 from tests.routing.conftest import Routing
 

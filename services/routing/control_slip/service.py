@@ -1,0 +1,57 @@
+"""The control slip (phiếu kiểm soát quá trình giải quyết hồ sơ, form 05) of a dossier, as data: its
+rows come from `rules.control_slip_rows`, this module reads the plan."""
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.routing.control_slip import rules
+from services.routing.plans.lookup import visible_plan
+from shared.auth import Principal
+
+
+async def control_slip(session: AsyncSession, code: str, *, now: datetime, who: Principal) -> dict[str, Any]:
+    """The slip of dossier ``code``: one row per hand-off, each with the receiving agency's outcome;
+    for those who may see the dossier (`shared.visibility`)."""
+    plan, steps = await visible_plan(session, code, who)
+    rows = rules.control_slip_rows(
+        [
+            rules.SlipStep(
+                position=s.position,
+                group=s.group_no,
+                agency_code=s.agency_code,
+                state=s.state,
+                from_agency_code=s.from_agency_code,
+                assigned_at=s.assigned_at,
+                closed_at=s.closed_at,
+                original_due_at=s.original_due_at,
+                sla_due_at=s.sla_due_at,
+                due_at=s.due_at,
+                extension_granted=s.extension_decision == "granted",
+                note=s.note,
+            )
+            for s in steps
+        ],
+        resolved_at=plan.closed_at if plan.state == "resolved" else None,
+        now=now,
+    )
+    return {
+        "form": "05",
+        "code": plan.code,
+        "procedure_code": plan.procedure_code,
+        "procedure_name": plan.procedure_name,
+        "lead_agency_code": plan.lead_agency_code,
+        "lead_agency_name": plan.lead_agency_name,
+        "received_at": plan.received_at,
+        "due_at": plan.due_at,
+        "state": plan.state,
+        "rows": [
+            {
+                **asdict(row),
+                "outcome_label": rules.OUTCOME_LABELS.get(row.outcome) if row.outcome else None,
+            }
+            for row in rows
+        ],
+    }

@@ -1,0 +1,263 @@
+"""Officers' actions on a step of their agency, each audited with who, when and why.
+
+Every action locks the step's plan first (so actions and events on one dossier queue up), then
+checks, in this order: the step exists (404), it is the caller's agency's (403 `not_your_agency`),
+its state allows the action (409 with a stable code). A refusal raises before anything is written,
+and the request's transaction rolls back anyway: a refused action changes nothing.
+"""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.routing import events
+from services.routing.context import Context
+from services.routing.inbound import followups
+from services.routing.models import audit_log
+from services.routing.plans import progress, repository
+from services.routing.plans.models import OPEN_STEP_STATES
+from services.routing.plans.stream import plan_events
+from shared import audit
+from shared.auth import Principal
+from shared.errors import Problem
+
+# Why a state refuses an action, as a stable code for clients.
+_REFUSALS = {
+    "pending": ("step_not_started", "this step starts when the steps before it are completed"),
+    "assigned": ("step_not_accepted", "accept the step first"),
+    "in_progress": ("step_already_accepted", "the step was accepted already"),
+    "paused": ("step_paused", "the step is paused; it resumes with the supplement or the obligation met"),
+    "completed": ("step_closed", "the step is completed"),
+    "rejected": ("step_closed", "the dossier was rejected"),
+    "stopped": ("step_closed", "processing was stopped"),
+    "cancelled": ("step_closed", "the dossier was withdrawn or closed by another step"),
+}
+
+
+@dataclass(frozen=True)
+class Officer:
+    """Who acts (an officer or leader whose token names an agency), and the service's context."""
+
+    ctx: Context
+    who: Principal
+
+
+def parse_step_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise Problem(404, "step_not_found", f"No step {value}.") from None
+
+
+async def _locked(
+    session: AsyncSession, officer: Officer, step_id: uuid.UUID
+) -> tuple[Any, Row[Any], list[Row[Any]]]:
+    """The step's plan, the step, and every step of the plan (the route), locked and as they are now."""
+    locked = await repository.lock_plan_of_step(session, step_id)
+    step = next((s for s in locked.steps if s.id == step_id), None) if locked is not None else None
+    if locked is None or step is None:
+        raise Problem(404, "step_not_found", f"No step {step_id}.")
+    if officer.who.agency != step.agency_code:
+        raise Problem(
+            403,
+            "not_your_agency",
+            f"This step is at agency {step.agency_code}; your token is for {officer.who.agency}.",
+        )
+    return locked.plan, step, locked.steps
+
+
+def _require(step: Row[Any], *allowed: str) -> None:
+    if step.state not in allowed:
+        code, why = _REFUSALS[step.state]
+        raise Problem(409, code, f"Not possible now: {why} (state {step.state}).")
+
+
+async def _audit(
+    session: AsyncSession, officer: Officer, plan: Any, step: Row[Any], action: str, **detail: Any
+) -> None:
+    await audit.record(
+        session,
+        audit_log,
+        who=officer.who,
+        at=officer.ctx.clock.now(),
+        action=f"step.{action}",
+        entity=f"dossier:{plan.code}",
+        detail={"step_id": str(step.id), "agency_code": step.agency_code, **detail},
+    )
+
+
+async def accept(session: AsyncSession, officer: Officer, step_id: uuid.UUID) -> Row[Any]:
+    """The agency takes the dossier up (tiếp nhận hồ sơ chuyển đến)."""
+    plan, step, _ = await _locked(session, officer, step_id)
+    _require(step, "assigned")
+    accepted = await repository.update_step(
+        session,
+        step.id,
+        state="in_progress",
+        accepted_at=officer.ctx.clock.now(),
+        accepted_by=officer.who.sub,
+    )
+    await _audit(session, officer, plan, step, "accepted")
+    return accepted
+
+
+async def complete(session: AsyncSession, officer: Officer, step_id: uuid.UUID, note: str) -> Row[Any]:
+    """The agency's part is done, with its result note; the next group starts, or the dossier resolves."""
+    plan, step, route = await _locked(session, officer, step_id)
+    _require(step, "in_progress")
+    now = officer.ctx.clock.now()
+    async with plan_events(session, officer.ctx.outbox, plan) as out:
+        done = await progress.complete(
+            session, officer.ctx, out, plan, step, route, at=now, by=officer.who.sub, note=note
+        )
+    await _audit(session, officer, plan, step, "completed", note=note)
+    return done
+
+
+async def request_supplement(
+    session: AsyncSession,
+    officer: Officer,
+    step_id: uuid.UUID,
+    items: list[dict[str, str]],
+    override_reason: str | None,
+) -> Row[Any]:
+    """Form 02 through the centre: the step pauses until the citizen hands the papers in.
+
+    Once per agency and dossier; again only by a leader, with the reason for overriding the limit.
+    """
+    plan, step, _ = await _locked(session, officer, step_id)
+    _require(step, "assigned", "in_progress")
+    if override_reason is not None and officer.who.role != "leader":
+        raise Problem(403, "override_needs_leader", "Only a leader may override the supplement limit.")
+    if await repository.supplements_asked(session, plan.dossier_id, step.agency_code) and not override_reason:
+        raise Problem(
+            409,
+            "supplement_limit_reached",
+            f"Agency {step.agency_code} has asked for a supplement of this dossier already; "
+            "a leader may ask again with override_reason.",
+        )
+    now = officer.ctx.clock.now()
+    await repository.insert_supplement_request(
+        session,
+        {
+            "dossier_id": plan.dossier_id,
+            "step_id": step.id,
+            "agency_code": step.agency_code,
+            "items": items,
+            "requested_at": now,
+            "requested_by": officer.who.sub,
+            "override_reason": override_reason,
+        },
+    )
+    async with plan_events(session, officer.ctx.outbox, plan) as out:
+        out.emit(
+            "supplement_requested",
+            step.agency_code,
+            events.supplement_requested(
+                identity=out.identity,
+                step=step,
+                items=items,
+                requested_at=now,
+                override_reason=override_reason,
+            ),
+        )
+        paused = await progress.pause(session, out, step, reason="supplement", at=now)
+        paused = await followups.apply_early_supplement(session, officer.ctx, out, plan, paused)
+    await _audit(
+        session, officer, plan, step, "supplement_requested", items=items, override_reason=override_reason
+    )
+    return paused
+
+
+async def request_obligation(
+    session: AsyncSession, officer: Officer, step_id: uuid.UUID, note: str
+) -> Row[Any]:
+    """A financial obligation is asked of the citizen (nghĩa vụ tài chính): the clock pauses until met."""
+    plan, step, _ = await _locked(session, officer, step_id)
+    _require(step, "assigned", "in_progress")
+    async with plan_events(session, officer.ctx.outbox, plan) as out:
+        paused = await progress.pause(
+            session, out, step, reason="financial_obligation", at=officer.ctx.clock.now()
+        )
+    await _audit(session, officer, plan, step, "obligation_requested", note=note)
+    return paused
+
+
+async def obligation_fulfilled(
+    session: AsyncSession, officer: Officer, step_id: uuid.UUID, note: str | None
+) -> Row[Any]:
+    """The obligation is met: the clock runs again, the due moved later by the paused working time."""
+    plan, step, _ = await _locked(session, officer, step_id)
+    if step.state in OPEN_STEP_STATES and step.pause_reason != "financial_obligation":
+        raise Problem(
+            409, "step_not_paused_for_obligation", "The step is not waiting for a financial obligation."
+        )
+    _require(step, "paused")
+    async with plan_events(session, officer.ctx.outbox, plan) as out:
+        resumed = await progress.resume(
+            session, officer.ctx, out, plan, step, at=officer.ctx.clock.now(), policy="shift"
+        )
+    await _audit(session, officer, plan, step, "obligation_fulfilled", note=note)
+    return resumed
+
+
+async def reject(session: AsyncSession, officer: Officer, step_id: uuid.UUID, reason: str) -> Row[Any]:
+    """The dossier is not granted (từ chối giải quyết), with the reason; the plan ends."""
+    return await _end(session, officer, step_id, reason, state="rejected")
+
+
+async def stop(session: AsyncSession, officer: Officer, step_id: uuid.UUID, reason: str) -> Row[Any]:
+    """Processing stops (dừng xử lý), with the reason; the plan ends."""
+    return await _end(session, officer, step_id, reason, state="stopped")
+
+
+async def _end(
+    session: AsyncSession, officer: Officer, step_id: uuid.UUID, reason: str, *, state: str
+) -> Row[Any]:
+    plan, step, _ = await _locked(session, officer, step_id)
+    _require(step, *OPEN_STEP_STATES)
+    now = officer.ctx.clock.now()
+    ended = await progress.end_plan(session, plan, step, state=state, at=now, reason=reason)
+    assert ended is not None
+    async with plan_events(session, officer.ctx.outbox, plan) as out:
+        if state == "rejected":
+            data = events.rejected(identity=out.identity, step=step, rejected_at=now, reason=reason)
+        else:
+            data = events.stopped(identity=out.identity, step=step, stopped_at=now, reason=reason)
+        out.emit(state, step.agency_code, data)
+    await _audit(session, officer, plan, step, state, reason=reason)
+    return ended
+
+
+async def request_extension(
+    session: AsyncSession, officer: Officer, step_id: uuid.UUID, reason: str, days: int
+) -> Row[Any]:
+    """Ask the deadline service for more time (xin gia hạn): once per step, and only before its due."""
+    plan, step, _ = await _locked(session, officer, step_id)
+    _require(step, *OPEN_STEP_STATES)
+    now = officer.ctx.clock.now()
+    if step.extension_requested_at is not None:
+        raise Problem(409, "extension_already_requested", "An extension was asked for this step already.")
+    if now >= step.due_at:
+        raise Problem(409, "step_past_due", "An extension must be asked before the step's due.")
+    asked = await repository.update_step(session, step.id, extension_requested_at=now, extension_days=days)
+    async with plan_events(session, officer.ctx.outbox, plan) as out:
+        out.emit(
+            "extension_requested",
+            step.agency_code,
+            events.extension_requested(
+                identity=out.identity,
+                step=asked,
+                requested_at=now,
+                reason=reason,
+                days=days,
+                requested_by=officer.who.sub,
+                requested_by_role=officer.who.role,
+            ),
+        )
+    asked = await followups.apply_early_decision(session, officer.ctx, asked)
+    await _audit(session, officer, plan, step, "extension_requested", reason=reason, days=days)
+    return asked

@@ -1,0 +1,60 @@
+"""Request and response models of the paper transfer batches."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+
+from shared.inputs import ONE_LINE
+from shared.text import nfc
+
+Name = Annotated[
+    str,
+    AfterValidator(nfc),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    ONE_LINE,
+]
+
+
+class SignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    signed_by_name: Name
+
+
+class BatchOut(BaseModel):
+    id: UUID
+    agency_code: str
+    kind: Literal["session", "immediate"]
+    session: Literal["morning", "afternoon"]
+    session_date: date
+    transfer_at: datetime
+    status: Literal["open", "signed"]
+    signed_by_name: str | None
+    signed_at: datetime | None
+    item_count: int
+
+
+class ItemOut(BaseModel):
+    step_id: UUID
+    dossier_id: UUID
+    code: str
+    procedure_code: str | None
+    procedure_name: str | None
+    from_agency_code: str | None
+    handed_at: datetime
+    days: Decimal
+    same_day: bool
+    reason: str
+
+
+class ManifestOut(BatchOut):
+    items: list[ItemOut]
+
+
+class BatchPage(BaseModel):
+    items: list[BatchOut]
+    total: int
+    limit: int
+    offset: int
