@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from bench.servers import bench_servers, start_service
-from services.intake.default_catalogue import seed_data
+from services.intake.catalogue.default import seed_data
 from shared.auth import issue_token
 from shared.clock import VIETNAM
 from shared.devstack.launch import wait_ready

@@ -2,13 +2,14 @@
 
 from fastapi import FastAPI
 
-from services.intake.api import router
-from services.intake.api_attachments import router as attachments_router
-from services.intake.api_import import router as import_router
-from services.intake.api_receipts import router as receipts_router
-from services.intake.default_catalogue import load_if_empty
+from services.intake.catalogue.api import router as catalogue_router
+from services.intake.catalogue.default import load_if_empty
+from services.intake.documents.api import router as documents_router
 from services.intake.handlers import CALENDAR_HANDLERS, HANDLERS, SUBJECTS
+from services.intake.importing.api import router as importing_router
 from services.intake.models import messaging
+from services.intake.receipt.api import router as receipt_router
+from services.intake.reception.api import router as reception_router
 from services.intake.settings import IntakeSettings
 from shared import calendar_replica
 from shared.app import Runtime, ServiceSpec, create_service_app
@@ -35,7 +36,7 @@ SPEC = ServiceSpec(
         "look-up and historical import."
     ),
     tables=messaging,
-    routers=[router, receipts_router, import_router, attachments_router],
+    routers=[catalogue_router, reception_router, receipt_router, importing_router, documents_router],
     subscriptions=[
         Subscription(stream="DOSSIERS", subjects=SUBJECTS, handlers=HANDLERS),
         # The calendar's admin overrides, owned by the deadline service (durable `intake-catalog`).

@@ -21,11 +21,6 @@ def identity(
     return {"dossier_id": str(dossier_id), "code": code, "portal_id": portal_id, "agency_code": agency_code}
 
 
-def identity_of(row: Any, code: str | None) -> dict[str, Any]:
-    """`identity` of a dossier row as `repository.dossier` reads it (`id`, `portal_id`, `agency_code`)."""
-    return identity(dossier_id=row.id, code=code, portal_id=row.portal_id, agency_code=row.agency_code)
-
-
 def received(
     *,
     identity: dict[str, Any],
@@ -106,4 +101,19 @@ def supplement_received(
         "received_at": utc(received_at),
         "note": note,
         "imported": imported,
+    }
+
+
+def digitized(
+    *, identity: dict[str, Any], documents: int, pages: int, reused: int, digitized_at: datetime
+) -> dict[str, Any]:
+    """`dossier.digitized` (số hóa): once, when the components first cover the checklist's required
+    items; the counts are of every component then (`reused`: taken from an earlier dossier). Its time
+    is sent as the clock gave it, not converted to UTC."""
+    return {
+        **identity,
+        "documents": documents,
+        "pages": pages,
+        "reused": reused,
+        "digitized_at": digitized_at.isoformat(),
     }

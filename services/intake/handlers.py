@@ -5,10 +5,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake.models import calendar_overrides, dossiers, timeline
+from services.intake.dossiers import repository
+from services.intake.models import calendar_overrides
 from shared.calendar_replica import override_handlers
 from shared.messaging.consumer import Handler, PoisonEvent
 from shared.messaging.envelope import CloudEvent, event_type
@@ -17,10 +17,10 @@ from shared.messaging.envelope import CloudEvent, event_type
 # (a `step.assigned` arriving after `resolved` changes nothing). Events across agencies' subjects
 # may arrive in any order, so `received` may go straight to any later status.
 #
-# `supplement_requested` is left only by the citizen's supplement (supplement.py, which also emits
-# `dossier.supplement_received`), a result, a rejection or a withdrawal. Routing assigns no step while
-# one waits for the citizen, so a `step.assigned` seen then was emitted before the request: moving the
-# dossier to `in_processing` would hide the request from the counter and refuse the citizen's papers.
+# `supplement_requested` is left only by the citizen's supplement (reception/supplement.py, which also
+# emits `dossier.supplement_received`), a result, a rejection or a withdrawal. Routing assigns no step
+# while one waits for the citizen, so a `step.assigned` seen then was emitted before the request: moving
+# the dossier to `in_processing` would hide the request from the counter and refuse the citizen's papers.
 # After the supplement the dossier is `in_processing` already, and the same late event changes nothing.
 _FROM = {
     "in_processing": ("received",),
@@ -39,28 +39,21 @@ _PUBLIC_NOTES = {
 
 def _moves_to(status: str, stamp: Callable[[dict[str, Any]], object]) -> Handler:
     """A handler moving the dossier named by the event's subject to `status`, at the time `stamp`
-    reads from the event's data (the envelope's time when the data has none)."""
+    reads from the event's data (the envelope's time when the data has none). Not one of intake's own
+    changes (`dossiers.change`): it mirrors routing's, so it has no version, event or audit row here."""
 
     async def handle(event: CloudEvent, session: AsyncSession) -> None:
         if event.source == "/motcua/intake" or event.subject is None:
             return  # our own events (imports) already hold this state
         at = _when(event, stamp)
-        values: dict[str, object] = {"status": status, "updated_at": at}
+        values: dict[str, object] = {"updated_at": at}
         if status == "resolved":
             values["resolved_at"] = at
-        moved = await session.execute(
-            update(dossiers)
-            .where(dossiers.c.code == event.subject, dossiers.c.status.in_(_FROM[status]))
-            .values(**values)
-            .returning(dossiers.c.id)
+        dossier_id = await repository.move_status(
+            session, event.subject, status, only_from=_FROM[status], values=values
         )
-        dossier_id = moved.scalar_one_or_none()
         if dossier_id is not None:
-            await session.execute(
-                insert(timeline).values(
-                    dossier_id=dossier_id, at=at, status=status, public_note=_PUBLIC_NOTES[status]
-                )
-            )
+            await repository.add_timeline(session, dossier_id, at, status, _PUBLIC_NOTES[status])
 
     return handle
 

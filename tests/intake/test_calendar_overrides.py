@@ -18,9 +18,10 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import repository
+from services.intake.calendar import CALENDAR
+from services.intake.dossiers.models import dossiers
 from services.intake.handlers import CALENDAR_HANDLERS
-from services.intake.models import calendar_overrides, dossiers
+from services.intake.models import calendar_overrides
 from shared.calendar_replica import CalendarCache
 from shared.db.engine import make_engine, make_sessions, unit_of_work
 from shared.messaging.envelope import CloudEvent, event_type
@@ -83,7 +84,7 @@ async def stored(intake: Intake, day: date) -> Row[Any] | None:
 @pytest.fixture(autouse=True)
 def checked_every_request(monkeypatch: pytest.MonkeyPatch) -> None:
     """Reception's calendar asks the table on every request here (in service: every few seconds)."""
-    monkeypatch.setattr(repository.CALENDAR, "check_every", 0.0)
+    monkeypatch.setattr(CALENDAR, "check_every", 0.0)
 
 
 @pytest.fixture

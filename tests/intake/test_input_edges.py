@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
-from services.intake.models import agencies, applicants, dossiers, procedures
+from services.intake.catalogue.models import agencies, procedures
+from services.intake.dossiers.models import applicants, dossiers
 from tests.edges import assert_refused, row_counts
 from tests.intake.conftest import Intake, unique_code
-from tests.intake.test_import import old, send, stored
-from tests.intake.test_reception import land
+from tests.intake.importing.test_import import old, send, stored
+from tests.intake.reception.test_reception import land
 
 NUL = "a\x00b"
 

@@ -33,7 +33,7 @@ ROLES: dict[str, tuple[tuple[Role, str | None], ...]] = {
     "survey": (("admin", None), ("officer", "VPDK")),
     "reporting": (("admin", None),),
 }
-# The streamed NDJSON import has no generator (and its own tests: tests/intake/test_import*.py).
+# The streamed NDJSON import has no generator (and its own tests: tests/intake/importing/test_import.py).
 NOT_GENERATED = ("/v1/dossiers/import",)
 
 

@@ -1,0 +1,120 @@
+"""Every query of the catalogue: agencies, fields and procedure versions."""
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Row, func, insert, or_, select, text
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.intake.catalogue.models import agencies, fields, procedures
+
+
+async def agency(session: AsyncSession, code: str) -> Row[Any] | None:
+    return (await session.execute(select(agencies).where(agencies.c.code == code))).first()
+
+
+async def existing_agency_codes(session: AsyncSession, codes: set[str]) -> set[str]:
+    rows = await session.scalars(select(agencies.c.code).where(agencies.c.code.in_(codes)))
+    return set(rows)
+
+
+async def list_agencies(session: AsyncSession) -> list[Row[Any]]:
+    return list((await session.execute(select(agencies).order_by(agencies.c.code))).all())
+
+
+async def field(session: AsyncSession, code: str) -> Row[Any] | None:
+    return (await session.execute(select(fields).where(fields.c.code == code))).first()
+
+
+async def has_catalogue(session: AsyncSession) -> bool:
+    return (await session.scalar(select(func.count()).select_from(agencies))) != 0
+
+
+# Built once: constructing these selects costs more Python time than running them.
+_PROCEDURE_VIEW = (
+    select(
+        procedures,
+        fields.c.name.label("field_name"),
+        agencies.c.name.label("agency_name"),
+        agencies.c.unit_code.label("agency_unit_code"),
+    )
+    .join(fields, fields.c.code == procedures.c.field_code)
+    .join(agencies, agencies.c.code == procedures.c.agency_code)
+)
+
+
+async def procedure_in_force(session: AsyncSession, code: str, on: date) -> Row[Any] | None:
+    """The version of `code` in force on day `on` (the latest effective on or before it)."""
+    query = (
+        _PROCEDURE_VIEW.where(procedures.c.code == code, procedures.c.effective_from <= on)
+        .order_by(procedures.c.effective_from.desc(), procedures.c.version.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).first()
+
+
+async def procedure_by_id(session: AsyncSession, procedure_id: int) -> Row[Any]:
+    return (await session.execute(_PROCEDURE_VIEW.where(procedures.c.id == procedure_id))).one()
+
+
+async def latest_procedure_version(session: AsyncSession, code: str) -> int:
+    return int(
+        await session.scalar(
+            select(func.coalesce(func.max(procedures.c.version), 0)).where(procedures.c.code == code)
+        )
+        or 0
+    )
+
+
+async def list_procedures(
+    session: AsyncSession,
+    *,
+    on: date,
+    field_code: str | None,
+    agency_code: str | None,
+    query: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Row[Any]], int]:
+    """The version in force of each procedure, filtered; Vietnamese search ignores diacritics."""
+    in_force = (
+        select(procedures.c.id)
+        .where(procedures.c.effective_from <= on)
+        .ext(distinct_on(procedures.c.code))
+        .order_by(procedures.c.code, procedures.c.effective_from.desc(), procedures.c.version.desc())
+    ).subquery()
+    view = _PROCEDURE_VIEW.where(procedures.c.id.in_(select(in_force.c.id)))
+    if field_code:
+        view = view.where(procedures.c.field_code == field_code)
+    if agency_code:
+        view = view.where(procedures.c.agency_code == agency_code)
+    if query:
+        words = query.split()
+        view = view.where(
+            *(or_(procedures.c.search_key.contains(w), procedures.c.code.ilike(f"%{w}%")) for w in words)
+        )
+    total = int(await session.scalar(select(func.count()).select_from(view.subquery())) or 0)
+    rows = (await session.execute(view.order_by(procedures.c.code).limit(limit).offset(offset))).all()
+    return list(rows), total
+
+
+async def add_agency(session: AsyncSession, values: dict[str, Any]) -> None:
+    await session.execute(insert(agencies).values(**values))
+
+
+async def add_field(session: AsyncSession, *, code: str, name: str) -> None:
+    await session.execute(insert(fields).values(code=code, name=name))
+
+
+async def add_procedure(session: AsyncSession, values: dict[str, Any]) -> int:
+    """Insert a procedure version; its id."""
+    return int(
+        (await session.execute(insert(procedures).values(**values).returning(procedures.c.id))).scalar_one()
+    )
+
+
+async def lock_default_catalogue(session: AsyncSession) -> None:
+    """Until commit: workers and replicas start together, one loads the default catalogue and the
+    others wait here, then find it loaded."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('intake.default_catalogue'))"))

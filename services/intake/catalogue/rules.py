@@ -1,0 +1,35 @@
+"""What a procedure's version says of a dossier, as pure functions: its checklist (thành phần hồ sơ),
+what is missing or unknown in what was handed in, and which agencies it is routed through."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    code: str
+    name: str
+    required: bool
+
+
+def checklist(documents: Iterable[dict[str, Any]]) -> list[ChecklistItem]:
+    """A procedure's `documents` (as stored and as events carry them) as checklist items."""
+    return [ChecklistItem(d["code"], d["name"], d.get("required", True)) for d in documents]
+
+
+def missing_documents(checklist: Sequence[ChecklistItem], provided: Iterable[str]) -> list[ChecklistItem]:
+    """The one complete list of what is missing (form 02 must name everything at once)."""
+    given = set(provided)
+    return [item for item in checklist if item.required and item.code not in given]
+
+
+def unknown_documents(checklist: Sequence[ChecklistItem], provided: Iterable[str]) -> list[str]:
+    known = {item.code for item in checklist}
+    return sorted(set(provided) - known)
+
+
+def route_agencies(procedure: Any) -> set[str]:
+    """The agencies a dossier of `procedure` is routed through: its lead agency and every step's;
+    their officers and leaders may see the dossier (`shared.visibility`)."""
+    return {procedure.agency_code, *(step["agency_code"] for step in procedure.route)}

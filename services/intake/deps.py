@@ -1,0 +1,63 @@
+"""The intake service's own request dependencies and role combinations. Those several services share
+(`Admin`, `Reception`, `CounterOrPortal`, `Staff`, the session, the clock, the outbox) are in
+`shared.deps`."""
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from services.intake.dossiers.change import Desk
+from services.intake.settings import IntakeSettings
+from shared.auth import CurrentPrincipal, Principal, require_roles
+from shared.deps import ClockDep, OutboxDep
+from shared.inputs import Text
+from shared.ratelimit import RateLimiter
+from shared.storage import BlobStore, LocalDiskStore
+
+
+def _settings(request: Request) -> IntakeSettings:
+    settings: IntakeSettings = request.app.state.settings
+    return settings
+
+
+IntakeSettingsDep = Annotated[IntakeSettings, Depends(_settings)]
+
+
+async def _desk(
+    outbox: OutboxDep, clock: ClockDep, who: CurrentPrincipal, settings: IntakeSettingsDep
+) -> Desk:
+    return Desk(outbox=outbox, clock=clock, who=who, unit_code=settings.centre_unit_code)
+
+
+DeskDep = Annotated[Desk, Depends(_desk)]
+
+
+def _lookup_limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.lookup_limiter
+    return limiter
+
+
+LookupLimiterDep = Annotated[RateLimiter, Depends(_lookup_limiter)]
+
+
+async def _blob_store(request: Request, settings: IntakeSettingsDep) -> BlobStore:
+    """`app.state.blob_store` when set at start-up (e.g. an S3-compatible store), otherwise local disk
+    under `MOTCUA_DATA_DIR/attachments`."""
+    store: BlobStore | None = getattr(request.app.state, "blob_store", None)
+    if store is None:
+        store = LocalDiskStore(settings.data_dir / "attachments")
+        request.app.state.blob_store = store
+    return store
+
+
+BlobStoreDep = Annotated[BlobStore, Depends(_blob_store)]
+
+# Looked up in the database: no control character may reach it (PostgreSQL refuses U+0000).
+DossierKey = Annotated[Text, Path(description="the dossier's code, portal id or id")]
+
+# Who may ask for a dossier: every role, the portal included (it sees only the dossiers it submitted).
+StaffOrPortal = Annotated[
+    Principal, Depends(require_roles("reception", "officer", "leader", "admin", "auditor", "portal"))
+]
+# Who may read a digitized file: the staff but the auditor.
+ScanReaders = Annotated[Principal, Depends(require_roles("reception", "officer", "leader", "admin"))]

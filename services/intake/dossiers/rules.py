@@ -1,0 +1,49 @@
+"""The rules of a received dossier as pure functions: its code, its appointment date and its look-up
+secret. No I/O and no clock reads: the day, the time and the calendar are arguments."""
+
+import hashlib
+import hmac
+import secrets
+from datetime import date, datetime
+from typing import Any
+
+from shared.calendar import DueResult, WorkingCalendar, due_at
+
+# No 0/O or 1/I/L: the secret is read off paper and typed by a citizen.
+_SECRET_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # noqa: S105 - an alphabet, not a password
+SECRET_LENGTH = 8
+
+
+def dossier_code(unit_code: str, day: date, number: int) -> str:
+    """`<receiving unit>-<yyMMdd>-<NNNN>`: the receipt date in Vietnam and the unit's counter that day."""
+    return f"{unit_code}-{day:%y%m%d}-{number:04d}"
+
+
+def appointment(
+    received_at: datetime, procedure: Any, *, online: bool, calendar: WorkingCalendar
+) -> DueResult:
+    """The appointment date on a receipt (ngày hẹn trả kết quả), counted from the receipt in the
+    procedure's kind of days; online may have a shorter time. The calendar carries the admin
+    overrides (days off, working Saturdays) that the deadline service owns (`services.intake.calendar`)."""
+    days = procedure.online_processing_days if online and procedure.online_processing_days else None
+    return due_at(
+        received_at,
+        days or procedure.processing_days,
+        calendar=calendar,
+        kind=procedure.day_kind,
+        same_day=procedure.same_day,
+        cutoff=procedure.cutoff,
+    )
+
+
+def new_lookup_secret() -> str:
+    return "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(SECRET_LENGTH))
+
+
+def hash_lookup_secret(code: str, secret: str) -> str:
+    """Stored instead of the secret; keyed by the dossier code so equal secrets hash differently."""
+    return hashlib.sha256(f"{code}:{secret.strip().upper()}".encode()).hexdigest()
+
+
+def lookup_secret_matches(code: str, secret: str, stored_hash: str | None) -> bool:
+    return stored_hash is not None and hmac.compare_digest(hash_lookup_secret(code, secret), stored_hash)

@@ -1,0 +1,45 @@
+"""What the receipt shows of a received dossier: its rows as a `ReceiptView`, the phone number masked."""
+
+from typing import Any
+from urllib.parse import urlencode
+
+from services.intake.receipt.document import ReceiptDocument, ReceiptView
+from services.intake.settings import IntakeSettings
+from shared.auth import Principal
+
+
+def receipt_view(
+    settings: IntakeSettings, row: Any, procedure: Any, applicant: Any, secret: str, who: Principal
+) -> ReceiptView:
+    """The dossier `row` with its `procedure` and `applicant` rows, received by `who`; the look-up link
+    carries the code and the `secret` the counter was shown."""
+    provided = set(row.documents)
+    return ReceiptView(
+        centre_name=settings.centre_name,
+        dossier_code=row.code,
+        procedure_name=procedure.name,
+        procedure_code=procedure.national_code or procedure.code,
+        applicant_name=applicant.name,
+        applicant_address=applicant.address,
+        applicant_phone_masked=mask_phone(applicant.phone),
+        received_at=row.received_at,
+        appointment_at=row.due_at,
+        documents=tuple(
+            ReceiptDocument(name=d["name"], original=d.get("original", False), copies=d.get("copies", 1))
+            for d in procedure.documents
+            if d["code"] in provided
+        ),
+        received_by=who.sub,
+        lookup_url=f"{settings.public_lookup_url}?{urlencode({'code': row.code, 'secret': secret})}",
+        lookup_secret=secret,
+    )
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """`0912345678` → `09******78`, for receipts and screens that must not show the whole number."""
+    if not phone:
+        return None
+    digits = phone.strip()
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    return digits[:2] + "*" * (len(digits) - 4) + digits[-2:]

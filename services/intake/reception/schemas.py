@@ -1,0 +1,114 @@
+"""Request and response models of reception: the dossier handed in, checked, withdrawn, supplemented,
+returned, and what the counter and the citizen's look-up see of it."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from services.intake.catalogue.schemas import DocumentItem
+from services.intake.schemas import ApplicantIn, Channel, Code, LongText, Strict
+from shared import inputs
+
+PortalId = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), inputs.ONE_LINE
+]
+
+
+class DossierIn(Strict):
+    """A dossier handed in at the counter, by post, or submitted online by the portal."""
+
+    procedure_code: Code
+    channel: Channel = "direct"
+    applicant: ApplicantIn
+    documents: list[Code] = Field(
+        default_factory=list, max_length=100, description="checklist codes handed in"
+    )
+    eligible: bool = True
+    refusal_reason: LongText | None = Field(
+        default=None, description="required when eligible is false (form 03)"
+    )
+    portal_id: PortalId | None = Field(
+        default=None, description="the portal's own id of the submission, unique (409 duplicate_portal_id)"
+    )
+    note: LongText | None = None
+
+    @model_validator(mode="after")
+    def _refusal_needs_reason(self) -> "DossierIn":
+        if not self.eligible and not self.refusal_reason:
+            raise ValueError("refusal_reason is required when eligible is false")
+        return self
+
+
+class AcceptIn(Strict):
+    """Reception's check of an online submission: the same completeness decision as at the counter."""
+
+    documents: list[Code] | None = None
+    eligible: bool = True
+    refusal_reason: LongText | None = None
+
+
+class DecisionOut(BaseModel):
+    form: Literal["02", "03"]
+    missing_documents: list[DocumentItem]
+    reason: str | None
+    issued_at: datetime
+
+
+class DossierOut(BaseModel):
+    id: UUID
+    code: str | None
+    portal_id: str | None
+    status: str
+    procedure_code: str
+    procedure_version: int
+    procedure_name: str
+    channel: str
+    service_level: int
+    applicant_name: str
+    submitted_at: datetime
+    received_at: datetime | None
+    due_at: datetime | None
+    returned_at: datetime | None
+    withdrawn_at: datetime | None
+    documents: list[str]
+    decision: DecisionOut | None = None
+    lookup_secret: str | None = Field(
+        default=None, description="shown once, when the dossier is received; printed on the receipt"
+    )
+
+
+class WithdrawIn(Strict):
+    reason: LongText
+
+
+class ReturnIn(Strict):
+    channel: Literal["counter", "post", "electronic"] = "counter"
+    note: LongText | None = None
+
+
+class SupplementIn(Strict):
+    """The papers a citizen hands in after an agency asked for a supplement (bổ sung hồ sơ)."""
+
+    documents: list[Code] = Field(
+        min_length=1, max_length=100, description="checklist codes handed in now (at least one)"
+    )
+    note: LongText | None = None
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    status: str
+    note: str | None
+
+
+class PublicStatus(BaseModel):
+    """What a citizen sees with the code and secret: no personal data, no internal notes."""
+
+    code: str
+    procedure_name: str
+    status: str
+    received_at: datetime | None
+    due_at: datetime | None
+    timeline: list[TimelineEntry]

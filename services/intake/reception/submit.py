@@ -1,0 +1,152 @@
+"""A dossier handed in at the counter (reception) or submitted online (portal): checked against the
+procedure in force today, stored as submitted, then decided on at once at the counter; an online one
+waits for reception's check (`decision.accept`). A retry under the same `Idempotency-Key` gets the
+dossier of the first request back."""
+
+import hashlib
+import json
+import uuid
+import zlib
+from typing import Any
+
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.intake.catalogue import repository as catalogue
+from services.intake.catalogue.rules import checklist, unknown_documents
+from services.intake.dossiers import repository as dossiers
+from services.intake.dossiers.change import Desk, changing
+from services.intake.reception import repository
+from services.intake.reception.decision import Facts, Outcome, decide
+from services.intake.reception.schemas import DossierIn
+from shared.clock import VIETNAM
+from shared.errors import Problem
+from shared.text import search_key
+
+
+async def submit(
+    session: AsyncSession, desk: Desk, dossier_in: DossierIn, idempotency_key: str | None
+) -> Outcome:
+    """A dossier handed in (reception) or submitted online (portal)."""
+    if idempotency_key:
+        replay = await _replay(session, desk, idempotency_key, dossier_in)
+        if replay is not None:
+            return replay
+    procedure = await _procedure_for(session, desk, dossier_in)
+    dossier = await _store(session, desk, dossier_in, procedure)
+    if idempotency_key:
+        await repository.remember_request(
+            session,
+            key=idempotency_key,
+            caller=desk.who.sub,
+            request_hash=_request_hash(dossier_in),
+            dossier_id=dossier.id,
+        )
+    if dossier.channel == "online":
+        return Outcome(dossier.id)
+    return await decide(
+        session, desk, dossier, procedure, eligible=dossier_in.eligible, reason=dossier_in.refusal_reason
+    )
+
+
+async def _procedure_for(session: AsyncSession, desk: Desk, dossier_in: DossierIn) -> Row[Any]:
+    """The procedure version in force today, if the dossier fits it and comes by the caller's channel."""
+    today = desk.clock.now().astimezone(VIETNAM).date()
+    procedure = await catalogue.procedure_in_force(session, dossier_in.procedure_code, today)
+    if procedure is None:
+        raise Problem(
+            422, "unknown_procedure", f"There is no procedure {dossier_in.procedure_code} in force today."
+        )
+    unknown = unknown_documents(checklist(procedure.documents), dossier_in.documents)
+    if unknown:
+        raise Problem(422, "unknown_document", f"Not on this procedure's checklist: {', '.join(unknown)}.")
+    if (desk.who.role == "portal") != (dossier_in.channel == "online"):
+        raise Problem(
+            422, "channel_mismatch", "The portal submits channel 'online'; the counter 'direct' or 'post'."
+        )
+    return procedure
+
+
+async def _store(session: AsyncSession, desk: Desk, dossier_in: DossierIn, procedure: Row[Any]) -> Facts:
+    """The applicant and the dossier, submitted: version 1, no code and no clock yet."""
+    person = dossier_in.applicant
+    dossier = Facts(
+        id=uuid.uuid4(),
+        code=None,
+        portal_id=dossier_in.portal_id,
+        channel=dossier_in.channel,
+        service_level=procedure.service_level,
+        version=1,
+        documents=sorted(set(dossier_in.documents)),
+        applicant_kind=person.kind,
+        applicant_name=person.name,
+        agency_code=procedure.agency_code,
+    )
+    applicant_id = uuid.uuid4()
+    audit_detail = {"channel": dossier_in.channel}
+    async with changing(
+        session, desk, dossier, audit_action="dossier.submitted", audit_detail=audit_detail
+    ) as change:
+        await dossiers.add_applicant(
+            session,
+            {
+                "id": applicant_id,
+                "kind": person.kind,
+                "name": person.name,
+                "search_key": search_key(person.name),
+                "id_number": person.id_number,
+                "phone": person.phone,
+                "email": person.email,
+                "address": person.address,
+            },
+        )
+        stored = await dossiers.add_dossier(
+            session,
+            {
+                "id": dossier.id,
+                "portal_id": dossier.portal_id,
+                "status": "submitted",
+                "version": dossier.version,
+                "procedure_id": procedure.id,
+                "applicant_id": applicant_id,
+                "channel": dossier.channel,
+                "service_level": dossier.service_level,
+                "unit_code": desk.unit_code,
+                "submitted_at": change.at,
+                "documents": dossier.documents,
+                "note": dossier_in.note,
+                "created_by": desk.who.sub,
+            },
+        )
+        if not stored:
+            raise await _duplicate_portal_id(session, dossier_in.portal_id)
+        change.show("submitted", "Hồ sơ đã được nộp")
+    return dossier
+
+
+async def _replay(session: AsyncSession, desk: Desk, key: str, dossier_in: DossierIn) -> Outcome | None:
+    await repository.lock_request(session, zlib.crc32(f"{desk.who.sub}:{key}".encode()))
+    previous = await repository.idempotent_request(session, key, desk.who.sub)
+    if previous is None:
+        return None
+    if previous.request_hash != _request_hash(dossier_in):
+        raise Problem(
+            409, "idempotency_key_reused", "This Idempotency-Key was used with a different request body."
+        )
+    return Outcome(previous.dossier_id, replayed=True)
+
+
+def _request_hash(dossier_in: DossierIn) -> str:
+    return hashlib.sha256(json.dumps(dossier_in.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+
+
+async def _duplicate_portal_id(session: AsyncSession, portal_id: str | None) -> Problem:
+    existing = await dossiers.dossier(session, portal_id or "")
+    code = existing.code if existing is not None else None
+    where = f"it is dossier {code}" if code else "it awaits checking"
+    return Problem(
+        409,
+        "duplicate_portal_id",
+        f"The portal already submitted {portal_id!r} ({where}); look it up instead of submitting it again "
+        "(a retry of the same request reuses its Idempotency-Key).",
+    )
