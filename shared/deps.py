@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.auth import Principal, require_roles
+from shared.auth import ROLES, Principal, require_roles
 from shared.clock import Clock
 from shared.messaging.outbox import Outbox
 from shared.settings import ServiceSettings
@@ -57,3 +57,5 @@ AgencyStaff = Annotated[Principal, Depends(require_roles("officer", "leader"))]
 Overseers = Annotated[Principal, Depends(require_roles("leader", "admin", "auditor"))]
 # Everyone who works at a centre or an agency, that is every role but the citizen's.
 Staff = Annotated[Principal, Depends(require_roles("reception", "officer", "leader", "admin", "auditor"))]
+# Every signed-in role, the portal's too (what a portal account may then see is the visibility rule's).
+SignedIn = Annotated[Principal, Depends(require_roles(*ROLES))]

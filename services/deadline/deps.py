@@ -8,11 +8,7 @@ from fastapi import Depends, Query, Request
 from services.deadline.calendar.overrides import CalendarAdmin
 from services.deadline.context import Context
 from services.deadline.settings import DeadlineSettings
-from shared.auth import ROLES, Principal, require_roles
 from shared.deps import Admin, ClockDep, OutboxDep
-
-# Every signed-in role, the portal's too: how dues are counted is no secret.
-Anyone = Annotated[Principal, Depends(require_roles(*ROLES))]
 
 # The agency a list is about; officers and leaders get their own when they give none.
 AgencyCode = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_.-]{1,40}$")]

@@ -55,9 +55,5 @@ BlobStoreDep = Annotated[BlobStore, Depends(_blob_store)]
 # Looked up in the database: no control character may reach it (PostgreSQL refuses U+0000).
 DossierKey = Annotated[Text, Path(description="the dossier's code, portal id or id")]
 
-# Who may ask for a dossier: every role, the portal included (it sees only the dossiers it submitted).
-StaffOrPortal = Annotated[
-    Principal, Depends(require_roles("reception", "officer", "leader", "admin", "auditor", "portal"))
-]
 # Who may read a digitized file: the staff but the auditor.
 ScanReaders = Annotated[Principal, Depends(require_roles("reception", "officer", "leader", "admin"))]

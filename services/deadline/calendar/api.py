@@ -17,9 +17,9 @@ from services.deadline.calendar.schemas import (
     ProcedureRef,
     SkippedOut,
 )
-from services.deadline.deps import Anyone, CalendarAdminDep, ContextDep, DeadlineSettingsDep
+from services.deadline.deps import CalendarAdminDep, ContextDep, DeadlineSettingsDep
 from shared.clock import VIETNAM
-from shared.deps import SessionDep
+from shared.deps import SessionDep, SignedIn
 from shared.errors import Problem
 from shared.inputs import Day, Instant, Text
 
@@ -36,7 +36,7 @@ async def due(
     session: SessionDep,
     context: ContextDep,
     settings: DeadlineSettingsDep,
-    who: Anyone,
+    who: SignedIn,
     start: Annotated[Instant, Query(description="the receipt time, with its offset")],
     days: Annotated[
         Decimal | None,
@@ -77,7 +77,7 @@ async def due(
 
 @router.get("/overrides", response_model=list[OverrideOut])
 async def list_overrides(
-    session: SessionDep, who: Anyone, year: Annotated[int | None, Query(ge=1990, le=2099)] = None
+    session: SessionDep, who: SignedIn, year: Annotated[int | None, Query(ge=1990, le=2099)] = None
 ) -> list[OverrideOut]:
     """The centre's overrides of the official calendar (of `year`, or all), by day."""
     return [OverrideOut.model_validate(r._mapping) for r in await repository.overrides(session, year)]

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.catalogue.schemas import DocumentItem
-from services.intake.deps import DeskDep, DossierKey, LookupLimiterDep, StaffOrPortal
+from services.intake.deps import DeskDep, DossierKey, LookupLimiterDep
 from services.intake.dossiers import access, rules
 from services.intake.dossiers import repository as dossiers
 from services.intake.reception import counter, decision, repository, submit, supplement
@@ -24,7 +24,7 @@ from services.intake.reception.schemas import (
     TimelineEntry,
     WithdrawIn,
 )
-from shared.deps import CounterOrPortal, Reception, SessionDep
+from shared.deps import CounterOrPortal, Reception, SessionDep, SignedIn
 from shared.errors import Problem
 from shared.inputs import Text
 
@@ -55,7 +55,7 @@ async def submit_dossier(
 
 
 @router.get("/dossiers/{key}", response_model=DossierOut, tags=["dossiers"])
-async def get_dossier(key: DossierKey, session: SessionDep, who: StaffOrPortal) -> DossierOut:
+async def get_dossier(key: DossierKey, session: SessionDep, who: SignedIn) -> DossierOut:
     """A dossier by its code, its portal id or its id."""
     row = await access.visible(session, key, who)
     return await _dossier_out(session, row.id)
