@@ -1,6 +1,6 @@
 """Time comes from an injected clock so rules and tests never read the wall clock themselves."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -35,3 +35,15 @@ class FixedClock:
 
     def set(self, at: datetime) -> None:
         self._at = at.astimezone(UTC)
+
+
+def vietnam_date(at: datetime) -> date:
+    """The calendar date of an aware instant in Vietnam: rules compare dates there, never instants."""
+    if at.tzinfo is None:
+        raise ValueError("a naive datetime has no date in Vietnam; pass an aware one")
+    return at.astimezone(VIETNAM).date()
+
+
+def today(clock: Clock) -> date:
+    """The date in Vietnam now: what every rule counts days from."""
+    return vietnam_date(clock.now())

@@ -14,7 +14,15 @@ import re
 from datetime import date, datetime, time
 from typing import Annotated, Final
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
 
 # C0 controls, DEL, C1 controls and the surrogate block. Control characters are invisible on screen and
@@ -123,3 +131,10 @@ LocalTime = Annotated[
         }
     ),
 ]
+
+
+class Strict(BaseModel):
+    """The base of request bodies: a field the body does not have is refused (422 `validation_error`),
+    so a misspelt optional field is reported, never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")

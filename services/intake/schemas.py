@@ -3,7 +3,7 @@ codes, the channel, and the applicant."""
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, StringConstraints
 
 from shared import inputs
 from shared.text import nfc
@@ -17,11 +17,7 @@ Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,40}$")]
 Channel = Literal["direct", "post", "online"]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ApplicantIn(Strict):
+class ApplicantIn(inputs.Strict):
     kind: Literal["person", "organisation"] = "person"
     name: Text
     id_number: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{6,20}$")] | None = None

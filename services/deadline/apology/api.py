@@ -20,6 +20,7 @@ from services.deadline.apology.schemas import (
     LateWithoutApologyList,
 )
 from services.deadline.deps import AgencyCode
+from shared.clock import vietnam_date
 from shared.deps import AgencyStaff, ClockDep, OutboxDep, SessionDep, Staff
 from shared.errors import Problem
 from shared.inputs import Day
@@ -160,9 +161,7 @@ async def late_without_apology(
         agency = agency or who.agency
     service.check_agency(who, agency)
     now = clock.now()
-    rows = await repository.late_without_letter(
-        session, agency=agency, today=rules.vietnam_date(now), limit=limit
-    )
+    rows = await repository.late_without_letter(session, agency=agency, today=vietnam_date(now), limit=limit)
     return {"agency": agency, "as_of": now, "items": [_late(row, now) for row in rows]}
 
 

@@ -7,7 +7,7 @@ kept beside the due dates and never makes a dossier on time (docs/rules.md, "Lat
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from shared.clock import VIETNAM
+from shared.clock import vietnam_date
 
 
 @dataclass(frozen=True)
@@ -17,10 +17,6 @@ class Refusal:
     status: int
     code: str
     detail: str
-
-
-def vietnam_date(moment: datetime) -> date:
-    return moment.astimezone(VIETNAM).date()
 
 
 def check_new_return_date(new_return_date: date, *, now: datetime, due_at: datetime | None) -> Refusal | None:

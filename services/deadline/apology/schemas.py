@@ -4,9 +4,10 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from shared import inputs
+from shared.inputs import Strict
 from shared.text import nfc
 
 
@@ -22,10 +23,8 @@ Reason = Annotated[str, _text(2000), AfterValidator(nfc), inputs.MANY_LINES]
 Letter = Annotated[str, _text(4000), AfterValidator(nfc), inputs.MANY_LINES]
 
 
-class ApologyIn(BaseModel):
+class ApologyIn(Strict):
     """Form 04: why the result is late, the apology, the new return date, and the head who signs."""
-
-    model_config = ConfigDict(extra="forbid")
 
     step_id: UUID | None = Field(default=None, description="the late step; none: the whole dossier")
     reason: Reason = Field(description="lý do chậm trễ")

@@ -4,9 +4,9 @@ import unicodedata
 from datetime import date, datetime, time
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
+from pydantic import AfterValidator, BaseModel, Field, StrictBool
 
-from shared.inputs import ISO_DAY, FreeText
+from shared.inputs import ISO_DAY, FreeText, Strict
 
 FIRST_DAY = date(1990, 1, 1)
 # The holidays package knows Vietnam's lunar holidays up to about 2100; beyond, answers would be wrong.
@@ -21,10 +21,6 @@ def _clean(value: str) -> str:
 Reason = Annotated[FreeText, AfterValidator(_clean), Field(min_length=1, max_length=500)]
 # The calendar's own range, narrower than every other date's (`shared.inputs.Day`).
 Day = Annotated[date, ISO_DAY, Field(ge=FIRST_DAY, le=LAST_DAY)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class OverrideIn(Strict):

@@ -9,6 +9,7 @@ from services.intake.catalogue.schemas import AgencyIn, AgencyOut, Page, Procedu
 from services.intake.catalogue.snapshot import procedure_snapshot
 from services.intake.deps import IntakeSettingsDep
 from shared.auth import CurrentPrincipal
+from shared.clock import today
 from shared.deps import Admin, ClockDep, OffsetQuery, OutboxDep, SessionDep
 from shared.inputs import Day, Text
 from shared.text import search_key
@@ -68,7 +69,7 @@ async def list_procedures(
     """The catalogue as in force on a day, paginated; `q` ignores diacritics (`dang ky` finds `Đăng ký`)."""
     rows, total = await repository.list_procedures(
         session,
-        on=on or service.today(clock),
+        on=on or today(clock),
         field_code=field,
         agency_code=agency,
         query=search_key(q) if q else None,

@@ -3,7 +3,6 @@
 Every change emits a `catalog.*` event so the other services keep what they need of it.
 """
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +13,7 @@ from services.intake.catalogue.snapshot import procedure_snapshot
 from services.intake.models import audit_log
 from shared import audit
 from shared.auth import Principal
-from shared.clock import VIETNAM, Clock
+from shared.clock import Clock, today
 from shared.errors import Problem
 from shared.messaging.outbox import Outbox
 from shared.routes import route_days
@@ -118,7 +117,3 @@ async def _check(session: AsyncSession, *, outbox: Outbox, procedure: ProcedureI
             f"The route takes {route_takes} days (its steps one after another, a group as long as its "
             f"longest step), not the procedure's {procedure.processing_days} processing days.",
         )
-
-
-def today(clock: Clock) -> date:
-    return clock.now().astimezone(VIETNAM).date()

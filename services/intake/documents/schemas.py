@@ -5,7 +5,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from services.intake.schemas import Code, Strict
+from services.intake.schemas import Code
+from shared.inputs import Strict
 
 
 class ReuseIn(Strict):

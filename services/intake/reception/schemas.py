@@ -8,8 +8,9 @@ from uuid import UUID
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from services.intake.catalogue.schemas import DocumentItem
-from services.intake.schemas import ApplicantIn, Channel, Code, LongText, Strict
+from services.intake.schemas import ApplicantIn, Channel, Code, LongText
 from shared import inputs
+from shared.inputs import Strict
 
 PortalId = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), inputs.ONE_LINE

@@ -2,9 +2,10 @@
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from shared import inputs
+from shared.inputs import Strict
 from shared.text import nfc
 
 # Control characters are refused, last (`shared.inputs`): PostgreSQL cannot store U+0000.
@@ -21,10 +22,6 @@ LongText = Annotated[
     inputs.MANY_LINES,
 ]
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,40}$")]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class CompleteIn(Strict):

@@ -5,9 +5,9 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, StringConstraints
 
-from shared.inputs import ONE_LINE
+from shared.inputs import ONE_LINE, Strict
 from shared.text import nfc
 
 Name = Annotated[
@@ -18,8 +18,7 @@ Name = Annotated[
 ]
 
 
-class SignIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SignIn(Strict):
     signed_by_name: Name
 
 

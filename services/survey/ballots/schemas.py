@@ -8,8 +8,8 @@ from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from services.survey.forms.schemas import FormRef
 from services.survey.invitations.schemas import DossierCode
-from services.survey.strict import Strict
 from shared import inputs
+from shared.inputs import Strict
 from shared.text import nfc
 
 

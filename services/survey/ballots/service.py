@@ -26,12 +26,11 @@ from services.survey.ballots.writer import BallotWriter
 from services.survey.feedback.receiving import open_from_ballot
 from services.survey.forms.cache import FormCache
 from services.survey.forms.rules import Form
-from services.survey.forms.service import today
 from services.survey.invitations import repository as invitations
 from services.survey.invitations.rules import refusal
 from services.survey.settings import SurveySettings
 from services.survey.violations import unprocessable
-from shared.clock import Clock
+from shared.clock import Clock, today
 from shared.db.engine import Sessions, unit_of_work
 from shared.errors import Problem
 from shared.messaging.outbox import Outbox

@@ -17,6 +17,7 @@ from services.survey.feedback.schemas import (
     ForwardIn,
     SummaryOut,
 )
+from shared.clock import today
 from shared.deps import AgencyStaff, ClockDep, SessionDep
 from shared.errors import Problem
 from shared.inputs import Day, Text
@@ -82,7 +83,7 @@ async def list_feedback(
         overdue=overdue,
         cursor=cursor,
         limit=limit,
-        on=reading.today(clock),
+        on=today(clock),
     )
 
 
@@ -99,7 +100,7 @@ async def feedback_summary(
     within the deadline and open past it, judged on `as_of` (`to`, or today while the period runs),
     all by date in Vietnam. Each row's `received` is the sum of the other four."""
     return await reading.summary(
-        session, agency=reading.scope(who, agency), start=from_, end=to, on_day=reading.today(clock)
+        session, agency=reading.scope(who, agency), start=from_, end=to, on_day=today(clock)
     )
 
 
@@ -109,7 +110,7 @@ async def get_feedback(
 ) -> dict[str, Any]:
     """One item with its answer and forwards. The citizen's contact is shown to the responsible
     agency's officers and leaders and to administrators only."""
-    return await reading.get(session, who, _item_id(item_id), reading.today(clock))
+    return await reading.get(session, who, _item_id(item_id), today(clock))
 
 
 @router.post("/feedback/{item_id}/answer", response_model=FeedbackOut, responses=_ITEM_ERRORS)
@@ -119,7 +120,7 @@ async def answer_feedback(
     """The responsible agency answers (trả lời), once. On time if answered on or before the due
     date in Vietnam (`survey.feedback_answered`)."""
     answered = await answering.answer(session, desk, who, _item_id(item_id), body.answer)
-    return await reading.view(session, who, answered, reading.today(clock))
+    return await reading.view(session, who, answered, today(clock))
 
 
 @router.post("/feedback/{item_id}/forward", response_model=FeedbackOut, responses=_ITEM_ERRORS)
@@ -134,4 +135,4 @@ async def forward_feedback(
     """An agency passes an item that is not its own on to the agency that should answer (chuyển),
     with the reason; an administrator may re-route any open item. The due date does not move."""
     moved = await answering.forward(session, desk, who, _item_id(item_id), body.agency_code, body.reason)
-    return await reading.view(session, who, moved, reading.today(clock))
+    return await reading.view(session, who, moved, today(clock))

@@ -12,13 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.survey.feedback import repository, rules
 from services.survey.feedback.desk import not_yours
 from shared.auth import Principal
-from shared.clock import VIETNAM, Clock
+from shared.clock import VIETNAM
 from shared.cursors import decode_uuid_cursor, encode_cursor
 from shared.errors import Problem
-
-
-def today(clock: Clock) -> date:
-    return rules.vietnam_date(clock.now())
 
 
 def start_of(day: date) -> datetime:

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from shared.calendar import WorkingCalendar, due_at
-from shared.clock import VIETNAM
+from shared.clock import vietnam_date
 
 Kind = Literal["feedback", "petition", "complaint"]  # phản ánh | kiến nghị | khiếu nại
 Source = Literal["citizen", "ballot"]
@@ -20,13 +20,6 @@ State = Literal["open", "answered"]
 KINDS: tuple[Kind, ...] = ("feedback", "petition", "complaint")
 DEFAULT_ANSWER_DAYS = 10  # MOTCUA_FEEDBACK_ANSWER_DAYS: working days to answer (verify per province)
 BALLOT_TOPIC = "Không hài lòng"  # the topic of an item opened by an unsatisfied ballot
-
-
-def vietnam_date(at: datetime) -> date:
-    """The calendar date of an aware instant in Vietnam."""
-    if at.tzinfo is None:
-        raise ValueError("a naive datetime has no date in Vietnam; pass an aware one")
-    return at.astimezone(VIETNAM).date()
 
 
 def answer_due(received_at: datetime, days: int, *, calendar: WorkingCalendar) -> datetime:

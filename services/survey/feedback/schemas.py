@@ -7,8 +7,8 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from services.survey.feedback.rules import Kind, Source, State
-from services.survey.strict import Strict
 from shared import inputs
+from shared.inputs import Strict
 from shared.text import nfc
 
 TOPIC_MAX = 200

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from services.survey.deps import BoxDep
 from services.survey.forms import service
 from services.survey.forms.schemas import FormIn, FormOut
+from shared.clock import today
 from shared.deps import Admin, ClockDep, SessionDep
 
 router = APIRouter(prefix="/v1", tags=["forms"])
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/v1", tags=["forms"])
 async def current_form(session: SessionDep, clock: ClockDep, box: BoxDep) -> dict[str, Any]:
     """The survey form in force today (phiếu khảo sát), for kiosks and the portal to render: each
     question with its options and their Vietnamese labels. Public: no token needed."""
-    return service.form_out(await box.forms.in_force(session, service.today(clock)))
+    return service.form_out(await box.forms.in_force(session, today(clock)))
 
 
 @router.post(

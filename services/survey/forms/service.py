@@ -4,7 +4,6 @@ A new version takes effect from a day (`effective_from`); a ballot keeps the ver
 (`ballots.form_id`).
 """
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,11 +15,7 @@ from services.survey.models import audit_log
 from services.survey.violations import unprocessable
 from shared import audit
 from shared.auth import Principal
-from shared.clock import VIETNAM, Clock
-
-
-def today(clock: Clock) -> date:
-    return clock.now().astimezone(VIETNAM).date()
+from shared.clock import Clock, today
 
 
 def form_out(form: rules.Form) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from services.survey.feedback import rules
 from shared.calendar import WorkingCalendar
-from shared.clock import VIETNAM
+from shared.clock import VIETNAM, vietnam_date
 
 CALENDAR = WorkingCalendar()
 
@@ -54,7 +54,7 @@ def test_on_time_compares_dates_in_vietnam_not_in_utc() -> None:
 
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="naive"):
-        rules.vietnam_date(datetime(2021, 7, 2, 8, 30))
+        vietnam_date(datetime(2021, 7, 2, 8, 30))
 
 
 def test_overdue_only_from_the_day_after_the_due_date_and_only_while_open() -> None:
@@ -108,6 +108,4 @@ def test_every_row_and_the_totals_reconcile(items: list[rules.Group], on: date) 
 
 def test_a_day_has_no_hidden_timezone_shift() -> None:
     # The day boundary is midnight in Vietnam: 23:59 and 00:00 fall on two dates.
-    assert rules.vietnam_date(vn(2021, 7, 2, 23, 59)) + timedelta(days=1) == rules.vietnam_date(
-        vn(2021, 7, 3, 0, 0)
-    )
+    assert vietnam_date(vn(2021, 7, 2, 23, 59)) + timedelta(days=1) == vietnam_date(vn(2021, 7, 3, 0, 0))
