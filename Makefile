@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m shared.devstack.run
+	$(PY) -m tools.devstack.run
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -31,7 +31,7 @@ soak: $(STAMP)
 	$(PY) -m tests.system
 
 token: $(STAMP)
-	@$(PY) -m shared.dev_token --role $(or $(ROLE),admin) $(if $(AGENCY),--agency $(AGENCY))
+	@$(PY) -m tools.dev_token --role $(or $(ROLE),admin) $(if $(AGENCY),--agency $(AGENCY))
 
 migrate: $(STAMP)
 	$(PY) -m shared.db.migrate

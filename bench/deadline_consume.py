@@ -43,8 +43,6 @@ from services.routing import events as routing
 from shared.clock import VIETNAM, SystemClock
 from shared.db.engine import asyncpg_dsn, make_engine, make_sessions
 from shared.db.migrate import upgrade
-from shared.devstack.launch import wait_ready
-from shared.devstack.ports import free_port
 from shared.messaging.connection import NatsLink
 from shared.messaging.consumer import BatchHandler, Consumer, Subscription
 from shared.messaging.envelope import CloudEvent, event_type
@@ -52,6 +50,8 @@ from shared.messaging.outbox import Outbox
 from shared.messaging.streams import ensure_streams
 from shared.messaging.subjects import dossier_subject
 from shared.tasks import cancel_and_wait
+from tools.devstack.launch import wait_ready
+from tools.devstack.ports import free_port
 
 DOSSIERS = 1_600
 DURABLE = "deadline-dossiers"

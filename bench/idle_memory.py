@@ -6,9 +6,9 @@ import time
 from pathlib import Path
 
 from bench.servers import bench_servers, start_service
-from shared.devstack.launch import wait_ready
-from shared.devstack.ports import free_port
 from shared.services import SERVICES
+from tools.devstack.launch import wait_ready
+from tools.devstack.ports import free_port
 
 IDLE_SECONDS = 10
 

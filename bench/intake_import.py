@@ -22,8 +22,8 @@ from bench.servers import bench_servers, start_service
 from services.intake.catalogue.default import seed_data
 from shared.auth import issue_token
 from shared.clock import VIETNAM
-from shared.devstack.launch import wait_ready
-from shared.devstack.ports import free_port
+from tools.devstack.launch import wait_ready
+from tools.devstack.ports import free_port
 
 LINES = 100_000
 CHUNK = 64 * 1024

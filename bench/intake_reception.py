@@ -15,9 +15,9 @@ from sqlalchemy import make_url
 
 from bench.servers import BenchServers, bench_servers, start_service
 from shared.auth import issue_token
-from shared.devstack.launch import wait_ready
-from shared.devstack.ports import free_port
-from shared.devstack.postgres import binary
+from tools.devstack.launch import wait_ready
+from tools.devstack.ports import free_port
+from tools.devstack.postgres import binary
 
 CLIENTS = 8
 WORKERS = os.environ.get("MOTCUA_WORKERS", "2")

@@ -17,8 +17,8 @@ import httpx
 from bench.servers import BenchServers, bench_servers, percentile, start_service
 from shared.auth import issue_token
 from shared.db.engine import asyncpg_dsn
-from shared.devstack.launch import wait_ready
-from shared.devstack.ports import free_port
+from tools.devstack.launch import wait_ready
+from tools.devstack.ports import free_port
 
 OPEN_STEPS = 100_000
 HOT_SHARE = 0.5  # half of them at one agency: the worst queue to page through

@@ -8,9 +8,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.devstack import launch
-from shared.devstack.stack import embedded_servers, prepare_database
 from shared.services import SERVICES
+from tools.devstack import launch
+from tools.devstack.stack import embedded_servers, prepare_database
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,10 @@ import asyncpg
 
 from bench.servers import BenchServers, bench_servers, start_service
 from shared.db.engine import asyncpg_dsn
-from shared.devstack.launch import wait_ready
-from shared.devstack.ports import free_port
 from shared.messaging.connection import NatsLink
 from shared.messaging.envelope import CloudEvent, event_type
+from tools.devstack.launch import wait_ready
+from tools.devstack.ports import free_port
 
 CLIENTS = 32
 SECONDS = 15

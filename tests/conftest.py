@@ -15,10 +15,10 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db.engine import make_engine
-from shared.devstack.stack import force_generic_plans, prepare_database
 from shared.services import SERVICES
 from shared.settings import ServiceSettings
 from tests.servers import ServerUrls, test_servers
+from tools.devstack.stack import force_generic_plans, prepare_database
 
 # Settings built without an environment (defaults read by unit tests) are development's, as under
 # `make run`; services started by tests say `test` and carry real secrets (Stack.settings).

@@ -9,7 +9,7 @@ from typing import BinaryIO
 import uvicorn
 from fastapi import FastAPI
 
-from shared.devstack.ports import free_port
+from tools.devstack.ports import free_port
 
 
 @contextlib.contextmanager

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.devstack.stack import embedded_servers
+from tools.devstack.stack import embedded_servers
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from shared.devstack.nats import binary
-from shared.devstack.ports import free_port, wait_for_port
+from tools.devstack.nats import binary
+from tools.devstack.ports import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"

@@ -27,13 +27,13 @@ from nats.aio.client import Client
 from nats.errors import Error as NatsError
 from nats.js.api import AckPolicy, ConsumerConfig
 
-from shared.devstack.nats import binary
-from shared.devstack.ports import free_port, wait_for_port
 from shared.messaging.connection import NatsLink
 from shared.messaging.consumer import Consumer, Subscription
 from shared.messaging.streams import ensure_streams
 from shared.messaging.subjects import dossier_subject, token
 from shared.services import SERVICES
+from tools.devstack.nats import binary
+from tools.devstack.ports import free_port, wait_for_port
 from tools.nats_permissions import (
     AgencyAccess,
     agencies,

@@ -42,7 +42,7 @@ def test_every_stream_has_a_channel_in_the_asyncapi_document() -> None:
 
 def test_make_token_prints_a_token_the_services_accept() -> None:
     printed = subprocess.run(
-        [sys.executable, "-m", "shared.dev_token", "--role", "officer", "--agency", "VPDK"],
+        [sys.executable, "-m", "tools.dev_token", "--role", "officer", "--agency", "VPDK"],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from shared.auth import Role, issue_token
-from shared.devstack.launch import start_service, wait_ready
-from shared.devstack.ports import free_port
 from shared.services import SERVICES
 from tests.conftest import Stack
+from tools.devstack.launch import start_service, wait_ready
+from tools.devstack.ports import free_port
 
 SCHEMATHESIS = shutil.which("st", path=str(Path(sys.executable).parent))
 SEED = "20261126"

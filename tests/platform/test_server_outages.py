@@ -17,10 +17,6 @@ from sqlalchemy import select
 from services.routing.models import messaging as routing_messaging
 from shared.clock import SystemClock
 from shared.db.engine import Sessions, make_engine, make_sessions, unit_of_work
-from shared.devstack.nats import EmbeddedNats
-from shared.devstack.ports import free_port
-from shared.devstack.postgres import EmbeddedPostgres
-from shared.devstack.stack import prepare_database
 from shared.messaging.connection import NatsLink
 from shared.messaging.outbox import Outbox
 from shared.messaging.subjects import dossier_subject
@@ -37,6 +33,10 @@ from tests.platform.toy import (
     toy_outbox,
     toy_relay,
 )
+from tools.devstack.nats import EmbeddedNats
+from tools.devstack.ports import free_port
+from tools.devstack.postgres import EmbeddedPostgres
+from tools.devstack.stack import prepare_database
 
 pytestmark = pytest.mark.slow
 

@@ -22,11 +22,11 @@ from shared.app import create_service_app
 from shared.auth import Principal, issue_token, require_roles
 from shared.db.engine import make_engine
 from shared.deps import OutboxDep, SessionDep
-from shared.devstack.ports import free_port
 from shared.errors import Problem
 from shared.messaging.subjects import dossier_subject
 from shared.settings import ServiceSettings
 from tests.conftest import Stack, serving
+from tools.devstack.ports import free_port
 
 router = APIRouter()
 

@@ -4,9 +4,9 @@ in MOTCUA_TRUSTED_PROXIES (none by default), through the real server (uvicorn's 
 import httpx
 import pytest
 
-from shared.devstack.launch import start_service, wait_ready
-from shared.devstack.ports import free_port
 from tests.conftest import Stack
+from tools.devstack.launch import start_service, wait_ready
+from tools.devstack.ports import free_port
 
 LOOKUPS = 8  # the look-up allows a burst of 5 per client
 

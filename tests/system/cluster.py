@@ -16,11 +16,11 @@ from pathlib import Path
 import httpx
 
 from shared.db.provision import ensure_database
-from shared.devstack.nats import EmbeddedNats
-from shared.devstack.ports import free_port
-from shared.devstack.postgres import EmbeddedPostgres
-from shared.devstack.stack import force_generic_plans, prepare_database
 from shared.services import SERVICES
+from tools.devstack.nats import EmbeddedNats
+from tools.devstack.ports import free_port
+from tools.devstack.postgres import EmbeddedPostgres
+from tools.devstack.stack import force_generic_plans, prepare_database
 
 REPO = Path(__file__).resolve().parents[2]
 # A service that keeps dying is not restarted forever: past this the run reports a crash loop.

@@ -1,4 +1,4 @@
-"""`python -m shared.dev_token --role admin [--agency VPDK]` prints a local HS256 token (`make token`)."""
+"""`python -m tools.dev_token --role admin [--agency VPDK]` prints a local HS256 token (`make token`)."""
 
 import argparse
 import os

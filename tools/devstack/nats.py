@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from shared.devstack.ports import wait_for_port
+from tools.devstack.ports import wait_for_port
 
 
 def binary() -> str:

@@ -18,7 +18,7 @@ import time
 import warnings
 from pathlib import Path
 
-from shared.devstack.ports import wait_for_port
+from tools.devstack.ports import wait_for_port
 
 SUPERUSER = "postgres"
 _SYSTEM_USER = "embedded_postgres"

@@ -11,10 +11,10 @@ from sqlalchemy import make_url
 from shared.db.engine import asyncpg_dsn
 from shared.db.migrate import upgrade
 from shared.db.provision import ensure_database, provision
-from shared.devstack.nats import EmbeddedNats
-from shared.devstack.ports import free_port
-from shared.devstack.postgres import EmbeddedPostgres
 from shared.services import SERVICES, role_name
+from tools.devstack.nats import EmbeddedNats
+from tools.devstack.ports import free_port
+from tools.devstack.postgres import EmbeddedPostgres
 
 
 @contextmanager

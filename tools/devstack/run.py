@@ -13,10 +13,10 @@ import signal
 import sys
 from pathlib import Path
 
-from shared.devstack.nats import EmbeddedNats
-from shared.devstack.postgres import EmbeddedPostgres
-from shared.devstack.stack import prepare_database
 from shared.services import SERVICE_PORTS, SERVICES
+from tools.devstack.nats import EmbeddedNats
+from tools.devstack.postgres import EmbeddedPostgres
+from tools.devstack.stack import prepare_database
 
 RESTARTS_ALLOWED = 5
 # A service that ran this long was not crash-looping: its count of restarts starts again, so a day of
