@@ -1,0 +1,90 @@
+"""The catalogue's events: agencies, fields and procedures from intake, the centre's calendar from
+deadline. No dossier identity; the envelope's subject names the thing."""
+
+from datetime import date, time
+from typing import Annotated, Literal
+
+from pydantic import Field, PlainSerializer
+
+from shared.events.fields import DecimalText, Payload, Utc
+
+
+class AgencyRegistered(Payload):
+    """`catalog.agency.registered` (cơ quan giải quyết)."""
+
+    code: str
+    name: str
+    sector: str
+    unit_code: str
+    level: Literal["province", "district", "commune"] = "district"
+
+
+class FieldRegistered(Payload):
+    """`catalog.field.registered` (lĩnh vực)."""
+
+    code: str
+    name: str
+
+
+class RouteItem(Payload):
+    """One agency of a procedure's route; items sharing a `group` run at the same time."""
+
+    agency_code: str
+    days: DecimalText
+    group: int | None = None
+
+
+class ChecklistItem(Payload):
+    """One component of a procedure's dossier (thành phần hồ sơ)."""
+
+    code: str
+    name: str
+    required: bool = True
+    original: bool = False
+    copies: int = 1
+
+
+# Office-hours times travel as "HH:MM".
+ClockTime = Annotated[time, PlainSerializer(lambda at: at.strftime("%H:%M"), return_type=str)]
+
+
+class ProcedureSnapshot(Payload):
+    """A procedure version as events carry it (event-carried state): `catalog.procedure.published`,
+    and inside `dossier.received`, so no consumer asks intake."""
+
+    code: str
+    version: int
+    effective_from: date
+    national_code: str | None = None
+    name: str
+    field_code: str
+    field_name: str
+    agency_code: str
+    agency_name: str
+    processing_days: DecimalText
+    day_kind: Literal["working", "calendar"] = "working"
+    online_processing_days: DecimalText | None = None
+    same_day: bool = False
+    cutoff: ClockTime = time(15, 0)
+    service_level: int = Field(ge=1, le=4)
+    supplement_policy: Literal["shift", "restart"] = "shift"
+    fee: int = 0
+    fee_note: str | None = None
+    route: list[RouteItem] = Field(default_factory=list)
+    documents: list[ChecklistItem] = Field(default_factory=list)
+
+
+class CalendarOverrideSet(Payload):
+    """`catalog.calendar.override_set`: a day made a day off, or a working day, by the centre."""
+
+    day: date
+    working: bool
+    reason: str
+    set_at: Utc
+
+
+class CalendarOverrideRemoved(Payload):
+    """`catalog.calendar.override_removed`: the official calendar decides the day again."""
+
+    day: date
+    removed_at: Utc

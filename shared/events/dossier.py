@@ -1,0 +1,90 @@
+"""Intake's dossier events, and the identity every dossier event starts with.
+
+`agency_code` is always the LEAD agency, whoever sends the event; `imported: true` marks events of
+dossiers brought in by the historical import, which have the same shapes as live ones.
+"""
+
+from typing import Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from shared.events.catalog import ProcedureSnapshot
+from shared.events.fields import Payload, Utc
+
+
+class DossierIdentity(Payload):
+    """Which dossier: its id, code (none yet for an online submission not yet accepted), the
+    portal's id of an online submission, and the lead agency (the subject token)."""
+
+    dossier_id: UUID
+    code: str | None = None
+    portal_id: str | None = None
+    agency_code: str
+
+
+class Applicant(Payload):
+    """A kind and a name: never an ID or a phone number."""
+
+    kind: Literal["person", "organisation"] = "person"
+    name: str = ""
+
+
+class DossierReceived(DossierIdentity):
+    """`dossier.received` (tiếp nhận): the clock starts at `clock_started_at`, due at `due_at`."""
+
+    code: str
+    procedure: ProcedureSnapshot
+    channel: Literal["direct", "post", "online"]
+    service_level: int = Field(ge=1, le=4)
+    unit_code: str
+    received_at: Utc
+    clock_started_at: Utc
+    due_at: Utc
+    applicant: Applicant
+    documents: list[str] = Field(default_factory=list)
+    imported: bool = False
+
+
+class DossierDigitized(DossierIdentity):
+    """`dossier.digitized` (số hóa): once, when the components first cover the required items."""
+
+    documents: int
+    pages: int
+    reused: int
+    digitized_at: Utc
+
+
+class DossierResolved(DossierIdentity):
+    """`dossier.resolved` (có kết quả): from routing when the last step completes; from intake only
+    for imported dossiers. `due_at` is the dossier's due as received."""
+
+    resolved_at: Utc
+    due_at: Utc
+    imported: bool = False
+
+
+class DossierWithdrawn(DossierIdentity):
+    """`dossier.withdrawn` (rút hồ sơ)."""
+
+    withdrawn_at: Utc
+    imported: bool = False
+
+
+class DossierReturned(DossierIdentity):
+    """`dossier.returned` (trả kết quả). `portal_account` is the submitting portal account's `sub`,
+    for survey's invitation; null at the counter, by post, for imports, and absent before it existed."""
+
+    returned_at: Utc
+    delivery_channel: Literal["counter", "post", "electronic"]
+    imported: bool = False
+    portal_account: str | None = None
+
+
+class SupplementReceived(DossierIdentity):
+    """`dossier.supplement_received` (bổ sung hồ sơ): the paused step's clock runs from `received_at`."""
+
+    documents: list[str] = Field(default_factory=list)
+    received_at: Utc
+    note: str | None = None
+    imported: bool = False
