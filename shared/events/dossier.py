@@ -14,11 +14,11 @@ from shared.events.fields import Payload, Utc
 
 
 class DossierIdentity(Payload):
-    """Which dossier: its id, code (none yet for an online submission not yet accepted), the
-    portal's id of an online submission, and the lead agency (the subject token)."""
+    """Which dossier: its id, its code, the portal's id of an online submission, and the lead agency
+    (the subject token)."""
 
     dossier_id: UUID
-    code: str | None = None
+    code: str
     portal_id: str | None = None
     agency_code: str
 
@@ -33,7 +33,6 @@ class Applicant(Payload):
 class DossierReceived(DossierIdentity):
     """`dossier.received` (tiếp nhận): the clock starts at `clock_started_at`, due at `due_at`."""
 
-    code: str
     procedure: ProcedureSnapshot
     channel: Literal["direct", "post", "online"]
     service_level: int = Field(ge=1, le=4)

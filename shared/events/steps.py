@@ -21,8 +21,8 @@ class Step(Payload):
     group: int | None = None
     agency_code: str
     days: DecimalText
-    assigned_at: Utc | None = None
-    due_at: Utc | None = None
+    assigned_at: Utc
+    due_at: Utc
 
 
 class StepAssigned(DossierIdentity):
@@ -105,7 +105,7 @@ class ExtensionRequested(AboutStep):
     requested_at: Utc
     reason: str
     days: int = Field(ge=1, le=365)
-    current_due_at: Utc | None = None
+    current_due_at: Utc
     requested_by: str
-    # Absent means not a leader (the contract's rule for older events).
-    requested_by_role: Literal["officer", "leader"] | None = None
+    # Absent (older events) means not a leader: only a leader's request is ever granted.
+    requested_by_role: Literal["officer", "leader"] = "officer"

@@ -1,0 +1,83 @@
+"""The AsyncAPI document and the payload types in shared/events say the same: every event has its
+message, and each message's `data` has the type's fields, the type's required fields among its own,
+and null allowed exactly where the type allows None, nested objects (the step, the procedure
+snapshot) included. The services build and read events with those types, so the document describes
+what is sent."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from shared.events.fields import Payload
+from shared.events.registry import PAYLOADS
+
+DOCUMENT = yaml.safe_load((Path(__file__).resolve().parents[2] / "docs" / "asyncapi.yaml").read_text())
+# A field: whether it may be null, and the fields inside it when it is an object with its own.
+Shape = dict[str, tuple[bool, "Shape | None"]]
+
+
+def _follow(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        node: Any = root
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        schema = node
+    return schema
+
+
+def _object(schema: dict[str, Any], root: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    """The properties and required names of an object schema, its `allOf` parts merged."""
+    schema = _follow(schema, root)
+    properties = dict(schema.get("properties", {}))
+    required = set(schema.get("required", []))
+    for part in schema.get("allOf", []):
+        more, needed = _object(part, root)
+        properties |= more
+        required |= needed
+    return properties, required
+
+
+def _nullable_and_inner(schema: dict[str, Any], root: dict[str, Any]) -> tuple[bool, dict[str, Any]]:
+    schema = _follow(schema, root)
+    kinds = schema.get("type")
+    if isinstance(kinds, list) and "null" in kinds:
+        return True, schema
+    options = schema.get("anyOf", [])
+    if any(_follow(o, root).get("type") == "null" for o in options):
+        inner = next(o for o in options if _follow(o, root).get("type") != "null")
+        return True, _follow(inner, root)
+    return False, schema
+
+
+def _shape(schema: dict[str, Any], root: dict[str, Any]) -> tuple[Shape, set[str]]:
+    properties, required = _object(schema, root)
+    shape: Shape = {}
+    for name, field in properties.items():
+        nullable, inner = _nullable_and_inner(field, root)
+        nested = _shape(inner, root)[0] if "properties" in inner or "allOf" in inner else None
+        shape[name] = (nullable, nested)
+    return shape, required
+
+
+def _message_data(name: str) -> dict[str, Any]:
+    messages = {m["name"]: m for m in DOCUMENT["components"]["messages"].values()}
+    message = messages[f"vn.motcua.{name}.v1"]
+    _envelope, own = message["payload"]["allOf"]
+    return own["properties"]["data"]
+
+
+def test_every_event_has_a_message() -> None:
+    names = {m["name"] for m in DOCUMENT["components"]["messages"].values()}
+    assert [n for n in PAYLOADS if f"vn.motcua.{n}.v1" not in names] == []
+
+
+@pytest.mark.parametrize("name", sorted(PAYLOADS))
+def test_the_message_says_what_the_payload_type_sends(name: str) -> None:
+    payload: type[Payload] = PAYLOADS[name]
+    typed = payload.model_json_schema(mode="serialization")
+    typed_shape, typed_required = _shape(typed, typed)
+    documented_shape, documented_required = _shape(_message_data(name), DOCUMENT)
+    assert documented_shape == typed_shape
+    assert typed_required <= documented_required <= set(documented_shape)
