@@ -24,18 +24,20 @@ import asyncpg
 import httpx
 
 from bench.servers import BenchServers, bench_servers, percentile, start_service
-from services.reporting import arithmetic
 from services.reporting.app import read_models
-from services.reporting.models import TREE_SERIES
-from services.reporting.rebuild import Rebuild, tree_from_days_sql
-from services.reporting.repository import naive_sql
+from services.reporting.processing import arithmetic
+from services.reporting.processing.models import TREE_SERIES
+from services.reporting.processing.rebuilder import tree_from_days_sql
+from services.reporting.processing.repository import naive_sql
+from services.reporting.rebuild.run import Rebuild
 from shared.auth import issue_token
+from shared.clock import SystemClock
 from shared.db.engine import asyncpg_dsn, make_engine
-from shared.devstack.launch import wait_ready
-from shared.devstack.ports import free_port
 from shared.messaging.connection import NatsLink
 from shared.messaging.envelope import CloudEvent, event_type
 from shared.messaging.streams import ensure_streams
+from tools.devstack.launch import wait_ready
+from tools.devstack.ports import free_port
 
 SIZES = [int(s) for s in os.environ.get("BENCH_REPORTING_SIZES", "1000000,5000000").split(",")]
 REBUILD_DOSSIERS = int(os.environ.get("BENCH_REBUILD_DOSSIERS", "75000"))  # about 4 events each
@@ -90,8 +92,9 @@ FROM (
 """  # noqa: S608
 
 # Two route steps of every resolved dossier among $1..$2, as routing's `dossier.step.completed` leaves
-# them in model B: the lead agency's, then another's. A late dossier's second step is late seven times
-# in ten and its first one time in five; a dossier in time has one late step in twenty.
+# them in the satisfaction read model: the lead agency's, then another's. A late dossier's second step
+# is late seven times in ten and its first one time in five; a dossier in time has one late step in
+# twenty.
 LOAD_STEPS = """
 INSERT INTO reporting.step_outcomes (step_id, dossier_id, dossier_code, lead_agency_code, step_agency_code,
   position, group_no, completed_at, completed_on, due_at, due_on, outcome)
@@ -376,7 +379,9 @@ async def rebuild_rate(servers: BenchServers, link: NatsLink) -> None:
     print(f"published {len(events):,} dossier events to NATS in {time.monotonic() - began:.0f} s")
     engine = make_engine(servers.service_urls["reporting"], pool_size=4)
     try:
-        rebuild = Rebuild(engine=engine, link=link, models=read_models(), batch_size=2000)
+        rebuild = Rebuild(
+            engine=engine, link=link, models=read_models(), clock=SystemClock(), batch_size=2000
+        )
         conn, run_id = await rebuild.start("bench")
         began = time.monotonic()
         run = await rebuild.run(conn, run_id)

@@ -1,25 +1,33 @@
-"""The reporting service's FastAPI app: its read models, their consumers, the reports and the rebuild."""
+"""The reporting service's FastAPI app: its read models, their consumers, the reports and the rebuild.
+
+Its sub-domains, each a package: `processing` (the processing read model, its processing and
+service-level reports), `satisfaction` (the satisfaction read model and its report), `indicators`,
+`delays`, `six_month` (the printable half-year report), `rebuild` and `dashboard`.
+"""
 
 from dataclasses import replace
 
 from fastapi import APIRouter, FastAPI
 
-from services.reporting import (
-    api,
-    api_documents,
-    api_indicators,
-    api_satisfaction,
-    dashboard,
-    inbound,
-    survey_handlers,
-)
-from services.reporting.handlers import dossier_batch, dossier_handlers
+from services.reporting.dashboard import api as dashboard_api
+from services.reporting.delays import api as delays_api
+from services.reporting.indicators import api as indicators_api
 from services.reporting.lag import Lag
-from services.reporting.models import MODEL_A_TABLES, messaging
+from services.reporting.models import messaging
+from services.reporting.processing import api as processing_api
+from services.reporting.processing.events import SUBJECTS as PROCESSING_SUBJECTS
+from services.reporting.processing.handlers import dossier_batch, dossier_handlers
+from services.reporting.processing.models import PROCESSING_TABLES
+from services.reporting.processing.rebuilder import FactsRebuilder
 from services.reporting.readmodels import ReadModel, subscriptions
-from services.reporting.rebuild import FactsRebuilder, Runner
+from services.reporting.rebuild import api as rebuild_api
+from services.reporting.rebuild.runner import Runner
+from services.reporting.satisfaction import api as satisfaction_api
+from services.reporting.satisfaction.handlers import HANDLERS as SATISFACTION_HANDLERS
+from services.reporting.satisfaction.handlers import SUBJECTS as SATISFACTION_SUBJECTS
+from services.reporting.satisfaction.models import SATISFACTION_TABLES
 from services.reporting.settings import ReportingSettings
-from services.reporting.survey_models import MODEL_B_TABLES
+from services.reporting.six_month import api as six_month_api
 from shared.app import Runtime, ServiceSpec, create_service_app
 from shared.clock import Clock, SystemClock
 
@@ -28,33 +36,33 @@ def read_models() -> list[ReadModel]:
     """Every read model: what the consumers feed and a rebuild refills. A new model is one entry:
     its tables, and per stream its subjects and handlers by event type (merged with the others')."""
     return [
-        # Model A: processing and service-level reports (dossier_facts, report_cells, report_tree).
         ReadModel(
             name="processing",
-            tables=MODEL_A_TABLES,
-            handlers={"DOSSIERS": (inbound.SUBJECTS, dossier_handlers())},
+            tables=PROCESSING_TABLES,
+            handlers={"DOSSIERS": (PROCESSING_SUBJECTS, dossier_handlers())},
             batch={"DOSSIERS": dossier_batch()},
             rebuilder=FactsRebuilder,
         ),
-        # Model B: satisfaction, feedback, step outcomes (delays), agency names.
         ReadModel(
             name="satisfaction",
-            tables=MODEL_B_TABLES,
+            tables=SATISFACTION_TABLES,
             handlers={
-                stream: (subjects, survey_handlers.HANDLERS[stream])
-                for stream, subjects in survey_handlers.SUBJECTS.items()
+                stream: (subjects, SATISFACTION_HANDLERS[stream])
+                for stream, subjects in SATISFACTION_SUBJECTS.items()
             },
         ),
     ]
 
 
-# Every router of the service; a new one is one line here.
+# Every router of the service, in the order the API documents them; a new one is one line here.
 ROUTERS: list[APIRouter] = [
-    api.router,
-    api_satisfaction.router,
-    api_indicators.router,
-    api_documents.router,
-    dashboard.router,
+    processing_api.router,
+    rebuild_api.router,
+    satisfaction_api.router,
+    indicators_api.router,
+    delays_api.router,
+    six_month_api.router,
+    dashboard_api.router,
 ]
 
 SPEC = ServiceSpec(
@@ -72,7 +80,7 @@ def create_app(settings: ReportingSettings | None = None, clock: Clock | None = 
     models = read_models()
     lag = Lag(clock, tuple(dict.fromkeys(s for m in models for s in m.streams)))
     subs = subscriptions(models, lag)
-    runner = Runner(read_models, settings.rebuild_batch_size)
+    runner = Runner(read_models, settings.rebuild_batch_size, clock)
 
     async def sample_lag(runtime: Runtime) -> None:
         await lag.run(runtime, settings.reporting_lag_poll_seconds)

@@ -14,19 +14,20 @@ the events it read, and those events may be delivered again (the inbox knew only
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Protocol
+from typing import Final, Protocol
 
-from fastapi import Depends
 from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting.lag import Lag
-from shared.deps import SessionDep
 from shared.messaging.consumer import BatchHandler, Handler, Subscription
 from shared.messaging.envelope import CloudEvent
 
-# Live handlers hold it shared, the rebuild exclusively while it catches up and swaps.
+# Live handlers and reports hold it shared, the rebuild exclusively while it catches up and swaps.
 REBUILD_LOCK = zlib.crc32(b"motcua.reporting.rebuild")
+# The read models' tables live in LIVE_SCHEMA; a rebuild fills copies in REBUILD_SCHEMA, then swaps.
+LIVE_SCHEMA: Final = "reporting"
+REBUILD_SCHEMA: Final = "reporting_rebuild"
 
 
 class Rebuilder(Protocol):
@@ -54,16 +55,6 @@ class ReadModel:
     @property
     def streams(self) -> tuple[str, ...]:
         return tuple(self.handlers)
-
-
-async def _read_session(session: SessionDep) -> AsyncSession:
-    # Reports hold the rebuild lock shared, like the handlers: a rebuild's swap waits for the reports
-    # in flight, and new ones wait the moment it takes, instead of deadlocking with its table locks.
-    await session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": REBUILD_LOCK})
-    return session
-
-
-ReadSession = Annotated[AsyncSession, Depends(_read_session)]
 
 
 def guarded(handler: Handler) -> Handler:

@@ -1,7 +1,7 @@
-"""A reporting app on the session's real servers, with a settable clock, and what model A's tests need:
-events delivered through the consumer's own path (inbox + handlers in one transaction) or published on
-the real streams, tokens, and the reports read back. Tests keep to their own cells: fresh procedure,
-field and agency codes (`fresh`)."""
+"""A reporting app on the session's real servers, with a settable clock, and what the processing read
+model's tests need: events delivered through the consumer's own path (inbox + handlers in one
+transaction) or published on the real streams, tokens, and the reports read back. Tests keep to their
+own cells: fresh procedure, field and agency codes (`fresh`)."""
 
 import asyncio
 import uuid

@@ -1,4 +1,4 @@
-"""The report arithmetic on hand-built dossiers: every rule of RULES.md "Report arithmetic" and every
+"""The report arithmetic on hand-built dossiers: every rule of docs/rules.md "Report arithmetic" and every
 period boundary, through the same fold, counters and Fenwick tree the database keeps (in memory)."""
 
 import random
@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from services.reporting import arithmetic
-from services.reporting.arithmetic import MemoryModel
-from services.reporting.handlers import items_of
-from services.reporting.models import TREE_SERIES
-from services.reporting.reports import processing_table, service_levels_table
+from services.reporting.processing import arithmetic
+from services.reporting.processing.definition import MemoryModel
+from services.reporting.processing.events import events_of
+from services.reporting.processing.models import TREE_SERIES
+from services.reporting.processing.reports import processing_table, service_levels_table
 from shared.messaging.envelope import CloudEvent
 from tests.reporting.timelines import Pause, Timeline, expected_rows, reconciles, vn
 
@@ -21,8 +21,8 @@ FROM, TO = date(2021, 7, 1), date(2021, 12, 31)
 
 
 def feed(model: MemoryModel, events: list[CloudEvent]) -> None:
-    for dossier_id, name, data in items_of(events):
-        model.apply(dossier_id, name, data)
+    for event in events_of(events):
+        model.apply(event)
 
 
 def row(

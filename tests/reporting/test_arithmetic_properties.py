@@ -1,7 +1,8 @@
-"""Property: for random dossier timelines and random periods, model A fed event by event (repeated and
-shuffled events included) gives exactly the rows a brute-force reading of the timelines gives, and
-every row and the totals reconcile. In memory here (the same fold, counters and Fenwick tree as the
-database); test_processing_db.py runs fewer examples through the real handlers and PostgreSQL."""
+"""Property: for random dossier timelines and random periods, the processing read model fed event by
+event (repeated and shuffled events included) gives exactly the rows a brute-force reading of the
+timelines gives, and every row and the totals reconcile. In memory here (the same fold, counters and
+Fenwick tree as the database); test_processing_db.py runs fewer examples through the real handlers and
+PostgreSQL."""
 
 import random
 import uuid
@@ -10,8 +11,9 @@ from datetime import date, datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.reporting.arithmetic import ROW_FIELDS, MemoryModel, add_rows, classify
-from services.reporting.handlers import items_of
+from services.reporting.processing.arithmetic import ROW_FIELDS, add_rows
+from services.reporting.processing.definition import MemoryModel, classify
+from services.reporting.processing.events import events_of
 from shared.clock import VIETNAM
 from shared.messaging.envelope import CloudEvent
 from tests.reporting.timelines import Pause, Timeline, expected_rows, reconciles
@@ -116,8 +118,8 @@ def test_the_incremental_model_equals_the_brute_force_for_any_timelines_and_peri
     all_timelines: list[Timeline], period_list: list[tuple[date, date]], seed: int
 ) -> None:
     model = MemoryModel()
-    for dossier_id, name, data in items_of(deliveries(all_timelines, random.Random(seed))):
-        model.apply(dossier_id, name, data)
+    for event in events_of(deliveries(all_timelines, random.Random(seed))):
+        model.apply(event)
     for period_from, period_to in period_list:
         rows = {k: v for k, v in model.rows(period_from, period_to).items() if v["total"]}
         assert rows == expected_rows(all_timelines, period_from, period_to)

@@ -5,6 +5,7 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +29,7 @@ STREAM = StreamSpec("RBATCHTEST", ("rbatchtest.>",), "reporting's batch consumer
 async def test_a_batch_is_one_transaction_and_a_malformed_event_falls_back_to_one_at_a_time(
     reporting: Reporting,
 ) -> None:
-    here = {"procedure": fresh("P"), "field_code": fresh("F"), "agency": fresh("A")}
+    here: dict[str, Any] = {"procedure": fresh("P"), "field_code": fresh("F"), "agency": fresh("A")}
 
     def late() -> Timeline:
         return Timeline(**here, received=vn(2021, 8, 1), due=vn(2021, 8, 10), resolved=vn(2021, 8, 12))

@@ -32,8 +32,9 @@ import pytest
 import websockets
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 
-from services.reporting import dashboard
 from services.reporting.app import create_app
+from services.reporting.dashboard import api as dashboard
+from services.reporting.dashboard.files import STATIC_DIR
 from services.reporting.exports import FormatQuery, respond
 from services.reporting.tables import Column, Table
 from shared.auth import TokenVerifier, issue_token, require_roles
@@ -542,11 +543,11 @@ def token(role: str = "leader") -> str:
 
 
 def test_the_vendored_chart_js_is_the_published_4_6_1() -> None:
-    body = (dashboard.STATIC_DIR / "chart.umd.js").read_bytes()
-    readme = (dashboard.STATIC_DIR / "README.txt").read_text()
+    body = (STATIC_DIR / "chart.umd.js").read_bytes()
+    readme = (STATIC_DIR / "README.txt").read_text()
     assert body.startswith(b"/*!\n * Chart.js v4.6.1\n")
     assert hashlib.sha256(body).hexdigest() in readme
-    assert "MIT" in (dashboard.STATIC_DIR / "chart.js-LICENSE.txt").read_text()
+    assert "MIT" in (STATIC_DIR / "chart.js-LICENSE.txt").read_text()
 
 
 async def test_the_page_and_its_files_are_served_locked_down() -> None:

@@ -10,7 +10,7 @@ from uuid import UUID
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.reporting.delays import UNATTRIBUTED, LateStep, delays_table
+from services.reporting.delays.report import UNATTRIBUTED, LateStep, delays_table
 from services.reporting.tables import Table
 
 FROM, TO = date(2025, 1, 1), date(2025, 6, 30)

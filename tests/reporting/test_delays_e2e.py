@@ -1,6 +1,7 @@
-"""Delay attribution end to end on real PostgreSQL: routing's step outcomes (model B) joined with the
-dossiers resolved late (model A's facts), read over HTTP. The seed centre's case: land dossiers that
-go from the land office to the environment office and come back late."""
+"""Delay attribution end to end on real PostgreSQL: routing's step outcomes (the satisfaction read
+model) joined with the dossiers resolved late (the processing read model's facts), read over HTTP. The
+seed centre's case: land dossiers that go from the land office to the environment office and come back
+late."""
 
 from collections.abc import AsyncIterator
 from datetime import date, datetime

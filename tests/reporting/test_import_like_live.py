@@ -8,10 +8,11 @@ from typing import Any
 from sqlalchemy import select
 
 from services.intake.models import messaging as intake_messaging
+from services.reporting.processing.arithmetic import ROW_FIELDS
 from shared.messaging.envelope import CloudEvent, event_type
 from tests.intake.conftest import Intake, intake, unique_code
 from tests.reporting.conftest import Reporting, eventually
-from tests.reporting.timelines import ROW_FIELDS, vn
+from tests.reporting.timelines import vn
 
 __all__ = ["intake"]  # the intake app fixture, used here beside reporting's
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.reporting.indicators import COLUMNS, DossierCounts, indicators_table, rate
-from services.reporting.satisfaction import BallotCount
+from services.reporting.indicators.report import COLUMNS, DossierCounts, indicators_table, rate
+from services.reporting.satisfaction.report import BallotCount
 from services.reporting.tables import Table
 
 FROM, TO = date(2025, 1, 1), date(2025, 6, 30)

@@ -1,5 +1,6 @@
 """Indicators end to end on real PostgreSQL: intake's, routing's and survey's events applied by the
-read models' handlers (model A's dossier facts, model B's ballots), the report read over HTTP."""
+read models' handlers (the processing read model's dossier facts, the satisfaction read model's
+ballots), the report read over HTTP."""
 
 from collections.abc import AsyncIterator
 from datetime import date, datetime

@@ -1,6 +1,6 @@
-"""Model A on the real PostgreSQL and NATS: the handlers through the consumer's path (inbox + effect in
-one transaction), the two report endpoints, the naive GROUP BY agreeing with the tree, and a smaller
-property test through the database."""
+"""The processing read model on the real PostgreSQL and NATS: the handlers through the consumer's path
+(inbox + effect in one transaction), the two report endpoints, the naive GROUP BY agreeing with the
+tree, and a smaller property test through the database."""
 
 import random
 import uuid
@@ -12,12 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from services.reporting import arithmetic
-from services.reporting.repository import Store, driver
+from services.reporting.processing import arithmetic
+from services.reporting.processing.arithmetic import ROW_FIELDS
+from services.reporting.processing.repository import Store, driver
 from shared.auth import Role
 from tests.reporting.conftest import Reporting, fresh
 from tests.reporting.test_arithmetic_properties import deliveries, periods, timelines
-from tests.reporting.timelines import ROW_FIELDS, Pause, Timeline, expected_rows, reconciles, vn
+from tests.reporting.timelines import Pause, Timeline, expected_rows, reconciles, vn
 
 PERIOD = (date(2021, 7, 1), date(2021, 12, 31))
 

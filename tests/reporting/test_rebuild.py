@@ -12,16 +12,18 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, select, text
 from sqlalchemy.engine import Connection
 
 from services.reporting.lag import Lag
-from services.reporting.models import MODEL_A_TABLES
-from services.reporting.rebuild import RUN_LOCK
+from services.reporting.processing.arithmetic import ROW_FIELDS
+from services.reporting.processing.models import PROCESSING_TABLES
+from services.reporting.rebuild.models import rebuild_runs
+from services.reporting.rebuild.repository import RUN_LOCK, record_start
 from shared.clock import FixedClock
 from shared.db.engine import make_engine
 from tests.reporting.conftest import Reporting, eventually, fresh
-from tests.reporting.timelines import ROW_FIELDS, Pause, Timeline, expected_rows, vn
+from tests.reporting.timelines import Pause, Timeline, expected_rows, vn
 
 REPO = Path(__file__).resolve().parents[2]
 PERIOD = (date(2021, 7, 1), date(2021, 12, 31))
@@ -80,34 +82,35 @@ async def wait_for_rebuild(reporting: Reporting, run: int) -> dict[str, Any]:
     raise AssertionError("the rebuild did not finish")
 
 
-def _model_a_diffs(connection: Connection) -> list[Any]:
+def _processing_diffs(connection: Connection) -> list[Any]:
     context = MigrationContext.configure(
         connection,
         opts={
             "include_schemas": True,
             "include_name": lambda name, type_, parents: type_ != "schema" or name in (None, "reporting"),
             "include_object": lambda obj, name, type_, reflected, other: (
-                type_ != "table" or (obj.schema == "reporting" and name in {t.name for t in MODEL_A_TABLES})
+                type_ != "table"
+                or (obj.schema == "reporting" and name in {t.name for t in PROCESSING_TABLES})
             ),
         },
     )
     metadata = MetaData(schema="reporting")
-    for table in MODEL_A_TABLES:
+    for table in PROCESSING_TABLES:
         table.to_metadata(metadata)
     return list(compare_metadata(context, metadata))
 
 
-async def model_a_diffs(reporting: Reporting) -> list[Any]:
+async def processing_diffs(reporting: Reporting) -> list[Any]:
     engine = make_engine(reporting.stack.service_database_urls["reporting"], pool_size=1)
     try:
         async with engine.connect() as connection:
-            return await connection.run_sync(_model_a_diffs)
+            return await connection.run_sync(_processing_diffs)
     finally:
         await engine.dispose()
 
 
-async def test_the_model_a_migration_matches_the_models(reporting: Reporting) -> None:
-    assert await model_a_diffs(reporting) == []
+async def test_the_processing_read_model_migration_matches_the_models(reporting: Reporting) -> None:
+    assert await processing_diffs(reporting) == []
 
 
 async def test_a_rebuild_gives_the_same_numbers_while_the_reports_keep_answering(
@@ -139,7 +142,7 @@ async def test_a_rebuild_gives_the_same_numbers_while_the_reports_keep_answering
     assert await rows_of(reporting, ghost.procedure) is None  # the tables really were rebuilt
     levels_after = await reporting.report("service-levels", period=PERIOD)
     assert levels_after["columns"] == levels_before["columns"]
-    assert await model_a_diffs(reporting) == []
+    assert await processing_diffs(reporting) == []
 
     # The live consumer goes on, now on the new tables: the pending dossier gets resolved.
     open_one = timelines[3]
@@ -171,6 +174,35 @@ async def test_a_second_rebuild_while_one_runs_is_refused(reporting: Reporting) 
     finally:
         await engine.dispose()
     assert (await reporting.http.post("/v1/rebuild", headers=reporting.auth("leader"))).status_code == 403
+
+
+async def test_a_run_whose_process_stopped_is_answered_failed_and_recorded_so_by_the_next_rebuild(
+    reporting: Reporting,
+) -> None:
+    engine = make_engine(reporting.stack.service_database_urls["reporting"], pool_size=1)
+    now = reporting.clock.now()
+    started = now - timedelta(minutes=5)
+    try:
+        async with engine.begin() as conn:  # a run whose process died: nobody holds the run lock
+            run_id = await conn.scalar(
+                rebuild_runs.insert()
+                .values(state="running", requested_by="test", started_at=started, events=600)
+                .returning(rebuild_runs.c.id)
+            )
+        admin = reporting.auth("admin")
+        status = await reporting.http.get("/v1/rebuild", params={"run": run_id}, headers=admin)
+        assert status.status_code == 200, status.text
+        body = status.json()
+        assert (body["state"], body["error"]) == ("failed", "interrupted (the process stopped)")
+        assert (body["finished_at"], body["events_per_second"]) == (now.isoformat(), 2)
+        recorded = select(rebuild_runs.c.state, rebuild_runs.c.finished_at).where(rebuild_runs.c.id == run_id)
+        async with engine.connect() as conn:
+            assert tuple((await conn.execute(recorded)).one()) == ("running", None)  # the GET wrote nothing
+            await record_start(conn, requested_by="test", at=now)  # the next rebuild, under the run lock
+            assert tuple((await conn.execute(recorded)).one()) == ("failed", now)
+            await conn.rollback()
+    finally:
+        await engine.dispose()
 
 
 async def test_the_rebuild_command_gives_the_same_numbers(reporting: Reporting) -> None:

@@ -10,14 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.reporting.satisfaction import (
+from services.reporting.satisfaction.report import (
     BallotCount,
     FeedbackCount,
     columns,
     feedback_state,
     satisfaction_table,
-    shares,
 )
+from services.reporting.shares import shares
 from services.reporting.tables import Table
 
 FROM, TO = date(2025, 1, 1), date(2025, 6, 30)

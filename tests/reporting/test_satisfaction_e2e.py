@@ -1,7 +1,8 @@
-"""Satisfaction end to end on real PostgreSQL: survey's events applied by model B's handlers in a real
-unit of work, as the consumer applies them (inbox included), and the report read over HTTP. Each test
-uses its own agency codes and compares the totals before and after its events, so other tests' rows in
-the same period do not matter. (Through the stream and the rebuild: test_satisfaction_streams.py.)
+"""Satisfaction end to end on real PostgreSQL: survey's events applied by the satisfaction read model's
+handlers in a real unit of work, as the consumer applies them (inbox included), and the report read over
+HTTP. Each test uses its own agency codes and compares the totals before and after its events, so other
+tests' rows in the same period do not matter. (Through the stream and the rebuild:
+test_satisfaction_streams.py.)
 
 `reporting_app`, `Reporting.apply` and the event builders (made with the producers' own payload
 builders where they have one) are plain helpers shared with test_satisfaction_streams.py,
@@ -24,12 +25,13 @@ from fastapi import FastAPI
 from sqlalchemy.dialects.postgresql import insert
 
 from services.intake import events as intake_events
-from services.reporting.api import router as reports_router
-from services.reporting.api_indicators import router as indicators_router
-from services.reporting.api_satisfaction import router as satisfaction_router
-from services.reporting.handlers import dossier_handlers
+from services.reporting.delays.api import router as delays_router
+from services.reporting.indicators.api import router as indicators_router
 from services.reporting.models import messaging
-from services.reporting.survey_handlers import HANDLERS
+from services.reporting.processing.api import router as reports_router
+from services.reporting.processing.handlers import dossier_handlers
+from services.reporting.satisfaction.api import router as satisfaction_router
+from services.reporting.satisfaction.handlers import HANDLERS
 from services.routing import events as routing_events
 from services.survey import events as survey_events
 from shared.app import ServiceSpec, create_service_app
@@ -53,7 +55,8 @@ def code(prefix: str) -> str:
 
 
 def _all_handlers() -> dict[str, list[Handler]]:
-    """Per event type, every read model's handler, in turn (model A's dossier handler, then ours)."""
+    """Per event type, every read model's handler, in turn (the processing read model's dossier handler,
+    then ours)."""
     by_type: dict[str, list[Handler]] = {}
     for type_, handler in dossier_handlers().items():
         by_type.setdefault(type_, []).append(handler)
@@ -116,7 +119,7 @@ async def reporting_app(stack: Stack, *, now: datetime) -> AsyncIterator[Reporti
         title="motcua Reporting (test)",
         description="the reports",
         tables=messaging,
-        routers=[reports_router, satisfaction_router, indicators_router],
+        routers=[reports_router, satisfaction_router, indicators_router, delays_router],
     )
     clock = FixedClock(now)
     app = create_service_app(spec, settings, clock)

@@ -1,7 +1,7 @@
-"""Model B through the machinery around the handlers on real PostgreSQL and NATS: ballots published on
-the SURVEYS stream reach the report through a durable consumer (once, however often published), and a
-rebuild, by its batch path or from the streams through the real `Rebuild`, writes what the live
-handlers write."""
+"""The satisfaction read model through the machinery around the handlers on real PostgreSQL and NATS:
+ballots published on the SURVEYS stream reach the report through a durable consumer (once, however often
+published), and a rebuild, by its batch path or from the streams through the real `Rebuild`, writes what
+the live handlers write."""
 
 import asyncio
 import uuid
@@ -12,9 +12,10 @@ from sqlalchemy import select
 
 from services.reporting.models import messaging
 from services.reporting.readmodels import ReadModel
-from services.reporting.rebuild import Rebuild
-from services.reporting.survey_handlers import HANDLERS, SUBJECTS, BatchRebuilder
-from services.reporting.survey_models import MODEL_B_TABLES, step_outcomes
+from services.reporting.rebuild.run import Rebuild
+from services.reporting.satisfaction.handlers import HANDLERS, SUBJECTS
+from services.reporting.satisfaction.models import SATISFACTION_TABLES, step_outcomes
+from services.reporting.satisfaction.rebuilder import BatchRebuilder
 from shared.db.engine import unit_of_work
 from shared.messaging.consumer import Consumer, Subscription
 from shared.messaging.envelope import CloudEvent, event_type
@@ -135,7 +136,7 @@ async def test_the_rebuilds_batch_path_writes_what_the_handlers_write(reporting:
     assert row_of(await reporting.report("satisfaction", *H1), agency) == rebuilt
 
 
-async def test_a_rebuild_of_model_b_from_the_streams_gives_the_same_reports(
+async def test_a_rebuild_of_the_satisfaction_read_model_from_the_streams_gives_the_same_reports(
     reporting: Reporting, stack: Stack
 ) -> None:
     land, env = code("VPDK"), code("STNMT")
@@ -156,7 +157,8 @@ async def test_a_rebuild_of_model_b_from_the_streams_gives_the_same_reports(
         step_completed(d, env, 2, assigned=vn(2025, 3, 6, 9), due=due, done=vn(2025, 3, 18, 9)),
     ]
     catalog = [agency_registered(env, "Phòng Tài nguyên và Môi trường", vn(2025, 1, 2, 8))]
-    # Model A's facts (the dossier resolved late) stay live: only model B is rebuilt here.
+    # The processing read model's facts (the dossier resolved late) stay live: only the satisfaction
+    # read model is rebuilt here.
     await reporting.apply(received(d, vn(2025, 3, 3, 8), due), resolved(d, vn(2025, 3, 18, 9), due))
     await reporting.apply(*surveys, *steps, *catalog)
     live = [await reporting.report(name, *H1) for name in ("satisfaction", "delays")]
@@ -171,13 +173,18 @@ async def test_a_rebuild_of_model_b_from_the_streams_gives_the_same_reports(
             await link.jetstream.publish(
                 subject, event.to_json().encode(), headers={"Nats-Msg-Id": str(event.id)}
             )
-        model_b = ReadModel(
+        satisfaction_model = ReadModel(
             name="satisfaction",
-            tables=MODEL_B_TABLES,
+            tables=SATISFACTION_TABLES,
             handlers={stream: (SUBJECTS[stream], HANDLERS[stream]) for stream in SUBJECTS},
             rebuilder=BatchRebuilder,
         )
-        rebuild = Rebuild(engine=reporting.app.state.runtime.engine, link=link, models=[model_b])
+        rebuild = Rebuild(
+            engine=reporting.app.state.runtime.engine,
+            link=link,
+            models=[satisfaction_model],
+            clock=reporting.clock,
+        )
         conn, run_id = await rebuild.start("test")
         run = await rebuild.run(conn, run_id)
     assert run.events >= len(published)

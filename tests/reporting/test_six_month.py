@@ -10,13 +10,10 @@ from typing import Any
 import pypdf
 import pytest
 
-from services.reporting.six_month import (
-    SixMonthView,
-    number,
-    six_month_html,
-    six_month_pdf,
-    six_month_period,
-)
+from services.reporting.six_month.content import SixMonthView, number
+from services.reporting.six_month.html import six_month_html
+from services.reporting.six_month.pdf import six_month_pdf
+from services.reporting.six_month.periods import six_month_period
 from services.reporting.tables import Column, Table
 
 FROM, TO = date(2025, 1, 1), date(2025, 6, 30)

@@ -26,7 +26,7 @@ from nats.js.errors import NotFoundError
 from services.intake import events as intake_events
 from services.reporting.app import create_app, read_models
 from services.reporting.settings import ReportingSettings
-from services.reporting.six_month import number
+from services.reporting.six_month.content import number
 from services.routing import events as routing_events
 from services.survey import events as survey_events
 from shared.auth import Role, issue_token

@@ -1,12 +1,13 @@
-"""Dossier timelines for model A's tests: the events intake, routing and deadline would publish for them,
-and the report rows RULES.md gives for them, computed straight from the timeline (the brute force)."""
+"""Dossier timelines for the processing read model's tests: the events intake, routing and deadline
+would publish for them, and the report rows docs/rules.md gives for them, computed straight from the
+timeline (the brute force)."""
 
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from services.reporting.arithmetic import ROW_FIELDS
+from services.reporting.processing.arithmetic import ROW_FIELDS
 from shared.clock import VIETNAM
 from shared.messaging.envelope import CloudEvent, event_type
 
@@ -269,7 +270,7 @@ class Timeline:
                 )
         return out
 
-    # -- the brute force: RULES.md, "Report arithmetic", read straight off the timeline --------------
+    # -- the brute force: docs/rules.md, "Report arithmetic", read straight off the timeline ----------
 
     def waiting_at(self, day: date) -> bool:
         """Some step paused for a supplement by the end of `day` with nothing ending it since: neither

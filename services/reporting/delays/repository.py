@@ -1,0 +1,35 @@
+"""What delay attribution reads: the dossiers resolved late in a period (the processing read model's
+`dossier_facts`) and their late steps (the satisfaction read model's `step_outcomes`)."""
+
+from datetime import date
+from typing import Final
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.reporting.delays.report import LateStep
+from services.reporting.processing.models import dossier_facts
+from services.reporting.processing.repository import driver
+from services.reporting.satisfaction.models import step_outcomes
+
+# Read through the driver itself: at 5M dossiers a half-year has ~135,000 late steps, and SQLAlchemy's
+# result rows took a third of the report's time (bench reporting: 1.9 s → 1.2 s). The partial indexes
+# of late resolutions and late steps answer both queries without reading either table.
+_RESOLVED_LATE: Final = "f.resolved_date BETWEEN $1 AND $2 AND f.resolved_date > f.due_date"
+_COUNT_LATE: Final = f"SELECT count(*) FROM {dossier_facts.fullname} f WHERE {_RESOLVED_LATE}"  # noqa: S608
+_LATE_STEPS: Final = f"""
+SELECT s.dossier_id, s.step_agency_code, s.position, s.completed_at
+FROM {dossier_facts.fullname} f
+JOIN {step_outcomes.fullname} s ON s.dossier_id = f.dossier_id AND s.outcome = 'late'
+WHERE {_RESOLVED_LATE}
+"""  # noqa: S608
+
+
+async def count_late_dossiers(session: AsyncSession, *, period_from: date, period_to: date) -> int:
+    """How many dossiers were resolved in the period after their original due date."""
+    return int(await (await driver(session)).fetchval(_COUNT_LATE, period_from, period_to) or 0)
+
+
+async def read_late_steps(session: AsyncSession, *, period_from: date, period_to: date) -> list[LateStep]:
+    """The late steps of the dossiers resolved late in the period."""
+    rows = await (await driver(session)).fetch(_LATE_STEPS, period_from, period_to)
+    return [LateStep(*row) for row in rows]

@@ -1,0 +1,34 @@
+"""Thin route of the Decision 766 indicators."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from services.reporting.deps import ReadSession, TreePeriodDep
+from services.reporting.exports import EXPORT_RESPONSES, FormatQuery, respond
+from services.reporting.indicators.service import indicators_report
+from shared.deps import Overseers
+from shared.inputs import Text
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
+
+
+@router.get("/indicators", response_class=Response, responses=EXPORT_RESPONSES)
+async def indicators(
+    request: Request,
+    session: ReadSession,
+    _: Overseers,
+    period: TreePeriodDep,
+    agency: Annotated[Text | None, Query(max_length=60, description="one agency's code")] = None,
+    format: FormatQuery = None,
+) -> Response:
+    """Service-quality indicators per agency (Decision 766/QĐ-TTg style): on-time rate (resolved early
+    or on time / resolved in the period, against the original due date), online rate (received online
+    / received), digitization rate (digitized / received), reuse rate (components reused / components
+    digitized), satisfaction rate ((very satisfied + satisfied) / ballots) with full marks at 90 %.
+    Dossiers count under their lead agency, ballots under the agency rated; dates in Vietnam, both
+    ends included. JSON, CSV or XLSX (`format`, or the `Accept` header)."""
+    table = await indicators_report(
+        session, period_from=period.start, period_to=period.end, agency_code=agency
+    )
+    return respond(table, request, format)

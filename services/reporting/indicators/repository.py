@@ -1,0 +1,28 @@
+"""What the indicators read of the processing read model: per lead agency, the period's dossier counts
+from the report tree, and the agencies' names."""
+
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.reporting.indicators.report import DossierCounts, dossier_counts
+from services.reporting.processing.arithmetic import period_nodes
+from services.reporting.processing.repository import Store, driver
+
+
+async def read_dossier_counts(
+    session: AsyncSession, *, period_from: date, period_to: date, agency_code: str | None = None
+) -> tuple[list[DossierCounts], dict[str, str]]:
+    """Per lead agency with dossiers received or resolved in the period, its counts (from the
+    processing read model's tree, summed by agency), and the agencies' names as their procedures'
+    snapshots give them."""
+    store = Store()
+    conn = await driver(session)
+    sums = await store.group_sums(conn, "agency", *period_nodes(period_from, period_to))
+    counts = [
+        counted
+        for code, (at_to, before_from) in sorted(sums.items())
+        if agency_code is None or code == agency_code
+        if (counted := dossier_counts(code, at_to, before_from)).received or counted.resolved
+    ]
+    return counts, await store.group_names(conn, "agency")

@@ -1,0 +1,130 @@
+"""The processing read model's consumer: intake's, routing's and deadline's dossier events folded into
+`dossier_facts`, and the per-day counters of `report_tree` moved by the difference (arithmetic.py).
+
+The live handler runs in the consumer's unit of work, beside the inbox row, and never commits. It takes
+the dossier's advisory lock (replicas may run several consumers), reads the stored facts, folds the
+event, and writes the facts and the tree's change. A late or repeated event folds to the same facts
+(`facts.fold`), so it changes nothing; imported dossiers' events are folded exactly like live ones.
+
+`FactsBatch` is the same fold for many events at once: one read, one write of facts per batch; the
+rebuild uses it with its own tables and keeps the counters in memory until it writes the tree once.
+"""
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.reporting.processing import arithmetic
+from services.reporting.processing.events import MODELS, DossierEvent, events_of
+from services.reporting.processing.facts import Cell, CellKey, Facts, fold
+from services.reporting.processing.repository import Store, Stored, driver, fact_record
+from shared.messaging.consumer import BatchHandler, Handler
+from shared.messaging.envelope import CloudEvent
+
+# Per-day counter changes by cell id: (cell_id, day, series) -> amount.
+DailyChange = Counter[tuple[int, date, str]]
+
+
+@dataclass
+class FactsBatch:
+    """Folds events into stored facts and says how the per-day counters change.
+
+    `cell_cache` remembers cell ids (and the receipt their names came from) across batches: a cell is
+    written only when it is new or a later receipt renames it."""
+
+    store: Store
+    cell_cache: dict[CellKey, tuple[int, datetime]] | None = None
+
+    async def apply(self, conn: Any, events: Sequence[DossierEvent]) -> DailyChange:
+        if not events:
+            return Counter()
+        ids = list(dict.fromkeys(event.dossier_id for event in events))
+        stored = await self.store.load(conn, ids)
+        after: dict[UUID, Facts] = {}
+        for event in events:
+            before = after.get(event.dossier_id) or _facts(stored.get(event.dossier_id))
+            after[event.dossier_id] = fold(before, event)
+        changed = [i for i in ids if after[i] != _facts(stored.get(i))]
+        cell_ids = await self._cells(conn, [after[i] for i in changed], stored)
+        daily: DailyChange = Counter()
+        records = []
+        for dossier_id in changed:
+            was = stored.get(dossier_id)
+            facts = after[dossier_id]
+            ids_by_key: dict[CellKey, int] = {}
+            if was is not None and was.facts.cell is not None and was.cell_id is not None:
+                ids_by_key[was.facts.cell.key] = was.cell_id
+            if facts.cell is not None:
+                ids_by_key[facts.cell.key] = cell_ids.get(facts.cell.key) or ids_by_key[facts.cell.key]
+            for (key, day, series), amount in arithmetic.delta(_facts(was), facts).items():
+                daily[(ids_by_key[key], day, series)] += amount
+            records.append(fact_record(facts, ids_by_key.get(facts.cell.key) if facts.cell else None))
+        await self.store.save(conn, records)
+        return Counter({k: v for k, v in daily.items() if v})
+
+    async def _cells(
+        self, conn: Any, changed: Sequence[Facts], stored: dict[UUID, Stored]
+    ) -> dict[CellKey, int]:
+        """Ids of the cells the changed dossiers are (now) received under, written when new or renamed."""
+        named: dict[CellKey, tuple[Cell, datetime]] = {}
+        known: dict[CellKey, int] = {}
+        for facts in changed:
+            if facts.cell is None or facts.received_at is None:
+                continue
+            key = facts.cell.key
+            before = stored.get(facts.dossier_id)
+            same = before is not None and before.facts.cell == facts.cell and before.cell_id is not None
+            if same and before is not None and before.facts.received_at == facts.received_at:
+                continue  # neither a new cell nor new names
+            cached = None if self.cell_cache is None else self.cell_cache.get(key)
+            if cached is not None and cached[1] >= facts.received_at:
+                known[key] = cached[0]
+                continue
+            if key not in named or named[key][1] < facts.received_at:
+                named[key] = (facts.cell, facts.received_at)
+        written = await self.store.cells(conn, named)
+        if self.cell_cache is not None:
+            for key, cell_id in written.items():
+                self.cell_cache[key] = (cell_id, named[key][1])
+        return {**known, **written}
+
+
+def _facts(stored: Stored | None) -> Facts | None:
+    return None if stored is None else stored.facts
+
+
+def tree_rows(daily: DailyChange) -> dict[tuple[int, int], dict[str, int]]:
+    return arithmetic.tree_changes(daily)
+
+
+def dossier_batch(store: Store | None = None) -> BatchHandler:
+    """The live handler of a batch of the events the processing read model reads (a fetch from the
+    stream): the dossiers' locks, one read and one write of their facts, one write of the tree's
+    change."""
+    store = store or Store()
+
+    async def handle(events: Sequence[CloudEvent], session: AsyncSession) -> None:
+        read = events_of(events)
+        if not read:
+            return
+        conn = await driver(session)
+        await store.lock(conn, (event.dossier_id for event in read))
+        daily = await FactsBatch(store).apply(conn, read)
+        await store.add_to_tree(conn, tree_rows(daily))
+
+    return handle
+
+
+def dossier_handlers(store: Store | None = None) -> dict[str, Handler]:
+    """The same, one event at a time (the consumer's fallback when a batch fails)."""
+    batch = dossier_batch(store)
+
+    async def handle(event: CloudEvent, session: AsyncSession) -> None:
+        await batch([event], session)
+
+    return dict.fromkeys(MODELS, handle)

@@ -1,0 +1,139 @@
+"""Tables of the processing read model (the processing and service-level reports; `arithmetic.py`
+explains the design), in schema `reporting`:
+
+* ``dossier_facts``: one row per dossier, every column set by the event that owns it (never by
+  arrival order), so late and repeated events give the same row.
+* ``report_cells``: one row per (procedure, field, lead agency) a dossier was received under, with the
+  names the reports show.
+* ``report_tree``: per cell, the per-day counters of `arithmetic.SERIES` kept as a Fenwick tree over
+  days (node = 1-based day index since `arithmetic.EPOCH`), so any prefix sum is at most 15 rows a cell.
+"""
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    SmallInteger,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
+from sqlalchemy.dialects.postgresql import DATEMULTIRANGE, JSONB
+
+from services.reporting.models import metadata
+
+_TZ = DateTime(timezone=True)
+
+
+def _flag(name: str) -> Column[bool]:
+    return Column(name, Boolean, nullable=False, server_default=text("false"))
+
+
+def _count(name: str) -> Column[int]:
+    return Column(name, Integer, nullable=False, server_default=text("0"))
+
+
+dossier_facts = Table(
+    "dossier_facts",
+    metadata,
+    Column("dossier_id", Uuid, primary_key=True),
+    Column("code", Text),
+    # From `dossier.received` (the procedure snapshot): null until it is heard.
+    Column("cell_id", Integer, comment="report_cells row the dossier counts in"),
+    Column("procedure_code", Text),
+    Column("procedure_name", Text),
+    Column("field_code", Text),
+    Column("field_name", Text),
+    Column("agency_code", Text, comment="the lead agency"),
+    Column("agency_name", Text),
+    Column("channel", Text, comment="direct, post or online"),
+    Column("service_level", SmallInteger, comment="online service level 1-4"),
+    Column("received_at", _TZ),
+    Column("received_date", Date, comment="dates are calendar dates in Vietnam"),
+    Column("due_date", Date, comment="the original due (from dossier.received; else dossier.resolved)"),
+    # Each from its own event; the earliest heard wins.
+    Column("resolved_date", Date),
+    Column("withdrawn_date", Date),
+    Column("rejected_date", Date, comment="dossier.rejected or dossier.stopped"),
+    Column("returned_date", Date),
+    _flag("apology"),
+    _flag("imported"),
+    _flag("supplement_waiting"),
+    _flag("digitized"),
+    _count("documents_digitized"),
+    _count("documents_reused"),
+    Column(
+        "marks",
+        JSONB,
+        nullable=False,
+        server_default=text("'{}'::jsonb"),
+        comment="supplement pauses and resumptions heard: {pauses, resumes, supplied}",
+    ),
+    Column(
+        "waiting",
+        DATEMULTIRANGE,
+        nullable=False,
+        server_default=text("'{}'::datemultirange"),
+        comment="the days at whose end the dossier waited for a supplement (derived from marks)",
+    ),
+    Index("ix_dossier_facts_received_date", "received_date"),
+    # The delay report's dossiers: resolved late in a period (a fraction of all, so the index is small).
+    Index(
+        "ix_dossier_facts_resolved_late",
+        "resolved_date",
+        postgresql_where=text("resolved_date > due_date"),
+        postgresql_include=["dossier_id"],
+    ),
+)
+report_cells = Table(
+    "report_cells",
+    metadata,
+    Column("cell_id", Integer, Identity(), primary_key=True),
+    Column("procedure_code", Text, nullable=False),
+    Column("field_code", Text, nullable=False),
+    Column("agency_code", Text, nullable=False),
+    Column("procedure_name", Text, nullable=False),
+    Column("field_name", Text, nullable=False),
+    Column("agency_name", Text, nullable=False),
+    Column("named_at", _TZ, nullable=False, comment="receipt time of the dossier the names came from"),
+    UniqueConstraint("procedure_code", "field_code", "agency_code", name="uq_report_cells_key"),
+)
+
+# The counters of arithmetic.SERIES, one column each (a test holds the two lists together).
+TREE_SERIES = (
+    "received",
+    "received_online",
+    "received_counter",
+    "level_1",
+    "level_2",
+    "level_3",
+    "level_4",
+    "digitized",
+    "documents_digitized",
+    "documents_reused",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "late_with_apology",
+    "withdrawn",
+    "rejected",
+    "pending_overdue",
+)
+
+report_tree = Table(
+    "report_tree",
+    metadata,
+    Column("node", Integer, primary_key=True, comment="Fenwick node: 1-based day index since the epoch"),
+    Column("cell_id", Integer, primary_key=True),
+    # int4: sum() over int4 accumulates in int8, far faster than over int8 (numeric).
+    *(Column(name, Integer, nullable=False, server_default=text("0")) for name in TREE_SERIES),
+)
+
+# The processing read model's tables, emptied and refilled by a rebuild.
+PROCESSING_TABLES = (dossier_facts, report_cells, report_tree)

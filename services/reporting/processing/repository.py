@@ -1,0 +1,363 @@
+"""Every query of the processing read model, in one schema: `reporting` (live) or `reporting_rebuild`
+(a rebuild's copy).
+
+The statements go through the asyncpg connection under the session's transaction with array
+parameters (`unnest`), so a batch of any size is one round trip: the live handler writes one dossier
+at a time, the rebuild thousands. The SQL is built from this module's names only, never from input.
+"""
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Final
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.reporting.processing.facts import Cell, CellKey, Facts
+from services.reporting.processing.models import TREE_SERIES
+from services.reporting.readmodels import LIVE_SCHEMA
+
+FACT_COLUMNS: Final = (
+    ("dossier_id", "uuid"),
+    ("code", "text"),
+    ("cell_id", "int"),
+    ("procedure_code", "text"),
+    ("procedure_name", "text"),
+    ("field_code", "text"),
+    ("field_name", "text"),
+    ("agency_code", "text"),
+    ("agency_name", "text"),
+    ("channel", "text"),
+    ("service_level", "smallint"),
+    ("received_at", "timestamptz"),
+    ("received_date", "date"),
+    ("due_date", "date"),
+    ("resolved_date", "date"),
+    ("withdrawn_date", "date"),
+    ("rejected_date", "date"),
+    ("returned_date", "date"),
+    ("apology", "boolean"),
+    ("imported", "boolean"),
+    ("supplement_waiting", "boolean"),
+    ("digitized", "boolean"),
+    ("documents_digitized", "int"),
+    ("documents_reused", "int"),
+    ("marks", "jsonb"),
+    ("waiting", "datemultirange"),
+)
+_NAMES = [name for name, _ in FACT_COLUMNS]
+# jsonb and multiranges travel as text, cast on the way in and out.
+_WIRE = {"jsonb": "text", "datemultirange": "text"}
+
+
+async def driver(session: AsyncSession) -> Any:
+    """The asyncpg connection under the session's transaction."""
+    connection = await session.connection()
+    return (await connection.get_raw_connection()).driver_connection
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A dossier's facts as stored, with the cell its counters are in."""
+
+    facts: Facts
+    cell_id: int | None
+
+
+def _marks_json(facts: Facts) -> str:
+    return json.dumps(
+        {
+            "pauses": sorted([step, at.isoformat()] for step, at in facts.pauses),
+            "resumes": sorted([step, at.isoformat()] for step, at in facts.resumes),
+            "supplied": sorted(at.isoformat() for at in facts.supplied),
+        },
+        separators=(",", ":"),
+    )
+
+
+def _waiting_text(facts: Facts) -> str:
+    ranges = [f"[{start},{'' if end is None else end})" for start, end in facts.waiting_intervals()]
+    return "{" + ",".join(ranges) + "}"
+
+
+def fact_record(facts: Facts, cell_id: int | None) -> tuple[Any, ...]:
+    cell = facts.cell
+    return (
+        facts.dossier_id,
+        facts.code,
+        cell_id,
+        cell and cell.procedure_code,
+        cell and cell.procedure_name,
+        cell and cell.field_code,
+        cell and cell.field_name,
+        cell and cell.agency_code,
+        cell and cell.agency_name,
+        facts.channel,
+        facts.service_level,
+        facts.received_at,
+        facts.received_date,
+        facts.due_date,
+        facts.resolved_date,
+        facts.withdrawn_date,
+        facts.rejected_date,
+        facts.returned_date,
+        facts.apology,
+        facts.imported,
+        facts.supplement_waiting,
+        facts.digitized,
+        facts.documents_digitized,
+        facts.documents_reused,
+        _marks_json(facts),
+        _waiting_text(facts),
+    )
+
+
+def _facts_of(row: Mapping[str, Any]) -> Facts:
+    marks = json.loads(row["marks"]) if row["marks"] else {}
+
+    def instants(items: Iterable[Any]) -> frozenset[tuple[str, datetime]]:
+        return frozenset((step, datetime.fromisoformat(at)) for step, at in items)
+
+    cell = None
+    if row["procedure_code"] is not None:
+        cell = Cell(
+            procedure_code=row["procedure_code"],
+            procedure_name=row["procedure_name"] or "",
+            field_code=row["field_code"] or "",
+            field_name=row["field_name"] or "",
+            agency_code=row["agency_code"] or "",
+            agency_name=row["agency_name"] or "",
+        )
+    return Facts(
+        dossier_id=row["dossier_id"],
+        code=row["code"],
+        cell=cell,
+        channel=row["channel"],
+        service_level=row["service_level"],
+        received_at=row["received_at"],
+        received_date=row["received_date"],
+        due_date=row["due_date"],
+        resolved_date=row["resolved_date"],
+        withdrawn_date=row["withdrawn_date"],
+        rejected_date=row["rejected_date"],
+        returned_date=row["returned_date"],
+        apology=row["apology"],
+        imported=row["imported"],
+        digitized=row["digitized"],
+        documents_digitized=row["documents_digitized"],
+        documents_reused=row["documents_reused"],
+        pauses=instants(marks.get("pauses", ())),
+        resumes=instants(marks.get("resumes", ())),
+        supplied=frozenset(datetime.fromisoformat(at) for at in marks.get("supplied", ())),
+    )
+
+
+class Store:
+    """The processing read model's tables in one schema."""
+
+    def __init__(self, schema: str = LIVE_SCHEMA) -> None:
+        self.schema = schema
+        facts, cells, tree = (f"{schema}.{name}" for name in ("dossier_facts", "report_cells", "report_tree"))
+        self.facts_table, self.cells_table, self.tree_table = facts, cells, tree
+        read = ", ".join(f"{name}::text" if kind in _WIRE else name for name, kind in FACT_COLUMNS)
+        self._load = f"SELECT {read} FROM {facts} WHERE dossier_id = ANY($1::uuid[])"  # noqa: S608
+        arrays = ", ".join(f"${i}::{_WIRE.get(kind, kind)}[]" for i, (_, kind) in enumerate(FACT_COLUMNS, 1))
+        casts = ", ".join(f"{name}::{kind}" for name, kind in FACT_COLUMNS)
+        updates = ", ".join(f"{name} = excluded.{name}" for name in _NAMES[1:])
+        self._save = (
+            f"INSERT INTO {facts} ({', '.join(_NAMES)}) "  # noqa: S608
+            f"SELECT {casts} FROM unnest({arrays}) AS t({', '.join(_NAMES)}) "
+            f"ON CONFLICT (dossier_id) DO UPDATE SET {updates}"
+        )
+        newer = "excluded.named_at >= report_cells.named_at"
+        self._cells = (
+            f"INSERT INTO {cells} AS report_cells (procedure_code, field_code, agency_code, "  # noqa: S608
+            "procedure_name, field_name, agency_name, named_at) "
+            "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
+            "$7::timestamptz[]) ON CONFLICT (procedure_code, field_code, agency_code) DO UPDATE SET "
+            + ", ".join(
+                f"{name} = CASE WHEN {newer} THEN excluded.{name} ELSE report_cells.{name} END"
+                for name in ("procedure_name", "field_name", "agency_name")
+            )
+            + ", named_at = GREATEST(report_cells.named_at, excluded.named_at) "
+            "RETURNING cell_id, procedure_code, field_code, agency_code"
+        )
+        series_arrays = ", ".join(f"${i}::int[]" for i in range(3, 3 + len(TREE_SERIES)))
+        self._tree = (
+            f"INSERT INTO {tree} AS tree (node, cell_id, {', '.join(TREE_SERIES)}) "  # noqa: S608
+            f"SELECT * FROM unnest($1::int[], $2::int[], {series_arrays}) "
+            "ON CONFLICT (node, cell_id) DO UPDATE SET "
+            + ", ".join(f"{s} = tree.{s} + excluded.{s}" for s in TREE_SERIES)
+        )
+        sums = ", ".join(f"sum({s})" for s in TREE_SERIES)
+        self._prefix = (
+            f"SELECT 0 AS side, cell_id, {sums} FROM {tree} WHERE node = ANY($1::int[]) GROUP BY cell_id "  # noqa: S608
+            f"UNION ALL SELECT 1, cell_id, {sums} FROM {tree} WHERE node = ANY($2::int[]) GROUP BY cell_id"
+        )
+
+        self._grouped = {by: self._group_sql(by) for by in (None, *GROUPS)}
+
+    def _group_sql(self, by: str | None) -> str:
+        key = "''" if by is None else f"c.{GROUPS[by][0]}"
+        sums = ", ".join(f"sum(t.{s})" for s in TREE_SERIES)
+        one = (
+            f"SELECT {{side}}, {key}, {sums} FROM {self.tree_table} t "  # noqa: S608
+            f"JOIN {self.cells_table} c USING (cell_id) WHERE t.node = ANY(${{param}}::int[]) GROUP BY 2"
+        )
+        return one.format(side=0, param=1) + " UNION ALL " + one.format(side=1, param=2)
+
+    async def lock(self, conn: Any, dossier_ids: Iterable[UUID]) -> None:
+        """Serialise the handlers of each dossier (replicas may run several consumers); in one order
+        for every writer, so two batches never wait for each other in a circle."""
+        keys = sorted({dossier_lock_key(i) for i in dossier_ids})
+        await conn.execute("SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k", keys)
+
+    async def load(self, conn: Any, ids: Sequence[UUID]) -> dict[UUID, Stored]:
+        rows = await conn.fetch(self._load, list(ids))
+        return {row["dossier_id"]: Stored(_facts_of(row), row["cell_id"]) for row in rows}
+
+    async def save(self, conn: Any, records: Sequence[tuple[Any, ...]]) -> None:
+        """Upsert whole fact rows (`fact_record`): the caller folded them under the dossier's lock."""
+        if records:
+            await conn.execute(self._save, *(list(column) for column in zip(*records, strict=True)))
+
+    async def cells(self, conn: Any, named: Mapping[CellKey, tuple[Cell, datetime]]) -> dict[CellKey, int]:
+        """The cell ids of these keys, created when new; a cell takes the names of its latest receipt."""
+        if not named:
+            return {}
+        keys = sorted(named)  # one order for every writer: no deadlock between two batches
+        rows = await conn.fetch(
+            self._cells,
+            [k[0] for k in keys],
+            [k[1] for k in keys],
+            [k[2] for k in keys],
+            [named[k][0].procedure_name for k in keys],
+            [named[k][0].field_name for k in keys],
+            [named[k][0].agency_name for k in keys],
+            [named[k][1] for k in keys],
+        )
+        return {(r["procedure_code"], r["field_code"], r["agency_code"]): r["cell_id"] for r in rows}
+
+    async def add_to_tree(self, conn: Any, changes: Mapping[tuple[int, int], Mapping[str, int]]) -> None:
+        """Add per-(cell, node) amounts to the tree, in (node, cell) order for every writer."""
+        if not changes:
+            return
+        keys = sorted(changes, key=lambda k: (k[1], k[0]))
+        columns: list[list[int]] = [[k[1] for k in keys], [k[0] for k in keys]]
+        columns += [[int(changes[k].get(s, 0)) for k in keys] for s in TREE_SERIES]
+        await conn.execute(self._tree, *columns)
+
+    async def prefix_sums(
+        self, conn: Any, at_to: Sequence[int], before_from: Sequence[int]
+    ) -> dict[int, tuple[dict[str, int], dict[str, int]]]:
+        """Per cell, the prefix sums of every series over the two node sets: P(to) and P(from - 1)."""
+        rows = await conn.fetch(self._prefix, list(at_to), list(before_from))
+        sums: dict[int, tuple[dict[str, int], dict[str, int]]] = {}
+        for row in rows:
+            pair = sums.setdefault(row[1], ({}, {}))
+            pair[row[0]].update(zip(TREE_SERIES, row[2:], strict=True))
+        return sums
+
+    async def group_sums(
+        self, conn: Any, by: str | None, at_to: Sequence[int], before_from: Sequence[int]
+    ) -> dict[str, tuple[dict[str, int], dict[str, int]]]:
+        """Per field, agency or procedure (`by`; everything in one group "" when None), the prefix
+        sums of every series over the two node sets: P(to) and P(from - 1). At most 15 tree rows a
+        cell and a set, summed by the database (int4 sums: no numeric arithmetic)."""
+        # A few thousand rows: a parallel plan only costs its workers' start-up (on 2 cores, a lot).
+        await conn.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        rows = await conn.fetch(self._grouped[by], list(at_to), list(before_from))
+        sums: dict[str, tuple[dict[str, int], dict[str, int]]] = {}
+        for row in rows:
+            pair = sums.setdefault(row[1], ({}, {}))
+            pair[row[0]].update(zip(TREE_SERIES, row[2:], strict=True))
+        return sums
+
+    async def group_names(self, conn: Any, by: str) -> dict[str, str]:
+        """Each group's name, as the most recent receipt under it gave it."""
+        key, name = GROUPS[by]
+        rows = await conn.fetch(
+            f"SELECT DISTINCT ON ({key}) {key}, {name} FROM {self.cells_table} "  # noqa: S608
+            f"ORDER BY {key}, named_at DESC"
+        )
+        return {row[0]: row[1] for row in rows}
+
+    async def all_cells(self, conn: Any) -> dict[int, tuple[Cell, datetime]]:
+        """Every cell with its names and the receipt they came from."""
+        rows = await conn.fetch(
+            "SELECT cell_id, procedure_code, procedure_name, field_code, field_name, agency_code, "  # noqa: S608
+            f"agency_name, named_at FROM {self.cells_table}"
+        )
+        return {
+            row["cell_id"]: (
+                Cell(
+                    procedure_code=row["procedure_code"],
+                    procedure_name=row["procedure_name"],
+                    field_code=row["field_code"],
+                    field_name=row["field_name"],
+                    agency_code=row["agency_code"],
+                    agency_name=row["agency_name"],
+                ),
+                row["named_at"],
+            )
+            for row in rows
+        }
+
+    async def naive_rows(self, conn: Any, period_from: date, period_to: date) -> dict[int, dict[str, int]]:
+        """The baseline: the same counts by one GROUP BY over every dossier row (no tree)."""
+        rows = await conn.fetch(naive_sql(self.facts_table), period_from, period_to)
+        return {row["cell_id"]: {k: int(v) for k, v in row.items() if k != "cell_id"} for row in rows}
+
+
+# by -> (key column, name column) of report_cells
+GROUPS: Final = {
+    "field": ("field_code", "field_name"),
+    "agency": ("agency_code", "agency_name"),
+    "procedure": ("procedure_code", "procedure_name"),
+}
+
+
+def dossier_lock_key(dossier_id: UUID) -> int:
+    return int.from_bytes(dossier_id.bytes[:8], "big", signed=True)
+
+
+def naive_sql(facts_table: str) -> str:
+    """One GROUP BY over the dossier rows: the definition of the rules in SQL ($1 from, $2 to)."""
+    return f"""
+    WITH f AS (
+      SELECT cell_id, received_date AS r, due_date AS due, channel, apology, waiting,
+             resolved_date, rejected_date, withdrawn_date,
+             LEAST(resolved_date, rejected_date, withdrawn_date) AS closed
+      FROM {facts_table}
+      WHERE cell_id IS NOT NULL AND received_date <= $2
+    ), e AS (
+      SELECT *, CASE WHEN closed IS NOT NULL THEN GREATEST(closed, r) END AS c,  -- never before r
+             CASE closed WHEN resolved_date THEN 'resolved' WHEN rejected_date THEN 'rejected'
+               WHEN withdrawn_date THEN 'withdrawn' END AS kind
+      FROM f
+    ), g AS (
+      SELECT *, c IS NOT NULL AND c <= $2 AS closed_in, c IS NULL OR c > $2 AS pending
+      FROM e WHERE c IS NULL OR c >= $1
+    )
+    SELECT cell_id,
+      count(*) AS total,
+      count(*) FILTER (WHERE r < $1) AS carried_over,
+      count(*) FILTER (WHERE r >= $1) AS received,
+      count(*) FILTER (WHERE r >= $1 AND channel = 'online') AS received_online,
+      count(*) FILTER (WHERE r >= $1 AND channel IN ('direct', 'post')) AS received_counter,
+      count(*) FILTER (WHERE closed_in AND kind = 'resolved') AS resolved_total,
+      count(*) FILTER (WHERE closed_in AND kind = 'resolved' AND c < due) AS resolved_early,
+      count(*) FILTER (WHERE closed_in AND kind = 'resolved' AND c = due) AS resolved_on_time,
+      count(*) FILTER (WHERE closed_in AND kind = 'resolved' AND c > due) AS resolved_late,
+      count(*) FILTER (WHERE pending) AS pending_total,
+      count(*) FILTER (WHERE pending AND (due >= $2 OR waiting @> $2::date)) AS pending_within,
+      count(*) FILTER (WHERE pending AND due < $2 AND NOT waiting @> $2::date) AS pending_overdue,
+      count(*) FILTER (WHERE closed_in AND kind = 'withdrawn') AS withdrawn,
+      count(*) FILTER (WHERE closed_in AND kind = 'rejected') AS rejected,
+      count(*) FILTER (WHERE closed_in AND kind = 'resolved' AND c > due AND apology) AS late_with_apology,
+      count(*) FILTER (WHERE closed_in AND kind = 'resolved' AND c > due AND NOT apology)
+        AS late_without_apology
+    FROM g GROUP BY cell_id
+    """  # noqa: S608
