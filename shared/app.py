@@ -229,6 +229,7 @@ def create_service_app(
         redoc_url=None,
     )
     add_docs_pages(app)
+    app.state.spec = spec  # what the app is made of: its documents are checked against it
     app.state.settings = settings
     app.state.clock = clock
     app.state.outbox = Outbox(spec.tables.outbox, spec.name, clock)

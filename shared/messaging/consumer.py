@@ -62,6 +62,11 @@ class Subscription:
     # busy stream (reporting); `handlers` still serve the one-at-a-time fallback.
     batch: BatchHandler | None = None
 
+    def durable(self, service: str) -> str:
+        """The durable consumer's name, e.g. `routing-dossiers`: what ops and the AsyncAPI document
+        call it."""
+        return f"{service}-{self.stream.lower()}"
+
 
 class Consumer:
     def __init__(
@@ -88,7 +93,7 @@ class Consumer:
         self._batch_size = batch_size
         self._ack_wait = ack_wait
         self._retry_base = retry_base
-        self.durable = f"{service}-{subscription.stream.lower()}"
+        self.durable = subscription.durable(service)
 
     def config(self) -> ConsumerConfig:
         return ConsumerConfig(
