@@ -23,6 +23,7 @@ import asyncpg
 
 from bench.servers import BenchServers, bench_servers, start_service
 from shared.db.engine import asyncpg_dsn
+from shared.events.catalog import AgencyRegistered
 from shared.messaging.connection import NatsLink
 from shared.messaging.envelope import CloudEvent, event_type
 from tools.devstack.launch import wait_ready
@@ -63,7 +64,7 @@ async def register_agencies(servers: BenchServers) -> list[str]:
                 source="/motcua/intake",
                 type=event_type("catalog.agency.registered"),
                 time=datetime.now(UTC),
-                data={k: agency.get(k, "") for k in ("code", "name", "sector")},
+                data=AgencyRegistered.model_validate(agency).data(),
             )
             await link.jetstream.publish(
                 "catalog.agency.registered", event.to_json().encode(), headers={"Nats-Msg-Id": str(event.id)}

@@ -7,51 +7,16 @@ that arrives before its `dossier.received` opens the invitation all the same (it
 """
 
 from collections.abc import Mapping
-from typing import Annotated
-from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.survey.invitations.service import open_for_returned
 from services.survey.replicas import repository as replicas
+from shared.events.catalog import AgencyRegistered
+from shared.events.dossier import DossierReceived, DossierReturned
 from shared.messaging.consumer import Handler
 from shared.messaging.envelope import CloudEvent, event_type
 from shared.messaging.payloads import parse_data
-
-
-class _Payload(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class AgencyRegistered(_Payload):
-    code: str = Field(min_length=1)
-    name: str
-    sector: str = ""
-
-
-class _Identity(_Payload):
-    dossier_id: UUID
-    code: str = Field(min_length=1)
-    agency_code: str = Field(min_length=1)
-
-
-class _Procedure(_Payload):
-    code: str
-    field_code: str
-
-
-class Received(_Identity):
-    procedure: _Procedure
-    received_at: AwareDatetime
-
-
-class Returned(_Identity):
-    returned_at: AwareDatetime
-    imported: bool = False
-    # The submitting portal account's `sub`; absent from events sent before intake carried it. An empty
-    # one is no account: it must never let a token with an empty `sub` read the invitation.
-    portal_account: Annotated[str | None, BeforeValidator(lambda v: v or None)] = None
 
 
 async def _agency_registered(event: CloudEvent, session: AsyncSession) -> None:
@@ -62,7 +27,7 @@ async def _agency_registered(event: CloudEvent, session: AsyncSession) -> None:
 
 
 async def _dossier_received(event: CloudEvent, session: AsyncSession) -> None:
-    dossier = parse_data(Received, event)
+    dossier = parse_data(DossierReceived, event)
     await replicas.remember_dossier(
         session,
         {
@@ -78,7 +43,7 @@ async def _dossier_received(event: CloudEvent, session: AsyncSession) -> None:
 
 def _dossier_returned(valid_days: int) -> Handler:
     async def handle(event: CloudEvent, session: AsyncSession) -> None:
-        returned = parse_data(Returned, event)
+        returned = parse_data(DossierReturned, event)
         if returned.imported:
             return  # returned in the old system, years ago: nobody is invited to rate it now
         await open_for_returned(
@@ -88,6 +53,7 @@ def _dossier_returned(valid_days: int) -> Handler:
             agency_code=returned.agency_code,
             returned_at=returned.returned_at,
             valid_days=valid_days,
+            # Null or absent (events sent before intake carried it): reception only.
             portal_account=returned.portal_account,
         )
 

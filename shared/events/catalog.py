@@ -6,13 +6,13 @@ from typing import Annotated, Literal
 
 from pydantic import Field, PlainSerializer
 
-from shared.events.fields import DecimalText, Payload, Utc
+from shared.events.fields import Code, DecimalText, Payload, Utc
 
 
 class AgencyRegistered(Payload):
     """`catalog.agency.registered` (cơ quan giải quyết)."""
 
-    code: str
+    code: Code
     name: str
     sector: str
     unit_code: str

@@ -4,13 +4,13 @@
 dossiers brought in by the historical import, which have the same shapes as live ones.
 """
 
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from shared.events.catalog import ProcedureSnapshot
-from shared.events.fields import Payload, Utc
+from shared.events.fields import Code, Payload, Utc
 
 
 class DossierIdentity(Payload):
@@ -18,9 +18,9 @@ class DossierIdentity(Payload):
     (the subject token)."""
 
     dossier_id: UUID
-    code: str
+    code: Code
     portal_id: str | None = None
-    agency_code: str
+    agency_code: Code
 
 
 class Applicant(Payload):
@@ -77,7 +77,8 @@ class DossierReturned(DossierIdentity):
     returned_at: Utc
     delivery_channel: Literal["counter", "post", "electronic"]
     imported: bool = False
-    portal_account: str | None = None
+    # An empty account is no account: it must never match a token with an empty `sub`.
+    portal_account: Annotated[str | None, BeforeValidator(lambda account: account or None)] = None
 
 
 class SupplementReceived(DossierIdentity):

@@ -7,7 +7,8 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -23,6 +24,8 @@ from services.survey.settings import SurveySettings
 from shared.auth import Role, issue_token
 from shared.clock import VIETNAM, FixedClock
 from shared.db.engine import unit_of_work
+from shared.events.catalog import AgencyRegistered, ProcedureSnapshot
+from shared.events.dossier import Applicant, DossierReceived, DossierReturned
 from shared.messaging.envelope import CloudEvent, event_type
 from tests.conftest import Stack, serving
 
@@ -134,46 +137,45 @@ class Survey:
         return [{**json.loads(payload), "topic": topic} for topic, payload in rows]
 
 
-def agency_registered(code: str, *, at: datetime) -> CloudEvent:
+def agency_registered(
+    code: str, *, at: datetime, name: str | None = None, sector: str = "Thuế"
+) -> CloudEvent:
     """`catalog.agency.registered` as intake emits it."""
-    data = {
-        "code": code,
-        "name": f"Cơ quan {code}",
-        "sector": "Thuế",
-        "unit_code": "000.00.12.H57",
-        "level": "district",
-    }
+    data = AgencyRegistered(
+        code=code, name=name or f"Cơ quan {code}", sector=sector, unit_code="000.00.12.H57", level="district"
+    ).data()
     return CloudEvent(
         source="/motcua/intake", type=event_type("catalog.agency.registered"), time=at, data=data
     )
 
 
-def _identity(dossier: Dossier) -> dict[str, Any]:
-    return {
-        "dossier_id": str(dossier.id),
-        "code": dossier.code,
-        "portal_id": None,
-        "agency_code": dossier.agency_code,
-    }
-
-
 def received(dossier: Dossier, *, at: datetime) -> CloudEvent:
-    """`dossier.received` as intake emits it (the fields survey reads, and a few it ignores)."""
-    data = {
-        **_identity(dossier),
-        "procedure": {
-            "code": "DD-01",
-            "version": 1,
-            "field_code": "DAT_DAI",
-            "agency_code": dossier.agency_code,
-        },
-        "channel": "direct",
-        "service_level": 3,
-        "received_at": utc(at),
-        "due_at": utc(at),
-        "applicant": {"kind": "person", "name": "Nguyễn Văn An"},
-        "imported": False,
-    }
+    """`dossier.received` as intake emits it, its procedure snapshot whole."""
+    procedure = ProcedureSnapshot(
+        code="DD-01",
+        version=1,
+        effective_from=date(2021, 1, 1),
+        name="Đăng ký biến động đất đai",
+        field_code="DAT_DAI",
+        field_name="Đất đai",
+        agency_code=dossier.agency_code,
+        agency_name=f"Cơ quan {dossier.agency_code}",
+        processing_days=Decimal(10),
+        service_level=3,
+    )
+    data = DossierReceived(
+        dossier_id=dossier.id,
+        code=dossier.code,
+        agency_code=dossier.agency_code,
+        procedure=procedure,
+        channel="direct",
+        service_level=3,
+        unit_code="000.00.12.H57",
+        received_at=at,
+        clock_started_at=at,
+        due_at=at,
+        applicant=Applicant(kind="person", name="Nguyễn Văn An"),
+    ).data()
     return _dossier_event("dossier.received", dossier, data, at)
 
 
@@ -181,13 +183,15 @@ def returned(
     dossier: Dossier, *, at: datetime, imported: bool = False, portal_account: str | None = None
 ) -> CloudEvent:
     """`dossier.returned` as intake emits it (`portal_account`: who submitted it online, else null)."""
-    data = {
-        **_identity(dossier),
-        "returned_at": utc(at),
-        "delivery_channel": "counter",
-        "imported": imported,
-        "portal_account": portal_account,
-    }
+    data = DossierReturned(
+        dossier_id=dossier.id,
+        code=dossier.code,
+        agency_code=dossier.agency_code,
+        returned_at=at,
+        delivery_channel="counter",
+        imported=imported,
+        portal_account=portal_account,
+    ).data()
     return _dossier_event("dossier.returned", dossier, data, at)
 
 

@@ -14,7 +14,7 @@ no caller.
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -34,6 +34,15 @@ from shared.clock import Clock, today
 from shared.db.engine import Sessions, unit_of_work
 from shared.errors import Problem
 from shared.messaging.outbox import Outbox
+
+
+class _Staged(TypedDict):
+    """An event as `Outbox.add` and `Outbox.row` take it."""
+
+    name: str
+    topic: str
+    data: dict[str, Any]
+    subject: str | None
 
 
 @dataclass(frozen=True)
@@ -166,9 +175,9 @@ def _row(stored: dict[str, Any], ballot: BallotIn, form: Form) -> dict[str, Any]
     }
 
 
-def _event(stored: dict[str, Any], ballot: BallotIn, form: Form) -> dict[str, Any]:
+def _event(stored: dict[str, Any], ballot: BallotIn, form: Form) -> _Staged:
     """`survey.submitted`, as `Outbox.add` and `Outbox.row` take it: never the comment or the reason."""
-    data = events.submitted(
+    payload = events.submitted(
         ballot_id=stored["id"],
         form_code=form.code,
         form_version=form.version,
@@ -179,4 +188,6 @@ def _event(stored: dict[str, Any], ballot: BallotIn, form: Form) -> dict[str, An
         reason_given=ballot.reason is not None,
         submitted_at=stored["submitted_at"],
     )
-    return {"name": events.SUBMITTED, "topic": events.SUBMITTED, "data": data, "subject": ballot.dossier_code}
+    return _Staged(
+        name=events.SUBMITTED, topic=events.SUBMITTED, data=payload.data(), subject=ballot.dossier_code
+    )

@@ -49,7 +49,7 @@ async def answer(
             answered_at=now,
             answer_due_at=item.answer_due_at,
             on_time=on_time,
-        ),
+        ).data(),
     )
     await record(session, desk, who, item.id, "answered", agency_code=item.agency_code, on_time=on_time)
     return answered
@@ -88,7 +88,7 @@ async def forward(
             agency_code=to_agency,
             forwarded_at=now,
             answer_due_at=item.answer_due_at,
-        ),
+        ).data(),
     )
     await record(
         session, desk, who, item.id, "forwarded", from_agency_code=item.agency_code, agency_code=to_agency

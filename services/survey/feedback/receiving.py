@@ -27,7 +27,7 @@ async def _emit_received(session: AsyncSession, outbox: Outbox, values: dict[str
         name=events.FEEDBACK_RECEIVED,
         topic=events.FEEDBACK_RECEIVED,
         subject=values["dossier_code"],
-        data=events.feedback_received(values),
+        data=events.feedback_received(values).data(),
     )
 
 

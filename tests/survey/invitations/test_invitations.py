@@ -145,12 +145,8 @@ async def test_a_return_heard_before_the_receipt_still_invites_and_the_receipt_i
 async def test_an_agency_registered_again_keeps_the_newest_names(survey: Survey) -> None:
     code = await survey.agency()
     now = survey.clock.now()
-    newer = agency_registered(code, at=now + timedelta(hours=1)).model_copy(
-        update={"data": {"code": code, "name": "Tên mới", "sector": "Tư pháp"}}
-    )
-    older = agency_registered(code, at=now - timedelta(hours=1)).model_copy(
-        update={"data": {"code": code, "name": "Tên cũ", "sector": "Cũ"}}
-    )
+    newer = agency_registered(code, at=now + timedelta(hours=1), name="Tên mới", sector="Tư pháp")
+    older = agency_registered(code, at=now - timedelta(hours=1), name="Tên cũ", sector="Cũ")
     await survey.deliver(newer, older)
     [row] = await survey.rows(select(agencies.c.name, agencies.c.sector).where(agencies.c.code == code))
     assert tuple(row) == ("Tên mới", "Tư pháp")
