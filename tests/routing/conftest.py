@@ -18,6 +18,8 @@ from services.routing.app import create_app
 from services.routing.models import messaging
 from shared.auth import Role, issue_token
 from shared.clock import VIETNAM, FixedClock
+from shared.events.dossier import DossierIdentity
+from shared.events.registry import PAYLOADS
 from shared.messaging.envelope import CloudEvent, event_type
 from shared.settings import ServiceSettings
 from tests.conftest import Stack, serving
@@ -47,24 +49,31 @@ class Dossier:
     due_at: datetime = field(default_factory=lambda: vn(2021, 7, 2, 8, 30))
     procedure_code: str = "DD-01"
 
-    def identity(self) -> dict[str, Any]:
-        return {"dossier_id": str(self.id), "code": self.code, "portal_id": None, "agency_code": self.lead}
+    def identity(self) -> DossierIdentity:
+        return DossierIdentity(dossier_id=self.id, code=self.code, portal_id=None, agency_code=self.lead)
 
     def event(self, name: str, time: datetime | None = None, **data: Any) -> CloudEvent:
+        """Event ``name`` about this dossier, its data built as the event's shared payload type: what
+        the producer sends, complete as the contract requires."""
         source = "/motcua/deadline" if name.startswith("dossier.extension") else "/motcua/intake"
+        payload = PAYLOADS[name].model_validate({**self.identity().data(), **data})
         return CloudEvent(
             source=source,
             type=event_type(name),
             subject=self.code,
             time=time or self.received_at,
-            data={**self.identity(), **data},
+            data=payload.data(),
         )
 
     def received(self, **changes: Any) -> CloudEvent:
         procedure = {
             "code": self.procedure_code,
             "version": 1,
+            "effective_from": "2021-01-01",
+            "national_code": None,
             "name": "Đăng ký biến động đất đai",
+            "field_code": "DAT_DAI",
+            "field_name": "Đất đai",
             "agency_code": self.lead,
             "agency_name": "Chi nhánh Văn phòng đăng ký đất đai",
             "processing_days": self.processing_days,
@@ -72,6 +81,7 @@ class Dossier:
             "day_kind": self.day_kind,
             "same_day": False,
             "cutoff": "15:00",
+            "service_level": 3,
             "supplement_policy": self.policy,
             "route": self.route,
         }

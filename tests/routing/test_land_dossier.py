@@ -96,8 +96,10 @@ async def test_a_land_dossier_goes_through_three_agencies_and_the_slip_names_the
             vn(2021, 7, 5, 14, 0),
             step_id=third["id"],
             step_agency_code=tnmt,
+            due_at=iso(vn(2021, 7, 6, 15, 0)),
             new_due_at=iso(vn(2021, 7, 8, 15, 0)),
             reason="Đồng ý gia hạn",
+            decided_at=iso(vn(2021, 7, 5, 14, 0)),
         )
     )
     extended = await routing.step(dossier.code, 3)

@@ -17,10 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.routing.context import Context, context_for
 from services.routing.inbound import followups
 from services.routing.inbound import repository as facts
-from services.routing.inbound.payloads import ExtensionDecision, Received, SupplementReceived, Withdrawn
 from services.routing.plans import progress, repository, rules
 from services.routing.plans.stream import plan_events
 from shared.clock import Clock
+from shared.events.deadline import ExtensionDenied, ExtensionGranted
+from shared.events.dossier import DossierReceived, DossierWithdrawn, SupplementReceived
 from shared.messaging.consumer import Handler, PoisonEvent
 from shared.messaging.envelope import CloudEvent, event_type
 from shared.messaging.outbox import Outbox
@@ -37,13 +38,14 @@ SUBJECTS = (
 
 async def received(ctx: Context, event: CloudEvent, session: AsyncSession) -> None:
     """Create the plan, once per dossier, and start its first group at once (imported dossiers: none)."""
-    data = parse(Received, event)
+    data = parse(DossierReceived, event)
     if data.imported:
         return  # routed in the old system; its timeline came with the import
     procedure = data.procedure
     try:
         planned = rules.build_plan(
-            procedure.route,
+            # The rules read route items as mappings and check what a plan needs beyond the contract.
+            [item.model_dump() for item in procedure.route],
             lead_agency_code=procedure.agency_code,
             processing_days=rules.plan_days(
                 procedure.processing_days, procedure.online_processing_days, data.channel
@@ -66,11 +68,12 @@ async def received(ctx: Context, event: CloudEvent, session: AsyncSession) -> No
     first = [s for s in await repository.steps_of(session, data.dossier_id) if s.group_no == 1]
     async with plan_events(session, ctx.outbox, plan) as out:
         # Steps count from the dossier's clock start, not from when this event was processed.
-        at = data.clock_started_at or data.received_at
-        await progress.start_group(session, ctx, out, plan, first, at=at, from_agency_code=None)
+        await progress.start_group(
+            session, ctx, out, plan, first, at=data.clock_started_at, from_agency_code=None
+        )
 
 
-def _plan_row(data: Received, withdrawn_at: datetime | None) -> dict[str, Any]:
+def _plan_row(data: DossierReceived, withdrawn_at: datetime | None) -> dict[str, Any]:
     procedure = data.procedure
     return {
         "dossier_id": data.dossier_id,
@@ -89,14 +92,14 @@ def _plan_row(data: Received, withdrawn_at: datetime | None) -> dict[str, Any]:
         "applicant_kind": data.applicant.kind,
         "applicant_name": data.applicant.name,
         "received_at": data.received_at,
-        "clock_started_at": data.clock_started_at or data.received_at,
+        "clock_started_at": data.clock_started_at,
         "due_at": data.due_at,
         "state": "withdrawn" if withdrawn_at else "open",
         "closed_at": withdrawn_at,
     }
 
 
-def _step_row(data: Received, step: rules.PlannedStep) -> dict[str, Any]:
+def _step_row(data: DossierReceived, step: rules.PlannedStep) -> dict[str, Any]:
     return {
         "id": uuid.uuid4(),
         "dossier_id": data.dossier_id,
@@ -110,7 +113,7 @@ def _step_row(data: Received, step: rules.PlannedStep) -> dict[str, Any]:
 
 async def withdrawn(ctx: Context, event: CloudEvent, session: AsyncSession) -> None:
     """The citizen withdrew the dossier (rút hồ sơ): every step still open is cancelled."""
-    data = parse(Withdrawn, event)
+    data = parse(DossierWithdrawn, event)
     if data.imported:
         return
     await repository.lock_dossier(session, data.dossier_id)
@@ -147,7 +150,12 @@ async def supplement_received(ctx: Context, event: CloudEvent, session: AsyncSes
 
 def _decision(kind: str) -> Handler:
     async def handle(event: CloudEvent, session: AsyncSession) -> None:
-        data = parse(ExtensionDecision, event)
+        data: ExtensionGranted | ExtensionDenied
+        if kind == "extension_granted":
+            data = parse(ExtensionGranted, event)
+            new_due_at: datetime | None = data.new_due_at
+        else:
+            data, new_due_at = parse(ExtensionDenied, event), None
         await repository.lock_dossier(session, data.dossier_id)
         plan = await repository.plan(session, data.dossier_id, for_update=True)
         step = await repository.step(session, data.step_id) if plan is not None else None
@@ -155,7 +163,7 @@ def _decision(kind: str) -> Handler:
             raise PoisonEvent(f"step {data.step_id} is not a step of dossier {data.dossier_id}")
         at = event.time
         if step is not None and await followups.extension_decided(
-            session, step, decision=kind, new_due_at=data.new_due_at, at=at
+            session, step, decision=kind, new_due_at=new_due_at, at=at
         ):
             return
         await facts.record(
@@ -164,7 +172,7 @@ def _decision(kind: str) -> Handler:
             kind=kind,
             step_id=data.step_id,
             at=at,
-            data={"new_due_at": data.new_due_at.isoformat() if data.new_due_at else None},
+            data={"new_due_at": new_due_at.isoformat() if new_due_at else None},
         )
 
     return handle

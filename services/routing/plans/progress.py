@@ -6,7 +6,7 @@ plan's `PlanEvents`.
 """
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -75,7 +75,7 @@ async def _assign(
             procedure_code=plan.procedure_code,
             procedure_name=plan.procedure_name,
         )
-    transfer = "paper" if paper else "electronic"
+    transfer: Literal["electronic", "paper"] = "paper" if paper else "electronic"
     assigned = await repository.update_step(
         session,
         step.id,
@@ -144,7 +144,7 @@ async def complete(
 
 
 async def pause(
-    session: AsyncSession, out: PlanEvents, step: Row[Any], *, reason: str, at: datetime
+    session: AsyncSession, out: PlanEvents, step: Row[Any], *, reason: events.PauseReason, at: datetime
 ) -> Row[Any]:
     """The step's clock stops (tạm dừng): a supplement asked of the citizen, or a financial obligation."""
     paused = await repository.update_step(session, step.id, state="paused", paused_at=at, pause_reason=reason)

@@ -8,6 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing import events
 from services.routing.plans import repository
+from shared.events.fields import Payload
+from shared.events.registry import PAYLOADS
 from shared.messaging.outbox import Outbox
 from shared.messaging.subjects import dossier_subject
 
@@ -29,15 +31,19 @@ class PlanEvents:
         self.changes: dict[str, Any] = {}
         self.rows: list[dict[str, Any]] = []  # outbox rows, in the order emitted
 
-    def emit(self, name: str, agency_code: str, data: dict[str, Any]) -> None:
-        """Stage `dossier.<name>` on the subject of `agency_code` (the agency the event concerns)."""
-        if f"dossier.{name}" not in events.EMITTED:
-            raise ValueError(f"dossier.{name} is not in routing's event catalogue")
+    def emit(self, name: str, agency_code: str, payload: Payload) -> None:
+        """Stage `dossier.<name>` on the subject of `agency_code` (the agency the event concerns), its
+        data the payload, which must be of the event's shared type."""
+        event = f"dossier.{name}"
+        if event not in events.EMITTED:
+            raise ValueError(f"{event} is not in routing's event catalogue")
+        if type(payload) is not PAYLOADS[event]:
+            raise TypeError(f"{event} carries {PAYLOADS[event].__name__}, not {type(payload).__name__}")
         self.version += 1
         _, row = self._outbox.row(
-            name=f"dossier.{name}",
+            name=event,
             topic=dossier_subject(agency_code, name),
-            data=data,
+            data=payload.data(),
             subject=self.code,
             sequence=self.version,
         )

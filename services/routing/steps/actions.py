@@ -23,6 +23,7 @@ from services.routing.plans.stream import plan_events
 from shared import audit
 from shared.auth import Principal
 from shared.errors import Problem
+from shared.events.steps import DossierRejected, DossierStopped, SupplementItem
 
 # Why a state refuses an action, as a stable code for clients.
 _REFUSALS = {
@@ -159,7 +160,7 @@ async def request_supplement(
             events.supplement_requested(
                 identity=out.identity,
                 step=step,
-                items=items,
+                items=[SupplementItem(**item) for item in items],
                 requested_at=now,
                 override_reason=override_reason,
             ),
@@ -223,6 +224,7 @@ async def _end(
     ended = await progress.end_plan(session, plan, step, state=state, at=now, reason=reason)
     assert ended is not None
     async with plan_events(session, officer.ctx.outbox, plan) as out:
+        data: DossierRejected | DossierStopped
         if state == "rejected":
             data = events.rejected(identity=out.identity, step=step, rejected_at=now, reason=reason)
         else:
@@ -243,6 +245,8 @@ async def request_extension(
         raise Problem(409, "extension_already_requested", "An extension was asked for this step already.")
     if now >= step.due_at:
         raise Problem(409, "step_past_due", "An extension must be asked before the step's due.")
+    role = officer.who.role
+    assert role in ("officer", "leader")  # only an agency's staff act on its steps (`AgencyStaff`)
     asked = await repository.update_step(session, step.id, extension_requested_at=now, extension_days=days)
     async with plan_events(session, officer.ctx.outbox, plan) as out:
         out.emit(
@@ -255,7 +259,7 @@ async def request_extension(
                 reason=reason,
                 days=days,
                 requested_by=officer.who.sub,
-                requested_by_role=officer.who.role,
+                requested_by_role=role,
             ),
         )
     asked = await followups.apply_early_decision(session, officer.ctx, asked)

@@ -25,14 +25,17 @@ def supplement(dossier: Dossier, when: datetime) -> Any:
     )
 
 
-def granted(dossier: Dossier, step_id: str, new_due: datetime) -> Any:
+def granted(dossier: Dossier, step: dict[str, Any], new_due: datetime) -> Any:
+    decided = vn(2021, 6, 21, 14)
     return dossier.event(
         "dossier.extension_granted",
-        vn(2021, 6, 21, 14),
-        step_id=step_id,
+        decided,
+        step_id=step["id"],
         step_agency_code=dossier.lead,
+        due_at=step["due_at"],
         new_due_at=iso(new_due),
         reason="Đồng ý",
+        decided_at=iso(decided),
     )
 
 
@@ -124,7 +127,7 @@ async def test_an_extension_granted_before_the_request_is_visible_applies_when_i
     dossier = new_dossier((agency("VPDK"), 5))
     await routing.deliver(dossier.received())
     step = await routing.step(dossier.code, 1)
-    await routing.deliver(granted(dossier, step["id"], vn(2021, 6, 29, 8, 30)))
+    await routing.deliver(granted(dossier, step, vn(2021, 6, 29, 8, 30)))
     assert at((await routing.step(dossier.code, 1))["due_at"]) == vn(2021, 6, 25, 8, 30), "nothing asked yet"
 
     routing.clock.set(vn(2021, 6, 21, 9))
@@ -137,7 +140,7 @@ async def test_an_extension_granted_before_the_request_is_visible_applies_when_i
     assert at(extended["due_at"]) == vn(2021, 6, 29, 8, 30)
     assert at(extended["sla_due_at"]) == at(extended["original_due_at"]) == vn(2021, 6, 25, 8, 30)
     # A later, repeated decision changes nothing: the first one stands.
-    await routing.deliver(granted(dossier, step["id"], vn(2021, 7, 9, 8, 30)))
+    await routing.deliver(granted(dossier, step, vn(2021, 7, 9, 8, 30)))
     assert at((await routing.step(dossier.code, 1))["due_at"]) == vn(2021, 6, 29, 8, 30)
 
 
@@ -146,7 +149,13 @@ async def test_a_denied_extension_keeps_the_due(routing: Routing) -> None:
     step = await _received_and_asked(routing, dossier)
     await routing.deliver(
         dossier.event(
-            "dossier.extension_denied", vn(2021, 6, 21, 14), step_id=step["id"], reason="Không đủ lý do"
+            "dossier.extension_denied",
+            vn(2021, 6, 21, 14),
+            step_id=step["id"],
+            step_agency_code=dossier.lead,
+            reason="no_reason",
+            reason_text="Không đủ lý do",
+            decided_at=iso(vn(2021, 6, 21, 14)),
         )
     )
     after = await routing.step(dossier.code, 1)
