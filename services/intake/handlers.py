@@ -2,16 +2,22 @@
 a result is ready; from the deadline service's, the calendar's admin overrides for appointment dates."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.dossiers import repository
 from services.intake.models import calendar_overrides
 from shared.calendar_replica import override_handlers
-from shared.messaging.consumer import Handler, PoisonEvent
+from shared.events.dossier import DossierResolved
+from shared.events.fields import Payload
+from shared.events.steps import DossierRejected, StepAssigned, SupplementRequested
+from shared.messaging.consumer import Handler
 from shared.messaging.envelope import CloudEvent, event_type
+from shared.messaging.payloads import parse_data
+
+P = TypeVar("P", bound=Payload)
 
 # Where each status may come from: a late or repeated event never takes a dossier back
 # (a `step.assigned` arriving after `resolved` changes nothing). Events across agencies' subjects
@@ -37,15 +43,16 @@ _PUBLIC_NOTES = {
 }
 
 
-def _moves_to(status: str, stamp: Callable[[dict[str, Any]], object]) -> Handler:
+def _moves_to(status: str, payload: type[P], stamp: Callable[[P], datetime]) -> Handler:
     """A handler moving the dossier named by the event's subject to `status`, at the time `stamp`
-    reads from the event's data (the envelope's time when the data has none). Not one of intake's own
-    changes (`dossiers.change`): it mirrors routing's, so it has no version, event or audit row here."""
+    reads from the event's data, read as its `payload` type (data that does not fit it is poison). Not
+    one of intake's own changes (`dossiers.change`): it mirrors routing's, so it has no version, event
+    or audit row here."""
 
     async def handle(event: CloudEvent, session: AsyncSession) -> None:
         if event.source == "/motcua/intake" or event.subject is None:
             return  # our own events (imports) already hold this state
-        at = _when(event, stamp)
+        at = stamp(parse_data(payload, event))
         values: dict[str, object] = {"updated_at": at}
         if status == "resolved":
             values["resolved_at"] = at
@@ -58,33 +65,19 @@ def _moves_to(status: str, stamp: Callable[[dict[str, Any]], object]) -> Handler
     return handle
 
 
-def _field(name: str) -> Callable[[dict[str, Any]], object]:
-    return lambda data: data.get(name)
-
-
-def _step_assigned_at(data: dict[str, Any]) -> object:
-    step = data.get("step")
-    return step.get("assigned_at") if isinstance(step, dict) else None
-
-
-def _when(event: CloudEvent, stamp: Callable[[dict[str, Any]], object]) -> datetime:
-    value = stamp(event.data)
-    if value is None:
-        return event.time
-    if not isinstance(value, str):
-        raise PoisonEvent(f"the event's time is not a timestamp: {value!r}")
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise PoisonEvent(f"the event's time is not a timestamp: {value!r}") from exc
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)  # the contract's times are UTC
-
-
 HANDLERS: dict[str, Handler] = {
-    event_type("dossier.step.assigned"): _moves_to("in_processing", _step_assigned_at),
-    event_type("dossier.supplement_requested"): _moves_to("supplement_requested", _field("requested_at")),
-    event_type("dossier.resolved"): _moves_to("resolved", _field("resolved_at")),
-    event_type("dossier.rejected"): _moves_to("rejected", _field("rejected_at")),
+    event_type("dossier.step.assigned"): _moves_to(
+        "in_processing", StepAssigned, lambda assigned: assigned.step.assigned_at
+    ),
+    event_type("dossier.supplement_requested"): _moves_to(
+        "supplement_requested", SupplementRequested, lambda requested: requested.requested_at
+    ),
+    event_type("dossier.resolved"): _moves_to(
+        "resolved", DossierResolved, lambda resolved: resolved.resolved_at
+    ),
+    event_type("dossier.rejected"): _moves_to(
+        "rejected", DossierRejected, lambda rejected: rejected.rejected_at
+    ),
 }
 SUBJECTS = (
     "dossier.*.step.assigned",

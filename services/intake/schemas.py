@@ -15,10 +15,11 @@ LongText = Annotated[
 ]
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,40}$")]
 Channel = Literal["direct", "post", "online"]
+ApplicantKind = Literal["person", "organisation"]
 
 
 class ApplicantIn(inputs.Strict):
-    kind: Literal["person", "organisation"] = "person"
+    kind: ApplicantKind = "person"
     name: Text
     id_number: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{6,20}$")] | None = None
     phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9 .-]{8,20}$")] | None = None

@@ -18,7 +18,7 @@ def test_dossier_returned_names_the_portal_account_that_submitted_it_online_for_
         delivery_channel="electronic",
         imported=False,
         portal_account=events.portal_account_of(online),
-    )
+    ).data()
     assert data["portal_account"] == "citizen-a"
     assert data["returned_at"] == "2021-06-30T03:00:00+00:00"
 
@@ -27,5 +27,7 @@ def test_a_dossier_handed_in_at_the_counter_or_imported_names_no_portal_account(
     # At the counter `created_by` is the receptionist: no portal account may read the invitation.
     for channel in ("direct", "post"):
         assert events.portal_account_of(SimpleNamespace(channel=channel, created_by="reception-1")) is None
-    imported = events.returned(identity=IDENTITY, returned_at=AT, delivery_channel="counter", imported=True)
+    imported = events.returned(
+        identity=IDENTITY, returned_at=AT, delivery_channel="counter", imported=True
+    ).data()
     assert imported["portal_account"] is None

@@ -49,7 +49,10 @@ async def publish_procedure(
 ) -> dict[str, Any]:
     """Add a procedure (thủ tục hành chính), or a new version of an existing code from `effective_from`.
     Dossiers keep the version in force when they were received."""
-    return await service.publish_procedure(session, outbox=outbox, clock=clock, who=who, procedure=procedure)
+    published = await service.publish_procedure(
+        session, outbox=outbox, clock=clock, who=who, procedure=procedure
+    )
+    return published.data()
 
 
 @router.get("/procedures", response_model=Page[ProcedureOut])
@@ -77,7 +80,7 @@ async def list_procedures(
         offset=offset,
     )
     return {
-        "items": [procedure_snapshot(r) for r in rows],
+        "items": [procedure_snapshot(r).data() for r in rows],
         "total": total,
         "limit": limit,
         "offset": offset,

@@ -2,20 +2,14 @@
 what is missing or unknown in what was handed in, and which agencies it is routed through."""
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-
-@dataclass(frozen=True)
-class ChecklistItem:
-    code: str
-    name: str
-    required: bool
+from shared.events.catalog import ChecklistItem
 
 
 def checklist(documents: Iterable[dict[str, Any]]) -> list[ChecklistItem]:
-    """A procedure's `documents` (as stored and as events carry them) as checklist items."""
-    return [ChecklistItem(d["code"], d["name"], d.get("required", True)) for d in documents]
+    """A procedure's `documents` as stored, which are what events carry of them, as checklist items."""
+    return [ChecklistItem.model_validate(d) for d in documents]
 
 
 def missing_documents(checklist: Sequence[ChecklistItem], provided: Iterable[str]) -> list[ChecklistItem]:

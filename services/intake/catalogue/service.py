@@ -15,6 +15,7 @@ from shared import audit
 from shared.auth import Principal
 from shared.clock import Clock, today
 from shared.errors import Problem
+from shared.events.catalog import AgencyRegistered, FieldRegistered, ProcedureSnapshot
 from shared.messaging.outbox import Outbox
 from shared.routes import route_days
 from shared.text import search_key
@@ -34,7 +35,10 @@ async def create_agency(
         raise Problem(409, "agency_exists", f"Agency {agency.code} already exists.")
     row = {**agency.model_dump(), "unit_code": agency.unit_code or default_unit}
     await repository.add_agency(session, row)
-    await outbox.add(session, name="catalog.agency.registered", topic="catalog.agency.registered", data=row)
+    registered = AgencyRegistered(**row)
+    await outbox.add(
+        session, name="catalog.agency.registered", topic="catalog.agency.registered", data=registered.data()
+    )
     await audit.record(
         session,
         audit_log,
@@ -53,13 +57,13 @@ async def ensure_field(session: AsyncSession, *, outbox: Outbox, field_in: Field
             session,
             name="catalog.field.registered",
             topic="catalog.field.registered",
-            data=field_in.model_dump(),
+            data=FieldRegistered(code=field_in.code, name=field_in.name).data(),
         )
 
 
 async def publish_procedure(
     session: AsyncSession, *, outbox: Outbox, clock: Clock, who: Principal, procedure: ProcedureIn
-) -> dict[str, Any]:
+) -> ProcedureSnapshot:
     """Add a procedure, or a new version of it effective from a date; dossiers keep their version."""
     await _check(session, outbox=outbox, procedure=procedure)
     version = await repository.latest_procedure_version(session, procedure.code) + 1
@@ -77,7 +81,7 @@ async def publish_procedure(
     procedure_id = await repository.add_procedure(session, values)
     snapshot = procedure_snapshot(await repository.procedure_by_id(session, procedure_id))
     await outbox.add(
-        session, name="catalog.procedure.published", topic="catalog.procedure.published", data=snapshot
+        session, name="catalog.procedure.published", topic="catalog.procedure.published", data=snapshot.data()
     )
     await audit.record(
         session,

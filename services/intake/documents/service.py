@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import events
 from services.intake.catalogue import repository as catalogue
-from services.intake.catalogue.rules import ChecklistItem, checklist
+from services.intake.catalogue.rules import checklist
 from services.intake.documents import repository
 from services.intake.documents.rules import NOT_YET_RECEIVED, first_time_covered
 from services.intake.documents.upload import Upload
@@ -27,6 +27,7 @@ from services.intake.models import audit_log
 from shared import audit
 from shared.auth import Principal
 from shared.errors import Problem
+from shared.events.catalog import ChecklistItem
 from shared.storage import BlobStore
 from shared.uploads import safe_filename
 

@@ -27,6 +27,8 @@ from services.intake.models import audit_log
 from shared import audit
 from shared.auth import Principal
 from shared.clock import Clock
+from shared.events.dossier import DossierIdentity
+from shared.events.fields import Payload
 from shared.messaging.outbox import Outbox
 from shared.messaging.subjects import dossier_subject
 
@@ -66,7 +68,7 @@ class Change:
         self.at = at  # the time of the change, read once from the desk's clock
         self.values: dict[str, Any] = {}
         self.shown: list[tuple[str, str]] = []  # (status, public note): rows of the timeline
-        self.event: tuple[str, dict[str, Any]] | None = None
+        self.event: tuple[str, Payload] | None = None
 
     def to(self, status: str, note: str, **values: Any) -> None:
         """Move the dossier to `status`, with the note the citizen's look-up shows for it."""
@@ -81,11 +83,11 @@ class Change:
         """A row of the public timeline alone: for the submission, whose status its insert wrote."""
         self.shown.append((status, note))
 
-    def emit(self, name: str, data: dict[str, Any]) -> None:
+    def emit(self, name: str, payload: Payload) -> None:
         """`dossier.<name>` on the subject of the dossier's agency, with the dossier's new version."""
         if self.event is not None:
             raise ValueError(f"one event a change: dossier.{self.event[0]} is staged already")
-        self.event = (name, data)
+        self.event = (name, payload)
 
     @property
     def code(self) -> str | None:
@@ -94,12 +96,15 @@ class Change:
         return code
 
     @property
-    def identity(self) -> dict[str, Any]:
-        """What every event of the dossier starts with (`events.identity`), with its code after the change."""
-        dossier = self.dossier
+    def identity(self) -> DossierIdentity:
+        """What every event of the dossier starts with (`events.identity`), with its code after the change:
+        a dossier never received (no code) has no event."""
+        dossier, code = self.dossier, self.code
+        if code is None:
+            raise ValueError(f"dossier {dossier.id} has no code: it was never received, so it has no event")
         return events.identity(
             dossier_id=dossier.id,
-            code=self.code,
+            code=code,
             portal_id=dossier.portal_id,
             agency_code=dossier.agency_code,
         )
@@ -129,14 +134,14 @@ async def changing(
     for status, note in change.shown:
         await repository.add_timeline(session, dossier.id, change.at, status, note)
     if change.event is not None:
-        name, data = change.event
+        name, payload = change.event
         await desk.outbox.add(
             session,
             name=f"dossier.{name}",
             topic=dossier_subject(dossier.agency_code, name),
             subject=change.code,
             sequence=version,
-            data=data,
+            data=payload.data(),
         )
     await audit.record(
         session,

@@ -16,6 +16,8 @@ from services.intake.importing.rules import final_status, later_steps
 from services.intake.importing.schemas import ImportLine
 from shared.calendar import DueResult
 from shared.clock import VIETNAM
+from shared.events.catalog import ProcedureSnapshot
+from shared.events.fields import Payload
 from shared.messaging.envelope import event_type
 from shared.messaging.subjects import dossier_subject
 from shared.text import search_key
@@ -143,7 +145,7 @@ def timeline_records(item: Accepted) -> list[Record]:
 
 
 def event_records(
-    item: Accepted, *, unit_code: str, snapshot: dict[str, Any], now: datetime, ids: Iterator[UUID]
+    item: Accepted, *, unit_code: str, snapshot: ProcedureSnapshot, now: datetime, ids: Iterator[UUID]
 ) -> list[Record]:
     """The outbox rows of the events a live dossier with this timeline would have caused, flagged
     imported, with `sequence` the dossier's version after each step."""
@@ -153,7 +155,7 @@ def event_records(
     identity = events.identity(
         dossier_id=item.dossier_id, code=item.code, portal_id=None, agency_code=procedure.agency_code
     )
-    steps: list[tuple[str, dict[str, Any]]] = [
+    steps: list[tuple[str, Payload]] = [
         (
             "received",
             events.received(
@@ -174,16 +176,18 @@ def event_records(
     ]
     for status, at in later_steps(line):
         if status == "resolved":
-            data = events.resolved(identity=identity, resolved_at=at, due_at=item.due_at, imported=True)
+            later: Payload = events.resolved(
+                identity=identity, resolved_at=at, due_at=item.due_at, imported=True
+            )
         elif status == "returned":
-            data = events.returned(
+            later = events.returned(
                 identity=identity, returned_at=at, delivery_channel="counter", imported=True
             )
         else:
-            data = events.withdrawn(identity=identity, withdrawn_at=at, imported=True)
-        steps.append((status, data))
+            later = events.withdrawn(identity=identity, withdrawn_at=at, imported=True)
+        steps.append((status, later))
     records = []
-    for offset, (status, data) in enumerate(steps):
+    for offset, (status, payload) in enumerate(steps):
         event_id, type_ = next(ids), event_type(f"dossier.{status}")
         envelope = {
             # A `CloudEvent` as `CloudEvent.to_json` writes it, serialised without building the model
@@ -195,7 +199,7 @@ def event_records(
             "subject": item.code,
             "time": now,
             "datacontenttype": "application/json",
-            "data": data,
+            "data": payload.data(),
             "sequence": RECEIVED_VERSION + offset,
         }
         topic = _topic(procedure.agency_code, status)

@@ -74,6 +74,7 @@ from shared.calendar import DueResult, WorkingCalendar
 from shared.clock import Clock
 from shared.db.engine import Sessions, unit_of_work
 from shared.errors import Problem
+from shared.events.catalog import ProcedureSnapshot
 
 BATCH_SIZE: Final = 500
 MAX_ERRORS: Final = 1000
@@ -160,7 +161,7 @@ class _Run:
         self._in_flight: set[str] = set()  # external codes of the batch being written
         self._versions: dict[str, list[tuple[date, int, int]]] = {}
         self._procedures: dict[int, Row[Any]] = {}
-        self._snapshots: dict[int, dict[str, Any]] = {}
+        self._snapshots: dict[int, ProcedureSnapshot] = {}
         self._dues: dict[tuple[int, datetime, bool], DueResult] = {}
         self._calendar: WorkingCalendar | None = None  # the one `_dues` were computed with
 

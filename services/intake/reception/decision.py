@@ -23,6 +23,7 @@ from services.intake.dossiers import repository as dossiers
 from services.intake.dossiers.change import Desk, changing
 from services.intake.reception import repository
 from services.intake.reception.schemas import AcceptIn
+from services.intake.schemas import ApplicantKind, Channel
 from shared.clock import VIETNAM
 from shared.errors import Problem
 
@@ -35,11 +36,11 @@ class Facts:
     id: uuid.UUID
     code: str | None
     portal_id: str | None
-    channel: str
+    channel: Channel
     service_level: int
     version: int
     documents: list[str]
-    applicant_kind: str
+    applicant_kind: ApplicantKind
     applicant_name: str
     agency_code: str
 

@@ -6,6 +6,7 @@ import json
 import unicodedata
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -307,7 +308,7 @@ async def test_dossier_digitized_is_emitted_exactly_once_when_the_checklist_is_c
     assert data["dossier_id"] == dossier["id"]
     assert data["agency_code"] == "VPDK"
     assert (data["documents"], data["pages"], data["reused"]) == (3, 6, 0)
-    assert data["digitized_at"] == intake.clock.now().isoformat()
+    assert data["digitized_at"] == intake.clock.now().astimezone(UTC).isoformat()
     async with intake.app.state.sessions() as session:
         version = await session.scalar(select(dossiers.c.version).where(dossiers.c.code == code))
     assert event["sequence"] == version == 3  # 1 submitted, 2 received, 3 digitized

@@ -3,13 +3,17 @@
 import asyncio
 import json
 import unicodedata
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
 from services.intake.dossiers.models import applicants
 from services.intake.models import messaging
+from shared.events.dossier import DossierIdentity, DossierResolved
+from shared.events.steps import Step, StepAssigned
 from shared.messaging.envelope import CloudEvent, event_type
 from shared.messaging.subjects import dossier_subject
 from tests.conftest import Stack
@@ -279,6 +283,28 @@ async def test_the_receipt_prints_as_pdf_and_html_with_the_secret_it_was_given(i
     assert wrong.status_code == 403
 
 
+def routing_data(name: str, dossier: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """The data of routing's `dossier.resolved` (at 30 June 10:00 in Vietnam), or of its
+    `dossier.step.assigned` at `at`."""
+    identity = DossierIdentity(
+        dossier_id=dossier["id"], code=dossier["code"], portal_id=dossier["portal_id"], agency_code="VPDK"
+    )
+    if name == "dossier.resolved":
+        resolved_at = datetime(2021, 6, 30, 3, 0, tzinfo=UTC)
+        return DossierResolved(
+            **identity.model_dump(), resolved_at=resolved_at, due_at=dossier["due_at"]
+        ).data()
+    step = Step(
+        id=uuid.uuid4(),
+        position=1,
+        agency_code="VPDK",
+        days=Decimal(10),
+        assigned_at=at,
+        due_at=dossier["due_at"],
+    )
+    return StepAssigned(**identity.model_dump(), step=step, transfer="paper").data()
+
+
 async def test_a_result_from_routing_can_be_handed_over_once_resolved(intake: Intake, stack: Stack) -> None:
     dossier = (await intake.post("/v1/dossiers", land())).json()
     async with connected_link(stack.nats_url) as link:
@@ -292,7 +318,7 @@ async def test_a_result_from_routing_can_be_handed_over_once_resolved(intake: In
                 type=event_type(name),
                 subject=dossier["code"],
                 time=intake.clock.now(),
-                data={"resolved_at": "2021-06-30T03:00:00+00:00"} if name == "dossier.resolved" else {},
+                data=routing_data(name, dossier, intake.clock.now()),
             )
             await link.jetstream.publish(
                 dossier_subject("VPDK", name.removeprefix("dossier.")),
