@@ -1,11 +1,12 @@
 """Deadline catching up with a backlog of dossier events (issue #12 item 4: at least 1,000 events/s on
 2 cores; one event per transaction had managed 70-90/s and fallen ~15,000 events behind).
 
-The backlog is what intake and routing publish about 1,600 dossiers over ten weeks, built with their
-own event builders, in time order as their relays would have published it (a fetch of 100 holds events
-of ~60 dossiers), all on the stream BEFORE the consumer starts. Each way of consuming starts from empty
-tables and the same backlog (under fresh message ids) and is timed until the durable consumer has
-nothing pending; its clocks and extension decisions are then compared with one event at a time's:
+The backlog is what intake and routing publish about 1,600 dossiers over ten weeks, built as the
+payload types both they and deadline use (shared.events), in time order as their relays would have
+published it (a fetch of 100 holds events of ~60 dossiers), all on the stream BEFORE the consumer
+starts. Each way of consuming starts from empty tables and the same backlog (under fresh message ids)
+and is timed until the durable consumer has nothing pending; its clocks and extension decisions are
+then compared with one event at a time's:
 - one event per transaction: a `Subscription` without `batch`, the path before issue #12 (its
   handler is now the service's batch handler given one event: 76/s with the old handlers);
 - a fetch per transaction, the one-event handlers looped in it (the naive batch);
@@ -22,9 +23,8 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any
 
 import asyncpg
@@ -38,15 +38,35 @@ from services.deadline.clocks.handlers import DOSSIER_SUBJECTS, dossier_batch, d
 from services.deadline.context import Context
 from services.deadline.models import messaging
 from services.deadline.settings import DeadlineSettings
-from services.intake import events as intake
-from services.routing import events as routing
 from shared.clock import VIETNAM, SystemClock
 from shared.db.engine import asyncpg_dsn, make_engine, make_sessions
 from shared.db.migrate import upgrade
+from shared.events.catalog import ProcedureSnapshot
+from shared.events.dossier import (
+    Applicant,
+    DossierIdentity,
+    DossierReceived,
+    DossierResolved,
+    DossierReturned,
+    DossierWithdrawn,
+)
+from shared.events.fields import Payload
+from shared.events.steps import (
+    DossierRejected,
+    ExtensionRequested,
+    Step,
+    StepAssigned,
+    StepCompleted,
+    StepPaused,
+    StepResumed,
+    SupplementItem,
+    SupplementRequested,
+)
 from shared.messaging.connection import NatsLink
 from shared.messaging.consumer import BatchHandler, Consumer, Subscription
 from shared.messaging.envelope import CloudEvent, event_type
 from shared.messaging.outbox import Outbox
+from shared.messaging.payloads import parse_data
 from shared.messaging.streams import ensure_streams
 from shared.messaging.subjects import dossier_subject
 from shared.tasks import cancel_and_wait
@@ -69,7 +89,7 @@ Published = tuple[datetime, str, CloudEvent]
 
 @dataclass
 class Life:
-    """One dossier's events as intake and routing publish them."""
+    """One dossier's events as intake and routing publish them, each built as its shared payload type."""
 
     n: int
     rng: random.Random
@@ -77,23 +97,24 @@ class Life:
 
     def __post_init__(self) -> None:
         self.lead = f"L{self.n % 30:02d}"
-        self.who = intake.identity(
+        self.who = DossierIdentity(
             dossier_id=uuid.uuid4(), code=f"BENCH-{self.n:06d}", portal_id=None, agency_code=self.lead
         )
-        plan = SimpleNamespace(
-            dossier_id=self.who["dossier_id"],
-            code=self.who["code"],
-            portal_id=None,
-            lead_agency_code=self.lead,
-        )
-        self.route = routing.identity(plan)
 
-    def emit(self, agency: str, name: str, at: datetime, data: dict[str, Any]) -> None:
+    def emit(self, agency: str, name: str, at: datetime, payload: Payload) -> None:
         source = "/motcua/intake" if name in ("received", "withdrawn", "returned") else "/motcua/routing"
         event = CloudEvent(
-            source=source, type=event_type(f"dossier.{name}"), subject=self.who["code"], time=at, data=data
+            source=source,
+            type=event_type(f"dossier.{name}"),
+            subject=self.who.code,
+            time=at,
+            data=payload.data(),
         )
         self.events.append((at, dossier_subject(agency, name), event))
+
+    def about(self, step: Step) -> dict[str, Any]:
+        """The fields of an event about one step (`AboutStep`), to splat into its payload."""
+        return {**dict(self.who), "step_id": step.id, "step_agency_code": step.agency_code}
 
     def live(self, received: datetime) -> None:
         """Received, 1-3 steps (some paused for a supplement, a few extended), then an end or none."""
@@ -103,36 +124,29 @@ class Life:
         steps = self.rng.choice((1, 2, 2, 3))
         for position in range(1, steps + 1):
             agency = self.lead if position == 1 else f"S{self.rng.randrange(60):02d}"
-            step = SimpleNamespace(
+            step = Step(
                 id=uuid.uuid4(),
                 position=position,
-                group_no=position,
+                group=position,
                 agency_code=agency,
                 days=Decimal(self.rng.choice((2, 3, 5))),
                 assigned_at=at,
                 due_at=at + timedelta(days=4),
-                from_agency_code=None,
             )
-            self.emit(
-                agency,
-                "step.assigned",
-                at,
-                routing.assigned(identity=self.route, step=step, transfer="electronic"),
-            )
+            assigned = StepAssigned(**dict(self.who), step=step, from_agency_code=None, transfer="electronic")
+            self.emit(agency, "step.assigned", at, assigned)
             self._meanwhile(step, at)
             fate = self.rng.random()
             if fate < 0.05 and position == steps:
                 at += timedelta(days=2)
-                rejected = routing.rejected(
-                    identity=self.route, step=step, rejected_at=at, reason="Không đủ điều kiện"
-                )
+                rejected = DossierRejected(**self.about(step), rejected_at=at, reason="Không đủ điều kiện")
                 self.emit(agency, "rejected", at, rejected)
                 return
             if fate < 0.08:
                 return  # still open when the backlog ends
             at += timedelta(days=self.rng.choice((1, 2, 3)), hours=self.rng.randrange(6))
-            completed = routing.completed(
-                identity=self.route,
+            completed = StepCompleted(
+                **dict(self.who),
                 step=step,
                 completed_at=at,
                 due_at=step.due_at,
@@ -141,87 +155,72 @@ class Life:
             )
             self.emit(agency, "step.completed", at, completed)
         if self.rng.random() < 0.05:
-            self.emit(
-                self.lead,
-                "withdrawn",
-                at,
-                intake.withdrawn(identity=self.who, withdrawn_at=at, imported=False),
-            )
+            withdrawn = DossierWithdrawn(**dict(self.who), withdrawn_at=at, imported=False)
+            self.emit(self.lead, "withdrawn", at, withdrawn)
             return
-        self.emit(
-            self.lead, "resolved", at, routing.resolved(identity=self.route, resolved_at=at, due_at=due)
-        )
+        resolved = DossierResolved(**dict(self.who), resolved_at=at, due_at=due, imported=False)
+        self.emit(self.lead, "resolved", at, resolved)
         at += timedelta(days=1)
-        returned = intake.returned(
-            identity=self.who, returned_at=at, delivery_channel="counter", imported=False
+        returned = DossierReturned(
+            **dict(self.who), returned_at=at, delivery_channel="counter", imported=False
         )
         self.emit(self.lead, "returned", at, returned)
 
-    def _meanwhile(self, step: Any, assigned: datetime) -> None:
+    def _meanwhile(self, step: Step, assigned: datetime) -> None:
         """A supplement asked for (routing sends both events at once) and handed in; an extension asked."""
         agency = step.agency_code
         if self.rng.random() < 0.15:
             at = assigned + timedelta(days=1)
-            items = [{"code": "GT01", "name": "Giấy tờ", "reason": "Thiếu bản sao"}]
-            asked = routing.supplement_requested(
-                identity=self.route, step=step, items=items, requested_at=at, override_reason=None
+            items = [SupplementItem(code="GT01", name="Giấy tờ", reason="Thiếu bản sao")]
+            asked = SupplementRequested(
+                **self.about(step), items=items, requested_at=at, override_reason=None
             )
             self.emit(agency, "supplement_requested", at, asked)
-            self.emit(
-                agency,
-                "step.paused",
-                at,
-                routing.paused(identity=self.route, step=step, reason="supplement", paused_at=at),
-            )
+            paused = StepPaused(**self.about(step), reason="supplement", paused_at=at)
+            self.emit(agency, "step.paused", at, paused)
             at += timedelta(days=2)
-            resumed = routing.resumed(
-                identity=self.route,
-                step=step,
-                reason="supplement",
-                resumed_at=at,
-                due_at=step.due_at,
-                policy="shift",
+            resumed = StepResumed(
+                **self.about(step), reason="supplement", resumed_at=at, due_at=step.due_at, policy="shift"
             )
             self.emit(agency, "step.resumed", at, resumed)
         if self.rng.random() < 0.03:
             at = assigned + timedelta(days=1, hours=1)
-            request = routing.extension_requested(
-                identity=self.route,
-                step=step,
+            request = ExtensionRequested(
+                **self.about(step),
                 requested_at=at,
                 reason="Cần xác minh thực địa",
                 days=2,
+                current_due_at=step.due_at,
                 requested_by=f"leader-{agency}",
                 requested_by_role="leader",
             )
             self.emit(agency, "extension_requested", at, request)
 
 
-def _received(who: dict[str, Any], at: datetime, due: datetime, n: int) -> dict[str, Any]:
-    procedure = {
-        "code": f"P-{n % 40:02d}",
-        "version": 1,
-        "effective_from": "2020-01-01",
-        "national_code": None,
-        "name": "Đăng ký biến động đất đai",
-        "field_code": "DAT_DAI",
-        "field_name": "Đất đai",
-        "agency_code": who["agency_code"],
-        "agency_name": f"Cơ quan {who['agency_code']}",
-        "processing_days": "10",
-        "day_kind": "working",
-        "online_processing_days": None,
-        "same_day": False,
-        "cutoff": "15:00",
-        "service_level": 3,
-        "supplement_policy": "restart" if n % 7 == 0 else "shift",
-        "fee": 0,
-        "fee_note": None,
-        "route": [],
-        "documents": [],
-    }
-    return intake.received(
-        identity=who,
+def _received(who: DossierIdentity, at: datetime, due: datetime, n: int) -> DossierReceived:
+    procedure = ProcedureSnapshot(
+        code=f"P-{n % 40:02d}",
+        version=1,
+        effective_from=date(2020, 1, 1),
+        national_code=None,
+        name="Đăng ký biến động đất đai",
+        field_code="DAT_DAI",
+        field_name="Đất đai",
+        agency_code=who.agency_code,
+        agency_name=f"Cơ quan {who.agency_code}",
+        processing_days=Decimal(10),
+        day_kind="working",
+        online_processing_days=None,
+        same_day=False,
+        service_level=3,
+        supplement_policy="restart" if n % 7 == 0 else "shift",
+        fee=0,
+        fee_note=None,
+        route=[],
+        documents=[],
+    )
+    return DossierReceived(
+        **dict(who),
         procedure=procedure,
         channel="online" if n % 3 == 0 else "direct",
         service_level=3,
@@ -229,8 +228,7 @@ def _received(who: dict[str, Any], at: datetime, due: datetime, n: int) -> dict[
         received_at=at,
         clock_started_at=at,
         due_at=due,
-        applicant_kind="person",
-        applicant_name="Nguyễn Văn An",
+        applicant=Applicant(kind="person", name="Nguyễn Văn An"),
         documents=[],
         imported=False,
     )
@@ -255,7 +253,7 @@ def naive_batch(ctx: Context) -> BatchHandler:
     handlers = dossier_handlers(ctx)
 
     async def handle(events: Sequence[CloudEvent], session: AsyncSession) -> None:
-        await repository.lock_dossiers(session, [uuid.UUID(e.data["dossier_id"]) for e in events])
+        await repository.lock_dossiers(session, [parse_data(DossierIdentity, e).dossier_id for e in events])
         for event in events:
             await handlers[event.type](event, session)
 

@@ -18,6 +18,7 @@ import subprocess
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -33,6 +34,16 @@ from services.reporting.rebuild.run import Rebuild
 from shared.auth import issue_token
 from shared.clock import SystemClock
 from shared.db.engine import asyncpg_dsn, make_engine
+from shared.events.catalog import ProcedureSnapshot
+from shared.events.dossier import (
+    Applicant,
+    DossierDigitized,
+    DossierIdentity,
+    DossierReceived,
+    DossierResolved,
+    DossierReturned,
+)
+from shared.events.fields import Payload
 from shared.messaging.connection import NatsLink
 from shared.messaging.envelope import CloudEvent, event_type
 from shared.messaging.streams import ensure_streams
@@ -263,58 +274,68 @@ async def naive(admin_url: str, body: dict[str, Any], size: int) -> None:
 
 
 def dossier_events(n: int, now: datetime, *, resolved: bool = True) -> list[tuple[str, CloudEvent]]:
-    """A dossier's events as intake and routing publish them: received, digitized, resolved, returned."""
-    dossier_id, code, agency = uuid.uuid4(), f"BENCH-R-{n}", f"A{n % 40:02d}"
-    identity = {"dossier_id": str(dossier_id), "code": code, "portal_id": None, "agency_code": agency}
+    """A dossier's events as intake and routing publish them (their shared payload types): received,
+    digitized, resolved, returned."""
+    agency = f"A{n % 40:02d}"
+    identity = DossierIdentity(dossier_id=uuid.uuid4(), code=f"BENCH-R-{n}", agency_code=agency)
     day = now - timedelta(days=n % 700)
     due = day + timedelta(days=10)
 
-    def event(name: str, time: datetime, **data: Any) -> tuple[str, CloudEvent]:
+    def event(name: str, time: datetime, payload: Payload) -> tuple[str, CloudEvent]:
         subject = f"dossier.{agency}.{name.removeprefix('dossier.')}"
         envelope = CloudEvent(
-            source="/motcua/intake", type=event_type(name), subject=code, time=time, data={**identity, **data}
+            source="/motcua/intake",
+            type=event_type(name),
+            subject=identity.code,
+            time=time,
+            data=payload.data(),
         )
         return subject, envelope
 
-    procedure = {
-        "code": f"BP-{n % CELLS:03d}",
-        "name": f"Thủ tục {n % CELLS}",
-        "field_code": f"F{n % 25:02d}",
-        "field_name": f"Lĩnh vực {n % 25}",
-        "agency_code": agency,
-        "agency_name": f"Cơ quan {n % 40}",
-        "service_level": 1 + n % 4,
-    }
+    procedure = ProcedureSnapshot(
+        code=f"BP-{n % CELLS:03d}",
+        version=1,
+        effective_from=FIRST_DAY,
+        name=f"Thủ tục {n % CELLS}",
+        field_code=f"F{n % 25:02d}",
+        field_name=f"Lĩnh vực {n % 25}",
+        agency_code=agency,
+        agency_name=f"Cơ quan {n % 40}",
+        processing_days=Decimal(10),
+        service_level=1 + n % 4,
+    )
     out = [
         event(
             "dossier.received",
             day,
-            procedure=procedure,
-            channel="online" if n % 3 == 0 else "direct",
-            service_level=1 + n % 4,
-            received_at=day.isoformat(),
-            clock_started_at=day.isoformat(),
-            due_at=due.isoformat(),
-            applicant={"kind": "person", "name": "Nguyễn Văn An"},
-            documents=[],
-            imported=False,
+            DossierReceived(
+                **dict(identity),
+                procedure=procedure,
+                channel="online" if n % 3 == 0 else "direct",
+                service_level=1 + n % 4,
+                unit_code="000.00.12.H57",
+                received_at=day,
+                clock_started_at=day,
+                due_at=due,
+                applicant=Applicant(kind="person", name="Nguyễn Văn An"),
+            ),
         ),
-        event("dossier.digitized", day, documents=4, pages=9, reused=n % 2, digitized_at=day.isoformat()),
+        event(
+            "dossier.digitized",
+            day,
+            DossierDigitized(**dict(identity), documents=4, pages=9, reused=n % 2, digitized_at=day),
+        ),
     ]
     if resolved:
         done = day + timedelta(days=n % 14)
         out.append(
-            event(
-                "dossier.resolved", done, resolved_at=done.isoformat(), due_at=due.isoformat(), imported=False
-            )
+            event("dossier.resolved", done, DossierResolved(**dict(identity), resolved_at=done, due_at=due))
         )
         out.append(
             event(
                 "dossier.returned",
                 done,
-                returned_at=done.isoformat(),
-                delivery_channel="counter",
-                imported=False,
+                DossierReturned(**dict(identity), returned_at=done, delivery_channel="counter"),
             )
         )
     return out

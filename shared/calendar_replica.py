@@ -17,10 +17,9 @@ its own `calendar_overrides` table and reads its calendar through a `CalendarCac
 
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Final
 
-from pydantic import BaseModel, StrictBool, StrictStr
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -42,6 +41,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.calendar import CalendarOverride, OfficeHours, WorkingCalendar, WorkingDays
+from shared.events.catalog import CalendarOverrideRemoved, CalendarOverrideSet
 from shared.messaging.consumer import Handler
 from shared.messaging.envelope import CloudEvent, event_type
 from shared.messaging.payloads import parse_data
@@ -112,37 +112,19 @@ async def apply_override(
     return (await session.execute(statement)).first() is not None
 
 
-class _OverrideSet(BaseModel):
-    day: date
-    working: StrictBool
-    reason: StrictStr | None = None
-    set_at: datetime | None = None  # the event's own `time` when absent
-
-
-class _OverrideRemoved(BaseModel):
-    day: date
-    removed_at: datetime | None = None
-
-
-def _utc(at: datetime | None, event: CloudEvent) -> datetime:
-    if at is None:
-        return event.time
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)  # the contract's times are UTC
-
-
 def override_handlers(table: Table) -> dict[str, Handler]:
     """The consumer's handlers for `SUBJECTS`, storing into `table`."""
 
     async def override_set(event: CloudEvent, session: AsyncSession) -> None:
-        data = parse_data(_OverrideSet, event)
-        reason = (data.reason or "").strip() or _DEFAULT_REASON[data.working]
-        at = _utc(data.set_at, event)
-        await apply_override(session, table, day=data.day, working=data.working, reason=reason, at=at)
+        data = parse_data(CalendarOverrideSet, event)
+        reason = data.reason.strip() or _DEFAULT_REASON[data.working]
+        await apply_override(
+            session, table, day=data.day, working=data.working, reason=reason, at=data.set_at
+        )
 
     async def override_removed(event: CloudEvent, session: AsyncSession) -> None:
-        data = parse_data(_OverrideRemoved, event)
-        at = _utc(data.removed_at, event)
-        await apply_override(session, table, day=data.day, working=None, reason=None, at=at)
+        data = parse_data(CalendarOverrideRemoved, event)
+        await apply_override(session, table, day=data.day, working=None, reason=None, at=data.removed_at)
 
     return {
         event_type("catalog.calendar.override_set"): override_set,

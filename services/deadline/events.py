@@ -1,12 +1,25 @@
-"""The data of deadline's events, built in one place (the catalogue: docs/events.md).
+"""Deadline's events, built in one place as the payload types of `shared.events` that every consumer
+reads them with (the catalogue: docs/events.md); the outbox gets their `data()`.
 
 Dossier events start with the dossier's identity, whose `agency_code` is the LEAD agency; the
 agency the event concerns (a step's, or the lead's for the dossier's clock) is the subject token and,
-for step events, `step_agency_code`. Times are UTC ISO 8601. No personal data.
+for step events, `step_agency_code`. The types send times in UTC ISO 8601. No personal data.
 """
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
+from uuid import UUID
+
+from shared.events.catalog import CalendarOverrideRemoved, CalendarOverrideSet
+from shared.events.deadline import (
+    AboutClock,
+    ApologyIssued,
+    DueSoon,
+    ExtensionDenied,
+    ExtensionGranted,
+    Overdue,
+)
+from shared.events.dossier import DossierIdentity
 
 # Every event deadline emits; the catalogue documents each (tests/deadline/test_docs.py holds them).
 EMITTED = (
@@ -20,97 +33,109 @@ EMITTED = (
 )
 
 
-def utc(at: datetime | None) -> str | None:
-    return None if at is None else at.astimezone(UTC).isoformat()
-
-
-def identity(row: Any) -> dict[str, Any]:
+def identity(row: Any) -> DossierIdentity:
     """Which dossier, from a `dossiers` or `clocks` row (`dossier_id`, `code`, `portal_id`,
     `lead_agency_code`)."""
-    return {
-        "dossier_id": str(row.dossier_id),
-        "code": row.code,
-        "portal_id": row.portal_id,
-        "agency_code": row.lead_agency_code,
-    }
+    return DossierIdentity(
+        dossier_id=row.dossier_id, code=row.code, portal_id=row.portal_id, agency_code=row.lead_agency_code
+    )
 
 
-def _about_clock(clock: Any) -> dict[str, Any]:
-    step = clock.scope == "step"
-    return {
-        **identity(clock),
-        "scope": clock.scope,
-        "step_id": str(clock.step_id) if step else None,
-        "step_agency_code": clock.agency_code,
-    }
+def about_clock(clock: Any) -> AboutClock:
+    """Which clock, from a `clocks` row: its dossier, scope, step and agency."""
+    return AboutClock(
+        **dict(identity(clock)),
+        scope=clock.scope,
+        step_id=clock.step_id if clock.scope == "step" else None,
+        step_agency_code=clock.agency_code,
+    )
 
 
-def due_soon(*, clock: Any, warned_at: datetime, hours_before: int) -> dict[str, Any]:
+def due_soon(*, clock: Any, warned_at: datetime, hours_before: int) -> DueSoon:
     """`dossier.due_soon` (sắp đến hạn): a `clocks` row whose `warn_at` has come."""
-    return {
-        **_about_clock(clock),
-        "due_at": utc(clock.due_at),
-        "warned_at": utc(warned_at),
-        "hours_before": hours_before,
-    }
+    return DueSoon(
+        **dict(about_clock(clock)), due_at=clock.due_at, warned_at=warned_at, hours_before=hours_before
+    )
 
 
-def overdue(*, clock: Any, overdue_at: datetime) -> dict[str, Any]:
+def overdue(*, clock: Any, overdue_at: datetime) -> Overdue:
     """`dossier.overdue` (quá hạn): a `clocks` row whose `due_at` has passed."""
-    return {**_about_clock(clock), "due_at": utc(clock.due_at), "overdue_at": utc(overdue_at)}
+    return Overdue(**dict(about_clock(clock)), due_at=clock.due_at, overdue_at=overdue_at)
 
 
 def extension_granted(
     *,
-    identity: dict[str, Any],
-    step_id: Any,
+    identity: DossierIdentity,
+    step_id: UUID,
     step_agency_code: str,
     reason: str,
     original_due_at: datetime | None,
     due_at: datetime,
     new_due_at: datetime,
     decided_at: datetime,
-) -> dict[str, Any]:
+) -> ExtensionGranted:
     """`dossier.extension_granted`: `reason` is the request's; `due_at` is the due extended (after
     pauses), `original_due_at` the step's first due, never changed."""
-    return {
-        **identity,
-        "step_id": str(step_id),
-        "step_agency_code": step_agency_code,
-        "reason": reason,
-        "original_due_at": utc(original_due_at),
-        "due_at": utc(due_at),
-        "new_due_at": utc(new_due_at),
-        "decided_at": utc(decided_at),
-    }
+    return ExtensionGranted(
+        **dict(identity),
+        step_id=step_id,
+        step_agency_code=step_agency_code,
+        reason=reason,
+        original_due_at=original_due_at,
+        due_at=due_at,
+        new_due_at=new_due_at,
+        decided_at=decided_at,
+    )
 
 
 def extension_denied(
     *,
-    identity: dict[str, Any],
-    step_id: Any,
+    identity: DossierIdentity,
+    step_id: UUID,
     step_agency_code: str,
     code: str,
     text: str,
     decided_at: datetime,
-) -> dict[str, Any]:
+) -> ExtensionDenied:
     """`dossier.extension_denied`: `reason` is the stable code (after_due, no_reason, not_a_leader,
     already_extended), `reason_text` says it to a person."""
-    return {
-        **identity,
-        "step_id": str(step_id),
-        "step_agency_code": step_agency_code,
-        "reason": code,
-        "reason_text": text,
-        "decided_at": utc(decided_at),
-    }
+    return ExtensionDenied(
+        **dict(identity),
+        step_id=step_id,
+        step_agency_code=step_agency_code,
+        reason=code,
+        reason_text=text,
+        decided_at=decided_at,
+    )
 
 
-def override_set(*, day: date, working: bool, reason: str, set_at: datetime) -> dict[str, Any]:
+def apology_issued(*, dossier: Any, letter: dict[str, Any]) -> ApologyIssued:
+    """`dossier.apology_issued` (form 04), from the `dossiers` row and the letter as recorded: shaped like
+    the clock events, `scope`, `step_id` and `step_agency_code` being the agency the letter concerns
+    (the step's, or the lead's for the dossier) and the subject token. No personal data: the
+    applicant's name stays on the printed letter."""
+    step_id = letter["step_id"]
+    return ApologyIssued(
+        **dict(identity(dossier)),
+        scope="step" if step_id else "dossier",
+        step_id=step_id or None,
+        step_agency_code=letter["agency_code"],
+        letter_id=letter["id"],
+        reason=letter["reason"],
+        new_return_date=letter["new_return_date"],
+        due_at=letter["due_at"],
+        original_due_at=letter["original_due_at"],
+        signed_by=letter["signed_by_name"],
+        signed_by_title=letter["signed_by_title"],
+        issued_at=letter["issued_at"],
+    )
+
+
+def override_set(*, day: date, working: bool, reason: str, set_at: datetime) -> CalendarOverrideSet:
     """`catalog.calendar.override_set`: a day made a day off, or a working day, by the centre's admin."""
-    return {"day": day.isoformat(), "working": working, "reason": reason, "set_at": utc(set_at)}
+    return CalendarOverrideSet(day=day, working=working, reason=reason, set_at=set_at)
 
 
-def override_removed(*, day: date, removed_at: datetime) -> dict[str, Any]:
+def override_removed(*, day: date, removed_at: datetime) -> CalendarOverrideRemoved:
     """`catalog.calendar.override_removed`: the day is decided by the official calendar again."""
-    return {"day": day.isoformat(), "removed_at": utc(removed_at)}
+    return CalendarOverrideRemoved(day=day, removed_at=removed_at)

@@ -4,7 +4,7 @@ deadline. No dossier identity; the envelope's subject names the thing."""
 from datetime import date, time
 from typing import Annotated, Literal
 
-from pydantic import Field, PlainSerializer
+from pydantic import Field, PlainSerializer, StrictBool
 
 from shared.events.fields import Code, DecimalText, Payload, Utc
 
@@ -78,7 +78,7 @@ class CalendarOverrideSet(Payload):
     """`catalog.calendar.override_set`: a day made a day off, or a working day, by the centre."""
 
     day: date
-    working: bool
+    working: StrictBool  # a JSON boolean: "yes" or 0 is no answer to "is it a working day?"
     reason: str
     set_at: Utc
 

@@ -48,9 +48,9 @@ class DossierReceived(DossierIdentity):
 class DossierDigitized(DossierIdentity):
     """`dossier.digitized` (số hóa): once, when the components first cover the required items."""
 
-    documents: int
-    pages: int
-    reused: int
+    documents: int = Field(ge=0)
+    pages: int = Field(ge=0)
+    reused: int = Field(ge=0)
     digitized_at: Utc
 
 

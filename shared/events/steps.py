@@ -17,8 +17,8 @@ class Step(Payload):
     """A step of the route: steps of one `group` run at the same time; `due_at` is its effective due."""
 
     id: UUID
-    position: int
-    group: int | None = None
+    position: int = Field(ge=1)
+    group: int = Field(ge=1)
     agency_code: str
     days: DecimalText
     assigned_at: Utc
@@ -107,5 +107,5 @@ class ExtensionRequested(AboutStep):
     days: int = Field(ge=1, le=365)
     current_due_at: Utc
     requested_by: str
-    # Absent (older events) means not a leader: only a leader's request is ever granted.
-    requested_by_role: Literal["officer", "leader"] = "officer"
+    # Absent (older events): the role is unknown, so not a leader's, and never granted.
+    requested_by_role: Literal["officer", "leader"] | None = None

@@ -6,8 +6,9 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any, Literal
 
 import httpx
 import pytest
@@ -19,9 +20,31 @@ from services.deadline.models import messaging
 from services.deadline.settings import DeadlineSettings
 from shared.auth import Role, issue_token
 from shared.clock import VIETNAM, FixedClock
+from shared.events.catalog import ProcedureSnapshot
+from shared.events.dossier import (
+    Applicant,
+    DossierIdentity,
+    DossierReceived,
+    DossierResolved,
+    DossierReturned,
+    DossierWithdrawn,
+)
+from shared.events.fields import Payload
+from shared.events.steps import (
+    ExtensionRequested,
+    Step,
+    StepAssigned,
+    StepCompleted,
+    StepPaused,
+    StepResumed,
+    SupplementRequested,
+)
 from shared.messaging.consumer import Consumer
 from shared.messaging.envelope import CloudEvent, event_type
 from tests.conftest import Stack, serving
+
+INTAKE_EVENTS = ("dossier.received", "dossier.withdrawn")
+PauseReason = Literal["supplement", "financial_obligation"]
 
 
 def vn(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -40,51 +63,56 @@ def procedure_code(prefix: str = "DL") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8].upper()}"
 
 
-def procedure_snapshot(code: str, agency_code: str, **changes: Any) -> dict[str, Any]:
+def procedure_snapshot(code: str, agency_code: str, **changes: Any) -> ProcedureSnapshot:
     """A procedure as intake's catalogue publishes it (docs/events.md, the procedure snapshot)."""
-    return {
+    fields: dict[str, Any] = {
         "code": code,
         "version": 1,
-        "effective_from": "2020-01-01",
+        "effective_from": date(2020, 1, 1),
         "national_code": None,
         "name": "Đăng ký biến động đất đai",
         "field_code": "DAT_DAI",
         "field_name": "Đất đai",
         "agency_code": agency_code,
         "agency_name": "Chi nhánh Văn phòng đăng ký đất đai",
-        "processing_days": "10",
+        "processing_days": Decimal(10),
         "day_kind": "working",
         "online_processing_days": None,
         "same_day": False,
-        "cutoff": "15:00",
+        "cutoff": time(15, 0),
         "service_level": 3,
         "supplement_policy": "shift",
         "fee": 0,
         "fee_note": None,
         "route": [],
         "documents": [],
-        **changes,
     }
+    return ProcedureSnapshot(**{**fields, **changes})
 
 
 @dataclass
 class Dossier:
-    """A dossier as intake and routing would announce it; agency codes are unique per test."""
+    """A dossier as intake and routing would announce it, each event built as its shared payload type
+    (shared.events); agency codes are unique per test."""
 
     id: uuid.UUID
     code: str
     lead: str
     processing_days: str = "10"
-    policy: str = "shift"
+    policy: Literal["shift", "restart"] = "shift"
     received_at: datetime = field(default_factory=lambda: vn(2021, 6, 18, 8, 30))
     due_at: datetime = field(default_factory=lambda: vn(2021, 7, 2, 8, 30))
     steps: dict[str, uuid.UUID] = field(default_factory=dict)
 
     def identity(self) -> dict[str, Any]:
-        return {"dossier_id": str(self.id), "code": self.code, "portal_id": None, "agency_code": self.lead}
+        """The fields of `DossierIdentity` as sent, to splat into a payload."""
+        return DossierIdentity(
+            dossier_id=self.id, code=self.code, portal_id=None, agency_code=self.lead
+        ).data()
 
     def event(self, name: str, time: datetime | None = None, **data: Any) -> CloudEvent:
-        source = "/motcua/intake" if name in ("dossier.received", "dossier.withdrawn") else "/motcua/routing"
+        """An event whose data is exactly `data` after the identity: for payloads no producer would send."""
+        source = "/motcua/intake" if name in INTAKE_EVENTS else "/motcua/routing"
         return CloudEvent(
             source=source,
             type=event_type(name),
@@ -93,81 +121,86 @@ class Dossier:
             data={**self.identity(), **data},
         )
 
+    def _event(self, name: str, payload: Payload) -> CloudEvent:
+        return self.event(name, **payload.data())
+
     def received(self, **changes: Any) -> CloudEvent:
-        data = {
+        fields: dict[str, Any] = {
+            **self.identity(),
             "procedure": procedure_snapshot(
                 "DD-01", self.lead, processing_days=self.processing_days, supplement_policy=self.policy
             ),
             "channel": "direct",
             "service_level": 3,
             "unit_code": "000.00.12.H57",
-            "received_at": iso(self.received_at),
-            "clock_started_at": iso(self.received_at),
-            "due_at": iso(self.due_at),
-            "applicant": {"kind": "person", "name": "Nguyễn Văn An"},
+            "received_at": self.received_at,
+            "clock_started_at": self.received_at,
+            "due_at": self.due_at,
+            "applicant": Applicant(kind="person", name="Nguyễn Văn An"),
             "documents": [],
             "imported": False,
-            **changes,
         }
-        return self.event("dossier.received", **data)
+        return self._event("dossier.received", DossierReceived(**{**fields, **changes}))
 
     def step_id(self, agency_code: str) -> uuid.UUID:
         return self.steps.setdefault(agency_code, uuid.uuid4())
 
-    def step(
-        self, agency_code: str, *, position: int, days: str, assigned: datetime, due: datetime
-    ) -> dict[str, Any]:
-        return {
-            "id": str(self.step_id(agency_code)),
-            "position": position,
-            "group": position,
-            "agency_code": agency_code,
-            "days": days,
-            "assigned_at": iso(assigned),
-            "due_at": iso(due),
-        }
+    def step(self, agency_code: str, *, position: int, days: str, assigned: datetime, due: datetime) -> Step:
+        return Step(
+            id=self.step_id(agency_code),
+            position=position,
+            group=position,
+            agency_code=agency_code,
+            days=Decimal(days),
+            assigned_at=assigned,
+            due_at=due,
+        )
 
     def assigned(self, agency_code: str, **step: Any) -> CloudEvent:
-        body = self.step(agency_code, **step)
-        return self.event("dossier.step.assigned", step=body, from_agency_code=None, transfer="electronic")
+        payload = StepAssigned(
+            **self.identity(),
+            step=self.step(agency_code, **step),
+            from_agency_code=None,
+            transfer="electronic",
+        )
+        return self._event("dossier.step.assigned", payload)
 
     def completed(self, agency_code: str, at: datetime, **step: Any) -> CloudEvent:
         body = self.step(agency_code, **step)
-        return self.event(
-            "dossier.step.completed",
+        payload = StepCompleted(
+            **self.identity(),
             step=body,
-            completed_at=iso(at),
-            due_at=body["due_at"],
+            completed_at=at,
+            due_at=body.due_at,
             outcome="on_time",
             next_agency_codes=[],
         )
+        return self._event("dossier.step.completed", payload)
 
     def about_step(self, agency_code: str) -> dict[str, Any]:
+        """The fields of `AboutStep` past the identity, to splat into a payload."""
         return {"step_id": str(self.step_id(agency_code)), "step_agency_code": agency_code}
 
-    def paused(self, agency_code: str, at: datetime, reason: str = "supplement") -> CloudEvent:
-        return self.event(
-            "dossier.step.paused", **self.about_step(agency_code), reason=reason, paused_at=iso(at)
-        )
+    def paused(self, agency_code: str, at: datetime, reason: PauseReason = "supplement") -> CloudEvent:
+        payload = StepPaused(**self.identity(), **self.about_step(agency_code), reason=reason, paused_at=at)
+        return self._event("dossier.step.paused", payload)
 
     def supplement_requested(self, agency_code: str, at: datetime) -> CloudEvent:
-        return self.event(
-            "dossier.supplement_requested",
-            **self.about_step(agency_code),
-            items=[],
-            requested_at=iso(at),
-            override_reason=None,
+        payload = SupplementRequested(
+            **self.identity(), **self.about_step(agency_code), items=[], requested_at=at, override_reason=None
         )
+        return self._event("dossier.supplement_requested", payload)
 
-    def resumed(self, agency_code: str, at: datetime, reason: str = "supplement") -> CloudEvent:
-        return self.event(
-            "dossier.step.resumed",
+    def resumed(self, agency_code: str, at: datetime, reason: PauseReason = "supplement") -> CloudEvent:
+        payload = StepResumed(
+            **self.identity(),
             **self.about_step(agency_code),
             reason=reason,
-            resumed_at=iso(at),
-            due_at=iso(at),
+            resumed_at=at,
+            due_at=at,
             policy=self.policy if reason == "supplement" else "shift",
         )
+        return self._event("dossier.step.resumed", payload)
 
     def extension_requested(
         self,
@@ -176,23 +209,37 @@ class Dossier:
         *,
         days: int = 2,
         reason: str = "Cần xác minh thực địa",
-        role: str | None = "leader",
+        role: Literal["officer", "leader"] | None = "leader",
         current_due: datetime | None = None,
     ) -> CloudEvent:
-        data: dict[str, Any] = {
+        payload = ExtensionRequested(
+            **self.identity(),
             **self.about_step(agency_code),
-            "requested_at": iso(at),
-            "reason": reason,
-            "days": days,
-            "current_due_at": iso(current_due or self.due_at),
-            "requested_by": f"leader-{agency_code}",
-        }
-        if role is not None:
-            data["requested_by_role"] = role
+            requested_at=at,
+            reason=reason,
+            days=days,
+            current_due_at=current_due or self.due_at,
+            requested_by=f"leader-{agency_code}",
+            requested_by_role=role or "officer",
+        )
+        data = payload.data()
+        if role is None:
+            del data["requested_by_role"]  # as routing sent it before the role existed
         return self.event("dossier.extension_requested", **data)
 
-    def ended(self, name: str, at: datetime) -> CloudEvent:
-        return self.event(f"dossier.{name}", **{f"{name}_at": iso(at)}, imported=False)
+    def ended(self, name: Literal["resolved", "withdrawn", "returned"], at: datetime) -> CloudEvent:
+        """The dossier's end as intake or routing sends it (`resolved` is due as received; `returned`
+        at the counter)."""
+        payload: Payload
+        if name == "resolved":
+            payload = DossierResolved(**self.identity(), resolved_at=at, due_at=self.due_at, imported=False)
+        elif name == "withdrawn":
+            payload = DossierWithdrawn(**self.identity(), withdrawn_at=at, imported=False)
+        else:
+            payload = DossierReturned(
+                **self.identity(), returned_at=at, delivery_channel="counter", imported=False
+            )
+        return self._event(f"dossier.{name}", payload)
 
 
 def new_dossier(lead: str | None = None, **changes: Any) -> Dossier:

@@ -59,7 +59,7 @@ async def _publish(deadline: Deadline, **changes: Any) -> str:
         source="/motcua/intake",
         type=event_type("catalog.procedure.published"),
         time=datetime.now().astimezone(),
-        data=snapshot,
+        data=snapshot.data(),
     )
     await deadline.deliver(event)
     return str(code)

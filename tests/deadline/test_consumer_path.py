@@ -44,7 +44,7 @@ async def test_the_running_consumers_follow_the_streams_and_the_relay_publishes_
         source="/motcua/intake",
         type=event_type("catalog.procedure.published"),
         time=datetime.now().astimezone(),
-        data=procedure_snapshot(code, agency("VPDK"), processing_days="3"),
+        data=procedure_snapshot(code, agency("VPDK"), processing_days="3").data(),
     )
     await _publish(stack, "catalog.procedure.published", published)
 

@@ -14,7 +14,7 @@ from services.reporting.app import read_models
 from services.reporting.models import messaging
 from services.reporting.readmodels import subscriptions
 from shared.messaging.consumer import Consumer, Subscription
-from shared.messaging.envelope import CloudEvent
+from shared.messaging.envelope import CloudEvent, event_type
 from shared.messaging.streams import ensure_streams
 from shared.messaging.subjects import StreamSpec
 from tests.reporting.conftest import Reporting, eventually, fresh
@@ -35,7 +35,13 @@ async def test_a_batch_is_one_transaction_and_a_malformed_event_falls_back_to_on
         return Timeline(**here, received=vn(2021, 8, 1), due=vn(2021, 8, 10), resolved=vn(2021, 8, 12))
 
     first = [late() for _ in range(3)]
-    bad = first[0].event("dossier.received", vn(2021, 8, 1), "intake", channel="direct")  # no procedure
+    bad = CloudEvent(  # no procedure
+        source="/motcua/intake",
+        type=event_type("dossier.received"),
+        subject=first[0].code,
+        time=vn(2021, 8, 1),
+        data={**first[0].identity().data(), "channel": "direct"},
+    )
     # The service's handlers, on a stream of the test's own, so only this consumer sees the events.
     [dossiers] = [s for s in subscriptions(read_models()) if s.stream == "DOSSIERS"]
     assert dossiers.batch is not None

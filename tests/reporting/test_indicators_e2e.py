@@ -4,10 +4,10 @@ ballots), the report read over HTTP."""
 
 from collections.abc import AsyncIterator
 from datetime import date, datetime
-from typing import Any
 
 import pytest
 
+from services.intake import events as intake_events
 from shared.messaging.envelope import CloudEvent, event_type
 from tests.conftest import Stack
 from tests.reporting.test_satisfaction_e2e import (
@@ -34,15 +34,15 @@ async def reporting(stack: Stack) -> AsyncIterator[Reporting]:
 
 def digitized(d: Dossier, at: datetime, documents: int, reused: int) -> CloudEvent:
     """`dossier.digitized` as intake builds it: counts of the components digitized and reused."""
-    data: dict[str, Any] = {
-        **d.identity(),
-        "documents": documents,
-        "pages": documents * 2,
-        "reused": reused,
-        "digitized_at": at.isoformat(),
-    }
+    payload = intake_events.digitized(
+        identity=d.identity(), documents=documents, pages=documents * 2, reused=reused, digitized_at=at
+    )
     return CloudEvent(
-        source="/motcua/intake", type=event_type("dossier.digitized"), subject=d.code, time=at, data=data
+        source="/motcua/intake",
+        type=event_type("dossier.digitized"),
+        subject=d.code,
+        time=at,
+        data=payload.data(),
     )
 
 

@@ -22,6 +22,7 @@ from services.reporting.rebuild.models import rebuild_runs
 from services.reporting.rebuild.repository import RUN_LOCK, record_start
 from shared.clock import FixedClock
 from shared.db.engine import make_engine
+from shared.events.dossier import DossierResolved
 from tests.reporting.conftest import Reporting, eventually, fresh
 from tests.reporting.timelines import Pause, Timeline, expected_rows, vn
 
@@ -146,13 +147,11 @@ async def test_a_rebuild_gives_the_same_numbers_while_the_reports_keep_answering
 
     # The live consumer goes on, now on the new tables: the pending dossier gets resolved.
     open_one = timelines[3]
-    late = open_one.event(
-        "dossier.resolved",
-        vn(2021, 12, 20),
-        resolved_at="2021-12-20T03:00:00+00:00",
-        due_at=open_one.due.isoformat(),
-        imported=False,
+    at = vn(2021, 12, 20, 10)  # 03:00 UTC
+    resolved_late = DossierResolved(
+        **dict(open_one.identity()), resolved_at=at, due_at=open_one.due, imported=False
     )
+    late = open_one.event("dossier.resolved", vn(2021, 12, 20), resolved_late)
     await reporting.publish(late)
 
     async def resolved() -> bool:

@@ -15,9 +15,10 @@ import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from decimal import Decimal
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
@@ -38,6 +39,9 @@ from shared.app import ServiceSpec, create_service_app
 from shared.auth import Role, issue_token
 from shared.clock import VIETNAM, FixedClock
 from shared.db.engine import unit_of_work
+from shared.events.catalog import AgencyRegistered, ProcedureSnapshot
+from shared.events.dossier import DossierIdentity
+from shared.events.fields import Payload
 from shared.messaging.consumer import Handler
 from shared.messaging.envelope import CloudEvent, event_type
 from shared.settings import ServiceSettings
@@ -150,15 +154,15 @@ def totals_change(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[s
 # -- events as their producers build them ----------------------------------------------------------
 
 
-def _event(name: str, data: dict[str, Any], at: datetime, subject: str | None = None) -> CloudEvent:
+def _event(name: str, payload: Payload, at: datetime, subject: str | None = None) -> CloudEvent:
     source = "/motcua/survey" if name.startswith("survey.") else "/motcua/routing"
-    return CloudEvent(source=source, type=event_type(name), subject=subject, time=at, data=data)
+    return CloudEvent(source=source, type=event_type(name), subject=subject, time=at, data=payload.data())
 
 
 def agency_registered(agency: str, name: str, at: datetime) -> CloudEvent:
-    data = {"code": agency, "name": name, "sector": "", "unit_code": "000.00.12.H57", "level": "district"}
+    payload = AgencyRegistered(code=agency, name=name, sector="", unit_code="000.00.12.H57", level="district")
     return CloudEvent(
-        source="/motcua/intake", type=event_type("catalog.agency.registered"), time=at, data=data
+        source="/motcua/intake", type=event_type("catalog.agency.registered"), time=at, data=payload.data()
     )
 
 
@@ -168,11 +172,11 @@ def ballot(
     complexity: str | None = "simple",
     satisfaction: str | None = "satisfied",
     *,
-    channel: str = "kiosk",
+    channel: Literal["portal", "kiosk", "counter"] = "kiosk",
     dossier_code: str | None = None,
 ) -> CloudEvent:
     answers = {k: v for k, v in (("complexity", complexity), ("satisfaction", satisfaction)) if v}
-    data = survey_events.submitted(
+    payload = survey_events.submitted(
         ballot_id=uuid.uuid4(),
         form_code="default",
         form_version=1,
@@ -183,48 +187,36 @@ def ballot(
         reason_given=satisfaction == "unsatisfied",
         submitted_at=at,
     )
-    return _event("survey.submitted", data, at, dossier_code)
-
-
-def _utc(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat()
+    return _event("survey.submitted", payload, at, dossier_code)
 
 
 def feedback_received(item: uuid.UUID, agency: str, at: datetime, due: datetime) -> CloudEvent:
-    data = {
-        "feedback_id": str(item),
+    stored = {
+        "id": item,
         "kind": "complaint",
         "topic": "Thái độ phục vụ",
         "agency_code": agency,
         "dossier_code": None,
         "source": "citizen",
-        "received_at": _utc(at),
-        "answer_due_at": _utc(due),
+        "received_at": at,
+        "answer_due_at": due,
     }
-    return _event("survey.feedback_received", data, at)
+    return _event("survey.feedback_received", survey_events.feedback_received(stored), at)
 
 
 def feedback_answered(item: uuid.UUID, agency: str, at: datetime, due: datetime) -> CloudEvent:
     on_time = at.astimezone(VIETNAM).date() <= due.astimezone(VIETNAM).date()
-    data = {
-        "feedback_id": str(item),
-        "agency_code": agency,
-        "answered_at": _utc(at),
-        "answer_due_at": _utc(due),
-        "on_time": on_time,
-    }
-    return _event("survey.feedback_answered", data, at)
+    payload = survey_events.feedback_answered(
+        feedback_id=item, agency_code=agency, answered_at=at, answer_due_at=due, on_time=on_time
+    )
+    return _event("survey.feedback_answered", payload, at)
 
 
 def feedback_forwarded(item: uuid.UUID, from_: str, to: str, at: datetime, due: datetime) -> CloudEvent:
-    data = {
-        "feedback_id": str(item),
-        "from_agency_code": from_,
-        "agency_code": to,
-        "forwarded_at": _utc(at),
-        "answer_due_at": _utc(due),
-    }
-    return _event("survey.feedback_forwarded", data, at)
+    payload = survey_events.feedback_forwarded(
+        feedback_id=item, from_agency_code=from_, agency_code=to, forwarded_at=at, answer_due_at=due
+    )
+    return _event("survey.feedback_forwarded", payload, at)
 
 
 @dataclass(frozen=True)
@@ -238,25 +230,28 @@ class Dossier:
         number = uuid.uuid4().int
         return Dossier(uuid.uuid4(), f"{number % 10**6:06d}.12.H57-250301-{number % 10**4:04d}", agency)
 
-    def identity(self) -> dict[str, Any]:
+    def identity(self) -> DossierIdentity:
         return intake_events.identity(
             dossier_id=self.id, code=self.code, portal_id=None, agency_code=self.agency
         )
 
 
-def received(d: Dossier, at: datetime, due: datetime, *, channel: str = "direct") -> CloudEvent:
-    procedure = {
-        "code": f"P-{d.agency}",
-        "version": 1,
-        "name": "Đăng ký biến động đất đai",
-        "field_code": "DAT_DAI",
-        "field_name": "Đất đai",
-        "agency_code": d.agency,
-        "agency_name": f"Cơ quan {d.agency}",
-        "service_level": 3,
-        "processing_days": "10",
-    }
-    data = intake_events.received(
+def received(
+    d: Dossier, at: datetime, due: datetime, *, channel: Literal["direct", "post", "online"] = "direct"
+) -> CloudEvent:
+    procedure = ProcedureSnapshot(
+        code=f"P-{d.agency}",
+        version=1,
+        effective_from=date(2019, 1, 1),
+        name="Đăng ký biến động đất đai",
+        field_code="DAT_DAI",
+        field_name="Đất đai",
+        agency_code=d.agency,
+        agency_name=f"Cơ quan {d.agency}",
+        service_level=3,
+        processing_days=Decimal(10),
+    )
+    payload = intake_events.received(
         identity=d.identity(),
         procedure=procedure,
         channel=channel,
@@ -271,13 +266,17 @@ def received(d: Dossier, at: datetime, due: datetime, *, channel: str = "direct"
         imported=False,
     )
     return CloudEvent(
-        source="/motcua/intake", type=event_type("dossier.received"), subject=d.code, time=at, data=data
+        source="/motcua/intake",
+        type=event_type("dossier.received"),
+        subject=d.code,
+        time=at,
+        data=payload.data(),
     )
 
 
 def resolved(d: Dossier, at: datetime, due: datetime) -> CloudEvent:
-    data = routing_events.resolved(identity=d.identity(), resolved_at=at, due_at=due)
-    return _event("dossier.resolved", data, at, d.code)
+    payload = routing_events.resolved(identity=d.identity(), resolved_at=at, due_at=due)
+    return _event("dossier.resolved", payload, at, d.code)
 
 
 def step_completed(
@@ -294,11 +293,13 @@ def step_completed(
         due_at=due,
     )
     finished, last_day = done.astimezone(VIETNAM).date(), due.astimezone(VIETNAM).date()
-    outcome = "early" if finished < last_day else "on_time" if finished == last_day else "late"
-    data = routing_events.completed(
+    outcome: Literal["early", "on_time", "late"] = (
+        "early" if finished < last_day else "on_time" if finished == last_day else "late"
+    )
+    payload = routing_events.completed(
         identity=d.identity(), step=step, completed_at=done, due_at=due, outcome=outcome, next_agency_codes=[]
     )
-    return _event("dossier.step.completed", data, done, d.code)
+    return _event("dossier.step.completed", payload, done, d.code)
 
 
 # -- the tests -------------------------------------------------------------------------------------

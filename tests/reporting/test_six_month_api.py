@@ -13,8 +13,10 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime, time
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any, Literal
 
 import httpx
 import nats
@@ -31,6 +33,10 @@ from services.routing import events as routing_events
 from services.survey import events as survey_events
 from shared.auth import Role, issue_token
 from shared.clock import VIETNAM, FixedClock
+from shared.events.catalog import AgencyRegistered, ProcedureSnapshot
+from shared.events.deadline import ApologyIssued
+from shared.events.dossier import DossierIdentity
+from shared.events.fields import Payload
 from shared.messaging.envelope import TYPE_PREFIX, CloudEvent, event_type
 from shared.messaging.streams import ensure_streams
 from shared.messaging.subjects import dossier_subject
@@ -64,8 +70,10 @@ class Seeded:
     dossiers: int
 
 
-def _event(source: str, name: str, data: dict[str, Any], at: datetime, subject: str | None) -> CloudEvent:
-    return CloudEvent(source=f"/motcua/{source}", type=event_type(name), subject=subject, time=at, data=data)
+def _event(source: str, name: str, payload: Payload, at: datetime, subject: str | None) -> CloudEvent:
+    return CloudEvent(
+        source=f"/motcua/{source}", type=event_type(name), subject=subject, time=at, data=payload.data()
+    )
 
 
 @dataclass(frozen=True)
@@ -77,35 +85,37 @@ class _Dossier:
     received_at: datetime
     due_at: datetime
 
-    def identity(self) -> dict[str, Any]:
+    def identity(self) -> DossierIdentity:
         return intake_events.identity(
             dossier_id=self.id, code=self.code, portal_id=None, agency_code=self.agency
         )
 
-    def received(self, channel: str, level: int, agency_name: str, field_name: str) -> CloudEvent:
-        procedure = {
-            "code": f"P-{self.field}",
-            "version": 1,
-            "effective_from": "2019-01-01",
-            "national_code": None,
-            "name": f"Thủ tục {field_name.lower()}",
-            "field_code": self.field,
-            "field_name": field_name,
-            "agency_code": self.agency,
-            "agency_name": agency_name,
-            "processing_days": "10",
-            "day_kind": "working",
-            "online_processing_days": None,
-            "same_day": False,
-            "cutoff": "15:00",
-            "service_level": level,
-            "supplement_policy": "shift",
-            "fee": 0,
-            "fee_note": None,
-            "route": [],
-            "documents": [],
-        }
-        data = intake_events.received(
+    def received(
+        self, channel: Literal["direct", "post", "online"], level: int, agency_name: str, field_name: str
+    ) -> CloudEvent:
+        procedure = ProcedureSnapshot(
+            code=f"P-{self.field}",
+            version=1,
+            effective_from=date(2019, 1, 1),
+            national_code=None,
+            name=f"Thủ tục {field_name.lower()}",
+            field_code=self.field,
+            field_name=field_name,
+            agency_code=self.agency,
+            agency_name=agency_name,
+            processing_days=Decimal(10),
+            day_kind="working",
+            online_processing_days=None,
+            same_day=False,
+            cutoff=time(15, 0),
+            service_level=level,
+            supplement_policy="shift",
+            fee=0,
+            fee_note=None,
+            route=[],
+            documents=[],
+        )
+        payload = intake_events.received(
             identity=self.identity(),
             procedure=procedure,
             channel=channel,
@@ -119,52 +129,52 @@ class _Dossier:
             documents=[],
             imported=False,
         )
-        return _event("intake", "dossier.received", data, self.received_at, self.code)
+        return _event("intake", "dossier.received", payload, self.received_at, self.code)
 
     def resolved(self, at: datetime) -> CloudEvent:
-        data = routing_events.resolved(identity=self.identity(), resolved_at=at, due_at=self.due_at)
-        return _event("routing", "dossier.resolved", data, at, self.code)
+        payload = routing_events.resolved(identity=self.identity(), resolved_at=at, due_at=self.due_at)
+        return _event("routing", "dossier.resolved", payload, at, self.code)
 
     def withdrawn(self, at: datetime) -> CloudEvent:
-        data = intake_events.withdrawn(identity=self.identity(), withdrawn_at=at, imported=False)
-        return _event("intake", "dossier.withdrawn", data, at, self.code)
+        payload = intake_events.withdrawn(identity=self.identity(), withdrawn_at=at, imported=False)
+        return _event("intake", "dossier.withdrawn", payload, at, self.code)
 
     def apology(self, at: datetime) -> CloudEvent:
-        data = {
-            **self.identity(),
-            "scope": "dossier",
-            "step_id": None,
-            "step_agency_code": self.agency,
-            "letter_id": str(uuid.uuid4()),
-            "reason": "Chờ ý kiến thẩm định",
-            "new_return_date": "2019-05-31",
-            "due_at": intake_events.utc(self.due_at),
-            "original_due_at": intake_events.utc(self.due_at),
-            "signed_by": "leader-1",
-            "signed_by_title": "Giám đốc",
-            "issued_at": intake_events.utc(at),
-        }
-        return _event("deadline", "dossier.apology_issued", data, at, self.code)
+        payload = ApologyIssued(
+            **dict(self.identity()),
+            scope="dossier",
+            step_id=None,
+            step_agency_code=self.agency,
+            letter_id=uuid.uuid4(),
+            reason="Chờ ý kiến thẩm định",
+            new_return_date=date(2019, 5, 31),
+            due_at=self.due_at,
+            original_due_at=self.due_at,
+            signed_by="leader-1",
+            signed_by_title="Giám đốc",
+            issued_at=at,
+        )
+        return _event("deadline", "dossier.apology_issued", payload, at, self.code)
 
     def step_completed_late(self, at: datetime) -> CloudEvent:
-        step = {
-            "id": str(uuid.uuid4()),
-            "position": 1,
-            "group": 1,
-            "agency_code": self.agency,
-            "days": "10",
-            "assigned_at": intake_events.utc(self.received_at),
-            "due_at": intake_events.utc(self.due_at),
-        }
-        data = {
-            **self.identity(),
-            "step": step,
-            "completed_at": intake_events.utc(at),
-            "due_at": intake_events.utc(self.due_at),
-            "outcome": "late",
-            "next_agency_codes": [],
-        }
-        return _event("routing", "dossier.step.completed", data, at, self.code)
+        step = SimpleNamespace(
+            id=uuid.uuid4(),
+            position=1,
+            group_no=1,
+            agency_code=self.agency,
+            days="10",
+            assigned_at=self.received_at,
+            due_at=self.due_at,
+        )
+        payload = routing_events.completed(
+            identity=self.identity(),
+            step=step,
+            completed_at=at,
+            due_at=self.due_at,
+            outcome="late",
+            next_agency_codes=[],
+        )
+        return _event("routing", "dossier.step.completed", payload, at, self.code)
 
 
 def half_year_events(year: int = YEAR) -> tuple[Seeded, list[CloudEvent]]:
@@ -179,7 +189,7 @@ def half_year_events(year: int = YEAR) -> tuple[Seeded, list[CloudEvent]]:
         _event(
             "intake",
             "catalog.agency.registered",
-            {"code": code, "name": name, "sector": "", "unit_code": "000.00.12.H57", "level": "district"},
+            AgencyRegistered(code=code, name=name, sector="", unit_code="000.00.12.H57", level="district"),
             vn(year, 1, 2),
             None,
         )
@@ -195,7 +205,7 @@ def half_year_events(year: int = YEAR) -> tuple[Seeded, list[CloudEvent]]:
         return kind, vn(year, month, day, hour)
 
     resolved, withdrawn = "resolved", "withdrawn"
-    plan = [
+    plan: list[tuple[int, str, str, Literal["direct", "post", "online"], int, datetime, datetime, Any]] = [
         # n, agency, field, channel, level, received, due, end
         (1, land, land_field, "online", 4, vn(year, 4, 2, 9), vn(year, 4, 16, 9), ends(resolved, 4, 10, 10)),
         (2, land, land_field, "direct", 3, vn(year, 4, 5, 9), vn(year, 4, 19, 16), ends(resolved, 4, 19, 8)),
@@ -216,7 +226,7 @@ def half_year_events(year: int = YEAR) -> tuple[Seeded, list[CloudEvent]]:
     ballots = [(land, "very_satisfied")] * 3 + [(land, "satisfied"), (env, "satisfied"), (env, "unsatisfied")]
     for i, (agency, answer) in enumerate(ballots):
         at = vn(year, 5, 2 + i, 10)
-        data = survey_events.submitted(
+        payload = survey_events.submitted(
             ballot_id=uuid.uuid4(),
             form_code="default",
             form_version=1,
@@ -227,43 +237,26 @@ def half_year_events(year: int = YEAR) -> tuple[Seeded, list[CloudEvent]]:
             reason_given=answer == "unsatisfied",
             submitted_at=at,
         )
-        events.append(_event("survey", "survey.submitted", data, at, None))
-    item = str(uuid.uuid4())
-    answer_due = intake_events.utc(vn(year, 5, 12, 17))
-    events.append(
-        _event(
-            "survey",
-            "survey.feedback_received",
-            {
-                "feedback_id": item,
-                "kind": "complaint",
-                "topic": "Thái độ phục vụ",
-                "agency_code": land,
-                "dossier_code": None,
-                "source": "citizen",
-                "received_at": intake_events.utc(vn(year, 5, 2, 9)),
-                "answer_due_at": answer_due,
-            },
-            vn(year, 5, 2, 9),
-            None,
-        )
-    )
+        events.append(_event("survey", "survey.submitted", payload, at, None))
+    item = uuid.uuid4()
+    answer_due = vn(year, 5, 12, 17)
+    stored = {
+        "id": item,
+        "kind": "complaint",
+        "topic": "Thái độ phục vụ",
+        "agency_code": land,
+        "dossier_code": None,
+        "source": "citizen",
+        "received_at": vn(year, 5, 2, 9),
+        "answer_due_at": answer_due,
+    }
+    received_item = survey_events.feedback_received(stored)
+    events.append(_event("survey", "survey.feedback_received", received_item, vn(year, 5, 2, 9), None))
     answered = vn(year, 5, 10, 9)
-    events.append(
-        _event(
-            "survey",
-            "survey.feedback_answered",
-            {
-                "feedback_id": item,
-                "agency_code": land,
-                "answered_at": intake_events.utc(answered),
-                "answer_due_at": answer_due,
-                "on_time": True,
-            },
-            answered,
-            None,
-        )
+    answered_item = survey_events.feedback_answered(
+        feedback_id=item, agency_code=land, answered_at=answered, answer_due_at=answer_due, on_time=True
     )
+    events.append(_event("survey", "survey.feedback_answered", answered_item, answered, None))
     return Seeded((land, env), (land_field, env_field), len(plan)), events
 
 

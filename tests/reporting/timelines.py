@@ -4,11 +4,26 @@ timeline (the brute force)."""
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
 
 from services.reporting.processing.arithmetic import ROW_FIELDS
 from shared.clock import VIETNAM
+from shared.events.catalog import ProcedureSnapshot
+from shared.events.deadline import ApologyIssued
+from shared.events.dossier import (
+    Applicant,
+    DossierDigitized,
+    DossierIdentity,
+    DossierReceived,
+    DossierResolved,
+    DossierReturned,
+    DossierWithdrawn,
+    SupplementReceived,
+)
+from shared.events.fields import Payload
+from shared.events.steps import DossierRejected, DossierStopped, StepPaused, StepResumed, SupplementRequested
 from shared.messaging.envelope import CloudEvent, event_type
 
 
@@ -18,10 +33,6 @@ def vn(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datet
 
 def day_of(at: datetime) -> date:
     return at.astimezone(VIETNAM).date()
-
-
-def utc(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat()
 
 
 @dataclass
@@ -41,7 +52,7 @@ class Timeline:
     procedure: str = "DD-01"
     field_code: str = "DAT_DAI"
     agency: str = "VPDK"
-    channel: str = "direct"
+    channel: Literal["direct", "post", "online"] = "direct"
     level: int = 3
     received: datetime = field(default_factory=lambda: vn(2021, 6, 1))
     due: datetime = field(default_factory=lambda: vn(2021, 6, 15, 17))
@@ -62,212 +73,131 @@ class Timeline:
     def key(self) -> tuple[str, str, str]:
         return (self.procedure, self.field_code, self.agency)
 
-    def identity(self) -> dict[str, Any]:
-        return {
-            "dossier_id": str(self.dossier_id),
-            "code": self.code,
-            "portal_id": None,
-            "agency_code": self.agency,
-        }
+    def identity(self) -> DossierIdentity:
+        return DossierIdentity(dossier_id=self.dossier_id, code=self.code, agency_code=self.agency)
 
-    def event(self, name: str, time: datetime, source: str = "routing", **data: Any) -> CloudEvent:
+    def about_step(self, step: uuid.UUID) -> dict[str, Any]:
+        """The identity and the step, for the payloads about one step."""
+        return {**dict(self.identity()), "step_id": step, "step_agency_code": self.agency}
+
+    def event(self, name: str, time: datetime, payload: Payload, source: str = "routing") -> CloudEvent:
+        """The envelope of `payload`, built with the shared type its producer builds it with."""
         return CloudEvent(
             source=f"/motcua/{source}",
             type=event_type(name),
             subject=self.code,
             time=time,
-            data={**self.identity(), **data},
+            data=payload.data(),
         )
 
     def received_event(self) -> CloudEvent:
-        procedure = {
-            "code": self.procedure,
-            "version": 1,
-            "name": f"Thủ tục {self.procedure}",
-            "field_code": self.field_code,
-            "field_name": f"Lĩnh vực {self.field_code}",
-            "agency_code": self.agency,
-            "agency_name": f"Cơ quan {self.agency}",
-            "processing_days": "10",
-            "service_level": self.level,
-            "route": [],
-            "documents": [],
-        }
-        return self.event(
-            "dossier.received",
-            self.received,
-            "intake",
+        procedure = ProcedureSnapshot(
+            code=self.procedure,
+            version=1,
+            effective_from=date(2019, 1, 1),
+            name=f"Thủ tục {self.procedure}",
+            field_code=self.field_code,
+            field_name=f"Lĩnh vực {self.field_code}",
+            agency_code=self.agency,
+            agency_name=f"Cơ quan {self.agency}",
+            processing_days=Decimal(10),
+            service_level=self.level,
+        )
+        payload = DossierReceived(
+            **dict(self.identity()),
             procedure=procedure,
             channel=self.channel,
             service_level=self.level,
             unit_code="000.00.12.H57",
-            received_at=utc(self.received),
-            clock_started_at=utc(self.received),
-            due_at=utc(self.due),
-            applicant={"kind": "person", "name": "Nguyễn Văn An"},
-            documents=[],
+            received_at=self.received,
+            clock_started_at=self.received,
+            due_at=self.due,
+            applicant=Applicant(kind="person", name="Nguyễn Văn An"),
             imported=self.imported,
         )
+        return self.event("dossier.received", self.received, payload, "intake")
 
     def events(self) -> list[CloudEvent]:
         """Every event of the timeline, in the order they would happen."""
+        identity = dict(self.identity())
         out = [self.received_event()]
         if self.digitized is not None:
             documents, reused = self.digitized
-            out.append(
-                self.event(
-                    "dossier.digitized",
-                    self.received,
-                    "intake",
-                    documents=documents,
-                    pages=documents,
-                    reused=reused,
-                    digitized_at=utc(self.received),
-                )
+            digitized = DossierDigitized(
+                **identity, documents=documents, pages=documents, reused=reused, digitized_at=self.received
             )
+            out.append(self.event("dossier.digitized", self.received, digitized, "intake"))
         for pause in self.pauses:
             out += self._pause_events(pause)
         if self.obligation is not None:
-            step = uuid.uuid4()
-            about = {"step_id": str(step), "step_agency_code": self.agency}
+            about = self.about_step(uuid.uuid4())
             start, end = self.obligation
+            reason = "financial_obligation"
             out.append(
-                self.event(
-                    "dossier.step.paused", start, **about, reason="financial_obligation", paused_at=utc(start)
-                )
+                self.event("dossier.step.paused", start, StepPaused(**about, reason=reason, paused_at=start))
             )
-            out.append(
-                self.event(
-                    "dossier.step.resumed",
-                    end,
-                    **about,
-                    reason="financial_obligation",
-                    resumed_at=utc(end),
-                    due_at=utc(end),
-                    policy="shift",
-                )
-            )
+            resumed = StepResumed(**about, reason=reason, resumed_at=end, due_at=end, policy="shift")
+            out.append(self.event("dossier.step.resumed", end, resumed))
         if self.apology:
             at = self.due
-            out.append(
-                self.event(
-                    "dossier.apology_issued",
-                    at,
-                    "deadline",
-                    scope="dossier",
-                    step_id=None,
-                    step_agency_code=self.agency,
-                    letter_id=str(uuid.uuid4()),
-                    reason="Chậm",
-                    new_return_date=day_of(self.due).isoformat(),
-                    due_at=utc(self.due),
-                    original_due_at=utc(self.due),
-                    signed_by="Nguyễn Văn B",
-                    signed_by_title="Giám đốc",
-                    issued_at=utc(at),
-                )
+            apology = ApologyIssued(
+                **identity,
+                scope="dossier",
+                step_id=None,
+                step_agency_code=self.agency,
+                letter_id=uuid.uuid4(),
+                reason="Chậm",
+                new_return_date=day_of(self.due),
+                due_at=self.due,
+                original_due_at=self.due,
+                signed_by="Nguyễn Văn B",
+                signed_by_title="Giám đốc",
+                issued_at=at,
             )
+            out.append(self.event("dossier.apology_issued", at, apology, "deadline"))
         if self.resolved is not None:
             source = "intake" if self.imported else "routing"
-            out.append(
-                self.event(
-                    "dossier.resolved",
-                    self.resolved,
-                    source,
-                    resolved_at=utc(self.resolved),
-                    due_at=utc(self.due),
-                    imported=self.imported,
-                )
+            resolved = DossierResolved(
+                **identity, resolved_at=self.resolved, due_at=self.due, imported=self.imported
             )
+            out.append(self.event("dossier.resolved", self.resolved, resolved, source))
         if self.withdrawn is not None:
-            out.append(
-                self.event(
-                    "dossier.withdrawn",
-                    self.withdrawn,
-                    "intake",
-                    withdrawn_at=utc(self.withdrawn),
-                    imported=self.imported,
-                )
-            )
-        about = {"step_id": str(uuid.uuid4()), "step_agency_code": self.agency}
+            withdrawn = DossierWithdrawn(**identity, withdrawn_at=self.withdrawn, imported=self.imported)
+            out.append(self.event("dossier.withdrawn", self.withdrawn, withdrawn, "intake"))
+        about = self.about_step(uuid.uuid4())
         if self.rejected is not None:
-            out.append(
-                self.event(
-                    "dossier.rejected",
-                    self.rejected,
-                    **about,
-                    rejected_at=utc(self.rejected),
-                    reason="Không đủ điều kiện",
-                )
-            )
+            rejected = DossierRejected(**about, rejected_at=self.rejected, reason="Không đủ điều kiện")
+            out.append(self.event("dossier.rejected", self.rejected, rejected))
         if self.stopped is not None:
-            out.append(
-                self.event(
-                    "dossier.stopped", self.stopped, **about, stopped_at=utc(self.stopped), reason="Dừng"
-                )
-            )
+            stopped = DossierStopped(**about, stopped_at=self.stopped, reason="Dừng")
+            out.append(self.event("dossier.stopped", self.stopped, stopped))
         if self.returned is not None:
-            out.append(
-                self.event(
-                    "dossier.returned",
-                    self.returned,
-                    "intake",
-                    returned_at=utc(self.returned),
-                    delivery_channel="counter",
-                    imported=self.imported,
-                )
+            returned = DossierReturned(
+                **identity, returned_at=self.returned, delivery_channel="counter", imported=self.imported
             )
+            out.append(self.event("dossier.returned", self.returned, returned, "intake"))
         return out
 
     def _pause_events(self, pause: Pause) -> list[CloudEvent]:
-        about = {"step_id": str(pause.step), "step_agency_code": self.agency}
+        about = self.about_step(pause.step)
         out = []
         if pause.start_via in ("paused", "both"):
-            out.append(
-                self.event(
-                    "dossier.step.paused",
-                    pause.start,
-                    **about,
-                    reason="supplement",
-                    paused_at=utc(pause.start),
-                )
-            )
+            paused = StepPaused(**about, reason="supplement", paused_at=pause.start)
+            out.append(self.event("dossier.step.paused", pause.start, paused))
         if pause.start_via in ("requested", "both"):
-            out.append(
-                self.event(
-                    "dossier.supplement_requested",
-                    pause.start,
-                    **about,
-                    items=[],
-                    requested_at=utc(pause.start),
-                    override_reason=None,
-                )
-            )
+            requested = SupplementRequested(**about, items=[], requested_at=pause.start, override_reason=None)
+            out.append(self.event("dossier.supplement_requested", pause.start, requested))
         if pause.end is not None:
             if pause.end_via in ("supplied", "both"):
-                out.append(
-                    self.event(
-                        "dossier.supplement_received",
-                        pause.end,
-                        "intake",
-                        documents=[],
-                        received_at=utc(pause.end),
-                        note=None,
-                        imported=False,
-                    )
+                supplied = SupplementReceived(
+                    **dict(self.identity()), received_at=pause.end, note=None, imported=False
                 )
+                out.append(self.event("dossier.supplement_received", pause.end, supplied, "intake"))
             if pause.end_via in ("resumed", "both"):
-                out.append(
-                    self.event(
-                        "dossier.step.resumed",
-                        pause.end,
-                        **about,
-                        reason="supplement",
-                        resumed_at=utc(pause.end),
-                        due_at=utc(pause.end),
-                        policy="shift",
-                    )
+                resumed = StepResumed(
+                    **about, reason="supplement", resumed_at=pause.end, due_at=pause.end, policy="shift"
                 )
+                out.append(self.event("dossier.step.resumed", pause.end, resumed))
         return out
 
     # -- the brute force: docs/rules.md, "Report arithmetic", read straight off the timeline ----------

@@ -102,31 +102,9 @@ async def issue(
         topic=dossier_subject(who.agency, "apology_issued"),
         subject=code,
         sequence=sequence,
-        data=event_data(dossier, letter),
+        data=events.apology_issued(dossier=dossier, letter=letter).data(),
     )
     return letter
-
-
-def event_data(dossier: Row[Any], letter: dict[str, Any]) -> dict[str, Any]:
-    """Shaped like deadline's clock events (services/deadline/events.py): the identity, whose
-    `agency_code` is the LEAD agency, then `scope`, `step_id` and `step_agency_code` (the agency the
-    letter concerns and the subject token: the step's, or the lead's for the dossier), then the letter.
-    No personal data: the applicant's name stays on the printed letter."""
-    step_id = letter["step_id"]
-    return {
-        **events.identity(dossier),
-        "scope": "step" if step_id else "dossier",
-        "step_id": str(step_id) if step_id else None,
-        "step_agency_code": letter["agency_code"],
-        "letter_id": str(letter["id"]),
-        "reason": letter["reason"],
-        "new_return_date": letter["new_return_date"].isoformat(),
-        "due_at": events.utc(letter["due_at"]),
-        "original_due_at": events.utc(letter["original_due_at"]),
-        "signed_by": letter["signed_by_name"],
-        "signed_by_title": letter["signed_by_title"],
-        "issued_at": events.utc(letter["issued_at"]),
-    }
 
 
 def _current_due(clock: Row[Any] | None, dossier: Row[Any]) -> datetime | None:

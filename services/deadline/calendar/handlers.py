@@ -4,7 +4,7 @@ counted."""
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.deadline.calendar.repository import save_procedures
-from services.deadline.inbound import Procedure
+from shared.events.catalog import ProcedureSnapshot
 from shared.messaging.consumer import Handler
 from shared.messaging.envelope import CloudEvent, event_type
 from shared.messaging.payloads import parse_data
@@ -14,7 +14,7 @@ CATALOG_SUBJECTS = ("catalog.procedure.published",)
 
 async def procedure_published(event: CloudEvent, session: AsyncSession) -> None:
     """Keep the procedure's version for GET /v1/calendar/due?procedure=."""
-    await save_procedures(session, [parse_data(Procedure, event)])
+    await save_procedures(session, [parse_data(ProcedureSnapshot, event)])
 
 
 def catalog_handlers() -> dict[str, Handler]:

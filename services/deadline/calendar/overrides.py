@@ -79,7 +79,7 @@ async def _set(
         session,
         name=_SET,
         topic=_SET,
-        data=events.override_set(day=day, working=working, reason=reason, set_at=now),
+        data=events.override_set(day=day, working=working, reason=reason, set_at=now).data(),
         subject=day.isoformat(),
     )
     await audit.record(
@@ -106,7 +106,7 @@ async def remove_override(session: AsyncSession, admin: CalendarAdmin, *, day: d
         session,
         name=_REMOVED,
         topic=_REMOVED,
-        data=events.override_removed(day=day, removed_at=now),
+        data=events.override_removed(day=day, removed_at=now).data(),
         subject=day.isoformat(),
     )
     await audit.record(

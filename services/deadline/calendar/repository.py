@@ -12,18 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.deadline.bulk import execute_each
 from services.deadline.calendar.models import calendar_overrides, calendar_revision, procedures
-from services.deadline.inbound import Procedure
+from shared.events.catalog import ProcedureSnapshot
 
 # -- procedures ----------------------------------------------------------------------------------
 
 
-async def save_procedures(session: AsyncSession, heard: Sequence[Procedure]) -> None:
+async def save_procedures(session: AsyncSession, heard: Sequence[ProcedureSnapshot]) -> None:
     """Published versions of procedures; versions are immutable, so the first copy heard stays."""
     rows = [_procedure_row(procedure) for procedure in heard]
     await execute_each(session, pg_insert(procedures).on_conflict_do_nothing(), rows)
 
 
-def _procedure_row(procedure: Procedure) -> dict[str, Any]:
+def _procedure_row(procedure: ProcedureSnapshot) -> dict[str, Any]:
     return {
         "code": procedure.code,
         "version": procedure.version,

@@ -18,13 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.deadline.calendar.repository import save_procedures
 from services.deadline.clocks import repository
-from services.deadline.inbound import Identity, Procedure, Received, Step
+from shared.events.catalog import ProcedureSnapshot
+from shared.events.dossier import DossierIdentity, DossierReceived
+from shared.events.steps import Step
 
 
 @dataclass
 class Facts:
     dossiers: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
-    procedures: dict[tuple[str, int], Procedure] = field(default_factory=dict)
+    procedures: dict[tuple[str, int], ProcedureSnapshot] = field(default_factory=dict)
     receipts: list[dict[str, Any]] = field(default_factory=list)
     dossier_clocks: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
     step_clocks: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
@@ -37,17 +39,16 @@ class Facts:
     def dossier_ids(self) -> list[uuid.UUID]:
         return list(self.dossiers)
 
-    def begin(self, data: Identity) -> None:
-        """The dossier's row, whichever of its events comes first; a later one fills a missing code."""
+    def begin(self, data: DossierIdentity) -> None:
+        """The dossier's row, whichever of its events comes first; a later one fills a missing portal id."""
         row = self.dossiers.setdefault(data.dossier_id, _identity(data))
-        row["code"] = data.code if row["code"] is None else row["code"]
         row["portal_id"] = data.portal_id if row["portal_id"] is None else row["portal_id"]
 
-    def received(self, data: Received) -> None:
+    def received(self, data: DossierReceived) -> None:
         """The dossier's clock starts at `clock_started_at`, due as intake promised on the receipt."""
         procedure = data.procedure
         self.procedures.setdefault((procedure.code, procedure.version), procedure)
-        started_at = data.clock_started_at or data.received_at
+        started_at = data.clock_started_at
         receipt = {
             "received_at": data.received_at,
             "clock_started_at": started_at,
@@ -81,7 +82,7 @@ class Facts:
 
     def step_heard(
         self,
-        data: Identity,
+        data: DossierIdentity,
         *,
         step_id: uuid.UUID,
         agency_code: str,
@@ -92,7 +93,7 @@ class Facts:
         self.step_clocks.setdefault(
             step_id, {**_identity(data), "step_id": step_id, "agency_code": agency_code}
         )
-        if step is not None and step.assigned_at is not None and step.due_at is not None:
+        if step is not None:
             start = {
                 "position": step.position,
                 "days": step.days,
@@ -103,7 +104,7 @@ class Facts:
 
     def mark(
         self,
-        data: Identity,
+        data: DossierIdentity,
         *,
         step_id: uuid.UUID,
         kind: str,
@@ -141,7 +142,7 @@ class Facts:
         await repository.end_dossiers(session, self.ends)
 
 
-def _identity(data: Identity) -> dict[str, Any]:
+def _identity(data: DossierIdentity) -> dict[str, Any]:
     return {
         "dossier_id": data.dossier_id,
         "code": data.code,
@@ -155,7 +156,7 @@ def _set(values: dict[str, Any]) -> dict[str, Any]:
     return {f"v_{name}": value for name, value in values.items()}
 
 
-def _full_days(data: Received) -> Decimal:
+def _full_days(data: DossierReceived) -> Decimal:
     procedure = data.procedure
     if data.channel == "online" and procedure.online_processing_days:
         return procedure.online_processing_days

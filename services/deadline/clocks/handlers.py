@@ -20,14 +20,19 @@ from services.deadline.clocks.derivation import recompute
 from services.deadline.clocks.facts import Facts
 from services.deadline.context import Context
 from services.deadline.extensions import service as extensions
-from services.deadline.inbound import (
-    Ended,
+from shared.events.dossier import (
+    DossierIdentity,
+    DossierReceived,
+    DossierResolved,
+    DossierReturned,
+    DossierWithdrawn,
+)
+from shared.events.steps import (
+    DossierRejected,
+    DossierStopped,
     ExtensionRequested,
-    Identity,
-    Received,
     StepAssigned,
     StepCompleted,
-    StepEnded,
     StepPaused,
     StepResumed,
     SupplementRequested,
@@ -56,7 +61,7 @@ EXTENSION_REQUESTED = event_type("dossier.extension_requested")
 
 
 def received(facts: Facts, event: CloudEvent) -> None:
-    data = parse_data(Received, event)
+    data = parse_data(DossierReceived, event)
     facts.begin(data)
     facts.received(data)
 
@@ -102,29 +107,43 @@ def step_resumed(facts: Facts, event: CloudEvent) -> None:
     )
 
 
-def _ended(reason: str) -> Record:
+def resolved(facts: Facts, event: CloudEvent) -> None:
+    data = parse_data(DossierResolved, event)
+    _end(facts, data, at=data.resolved_at, reason="resolved")
+
+
+def withdrawn(facts: Facts, event: CloudEvent) -> None:
+    data = parse_data(DossierWithdrawn, event)
+    _end(facts, data, at=data.withdrawn_at, reason="withdrawn")
+
+
+def returned(facts: Facts, event: CloudEvent) -> None:
+    data = parse_data(DossierReturned, event)
+    _end(facts, data, at=data.returned_at, reason="returned")
+
+
+def _end(facts: Facts, data: DossierIdentity, *, at: datetime, reason: str) -> None:
     """`resolved`, `withdrawn`, `returned`: the dossier's clock stops, and every step still open."""
-
-    def record(facts: Facts, event: CloudEvent) -> None:
-        data = parse_data(Ended, event)
-        facts.begin(data)
-        facts.end(data.dossier_id, at=getattr(data, f"{reason}_at") or event.time, reason=reason)
-
-    return record
+    facts.begin(data)
+    facts.end(data.dossier_id, at=at, reason=reason)
 
 
-def _step_ended(reason: str) -> Record:
+def rejected(facts: Facts, event: CloudEvent) -> None:
+    data = parse_data(DossierRejected, event)
+    _step_end(facts, data, at=data.rejected_at, reason="rejected")
+
+
+def stopped(facts: Facts, event: CloudEvent) -> None:
+    data = parse_data(DossierStopped, event)
+    _step_end(facts, data, at=data.stopped_at, reason="stopped")
+
+
+def _step_end(facts: Facts, data: DossierRejected | DossierStopped, *, at: datetime, reason: str) -> None:
     """`rejected`, `stopped`: the step that ended it stops with the dossier, and every other step."""
-
-    def record(facts: Facts, event: CloudEvent) -> None:
-        data = parse_data(StepEnded, event)
-        at = getattr(data, f"{reason}_at") or event.time
-        facts.begin(data)
-        facts.step_heard(data, step_id=data.step_id, agency_code=data.step_agency_code)
-        facts.stop_step(data.step_id, at=at, reason=reason)
-        facts.end(data.dossier_id, at=at, reason=reason)
-
-    return record
+    facts.begin(data)
+    facts.step_heard(data, step_id=data.step_id, agency_code=data.step_agency_code)
+    facts.stop_step(data.step_id, at=at, reason=reason)
+    facts.end(data.dossier_id, at=at, reason=reason)
 
 
 RECORDS: dict[str, Record] = {
@@ -136,11 +155,11 @@ RECORDS: dict[str, Record] = {
         "dossier.step.paused": step_paused,
         "dossier.step.resumed": step_resumed,
         "dossier.supplement_requested": supplement_requested,
-        "dossier.resolved": _ended("resolved"),
-        "dossier.withdrawn": _ended("withdrawn"),
-        "dossier.returned": _ended("returned"),
-        "dossier.rejected": _step_ended("rejected"),
-        "dossier.stopped": _step_ended("stopped"),
+        "dossier.resolved": resolved,
+        "dossier.withdrawn": withdrawn,
+        "dossier.returned": returned,
+        "dossier.rejected": rejected,
+        "dossier.stopped": stopped,
     }.items()
 }
 
@@ -182,7 +201,7 @@ def dossier_batch(ctx: Context) -> BatchHandler:
     outbox, clock and calendar."""
 
     async def handle(events: Sequence[CloudEvent], session: AsyncSession) -> None:
-        dossier_ids = [parse_data(Identity, event).dossier_id for event in events]
+        dossier_ids = [parse_data(DossierIdentity, event).dossier_id for event in events]
         await repository.lock_dossiers(session, dossier_ids)
         for applied, decided in _rounds(dossier_ids, events):
             await _apply(session, ctx, applied)

@@ -6,6 +6,7 @@ The decision is final: the same request heard again (same step, same `requested_
 """
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,8 +17,8 @@ from services.deadline.clocks.derivation import recompute
 from services.deadline.clocks.facts import Facts
 from services.deadline.context import Context
 from services.deadline.extensions import repository, rules
-from services.deadline.inbound import ExtensionRequested
-from shared.messaging.consumer import PoisonEvent
+from shared.events.fields import Payload
+from shared.events.steps import ExtensionRequested
 from shared.messaging.subjects import dossier_subject
 
 
@@ -35,9 +36,7 @@ async def requested(
     await recompute(session, ctx, [data.dossier_id])  # the step's due as of every fact heard
     step = await dossier_repository.step_clock(session, data.step_id)
     assert step is not None  # step_heard made it
-    current_due = step.due_at or data.current_due_at
-    if current_due is None:
-        raise PoisonEvent(f"extension for step {data.step_id}: no due known to extend")
+    current_due: datetime = step.due_at or data.current_due_at
     granted_before = [
         e
         for e in await repository.granted_extensions(session, [data.dossier_id])
@@ -82,7 +81,7 @@ async def requested(
     who = events.identity(dossier)
     if decision.granted:
         assert decision.new_due_at is not None
-        data_out = events.extension_granted(
+        granted = events.extension_granted(
             identity=who,
             step_id=data.step_id,
             step_agency_code=data.step_agency_code,
@@ -92,12 +91,12 @@ async def requested(
             new_due_at=decision.new_due_at,
             decided_at=now,
         )
-        await _emit(session, ctx, dossier, "extension_granted", data.step_agency_code, data_out)
+        await _emit(session, ctx, dossier, "extension_granted", data.step_agency_code, granted)
         await recompute(session, ctx, [data.dossier_id])
     else:
         assert decision.denial_code is not None
         assert decision.denial_text is not None
-        data_out = events.extension_denied(
+        denied = events.extension_denied(
             identity=who,
             step_id=data.step_id,
             step_agency_code=data.step_agency_code,
@@ -105,18 +104,18 @@ async def requested(
             text=decision.denial_text,
             decided_at=now,
         )
-        await _emit(session, ctx, dossier, "extension_denied", data.step_agency_code, data_out)
+        await _emit(session, ctx, dossier, "extension_denied", data.step_agency_code, denied)
 
 
 async def _emit(
-    session: AsyncSession, ctx: Context, dossier: Any, name: str, agency_code: str, data: dict[str, Any]
+    session: AsyncSession, ctx: Context, dossier: Any, name: str, agency_code: str, payload: Payload
 ) -> None:
     """Stage `dossier.<name>` under `agency_code`, with the dossier's next deadline `sequence`."""
     await ctx.outbox.add(
         session,
         name=f"dossier.{name}",
         topic=dossier_subject(agency_code, name),
-        data=data,
+        data=payload.data(),
         subject=dossier.code,
         sequence=await dossier_repository.next_sequence(session, dossier.dossier_id),
     )

@@ -30,6 +30,7 @@ from services.deadline.watcher import repository
 from services.deadline.watcher.repository import DUE_SOON, OVERDUE, Trigger
 from shared.app import Runtime
 from shared.db.engine import Sessions, asyncpg_dsn, unit_of_work
+from shared.events.deadline import DueSoon, Overdue
 from shared.faults import crash_point
 from shared.leadership import Leadership
 from shared.messaging.subjects import dossier_subject
@@ -139,14 +140,15 @@ class Watcher:
         than stopping every cycle."""
         if sequence is None:
             log.error("clock without its dossier", extra={"dossier_id": str(row.dossier_id)})
+        payload: DueSoon | Overdue
         if trigger is DUE_SOON:
-            data = events.due_soon(clock=row, warned_at=now, hours_before=self._ctx.due_soon_hours)
+            payload = events.due_soon(clock=row, warned_at=now, hours_before=self._ctx.due_soon_hours)
         else:
-            data = events.overdue(clock=row, overdue_at=now)
+            payload = events.overdue(clock=row, overdue_at=now)
         _, staged = self._ctx.outbox.row(
             name=f"dossier.{trigger.event}",
             topic=dossier_subject(row.agency_code, trigger.event),
-            data=data,
+            data=payload.data(),
             subject=row.code,
             sequence=sequence,
         )

@@ -12,22 +12,18 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from services.reporting.processing.events import (
-    ApologyIssued,
-    Digitized,
-    DossierEvent,
-    Received,
-    Rejected,
-    Resolved,
-    Returned,
-    StepPaused,
-    StepResumed,
-    Stopped,
-    SupplementReceived,
-    SupplementRequested,
-    Withdrawn,
-)
+from services.reporting.processing.events import DossierEvent, Importable
 from shared.clock import vietnam_date
+from shared.events.deadline import ApologyIssued
+from shared.events.dossier import (
+    DossierDigitized,
+    DossierReceived,
+    DossierResolved,
+    DossierReturned,
+    DossierWithdrawn,
+    SupplementReceived,
+)
+from shared.events.steps import DossierRejected, DossierStopped, StepPaused, StepResumed, SupplementRequested
 
 CellKey = tuple[str, str, str]  # (procedure_code, field_code, agency_code)
 
@@ -152,58 +148,55 @@ def _earliest(current: date | None, heard: date | None) -> date | None:
     return min(current, heard)
 
 
-def _day(at: datetime | None) -> date | None:
-    return None if at is None else vietnam_date(at)
-
-
-def _cell(received: Received) -> Cell:
+def _cell(received: DossierReceived) -> Cell:
+    """The cell of the received event's procedure snapshot, under the lead agency."""
     procedure = received.procedure
     return Cell(
         procedure_code=procedure.code,
-        procedure_name=procedure.name or procedure.code,
+        procedure_name=procedure.name,
         field_code=procedure.field_code,
-        field_name=procedure.field_name or procedure.field_code,
-        agency_code=received.agency_code or procedure.agency_code or "",
-        agency_name=procedure.agency_name or received.agency_code or "",
+        field_name=procedure.field_name,
+        agency_code=received.agency_code,
+        agency_name=procedure.agency_name,
     )
 
 
 def fold(facts: Facts | None, event: DossierEvent) -> Facts:
-    """The facts after one event, as `events.events_of` read it (instants as aware datetimes). Any
-    order and any repetition of a dossier's events folds to the same facts."""
+    """The facts after one event, as `events.events_of` read it (its shared payload type, instants as
+    aware datetimes). Any order and any repetition of a dossier's events folds to the same facts."""
     now = facts or Facts(dossier_id=event.dossier_id)
     changes: dict[str, Any] = {}
     if now.code is None and event.code:
         changes["code"] = event.code
-    if event.imported and not now.imported:
+    if isinstance(event, Importable) and event.imported and not now.imported:
         changes["imported"] = True
     match event:
-        case Received():
+        case DossierReceived():
             if now.received_at is None or event.received_at < now.received_at:  # the first receipt owns these
                 changes |= {
                     "cell": _cell(event),
                     "channel": event.channel,
-                    "service_level": event.service_level or event.procedure.service_level,
+                    "service_level": event.service_level,
                     "received_at": event.received_at,
                     "received_date": vietnam_date(event.received_at),
                     "due_date": vietnam_date(event.due_at),
                 }
-        case Resolved():
-            changes["resolved_date"] = _earliest(now.resolved_date, _day(event.resolved_at))
-            if now.received_at is None and event.due_at is not None:
+        case DossierResolved():
+            changes["resolved_date"] = _earliest(now.resolved_date, vietnam_date(event.resolved_at))
+            if now.received_at is None:
                 # Until the receipt is heard, the resolution's copy of the original due stands in.
                 changes["due_date"] = _earliest(now.due_date, vietnam_date(event.due_at))
-        case Withdrawn():
-            changes["withdrawn_date"] = _earliest(now.withdrawn_date, _day(event.withdrawn_at))
-        case Rejected():
-            changes["rejected_date"] = _earliest(now.rejected_date, _day(event.rejected_at))
-        case Stopped():  # stopped counts as rejected
-            changes["rejected_date"] = _earliest(now.rejected_date, _day(event.stopped_at))
-        case Returned():
-            changes["returned_date"] = _earliest(now.returned_date, _day(event.returned_at))
+        case DossierWithdrawn():
+            changes["withdrawn_date"] = _earliest(now.withdrawn_date, vietnam_date(event.withdrawn_at))
+        case DossierRejected():
+            changes["rejected_date"] = _earliest(now.rejected_date, vietnam_date(event.rejected_at))
+        case DossierStopped():  # stopped counts as rejected
+            changes["rejected_date"] = _earliest(now.rejected_date, vietnam_date(event.stopped_at))
+        case DossierReturned():
+            changes["returned_date"] = _earliest(now.returned_date, vietnam_date(event.returned_at))
         case ApologyIssued():
             changes["apology"] = True
-        case Digitized():
+        case DossierDigitized():
             changes |= {
                 "digitized": True,
                 "documents_digitized": max(now.documents_digitized, event.documents),

@@ -1,6 +1,9 @@
 """The satisfaction read model's consumers: ballots and feedback (SURVEYS), step outcomes (DOSSIERS),
 agency names (CATALOG).
 
+Each event is read with its payload type of `shared.events`, the one its producer builds it with; one
+that does not fit it goes to the dead-letter table (`parse_data`).
+
 Each handler runs inside the consumer's unit of work, beside the inbox row, and never commits. Every
 write is keyed by the id the event carries and sets only the columns that event owns, so a repeated
 event (a redelivery, or a rebuild replaying the stream) writes the same values again, and events of
@@ -17,16 +20,11 @@ from sqlalchemy import or_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.reporting.satisfaction.events import (
-    AgencyRegistered,
-    FeedbackAnswered,
-    FeedbackForwarded,
-    FeedbackReceived,
-    StepCompleted,
-    Submitted,
-)
 from services.reporting.satisfaction.models import agency_names, ballots, feedback_items, step_outcomes
 from shared.clock import vietnam_date
+from shared.events.catalog import AgencyRegistered
+from shared.events.steps import StepCompleted
+from shared.events.survey import BallotSubmitted, FeedbackAnswered, FeedbackForwarded, FeedbackReceived
 from shared.messaging.consumer import Handler
 from shared.messaging.envelope import CloudEvent, event_type
 from shared.messaging.payloads import parse_data
@@ -34,7 +32,7 @@ from shared.messaging.payloads import parse_data
 
 def ballot_row(event: CloudEvent) -> dict[str, Any]:
     """The `ballots` row of a `survey.submitted` event."""
-    ballot = parse_data(Submitted, event)
+    ballot = parse_data(BallotSubmitted, event)
     return {
         "ballot_id": ballot.ballot_id,
         "agency_code": ballot.agency_code,

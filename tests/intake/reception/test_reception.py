@@ -297,6 +297,7 @@ def routing_data(name: str, dossier: dict[str, Any], at: datetime) -> dict[str, 
     step = Step(
         id=uuid.uuid4(),
         position=1,
+        group=1,
         agency_code="VPDK",
         days=Decimal(10),
         assigned_at=at,
