@@ -49,3 +49,28 @@ async def intake(stack: Stack) -> AsyncIterator[Intake]:
 
 def unique_code(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:6].upper()}"
+
+
+async def routed_procedure(intake: Intake, *, prefix: str, name: str) -> str:
+    """A procedure of its own, led by VPDK and routed VPDK then THUE: three required items (DON, GCN,
+    CCCD) and one optional (MIEN_GIAM). Returns its code."""
+    code = unique_code(prefix)
+    body = {
+        "code": code,
+        "name": name,
+        "field_code": "DAT_DAI",
+        "field_name": "Đất đai",
+        "agency_code": "VPDK",
+        "processing_days": 5,
+        "service_level": 3,
+        "route": [{"agency_code": "VPDK", "days": 3}, {"agency_code": "THUE", "days": 2}],
+        "documents": [
+            {"code": "DON", "name": "Đơn đề nghị"},
+            {"code": "GCN", "name": "Giấy chứng nhận đã cấp"},
+            {"code": "CCCD", "name": "Căn cước công dân"},
+            {"code": "MIEN_GIAM", "name": "Giấy tờ miễn giảm", "required": False},
+        ],
+    }
+    response = await intake.post("/v1/procedures", body, "admin")
+    assert response.status_code == 201, response.text
+    return code

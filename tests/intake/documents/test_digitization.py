@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from services.intake.documents.models import attachments, dossier_documents
 from services.intake.dossiers.models import dossiers
 from services.intake.models import audit_log, messaging
-from tests.intake.conftest import Intake, unique_code
+from tests.intake.conftest import Intake, routed_procedure
 from tests.intake.documents.test_upload_checks import (
     filter_bomb_pdf,
     jpeg_carrying_zip,
@@ -38,27 +38,7 @@ async def data_dir(intake: Intake, tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def procedure(intake: Intake, data_dir: Path) -> str:
-    """A procedure of its own (three required items, one optional), routed VPDK then THUE."""
-    code = unique_code("SH-")
-    body = {
-        "code": code,
-        "name": "Thủ tục thử số hóa",
-        "field_code": "DAT_DAI",
-        "field_name": "Đất đai",
-        "agency_code": "VPDK",
-        "processing_days": 5,
-        "service_level": 3,
-        "route": [{"agency_code": "VPDK", "days": 3}, {"agency_code": "THUE", "days": 2}],
-        "documents": [
-            {"code": "DON", "name": "Đơn đề nghị"},
-            {"code": "GCN", "name": "Giấy chứng nhận đã cấp"},
-            {"code": "CCCD", "name": "Căn cước công dân"},
-            {"code": "MIEN_GIAM", "name": "Giấy tờ miễn giảm", "required": False},
-        ],
-    }
-    response = await intake.post("/v1/procedures", body, "admin")
-    assert response.status_code == 201, response.text
-    return code
+    return await routed_procedure(intake, prefix="SH-", name="Thủ tục thử số hóa")
 
 
 def new_id_number() -> str:

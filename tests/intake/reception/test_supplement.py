@@ -16,7 +16,7 @@ from shared.db.engine import unit_of_work
 from shared.messaging.envelope import CloudEvent, event_type
 from shared.messaging.subjects import dossier_subject
 from tests.conftest import Stack
-from tests.intake.conftest import Intake, unique_code
+from tests.intake.conftest import Intake, routed_procedure, unique_code
 from tests.platform.toy import connected_link
 
 REQUIRED = ["DON", "GCN", "CCCD"]
@@ -24,27 +24,7 @@ REQUIRED = ["DON", "GCN", "CCCD"]
 
 @pytest.fixture
 async def procedure(intake: Intake) -> str:
-    """A procedure of its own, led by VPDK and routed VPDK then THUE, with one optional item."""
-    code = unique_code("BS-")
-    body = {
-        "code": code,
-        "name": "Thủ tục thử bổ sung",
-        "field_code": "DAT_DAI",
-        "field_name": "Đất đai",
-        "agency_code": "VPDK",
-        "processing_days": 5,
-        "service_level": 3,
-        "route": [{"agency_code": "VPDK", "days": 3}, {"agency_code": "THUE", "days": 2}],
-        "documents": [
-            {"code": "DON", "name": "Đơn đề nghị"},
-            {"code": "GCN", "name": "Giấy chứng nhận đã cấp"},
-            {"code": "CCCD", "name": "Căn cước công dân"},
-            {"code": "MIEN_GIAM", "name": "Giấy tờ miễn giảm", "required": False},
-        ],
-    }
-    response = await intake.post("/v1/procedures", body, "admin")
-    assert response.status_code == 201, response.text
-    return code
+    return await routed_procedure(intake, prefix="BS-", name="Thủ tục thử bổ sung")
 
 
 async def receive(intake: Intake, procedure: str) -> dict[str, Any]:
