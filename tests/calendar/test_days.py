@@ -156,3 +156,12 @@ def test_working_day_arithmetic_crosses_years() -> None:
     assert DAYS.working_days_between(start, later) == 3
     assert DAYS.working_days_between(later, start) == -3
     assert DAYS.advance(later, -3) == start
+
+
+def test_vietnam_culture_day_is_off_from_2026() -> None:
+    """24/11, Ngày Văn hóa Việt Nam, a day off from 2026: only `holidays` 0.109 or later knows it, hence
+    the floor in pyproject.toml (an older package counted it as a working day)."""
+    working, reason = DAYS.explain(date(2026, 11, 24))
+    assert not working
+    assert "Văn hóa" in reason
+    assert DAYS.is_working_day(date(2025, 11, 24))  # a Monday: not yet a holiday
