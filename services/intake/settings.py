@@ -2,12 +2,17 @@
 
 from pydantic import Field
 
+from services.intake.schemas import UNIT_CODE_LENGTH, UNIT_CODE_PATTERN
 from shared.settings import ServiceSettings
 
 
 class IntakeSettings(ServiceSettings):
     centre_unit_code: str = Field(
-        default="000.00.12.H57", description="the receiving unit's code, the prefix of every dossier code"
+        default="000.00.12.H57",
+        pattern=UNIT_CODE_PATTERN,
+        max_length=UNIT_CODE_LENGTH,
+        description="the default receiving unit's code (a unit from the first start), the prefix of every "
+        "dossier code",
     )
     centre_name: str = "Bộ phận tiếp nhận và trả kết quả"
     public_lookup_url: str = Field(

@@ -1,5 +1,5 @@
-"""The catalogue's events: agencies, fields and procedures from intake, the centre's calendar from
-deadline. No dossier identity; the envelope's subject names the thing."""
+"""The catalogue's events: receiving units, agencies, fields and procedures from intake, the centre's
+calendar from deadline. No dossier identity; the envelope's subject names the thing."""
 
 from datetime import date, time
 from typing import Annotated, Literal
@@ -17,6 +17,34 @@ class AgencyRegistered(Payload):
     sector: str
     unit_code: str
     level: Literal["province", "district", "commune"] = "district"
+
+
+# What a receiving unit is: data, so a new kind is a new value here, not a new table. The district
+# centres are history (the district level is gone from 1 July 2025).
+UnitKind = Literal["provincial_centre", "branch", "commune_centre", "district_centre"]
+
+
+class UnitRegistered(Payload):
+    """`catalog.unit.registered` (đơn vị tiếp nhận): a centre, a branch or a commune centre; its code is
+    the prefix of its dossiers' codes. `effective_to` is the last day it receives, when known."""
+
+    code: Code
+    name: str
+    kind: UnitKind
+    parent_code: str | None = None
+    address: str | None = None
+    effective_from: date
+    effective_to: date | None = None
+    successor_code: str | None = None
+
+
+class UnitClosed(Payload):
+    """`catalog.unit.closed`: the unit receives until `effective_to` (its last day); a merger names
+    the unit that took over. Its dossiers keep their unit."""
+
+    code: Code
+    effective_to: date
+    successor_code: str | None = None
 
 
 class FieldRegistered(Payload):

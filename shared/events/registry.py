@@ -8,6 +8,8 @@ from shared.events.catalog import (
     CalendarOverrideSet,
     FieldRegistered,
     ProcedureSnapshot,
+    UnitClosed,
+    UnitRegistered,
 )
 from shared.events.deadline import ApologyIssued, DueSoon, ExtensionDenied, ExtensionGranted, Overdue
 from shared.events.dossier import (
@@ -32,6 +34,8 @@ from shared.events.steps import (
 from shared.events.survey import BallotSubmitted, FeedbackAnswered, FeedbackForwarded, FeedbackReceived
 
 PAYLOADS: Final[dict[str, type[Payload]]] = {
+    "catalog.unit.registered": UnitRegistered,
+    "catalog.unit.closed": UnitClosed,
     "catalog.agency.registered": AgencyRegistered,
     "catalog.field.registered": FieldRegistered,
     "catalog.procedure.published": ProcedureSnapshot,

@@ -32,6 +32,6 @@ class StreamSpec:
 
 STREAMS = (
     StreamSpec("DOSSIERS", ("dossier.>",), "Lifecycle events of dossiers, agency code as a token"),
-    StreamSpec("CATALOG", ("catalog.>",), "Agencies, procedures and calendar overrides"),
+    StreamSpec("CATALOG", ("catalog.>",), "Receiving units, agencies, procedures and calendar overrides"),
     StreamSpec("SURVEYS", ("survey.>",), "Ballots and feedback"),
 )

@@ -6,11 +6,10 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
-from services.intake.schemas import Code, Text
+from services.intake.schemas import Code, Text, UnitCode
 from shared import inputs
 from shared.inputs import Strict
 
-UnitCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.]{1,40}$")]
 T = TypeVar("T")
 
 

@@ -1,0 +1,136 @@
+"""Use cases of the receiving units (đơn vị tiếp nhận): register, close (a merger names the successor),
+and the deployment's default unit.
+
+Each change emits a `catalog.unit.*` event in the same transaction and is audited with who made it.
+Units are never changed otherwise: a parent is set when a unit is registered, and dossiers keep the unit
+they were received at.
+"""
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.intake.models import audit_log
+from services.intake.units import repository, rules
+from services.intake.units.schemas import UnitCloseIn, UnitIn
+from shared import audit
+from shared.auth import Principal
+from shared.clock import Clock, today
+from shared.errors import Problem
+from shared.events.catalog import UnitClosed, UnitRegistered
+from shared.inputs import FIRST_DAY
+from shared.messaging.outbox import Outbox
+
+SYSTEM_PRINCIPAL = Principal(sub="system:default-unit", role="admin")
+# How a unit's links are read from one unit on: its parents up, or its successors on.
+Links = Callable[[AsyncSession, str], Awaitable[dict[str, str | None]]]
+
+
+async def register_unit(
+    session: AsyncSession, *, outbox: Outbox, clock: Clock, who: Principal, unit: UnitIn
+) -> dict[str, Any]:
+    """Register a receiving unit, open from `effective_from` (default today)."""
+    if await repository.unit(session, unit.code) is not None:
+        raise _exists(unit.code)
+    effective_from = unit.effective_from or today(clock)
+    _check_period(effective_from, unit.effective_to)
+    if unit.successor_code is not None and unit.effective_to is None:
+        raise Problem(
+            422,
+            "successor_without_end",
+            "A successor takes over a closed unit: give effective_to, the unit's last day, too.",
+        )
+    if unit.parent_code is not None:
+        await _check_link(session, unit.code, unit.parent_code, "parent", repository.parent_links)
+    if unit.successor_code is not None:
+        await _check_link(session, unit.code, unit.successor_code, "successor", repository.successor_links)
+    registered = UnitRegistered(**{**unit.model_dump(), "effective_from": effective_from})
+    if not await repository.add_unit(session, {**registered.model_dump(), "created_by": who.sub}):
+        raise _exists(unit.code)
+    await outbox.add(
+        session, name="catalog.unit.registered", topic="catalog.unit.registered", data=registered.data()
+    )
+    await audit.record(
+        session, audit_log, who=who, at=clock.now(), action="unit.registered", entity=f"unit:{unit.code}"
+    )
+    return registered.model_dump()
+
+
+async def close_unit(
+    session: AsyncSession, *, outbox: Outbox, clock: Clock, who: Principal, code: str, close: UnitCloseIn
+) -> dict[str, Any]:
+    """Close a unit after its last day `effective_to`; a merger names the unit that takes over. Its
+    dossiers keep it as their unit."""
+    await repository.lock_units(session)
+    row = await repository.unit(session, code)
+    if row is None:
+        raise not_found(code)
+    if row.effective_to is not None:
+        raise Problem(
+            409, "unit_closed", f"Unit {code} is already closed (its last day: {row.effective_to})."
+        )
+    _check_period(row.effective_from, close.effective_to)
+    if close.successor_code is not None:
+        await _check_link(session, code, close.successor_code, "successor", repository.successor_links)
+    await repository.close_unit(
+        session, code, effective_to=close.effective_to, successor_code=close.successor_code
+    )
+    closed = UnitClosed(code=code, **close.model_dump())
+    await outbox.add(session, name="catalog.unit.closed", topic="catalog.unit.closed", data=closed.data())
+    await audit.record(
+        session,
+        audit_log,
+        who=who,
+        at=clock.now(),
+        action="unit.closed",
+        entity=f"unit:{code}",
+        detail=closed.data(),
+    )
+    return {**row._asdict(), **close.model_dump()}
+
+
+async def ensure_default_unit(
+    session: AsyncSession, *, outbox: Outbox, clock: Clock, code: str, name: str
+) -> bool:
+    """The deployment's default unit (`MOTCUA_CENTRE_UNIT_CODE`) as a unit, registered on start when
+    absent, open since any day a dossier may have, so existing dossiers and a single-centre deployment
+    need no unit set up; True when it registered it."""
+    await repository.lock_units(session)
+    if await repository.unit(session, code) is not None:
+        return False
+    unit = UnitIn(code=code, name=name or code, kind="district_centre", effective_from=FIRST_DAY)
+    await register_unit(session, outbox=outbox, clock=clock, who=SYSTEM_PRINCIPAL, unit=unit)
+    return True
+
+
+def not_found(code: str) -> Problem:
+    return Problem(404, "unit_not_found", f"No receiving unit {code}.")
+
+
+def _exists(code: str) -> Problem:
+    return Problem(409, "unit_exists", f"Unit {code} already exists; close it, or register another code.")
+
+
+def _check_period(effective_from: date, effective_to: date | None) -> None:
+    if not rules.period_in_order(effective_from, effective_to):
+        raise Problem(
+            422,
+            "invalid_period",
+            f"effective_to ({effective_to}) is before effective_from ({effective_from}); "
+            "effective_to is the unit's last day.",
+        )
+
+
+async def _check_link(session: AsyncSession, code: str, to: str, role: str, links: Links) -> None:
+    """`to` exists and linking `code` to it as its `role` makes no cycle."""
+    if to == code:
+        raise Problem(422, "unit_cycle", f"Unit {code} cannot be its own {role}.")
+    chain = await links(session, to)
+    if to not in chain:
+        raise Problem(422, "unknown_unit", f"Unknown unit {to} as {role}; register it first.")
+    if rules.loops_back(code, to, chain):
+        raise Problem(
+            422, "unit_cycle", f"Unit {to} as the {role} of {code} makes a cycle: {to} leads back to {code}."
+        )
