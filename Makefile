@@ -10,7 +10,7 @@ help:
 	@echo "make run                       start PostgreSQL, NATS and the five services (Ctrl-C stops all)"
 	@echo "make test                      run the test suite against real PostgreSQL and NATS"
 	@echo "make soak [SOAK_MINUTES=10] [SOAK_SEED=n]   load + faults on all five services, then checks"
-	@echo "make token ROLE=admin [AGENCY=VPDK]   print a local JWT"
+	@echo "make token ROLE=admin [AGENCY=VPDK] [UNIT=000.00.12.H57]   print a local JWT"
 	@echo "make migrate                   migrate every schema (MOTCUA_<SERVICE>_DATABASE_URL)"
 	@echo "make lint | format | bench | clean"
 
@@ -31,7 +31,7 @@ soak: $(STAMP)
 	$(PY) -m tests.system
 
 token: $(STAMP)
-	@$(PY) -m tools.dev_token --role $(or $(ROLE),admin) $(if $(AGENCY),--agency $(AGENCY))
+	@$(PY) -m tools.dev_token --role $(or $(ROLE),admin) $(if $(AGENCY),--agency $(AGENCY)) $(if $(UNIT),--unit $(UNIT))
 
 migrate: $(STAMP)
 	$(PY) -m shared.db.migrate

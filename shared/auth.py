@@ -18,11 +18,13 @@ ROLES: tuple[Role, ...] = ("portal", "reception", "officer", "leader", "admin", 
 
 
 class Principal(BaseModel):
-    """Who is calling: `sub` is the user or system id, `agency` the agency code of officers and leaders."""
+    """Who is calling: `sub` is the user or system id, `agency` the agency code of officers and leaders,
+    `unit` the receiving unit of reception staff (and of a unit's leader)."""
 
     sub: str
     role: Role
     agency: str | None = None
+    unit: str | None = None
 
 
 class TokenVerifier:
@@ -100,10 +102,18 @@ def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
 
 
 def issue_token(
-    secret: str, *, sub: str, role: Role, agency: str | None = None, ttl_seconds: int = 8 * 3600
+    secret: str,
+    *,
+    sub: str,
+    role: Role,
+    agency: str | None = None,
+    unit: str | None = None,
+    ttl_seconds: int = 8 * 3600,
 ) -> str:
     """A locally signed HS256 token (for `make token`, tests and benchmarks)."""
     claims: dict[str, object] = {"sub": sub, "role": role, "exp": int(time.time()) + ttl_seconds}
     if agency:
         claims["agency"] = agency
+    if unit:
+        claims["unit"] = unit
     return jwt.encode(claims, secret, algorithm="HS256")

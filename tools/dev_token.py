@@ -1,4 +1,5 @@
-"""`python -m tools.dev_token --role admin [--agency VPDK]` prints a local HS256 token (`make token`)."""
+"""`python -m tools.dev_token --role admin [--agency VPDK] [--unit 000.00.12.H57]` prints a local
+HS256 token (`make token`)."""
 
 import argparse
 import os
@@ -11,6 +12,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--role", required=True, choices=ROLES)
     parser.add_argument("--agency", default=None, help="agency code, for officers and leaders")
+    parser.add_argument("--unit", default=None, help="receiving unit code, for reception and a unit's leader")
     parser.add_argument("--sub", default=None, help="user id (default: <role>-local)")
     parser.add_argument("--hours", type=int, default=8)
     args = parser.parse_args()
@@ -22,6 +24,7 @@ def main() -> None:
             sub=args.sub or f"{args.role}-local",
             role=args.role,
             agency=args.agency or None,
+            unit=args.unit or None,
             ttl_seconds=args.hours * 3600,
         )
     )
