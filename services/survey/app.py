@@ -18,6 +18,8 @@ from services.survey.handlers import CATALOG_HANDLERS, CATALOG_SUBJECTS, DOSSIER
 from services.survey.invitations.api import router as invitations_router
 from services.survey.models import messaging
 from services.survey.settings import SurveySettings
+from services.survey.working_calendar import CALENDAR_HANDLERS
+from shared import calendar_replica
 from shared.app import Runtime, ServiceSpec, create_service_app
 from shared.clock import Clock, SystemClock
 from shared.db.engine import unit_of_work
@@ -54,7 +56,12 @@ def create_app(settings: SurveySettings | None = None, clock: Clock | None = Non
     clock = clock or SystemClock()
     subscriptions = [
         # The agencies a ballot or a feedback item may name (durable `survey-catalog`).
-        Subscription(stream="CATALOG", subjects=CATALOG_SUBJECTS, handlers=CATALOG_HANDLERS),
+        # And the calendar's admin overrides, owned by the deadline service, for answers' dues.
+        Subscription(
+            stream="CATALOG",
+            subjects=(*CATALOG_SUBJECTS, *calendar_replica.SUBJECTS),
+            handlers={**CATALOG_HANDLERS, **CALENDAR_HANDLERS},
+        ),
         Subscription(
             stream="DOSSIERS",
             subjects=DOSSIER_SUBJECTS,

@@ -10,8 +10,9 @@ from services.survey.ballots.service import BallotBox
 from services.survey.feedback.desk import Desk
 from services.survey.senders import bearer
 from services.survey.settings import SurveySettings
+from services.survey.working_calendar import CALENDAR
 from shared.auth import Principal, require_roles
-from shared.deps import ClockDep, OutboxDep
+from shared.deps import ClockDep, OutboxDep, SessionDep
 from shared.inputs import Text
 
 # Who works a feedback item: the agency's own staff, and administrators who re-route any item.
@@ -34,8 +35,9 @@ SurveySettingsDep = Annotated[SurveySettings, Depends(_settings)]
 BoxDep = Annotated[BallotBox, Depends(_box)]
 
 
-async def _desk(outbox: OutboxDep, clock: ClockDep, settings: SurveySettingsDep) -> Desk:
-    return Desk(outbox=outbox, clock=clock, answer_days=settings.feedback_answer_days)
+async def _desk(session: SessionDep, outbox: OutboxDep, clock: ClockDep, settings: SurveySettingsDep) -> Desk:
+    calendar = await CALENDAR.get(session)
+    return Desk(outbox=outbox, clock=clock, calendar=calendar, answer_days=settings.feedback_answer_days)
 
 
 DeskDep = Annotated[Desk, Depends(_desk)]

@@ -21,6 +21,7 @@ from services.survey.ballots.models import ballots
 from services.survey.handlers import CATALOG_HANDLERS, dossier_handlers
 from services.survey.models import messaging
 from services.survey.settings import SurveySettings
+from services.survey.working_calendar import CALENDAR_HANDLERS
 from shared.auth import Role, issue_token
 from shared.clock import VIETNAM, FixedClock
 from shared.db.engine import unit_of_work
@@ -82,6 +83,7 @@ class Survey:
         """Apply events with survey's own handlers, one unit of work each, as its consumer does."""
         handlers = {
             **CATALOG_HANDLERS,
+            **CALENDAR_HANDLERS,
             **dossier_handlers(invitation_days=self.settings.survey_invitation_days),
         }
         for event in events:

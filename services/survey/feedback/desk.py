@@ -6,7 +6,7 @@ shown to the responsible agency's officers and leaders and to administrators, an
 event, an audit row or a log line.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,10 +20,6 @@ from shared.clock import Clock
 from shared.errors import Problem
 from shared.messaging.outbox import Outbox
 
-# Admin overrides of the calendar (days off, working Saturdays) belong to the deadline service and
-# are not replicated to survey yet; until then the official calendar applies.
-CALENDAR = WorkingCalendar()
-
 
 @dataclass(frozen=True)
 class Desk:
@@ -31,8 +27,9 @@ class Desk:
 
     outbox: Outbox
     clock: Clock
+    # With the centre's overrides (`services.survey.working_calendar`), as every due in the system.
+    calendar: WorkingCalendar
     answer_days: int = DEFAULT_ANSWER_DAYS
-    calendar: WorkingCalendar = field(default=CALENDAR)
 
 
 async def record(

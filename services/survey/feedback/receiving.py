@@ -12,6 +12,7 @@ from services.survey.feedback import repository, rules
 from services.survey.feedback.desk import Desk, record
 from services.survey.feedback.schemas import FeedbackIn
 from services.survey.replicas import repository as replicas
+from services.survey.working_calendar import CALENDAR
 from shared.auth import Principal
 from shared.clock import Clock
 from shared.errors import Problem
@@ -99,7 +100,7 @@ async def open_from_ballot(
     existing = await repository.item_of_ballot(session, ballot_id)
     if existing is not None:
         return existing
-    desk = Desk(outbox=outbox, clock=clock, answer_days=answer_days)
+    desk = Desk(outbox=outbox, clock=clock, calendar=await CALENDAR.get(session), answer_days=answer_days)
     values = _new_item(
         desk,
         kind="feedback",

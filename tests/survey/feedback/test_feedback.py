@@ -4,7 +4,7 @@ routed, answered once and on time or late, forwarded, listed, summarised; contac
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import httpx
@@ -15,9 +15,12 @@ from sqlalchemy import func, select
 from services.survey.feedback.models import feedback_items
 from services.survey.feedback.receiving import open_from_ballot
 from services.survey.models import audit_log, messaging
+from services.survey.working_calendar import CALENDAR
 from shared.auth import Role, issue_token
 from shared.clock import VIETNAM, FixedClock
 from shared.db.engine import unit_of_work
+from shared.events.catalog import CalendarOverrideSet
+from shared.messaging.envelope import CloudEvent, event_type
 from tests.survey.conftest import Dossier, Survey, dossier_code, received
 
 CONTACT = "Nguyễn Văn An, 0912 345 678, an@example.vn"
@@ -155,6 +158,31 @@ async def test_the_2021_tet_break_does_not_count_towards_the_deadline(desk: Desk
     desk.clock.set(vn(2021, 2, 9, 9, 0))  # the eve of the break, 10-16 February
     receipt = await desk.sent(agency)
     assert receipt["answer_due_at"] == "2021-03-02T02:00:00Z"  # Tuesday 2 March 09:00
+
+
+async def test_a_day_off_the_centre_declared_moves_the_answers_due(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deadline service's admin override reaches survey (catalog.calendar.override_set), and the
+    answer's due counts it as every other due in the system does. Years no other test uses: the
+    override stays in survey's table."""
+    monkeypatch.setattr(CALENDAR, "check_every", 0.0)
+    agency = await desk.agency()
+    day_off = CalendarOverrideSet(
+        day=date(2031, 3, 10), working=False, reason="Quyết định của UBND tỉnh", set_at=vn(2031, 3, 1)
+    )
+    await desk.survey.deliver(
+        CloudEvent(
+            source="/motcua/deadline",
+            type=event_type("catalog.calendar.override_set"),
+            time=vn(2031, 3, 1),
+            data=day_off.data(),
+        )
+    )
+    desk.clock.set(vn(2031, 3, 7, 8, 30))  # Friday 7 March 2031
+    receipt = await desk.sent(agency)
+    # 10 working days from Friday 08:30, Monday 10 March off: Monday 24 March 08:30, not Friday 21.
+    assert receipt["answer_due_at"] == "2031-03-24T01:30:00Z"
 
 
 async def test_feedback_about_a_dossier_goes_to_the_dossiers_lead_agency(desk: Desk) -> None:
