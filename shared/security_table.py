@@ -22,7 +22,11 @@ the two differ. Roles are the token's `role` claim; a route lists those its depe
 request with another role gets 403 `forbidden_role`, and one without a token 401.
 
 **Who sees a dossier** (`shared/visibility.py`), for every route below that names one (`{code}`,
-`{key}`): admin, auditor and reception see every dossier; a portal account the dossiers it
+`{key}`): admin and auditor see every dossier; reception the dossiers received at its token's
+`unit` or to be returned there (403 `not_your_unit` otherwise; in intake, routing's plan and control
+slip, and deadline's clock), a dossier whose units are unknown (stored before units) and, with a
+token without `unit`, every dossier (intake refuses such a token, 403 `unit_claim_missing`, to receive
+or change a dossier while more than one unit is open); a portal account the dossiers it
 submitted (another's is 404, so codes cannot be probed); officers and leaders the dossiers whose
 route holds their agency, as lead or as a step's agency (403 `not_your_agency` otherwise). Lists of
 an agency's work (queues, reminders, extensions, transfers, feedback, apology letters) show officers

@@ -26,7 +26,7 @@ IntakeSettingsDep = Annotated[IntakeSettings, Depends(_settings)]
 async def _desk(
     outbox: OutboxDep, clock: ClockDep, who: CurrentPrincipal, settings: IntakeSettingsDep
 ) -> Desk:
-    return Desk(outbox=outbox, clock=clock, who=who, unit_code=settings.centre_unit_code)
+    return Desk(outbox=outbox, clock=clock, who=who, default_unit=settings.centre_unit_code)
 
 
 DeskDep = Annotated[Desk, Depends(_desk)]

@@ -11,8 +11,9 @@ class IntakeSettings(ServiceSettings):
         default="000.00.12.H57",
         pattern=UNIT_CODE_PATTERN,
         max_length=UNIT_CODE_LENGTH,
-        description="the default receiving unit's code (a unit from the first start), the prefix of every "
-        "dossier code",
+        description="the default receiving unit's code (a unit from the first start): where the portal's "
+        "dossiers without unit_code, import lines without one and, while it is the only unit open, reception "
+        "tokens without a unit claim receive",
     )
     centre_name: str = "Bộ phận tiếp nhận và trả kết quả"
     public_lookup_url: str = Field(

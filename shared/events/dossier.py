@@ -37,6 +37,9 @@ class DossierReceived(DossierIdentity):
     channel: Literal["direct", "post", "online"]
     service_level: int = Field(ge=1, le=4)
     unit_code: str
+    return_unit_code: str | None = Field(
+        default=None, description="where the citizen takes the result; None: the receiving unit"
+    )
     received_at: Utc
     clock_started_at: Utc
     due_at: Utc

@@ -30,12 +30,19 @@ async def dossier_clock(
     changed), the due after pauses (what lateness and warnings go by), the extended due, working
     minutes paused, state (`pending` until its start is heard, `running`, `paused`, `stopped`).
 
-    Officers and leaders see a dossier their agency leads or holds a step of."""
+    Officers and leaders see a dossier their agency leads or holds a step of; reception a dossier
+    received or to be returned at its unit."""
     dossier = await repository.dossier_by_code(session, code)
     if dossier is None:
         raise Problem(404, "dossier_not_found", f"The deadline service has heard of no dossier {code}.")
     rows = await repository.clocks_of(session, [dossier.dossier_id])
-    ensure_may_see(who, code, agencies=[dossier.lead_agency_code, *(r.agency_code for r in rows)])
+    ensure_may_see(
+        who,
+        code,
+        agencies=[dossier.lead_agency_code, *(r.agency_code for r in rows)],
+        receiving_unit=dossier.unit_code,
+        return_unit=dossier.return_unit_code,
+    )
     own = next((r for r in rows if r.scope == "dossier"), None)
     return DossierClocksOut(
         dossier_id=dossier.dossier_id,

@@ -65,6 +65,8 @@ class Facts:
             "cutoff": procedure.cutoff,
             "supplement_policy": procedure.supplement_policy,
             "imported": data.imported,
+            "unit_code": data.unit_code,
+            "return_unit_code": data.return_unit_code,
         }
         self.receipts.append({"b_dossier_id": data.dossier_id, **_set(receipt)})
         # Made with the first receipt recorded; a dossier whose receipt was recorded before has it.

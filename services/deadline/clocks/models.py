@@ -63,6 +63,8 @@ dossiers = Table(
     Column("cutoff", Time),
     Column("supplement_policy", Text, comment="shift | restart, the procedure's"),
     Column("imported", Boolean, nullable=False, server_default=text("false")),
+    Column("unit_code", Text, comment="the receiving unit; null: received before units, the default unit"),
+    Column("return_unit_code", Text, comment="where the result is handed over; null: the receiving unit"),
     # The first end heard of (resolved, rejected, stopped, withdrawn, returned): the earliest wins.
     Column("ended_at", DateTime(timezone=True)),
     Column("end_reason", Text),

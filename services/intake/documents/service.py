@@ -55,7 +55,7 @@ async def record_upload(
     filename: str | None,
 ) -> Recorded:
     """Store a scanned component and record it as the dossier's `document_code`."""
-    row = await _digitizable(session, key)
+    row = await _digitizable(session, desk, key)
     procedure = await catalogue.procedure_by_id(session, row.procedure_id)
     _on_checklist(procedure, document_code)
     blob = await store.put(upload.chunks())
@@ -83,7 +83,7 @@ async def reuse(
     source_document_code: str | None,
 ) -> Recorded:
     """Take a component already digitized for the same applicant's earlier dossier, without a new scan."""
-    row = await _digitizable(session, key)
+    row = await _digitizable(session, desk, key)
     procedure = await catalogue.procedure_by_id(session, row.procedure_id)
     _on_checklist(procedure, document_code)
     source = await dossiers.dossier(session, from_dossier)
@@ -174,9 +174,9 @@ def _audit_detail(
     return detail
 
 
-async def _digitizable(session: AsyncSession, key: str) -> Row[Any]:
+async def _digitizable(session: AsyncSession, desk: Desk, key: str) -> Row[Any]:
     # The lock queues concurrent uploads to one dossier, so exactly one of them covers the checklist.
-    row = await access.existing(session, key, for_update=True)
+    row = await access.at_desk(session, desk, key)
     if row.status in NOT_YET_RECEIVED or row.received_at is None:
         raise Problem(
             409,

@@ -36,12 +36,13 @@ from shared.messaging.subjects import dossier_subject
 @dataclass(frozen=True)
 class Desk:
     """What every change needs besides the session: who acts, when, where events go, and the
-    receiving unit, whose code starts every dossier code."""
+    deployment's default unit (`MOTCUA_CENTRE_UNIT_CODE`): where a dossier is received when neither the
+    token nor the portal names a unit."""
 
     outbox: Outbox
     clock: Clock
     who: Principal
-    unit_code: str
+    default_unit: str
 
 
 class Dossier(Protocol):

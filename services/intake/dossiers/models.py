@@ -55,7 +55,8 @@ dossiers = Table(
     Column("applicant_id", Uuid, ForeignKey("applicants.id"), nullable=False),
     Column("channel", Text, nullable=False, comment="direct | post | online"),
     Column("service_level", Integer, nullable=False),
-    Column("unit_code", Text, nullable=False),
+    Column("unit_code", Text, nullable=False),  # the receiving unit, the prefix of its code
+    Column("return_unit_code", Text, comment="where the citizen takes the result; null: the receiving unit"),
     Column("submitted_at", DateTime(timezone=True), nullable=False),
     Column("received_at", DateTime(timezone=True)),
     Column("clock_started_at", DateTime(timezone=True)),

@@ -74,6 +74,7 @@ class Accepted:
     procedure: Any = None  # the procedure version in force on `day` (a repository row)
     due: DueResult | None = None  # as computed at the counter; `due_at` may override its `due`
     code: str = ""
+    unit: str = ""  # the receiving unit: the line's, or the default unit
     dossier_id: UUID | None = None
     applicant_id: UUID | None = None
 

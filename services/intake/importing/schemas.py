@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from services.intake.schemas import ApplicantIn, Channel, Code
+from services.intake.schemas import ApplicantIn, Channel, Code, UnitCode
 from shared.inputs import ONE_LINE, Instant
 from shared.text import nfc
 
@@ -39,6 +39,10 @@ class ImportLine(BaseModel):
     resolved_at: Instant | None = Field(default=None, description="có kết quả")
     returned_at: Instant | None = Field(default=None, description="đã trả kết quả (needs resolved_at)")
     withdrawn_at: Instant | None = Field(default=None, description="rút hồ sơ (never with resolved_at)")
+    unit_code: UnitCode | None = Field(
+        default=None,
+        description="the receiving unit, open on the receipt day; default: the deployment's default unit",
+    )
 
 
 class LineError(BaseModel):

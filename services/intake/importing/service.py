@@ -13,9 +13,11 @@ Semantics (the route's OpenAPI text says the same to callers):
 * The procedure is the version in force on the receipt date (Vietnam time); an unknown code, or one
   with no version in force then, is an error. `due_at` and `service_level`, when absent, come from
   that version exactly as at the counter; given timestamps are kept as given (stored in UTC).
+* Receiving unit: the line's `unit_code`, else the default unit; it must be registered and open on
+  the receipt day (`unknown_unit`, `unit_closed`, `unit_not_open` fail the line alone).
 * Dossier code: imported dossiers get a code in the usual format `<unit>-<yyMMdd>-<NNNN>`, with the
-  receipt date and the next numbers of the centre's per-day counter for that date (after any number
-  already used that day); within a day, numbers follow the file's order. The old id stays in
+  receipt date and the next numbers of that unit's per-day counter for that date (after any number
+  already used that day); within a unit and day, numbers follow the file's order. The old id stays in
   `external_code`. Imported dossiers have no look-up secret: citizens cannot look them up.
   A batch's numbers are reserved in a short transaction of their own just before the batch is
   written (so live receptions on that day never wait behind an import's batch); a batch that then
@@ -68,6 +70,8 @@ from services.intake.importing.rows import (
 from services.intake.importing.rules import later_steps, receipt_day, timeline_problem
 from services.intake.importing.schemas import ImportLine, ImportSummary, LineError
 from services.intake.models import audit_log, messaging
+from services.intake.units import repository as units
+from services.intake.units.rules import opening
 from shared import audit
 from shared.auth import Principal
 from shared.calendar import DueResult, WorkingCalendar
@@ -84,7 +88,8 @@ _LAST: Final = 2**63
 
 @dataclass(frozen=True)
 class ImportDesk:
-    """Who imports, when, into which receiving unit; batches commit through `sessions`."""
+    """Who imports, when, and the default receiving unit (of a line without `unit_code`); batches
+    commit through `sessions`."""
 
     sessions: Sessions
     clock: Clock
@@ -164,6 +169,7 @@ class _Run:
         self._snapshots: dict[int, ProcedureSnapshot] = {}
         self._dues: dict[tuple[int, datetime, bool], DueResult] = {}
         self._calendar: WorkingCalendar | None = None  # the one `_dues` were computed with
+        self._units: dict[str, Row[Any] | None] = {}  # receiving units by code, read once each
 
     def read(self, number: int, raw: bytes) -> None:
         """Check one line in Python; a good one waits for its batch."""
@@ -212,15 +218,17 @@ class _Run:
             ready = await self._without_existing(session, ready)
             if not ready:
                 return None
-            counts = Counter(item.day for item in ready)
-            first = await repository.reserve_dossier_numbers(
-                await repository.driver(session), self.desk.unit_code, counts
-            )
-        unit, now = self.desk.unit_code, self.desk.clock.now()
+            first: dict[tuple[str, date], int] = {}
+            driver = await repository.driver(session)
+            for unit in sorted({item.unit for item in ready}):  # one order: two imports never deadlock
+                counts = Counter(item.day for item in ready if item.unit == unit)
+                reserved = await repository.reserve_dossier_numbers(driver, unit, counts)
+                first.update({(unit, day): number for day, number in reserved.items()})
+        now = self.desk.clock.now()
         ids = new_ids(2 * len(ready))
         for item in ready:
-            item.code = dossier_code(unit, item.day, first[item.day])
-            first[item.day] += 1
+            item.code = dossier_code(item.unit, item.day, first[item.unit, item.day])
+            first[item.unit, item.day] += 1
             item.dossier_id, item.applicant_id = next(ids), next(ids)
         event_ids = new_ids(sum(1 + len(later_steps(item.line)) for item in ready))
         snapshots = self._snapshots
@@ -228,12 +236,13 @@ class _Run:
             items=ready,
             applicants=[applicant_record(item) for item in ready],
             dossiers=[
-                dossier_record(item, unit_code=unit, created_by=self.desk.who.sub, now=now) for item in ready
+                dossier_record(item, unit_code=item.unit, created_by=self.desk.who.sub, now=now)
+                for item in ready
             ],
             timeline={item.line.external_code: timeline_records(item) for item in ready},
             events={
                 item.line.external_code: event_records(
-                    item, unit_code=unit, snapshot=snapshots[item.procedure.id], now=now, ids=event_ids
+                    item, unit_code=item.unit, snapshot=snapshots[item.procedure.id], now=now, ids=event_ids
                 )
                 for item in ready
             },
@@ -252,6 +261,11 @@ class _Run:
                 continue
             if line.external_code in seen:
                 self.skipped += 1
+                continue
+            item.unit = line.unit_code or self.desk.unit_code
+            unit_problem = await self._unit_problem(session, item.unit, item.day)
+            if unit_problem is not None:
+                self._fail(batch, item.number, unit_problem, line.external_code)
                 continue
             try:
                 item.due = self._due(procedure, line, calendar)
@@ -279,6 +293,23 @@ class _Run:
             self._procedures[procedure_id] = row
             self._snapshots[procedure_id] = procedure_snapshot(row)
         return self._procedures[procedure_id]
+
+    async def _unit_problem(self, session: AsyncSession, code: str, day: date) -> LineProblem | None:
+        """Why the line cannot be received at unit `code` on `day`, as at the counter; None if it can."""
+        if code not in self._units:
+            self._units[code] = await units.unit(session, code)
+        row = self._units[code]
+        if row is None:
+            return LineProblem("unknown_unit", f"There is no receiving unit {code}; register it first.")
+        why = opening(row.effective_from, row.effective_to, day)
+        if why is not None:
+            return LineProblem(
+                why,
+                f"Unit {code} was not open on {day:%d/%m/%Y} "
+                f"(open from {row.effective_from:%d/%m/%Y}"
+                + (f" to {row.effective_to:%d/%m/%Y})." if row.effective_to else ")."),
+            )
+        return None
 
     def _why_no_procedure(self, code: str, day: date) -> LineProblem:
         if self._versions.get(code):

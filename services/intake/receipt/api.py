@@ -7,10 +7,12 @@ from fastapi.concurrency import run_in_threadpool
 
 from services.intake.catalogue import repository as catalogue
 from services.intake.deps import DossierKey, IntakeSettingsDep
+from services.intake.dossiers import access
 from services.intake.dossiers import repository as dossiers
 from services.intake.dossiers.rules import lookup_secret_matches
 from services.intake.receipt.document import receipt_html, receipt_pdf
 from services.intake.receipt.view import receipt_view
+from services.intake.units import repository as units
 from shared.deps import Reception, SessionDep
 from shared.errors import Problem
 from shared.inputs import Text
@@ -36,8 +38,8 @@ async def receipt(
     """The receipt (giấy tiếp nhận hồ sơ và hẹn trả kết quả, form 01) with the dossier code, documents,
     receipt and appointment times and a QR code for the citizen's look-up. The look-up secret is only
     stored hashed, so the counter passes the one it was shown at reception."""
-    row = await dossiers.dossier(session, key)
-    if row is None or row.code is None:
+    row = await access.visible(session, key, who)
+    if row.code is None:
         raise Problem(404, "dossier_not_found", f"No received dossier {key}.")
     if not lookup_secret_matches(row.code, secret, row.lookup_secret_hash):
         raise Problem(403, "wrong_secret", "That is not this dossier's look-up secret.")
@@ -46,6 +48,7 @@ async def receipt(
         row,
         await catalogue.procedure_by_id(session, row.procedure_id),
         await dossiers.applicant(session, row.applicant_id),
+        await units.unit(session, row.unit_code),
         secret,
         who,
     )

@@ -43,7 +43,7 @@ class ReceiptDocument:
 class ReceiptView:
     """Everything printed on the receipt, already looked up and masked by the caller."""
 
-    centre_name: str
+    centre_name: str  # the receiving unit's name
     dossier_code: str
     procedure_name: str
     procedure_code: str
@@ -57,6 +57,7 @@ class ReceiptView:
     lookup_url: str
     lookup_secret: str
     form_number: str = "01"
+    unit_address: str | None = None  # the receiving unit's address, printed under its name
 
 
 @lru_cache(maxsize=256)
@@ -109,7 +110,8 @@ def _content(view: ReceiptView, fit: Callable[[str], str] = lambda text: text) -
 
     url = urlsplit(view.lookup_url)
     lookup_page = _nfc(urlunsplit((url.scheme, url.netloc, url.path, "", "")))
-    fields = [(f"{_nfc(view.centre_name)} tiếp nhận hồ sơ của: ", _nfc(view.applicant_name))]
+    fields = [("Địa chỉ đơn vị tiếp nhận: ", _nfc(view.unit_address))] if view.unit_address else []
+    fields.append((f"{_nfc(view.centre_name)} tiếp nhận hồ sơ của: ", _nfc(view.applicant_name)))
     if view.applicant_address:
         fields.append(("Địa chỉ: ", _nfc(view.applicant_address)))
     if view.applicant_phone_masked:

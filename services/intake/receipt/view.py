@@ -9,13 +9,21 @@ from shared.auth import Principal
 
 
 def receipt_view(
-    settings: IntakeSettings, row: Any, procedure: Any, applicant: Any, secret: str, who: Principal
+    settings: IntakeSettings,
+    row: Any,
+    procedure: Any,
+    applicant: Any,
+    unit: Any,
+    secret: str,
+    who: Principal,
 ) -> ReceiptView:
-    """The dossier `row` with its `procedure` and `applicant` rows, received by `who`; the look-up link
-    carries the code and the `secret` the counter was shown."""
+    """The dossier `row` with its `procedure`, `applicant` and receiving `unit` rows (the unit's name
+    and address head the receipt; the setting's centre name stands in for a unit row missing), received
+    by `who`; the look-up link carries the code and the `secret` the counter was shown."""
     provided = set(row.documents)
     return ReceiptView(
-        centre_name=settings.centre_name,
+        centre_name=unit.name if unit is not None else settings.centre_name,
+        unit_address=unit.address if unit is not None else None,
         dossier_code=row.code,
         procedure_name=procedure.name,
         procedure_code=procedure.national_code or procedure.code,

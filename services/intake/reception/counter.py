@@ -16,7 +16,7 @@ WITHDRAWABLE = ("submitted", "received", "in_processing", "supplement_requested"
 
 async def withdraw(session: AsyncSession, desk: Desk, key: str, request: WithdrawIn) -> UUID:
     """The citizen takes the dossier back before a result."""
-    row = await access.existing(session, key, for_update=True)
+    row = await access.at_desk(session, desk, key)
     if row.status not in WITHDRAWABLE:
         raise Problem(409, "cannot_withdraw", f"Dossier is {row.status}; it can no longer be withdrawn.")
     detail = {"reason": request.reason}
@@ -33,7 +33,7 @@ async def withdraw(session: AsyncSession, desk: Desk, key: str, request: Withdra
 
 async def return_result(session: AsyncSession, desk: Desk, key: str, request: ReturnIn) -> UUID:
     """The result handed over: at the counter, by post or electronically."""
-    row = await access.existing(session, key, for_update=True)
+    row = await access.at_desk(session, desk, key)
     if row.status != "resolved":
         raise Problem(
             409, "result_not_ready", f"Dossier is {row.status}; a result can be returned once resolved."

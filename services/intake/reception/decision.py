@@ -24,6 +24,7 @@ from services.intake.dossiers.change import Desk, changing
 from services.intake.reception import repository
 from services.intake.reception.schemas import AcceptIn
 from services.intake.schemas import ApplicantKind, Channel
+from services.intake.units import service as units
 from shared.clock import VIETNAM
 from shared.errors import Problem
 
@@ -43,6 +44,8 @@ class Facts:
     applicant_kind: ApplicantKind
     applicant_name: str
     agency_code: str
+    unit_code: str  # the receiving unit, the prefix of its code
+    return_unit_code: str
 
 
 @dataclass(frozen=True)
@@ -54,11 +57,13 @@ class Outcome:
 
 async def accept(session: AsyncSession, desk: Desk, key: str, check: AcceptIn) -> Outcome:
     """Reception checks an online submission; the clock starts only now, if it is received."""
-    row = await access.existing(session, key, for_update=True)
+    row = await access.at_desk(session, desk, key)
     if row.status != "submitted":
         raise Problem(
             409, "not_awaiting_check", f"Dossier is {row.status}; only a submitted one can be checked."
         )
+    today = desk.clock.now().astimezone(VIETNAM).date()
+    await units.open_unit(session, row.unit_code, today)  # it is received there, so it must be open
     provided = check.documents if check.documents is not None else list(row.documents)
     procedure = await catalogue.procedure_by_id(session, row.procedure_id)
     unknown = unknown_documents(checklist(procedure.documents), provided)
@@ -77,6 +82,8 @@ async def accept(session: AsyncSession, desk: Desk, key: str, check: AcceptIn) -
         applicant_kind=row.applicant_kind,
         applicant_name=row.applicant_name,
         agency_code=row.agency_code,
+        unit_code=row.unit_code,
+        return_unit_code=row.return_unit_code or row.unit_code,
     )
     return await decide(session, desk, facts, procedure, eligible=check.eligible, reason=check.refusal_reason)
 
@@ -119,8 +126,8 @@ async def _receive(session: AsyncSession, desk: Desk, dossier: Facts, procedure:
         # The day's counter row stays locked until commit, so it is taken last: only this change's own
         # writes follow it.
         day = now.astimezone(VIETNAM).date()
-        number = await dossiers.next_dossier_number(session, desk.unit_code, day)
-        code = rules.dossier_code(desk.unit_code, day, number)
+        number = await dossiers.next_dossier_number(session, dossier.unit_code, day)
+        code = rules.dossier_code(dossier.unit_code, day, number)
         secret = rules.new_lookup_secret()
         change.set(code=code, lookup_secret_hash=rules.hash_lookup_secret(code, secret))
         change.emit(
@@ -130,7 +137,8 @@ async def _receive(session: AsyncSession, desk: Desk, dossier: Facts, procedure:
                 procedure=procedure_snapshot(procedure),
                 channel=dossier.channel,
                 service_level=dossier.service_level,
-                unit_code=desk.unit_code,
+                unit_code=dossier.unit_code,
+                return_unit_code=dossier.return_unit_code,
                 received_at=now,
                 clock_started_at=due.clock_start,
                 due_at=due.due,

@@ -8,7 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from services.intake.catalogue.schemas import DocumentItem
-from services.intake.schemas import ApplicantIn, Channel, Code, LongText
+from services.intake.schemas import ApplicantIn, Channel, Code, LongText, UnitCode
 from shared import inputs
 from shared.inputs import Strict
 
@@ -34,6 +34,15 @@ class DossierIn(Strict):
         default=None, description="the portal's own id of the submission, unique (409 duplicate_portal_id)"
     )
     note: LongText | None = None
+    unit_code: UnitCode | None = Field(
+        default=None,
+        description="the receiving unit: the portal's choice (default: the deployment's default unit); "
+        "reception receives at its token's `unit`, and may only repeat it here",
+    )
+    return_unit_code: UnitCode | None = Field(
+        default=None,
+        description="the open unit where the citizen takes the result (default: the receiving unit)",
+    )
 
     @model_validator(mode="after")
     def _refusal_needs_reason(self) -> "DossierIn":
@@ -67,6 +76,8 @@ class DossierOut(BaseModel):
     procedure_name: str
     channel: str
     service_level: int
+    unit_code: str = Field(description="the receiving unit (đơn vị tiếp nhận)")
+    return_unit_code: str = Field(description="the unit where the result is handed over")
     applicant_name: str
     submitted_at: datetime
     received_at: datetime | None

@@ -19,6 +19,7 @@ from services.intake.dossiers.change import Desk, changing
 from services.intake.reception import repository
 from services.intake.reception.decision import Facts, Outcome, decide
 from services.intake.reception.schemas import DossierIn
+from services.intake.units import service as units
 from shared.clock import VIETNAM
 from shared.errors import Problem
 from shared.text import search_key
@@ -33,7 +34,8 @@ async def submit(
         if replay is not None:
             return replay
     procedure = await _procedure_for(session, desk, dossier_in)
-    dossier = await _store(session, desk, dossier_in, procedure)
+    unit_code, return_unit_code = await _units_for(session, desk, dossier_in)
+    dossier = await _store(session, desk, dossier_in, procedure, unit_code, return_unit_code)
     if idempotency_key:
         await repository.remember_request(
             session,
@@ -67,7 +69,36 @@ async def _procedure_for(session: AsyncSession, desk: Desk, dossier_in: DossierI
     return procedure
 
 
-async def _store(session: AsyncSession, desk: Desk, dossier_in: DossierIn, procedure: Row[Any]) -> Facts:
+async def _units_for(session: AsyncSession, desk: Desk, dossier_in: DossierIn) -> tuple[str, str]:
+    """The receiving unit (reception: its token's; the portal: the one it names, default the default
+    unit) and the return unit (default the receiving unit), both registered and open today."""
+    today = desk.clock.now().astimezone(VIETNAM).date()
+    if desk.who.role == "portal":
+        unit_code = dossier_in.unit_code or desk.default_unit
+    else:
+        unit_code = await units.reception_unit(session, desk.who, default=desk.default_unit, day=today)
+        if dossier_in.unit_code is not None and dossier_in.unit_code != unit_code:
+            raise Problem(
+                422,
+                "unit_mismatch",
+                f"Reception receives at its own unit {unit_code}, not at {dossier_in.unit_code}; "
+                "leave unit_code out.",
+            )
+    await units.open_unit(session, unit_code, today)
+    return_unit_code = dossier_in.return_unit_code or unit_code
+    if return_unit_code != unit_code:
+        await units.open_unit(session, return_unit_code, today, as_what="return unit")
+    return unit_code, return_unit_code
+
+
+async def _store(
+    session: AsyncSession,
+    desk: Desk,
+    dossier_in: DossierIn,
+    procedure: Row[Any],
+    unit_code: str,
+    return_unit_code: str,
+) -> Facts:
     """The applicant and the dossier, submitted: version 1, no code and no clock yet."""
     person = dossier_in.applicant
     dossier = Facts(
@@ -81,6 +112,8 @@ async def _store(session: AsyncSession, desk: Desk, dossier_in: DossierIn, proce
         applicant_kind=person.kind,
         applicant_name=person.name,
         agency_code=procedure.agency_code,
+        unit_code=unit_code,
+        return_unit_code=return_unit_code,
     )
     applicant_id = uuid.uuid4()
     audit_detail = {"channel": dossier_in.channel}
@@ -111,7 +144,8 @@ async def _store(session: AsyncSession, desk: Desk, dossier_in: DossierIn, proce
                 "applicant_id": applicant_id,
                 "channel": dossier.channel,
                 "service_level": dossier.service_level,
-                "unit_code": desk.unit_code,
+                "unit_code": unit_code,
+                "return_unit_code": return_unit_code,
                 "submitted_at": change.at,
                 "documents": dossier.documents,
                 "note": dossier_in.note,

@@ -8,16 +8,14 @@ This is the only way out of `supplement_requested` other than a result, a reject
 routing's events never take a dossier out of it (see handlers._FROM).
 """
 
-from typing import Any
 from uuid import UUID
 
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import events
 from services.intake.catalogue import repository as catalogue
 from services.intake.catalogue.rules import checklist, unknown_documents
-from services.intake.dossiers import repository
+from services.intake.dossiers import access
 from services.intake.dossiers.change import Desk, changing
 from services.intake.reception.schemas import SupplementIn
 from shared.errors import Problem
@@ -27,7 +25,7 @@ PUBLIC_NOTE = "Công dân đã bổ sung hồ sơ"
 
 async def receive_supplement(session: AsyncSession, desk: Desk, key: str, supplement: SupplementIn) -> UUID:
     """Record the papers handed in for a requested supplement, and resume processing."""
-    row = await _own(session, desk, key)
+    row = await access.at_desk(session, desk, key)
     if row.status != "supplement_requested":
         raise Problem(
             409,
@@ -56,12 +54,3 @@ async def receive_supplement(session: AsyncSession, desk: Desk, key: str, supple
         )
     dossier_id: UUID = row.id
     return dossier_id
-
-
-async def _own(session: AsyncSession, desk: Desk, key: str) -> Row[Any]:
-    """The dossier, locked: concurrent supplements queue here and the second finds it in processing.
-    A portal sees only the dossiers it submitted; any other is unknown to it."""
-    row = await repository.dossier(session, key, for_update=True)
-    if row is None or (desk.who.role == "portal" and row.created_by != desk.who.sub):
-        raise Problem(404, "dossier_not_found", f"No dossier {key}.")
-    return row

@@ -76,3 +76,13 @@ async def lock_units(session: AsyncSession) -> None:
     """Until commit: one change of units' links (or the default unit's start-up insert) at a time, so
     two closings each checked alone cannot make a cycle together."""
     await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('intake.units'))"))
+
+
+async def another_open(session: AsyncSession, code: str, on: date) -> bool:
+    """Whether a unit other than `code` is open on day `on`."""
+    query = select(units.c.code).where(
+        units.c.code != code,
+        units.c.effective_from <= on,
+        or_(units.c.effective_to.is_(None), units.c.effective_to >= on),
+    )
+    return (await session.execute(query.limit(1))).first() is not None

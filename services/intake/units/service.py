@@ -105,6 +105,34 @@ async def ensure_default_unit(
     return True
 
 
+async def open_unit(session: AsyncSession, code: str, day: date, *, as_what: str = "receiving unit") -> Any:
+    """The unit `code`, registered and open on `day`, or the 422 that says why not."""
+    row = await repository.unit(session, code)
+    if row is None:
+        raise Problem(422, "unknown_unit", f"There is no {as_what} {code}; register it first.")
+    why = rules.opening(row.effective_from, row.effective_to, day)
+    if why == "unit_not_open":
+        raise Problem(422, why, f"Unit {code} ({as_what}) opens on {row.effective_from}, not yet on {day}.")
+    if why == "unit_closed":
+        successor = f"; its successor is {row.successor_code}" if row.successor_code else ""
+        raise Problem(422, why, f"Unit {code} ({as_what}) closed after {row.effective_to}{successor}.")
+    return row
+
+
+async def reception_unit(session: AsyncSession, who: Principal, *, default: str, day: date) -> str:
+    """Where reception staff `who` receive on `day`: the token's `unit`; without one, the default unit
+    while it is the only unit open, else 403 `unit_claim_missing`. Not yet checked open."""
+    others_open = who.unit is None and await repository.another_open(session, default, day)
+    unit = rules.unit_of_reception(who.unit, default=default, others_open=others_open)
+    if unit is None:
+        raise Problem(
+            403,
+            "unit_claim_missing",
+            "More than one receiving unit is open: a reception token must name its unit (claim 'unit').",
+        )
+    return unit
+
+
 def not_found(code: str) -> Problem:
     return Problem(404, "unit_not_found", f"No receiving unit {code}.")
 

@@ -95,6 +95,8 @@ def _plan_row(data: DossierReceived, withdrawn_at: datetime | None) -> dict[str,
         "clock_started_at": data.clock_started_at,
         "due_at": data.due_at,
         "state": "withdrawn" if withdrawn_at else "open",
+        "unit_code": data.unit_code,
+        "return_unit_code": data.return_unit_code,
         "closed_at": withdrawn_at,
     }
 

@@ -18,5 +18,11 @@ async def visible_plan(session: AsyncSession, code: str, who: Principal) -> tupl
     if plan is None:
         raise Problem(404, "dossier_not_found", f"Routing has no dossier {code}.")
     steps = await repository.steps_of(session, plan.dossier_id)
-    ensure_may_see(who, code, agencies=[plan.lead_agency_code, *(s.agency_code for s in steps)])
+    ensure_may_see(
+        who,
+        code,
+        agencies=[plan.lead_agency_code, *(s.agency_code for s in steps)],
+        receiving_unit=plan.unit_code,
+        return_unit=plan.return_unit_code,
+    )
     return plan, steps

@@ -69,6 +69,8 @@ plans = Table(
     Column("clock_started_at", DateTime(timezone=True), nullable=False),
     Column("due_at", DateTime(timezone=True), nullable=False, comment="the dossier's own due, as received"),
     Column("state", Text, nullable=False, server_default="open"),
+    Column("unit_code", Text, comment="the receiving unit; null: received before units, the default unit"),
+    Column("return_unit_code", Text, comment="where the result is handed over; null: the receiving unit"),
     Column("version", Integer, nullable=False, server_default=text("0"), comment="sequence of our events"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("closed_at", DateTime(timezone=True)),
