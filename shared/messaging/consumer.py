@@ -12,6 +12,7 @@
 """
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -107,10 +108,24 @@ class Consumer:
         )
 
     async def ensure(self) -> None:
+        """The durable consumer, as this release subscribes it. A release that reads more subjects
+        would otherwise keep the old filter and never hear the new events: the durable is made again
+        from the stream's first message, and the inbox skips what was applied already."""
         js = self._link.jetstream
         try:
-            await js.consumer_info(self._sub.stream, self.durable)
+            info = await js.consumer_info(self._sub.stream, self.durable)
         except NotFoundError:
+            await js.add_consumer(self._sub.stream, self.config())
+            return
+        config = info.config
+        had = set(config.filter_subjects or ([config.filter_subject] if config.filter_subject else []))
+        if had != set(self._sub.subjects):
+            log.warning(
+                "consumer subjects changed: reading the stream again",
+                extra={"durable": self.durable, "had": sorted(had), "wants": sorted(self._sub.subjects)},
+            )
+            with contextlib.suppress(NotFoundError):
+                await js.delete_consumer(self._sub.stream, self.durable)
             await js.add_consumer(self._sub.stream, self.config())
 
     async def run(self) -> None:

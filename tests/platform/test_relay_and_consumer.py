@@ -122,3 +122,25 @@ async def test_an_outage_longer_than_max_deliver_holds_the_event_and_costs_no_de
     assert letters == []
     info = await link.jetstream.consumer_info(toy.stream, consumer.durable)
     assert info.num_redelivered == 0
+
+
+async def test_a_release_that_reads_more_subjects_hears_the_events_it_missed_and_applies_none_twice(
+    stack: Stack, toy: Toy, toy_io: tuple[Sessions, NatsLink]
+) -> None:
+    """An existing durable keeps the filter it was made with; a release that reads another subject
+    (reporting's units, survey's calendar) would never hear it, not even the events already there."""
+    sessions, link = toy_io
+    outbox = toy_outbox(toy)
+    late_subject = f"{toy.subject_prefix}.late.recorded"
+    async with unit_of_work(sessions) as session:
+        first = await record_note(session, outbox, toy, "một")
+        late = await outbox.add(session, name="note.recorded", topic=late_subject, data={"body": "hai"})
+    await toy_relay(toy, stack.admin_database_url, sessions, link).publish_pending()
+
+    await drain(toy_consumer(toy, sessions, link, subjects=(toy.topic,)), link, toy.stream)
+    await drain(toy_consumer(toy, sessions, link, subjects=(toy.topic, late_subject)), link, toy.stream)
+
+    async with sessions() as session:
+        applied = (await session.scalars(select(toy.effects.c.event_id).order_by(toy.effects.c.id))).all()
+    assert applied == [first.id, late.id]
+    assert await count(sessions, toy.tables.inbox) == 2

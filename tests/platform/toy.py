@@ -123,10 +123,11 @@ def toy_consumer(
     ack_wait: float = 30.0,
     retry_base: float = 0.5,
     max_deliver: int = 100,
+    subjects: tuple[str, ...] = (),
 ) -> Consumer:
     subscription = Subscription(
         stream=toy.stream,
-        subjects=(f"{toy.subject_prefix}.>",),
+        subjects=subjects or (f"{toy.subject_prefix}.>",),
         handlers={event_type("note.recorded"): effect_handler(toy)},
     )
     return Consumer(
