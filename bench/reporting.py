@@ -53,27 +53,43 @@ from tools.devstack.ports import free_port
 SIZES = [int(s) for s in os.environ.get("BENCH_REPORTING_SIZES", "1000000,5000000").split(",")]
 REBUILD_DOSSIERS = int(os.environ.get("BENCH_REBUILD_DOSSIERS", "75000"))  # about 4 events each
 LAG_SECONDS = int(os.environ.get("BENCH_LAG_SECONDS", "30"))
-CELLS = 400  # procedures, each under one of 25 fields and 40 agencies
+CELLS = 400  # procedures, each under one of 25 fields and 40 agencies, received at one of 13 units
+# Receiving units: a province centre (U00), three branches under it (U01-U03), nine commune centres
+# under the branches (U04-U12).
+UNITS = 13
 FIRST_DAY, DAYS = date(2019, 1, 1), 2557  # 2019 .. 2025
 REQUESTS = 200
 
-PERIODS = {
-    "six months (2025-01-01..2025-06-30)": ("2025-01-01", "2025-06-30", "field"),
-    "six months, by procedure (400 rows)": ("2025-01-01", "2025-06-30", "procedure"),
-    "one month (2024-03-01..2024-03-31)": ("2024-03-01", "2024-03-31", "agency"),
-    "15th to 14th (2024-11-15..2024-12-14)": ("2024-11-15", "2024-12-14", "field"),
-    "one year (2023)": ("2023-01-01", "2023-12-31", "field"),
-    "everything (2019-01-01..2025-12-31)": ("2019-01-01", "2025-12-31", "field"),
+SIX_MONTHS = {"from": "2025-01-01", "to": "2025-06-30"}
+PERIODS: dict[str, dict[str, str]] = {
+    "six months (2025-01-01..2025-06-30)": {**SIX_MONTHS, "by": "field"},
+    "six months, by procedure (400 rows)": {**SIX_MONTHS, "by": "procedure"},
+    "six months, by unit (13 rows)": {**SIX_MONTHS, "by": "unit"},
+    "six months, by unit, one branch (unit=U01)": {**SIX_MONTHS, "by": "unit", "unit": "U01"},
+    "six months, by level": {**SIX_MONTHS, "by": "level"},
+    "one month (2024-03-01..2024-03-31)": {"from": "2024-03-01", "to": "2024-03-31", "by": "agency"},
+    "15th to 14th (2024-11-15..2024-12-14)": {"from": "2024-11-15", "to": "2024-12-14", "by": "field"},
+    "one year (2023)": {"from": "2023-01-01", "to": "2023-12-31", "by": "field"},
+    "everything (2019-01-01..2025-12-31)": {"from": "2019-01-01", "to": "2025-12-31", "by": "field"},
 }
 
 # Reports without a target of their own (the dashboard shows them too): fewer requests for the slow ones.
 OTHER_REPORTS = {"service-levels": REQUESTS, "satisfaction": 50, "indicators": 20, "delays": 20}
 
 LOAD_CELLS = f"""
-INSERT INTO reporting.report_cells (cell_id, procedure_code, field_code, agency_code, procedure_name,
-  field_name, agency_name, named_at)
+INSERT INTO reporting.units (code, name, kind, parent_code, effective_from, registered_at)
+SELECT 'U' || lpad(u::text, 2, '0'), 'Đơn vị ' || u,
+  CASE WHEN u = 0 THEN 'provincial_centre' WHEN u <= 3 THEN 'branch' ELSE 'commune_centre' END,
+  CASE WHEN u = 0 THEN NULL WHEN u <= 3 THEN 'U00' ELSE 'U0' || (1 + u % 3) END, date '2019-01-01', now()
+FROM generate_series(0, {UNITS - 1}) AS u;
+INSERT INTO reporting.agency_levels (code, level, unit_code, registered_at)
+SELECT 'A' || lpad(a::text, 2, '0'), CASE WHEN a < 10 THEN 'province' ELSE 'commune' END, 'U00', now()
+FROM generate_series(0, 39) AS a;
+INSERT INTO reporting.report_cells (cell_id, procedure_code, field_code, agency_code, unit_code,
+  procedure_name, field_name, agency_name, named_at)
 SELECT p, 'BP-' || lpad(p::text, 3, '0'), 'F' || lpad((p % 25)::text, 2, '0'),
-  'A' || lpad((p % 40)::text, 2, '0'), 'Thủ tục ' || p, 'Lĩnh vực ' || (p % 25), 'Cơ quan ' || (p % 40), now()
+  'A' || lpad((p % 40)::text, 2, '0'), 'U' || lpad((p % {UNITS})::text, 2, '0'), 'Thủ tục ' || p,
+  'Lĩnh vực ' || (p % 25), 'Cơ quan ' || (p % 40), now()
 FROM generate_series(1, {CELLS}) AS p;
 SELECT setval(pg_get_serial_sequence('reporting.report_cells', 'cell_id'), {CELLS});
 """  # noqa: S608
@@ -82,10 +98,11 @@ SELECT setval(pg_get_serial_sequence('reporting.report_cells', 'cell_id'), {CELL
 # some late), 3 % withdrawn, 2 % rejected, the rest (and anything closing after 2025) still open.
 LOAD_FACTS = f"""
 INSERT INTO reporting.dossier_facts (dossier_id, code, cell_id, procedure_code, procedure_name, field_code,
-  field_name, agency_code, agency_name, channel, service_level, received_at, received_date, due_date,
-  resolved_date, withdrawn_date, rejected_date, apology, digitized, documents_digitized, documents_reused)
+  field_name, agency_code, agency_name, unit_code, channel, service_level, received_at, received_date,
+  due_date, resolved_date, withdrawn_date, rejected_date, apology, digitized, documents_digitized,
+  documents_reused)
 SELECT md5('bench' || n)::uuid, 'BENCH-' || n, c.cell_id, c.procedure_code, c.procedure_name, c.field_code,
-  c.field_name, c.agency_code, c.agency_name,
+  c.field_name, c.agency_code, c.agency_name, c.unit_code,
   CASE WHEN ch < 0.4 THEN 'online' WHEN ch < 0.9 THEN 'direct' ELSE 'post' END, level,
   r + time '09:00', r, r + days,
   CASE WHEN roll < 0.85 AND r + took <= date '2025-12-31' THEN r + took END,
@@ -223,13 +240,11 @@ async def latencies(base: str, secret: str, admin_url: str, size: int) -> None:
             ).raise_for_status()
         print(f"GET /v1/reports/processing at {size:,} dossiers ({REQUESTS} requests each):")
         six_months: list[float] = []
-        for label, (start, end, by) in PERIODS.items():
+        for label, params in PERIODS.items():
             times = []
             for _ in range(REQUESTS):
                 began = time.perf_counter()
-                response = await http.get(
-                    "/v1/reports/processing", params={"from": start, "to": end, "by": by}
-                )
+                response = await http.get("/v1/reports/processing", params=params)
                 times.append((time.perf_counter() - began) * 1000)
                 response.raise_for_status()
             if not six_months:

@@ -2,7 +2,8 @@
 
 Its sub-domains, each a package: `processing` (the processing read model, its processing and
 service-level reports), `satisfaction` (the satisfaction read model and its report), `indicators`,
-`delays`, `six_month` (the printable half-year report), `rebuild` and `dashboard`.
+`delays`, `six_month` (the printable half-year report), `units` (the receiving units and agencies'
+levels the reports group and filter by), `rebuild` and `dashboard`.
 """
 
 from dataclasses import replace
@@ -28,6 +29,9 @@ from services.reporting.satisfaction.handlers import SUBJECTS as SATISFACTION_SU
 from services.reporting.satisfaction.models import SATISFACTION_TABLES
 from services.reporting.settings import ReportingSettings
 from services.reporting.six_month import api as six_month_api
+from services.reporting.units.handlers import HANDLERS as UNITS_HANDLERS
+from services.reporting.units.handlers import SUBJECTS as UNITS_SUBJECTS
+from services.reporting.units.models import UNITS_TABLES
 from shared.app import Runtime, ServiceSpec, create_service_app
 from shared.clock import Clock, SystemClock
 
@@ -49,6 +53,13 @@ def read_models() -> list[ReadModel]:
             handlers={
                 stream: (subjects, SATISFACTION_HANDLERS[stream])
                 for stream, subjects in SATISFACTION_SUBJECTS.items()
+            },
+        ),
+        ReadModel(
+            name="units",
+            tables=UNITS_TABLES,
+            handlers={
+                stream: (subjects, UNITS_HANDLERS[stream]) for stream, subjects in UNITS_SUBJECTS.items()
             },
         ),
     ]

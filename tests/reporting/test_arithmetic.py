@@ -252,7 +252,7 @@ def _grouped(timelines: list[Timeline], by: str | None) -> dict[str, Any]:
     model = MemoryModel()
     feed(model, [e for t in timelines for e in t.events()])
     at_to, before = model.prefix(TO), model.prefix(FROM - timedelta(days=1))
-    position = {"procedure": 0, "field": 1, "agency": 2}
+    position = {"procedure": 0, "field": 1, "agency": 2, "unit": 3}
     sums: dict[str, Any] = {}
     for cell in {*at_to, *before}:
         key = "" if by is None else cell[position[by]]
@@ -310,3 +310,25 @@ def test_service_levels_count_the_dossiers_received_with_percentages_and_classes
 def test_the_tree_columns_are_the_series_of_the_arithmetic() -> None:
     """(The migration's columns are held to the models by test_rebuild's comparison.)"""
     assert TREE_SERIES == arithmetic.SERIES
+
+
+def test_the_processing_table_by_unit_has_a_row_per_receiving_unit_and_the_same_totals() -> None:
+    base: dict[str, Any] = {"received": vn(2021, 8, 1), "due": vn(2021, 8, 10), "procedure": "P1"}
+    timelines = [
+        Timeline(**base, unit="U1", resolved=vn(2021, 8, 9)),
+        Timeline(**base, unit="U1", resolved=vn(2021, 8, 11)),
+        Timeline(**base, unit="U2"),
+    ]
+    names = {"U1": "Trung tâm phường Một", "": "Chưa rõ đơn vị tiếp nhận"}
+    table = processing_table(
+        period_from=FROM, period_to=TO, by="unit", sums=_grouped(timelines, "unit"), names=names
+    )
+    assert [(r["key"], r["name"], r["total"]) for r in table.rows] == [
+        ("U1", "Trung tâm phường Một", 2),
+        ("U2", "U2", 1),  # a unit not yet registered shows its code
+    ]
+    by_procedure = processing_table(
+        period_from=FROM, period_to=TO, by="procedure", sums=_grouped(timelines, "procedure"), names={}
+    )
+    assert table.totals is not None
+    assert table.totals == by_procedure.totals  # the same dossiers, however grouped

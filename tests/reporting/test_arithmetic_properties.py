@@ -20,6 +20,7 @@ from tests.reporting.timelines import Pause, Timeline, expected_rows, reconciles
 
 BASE = datetime(2021, 1, 1, tzinfo=VIETNAM)
 CELLS = [("P1", "F1", "A1"), ("P2", "F1", "A2"), ("P3", "F2", "A1")]
+UNITS = ["000.00.12.H57", "000.00.13.H57"]  # receiving units: a cell is also per unit
 
 
 def instant(days: int, minutes: int) -> datetime:
@@ -71,6 +72,7 @@ def timelines(draw: st.DrawFn) -> Timeline:
         procedure=procedure,
         field_code=field_code,
         agency=agency,
+        unit=draw(st.sampled_from(UNITS)),
         channel=draw(st.sampled_from(["direct", "post", "online"])),
         level=draw(st.integers(1, 4)),
         received=received,

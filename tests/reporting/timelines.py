@@ -52,6 +52,7 @@ class Timeline:
     procedure: str = "DD-01"
     field_code: str = "DAT_DAI"
     agency: str = "VPDK"
+    unit: str = "000.00.12.H57"  # the receiving unit
     channel: Literal["direct", "post", "online"] = "direct"
     level: int = 3
     received: datetime = field(default_factory=lambda: vn(2021, 6, 1))
@@ -70,8 +71,8 @@ class Timeline:
     code: str = field(default_factory=lambda: f"000.00.12.H57-210601-{uuid.uuid4().int % 10**4:04d}")
 
     @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.procedure, self.field_code, self.agency)
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.procedure, self.field_code, self.agency, self.unit)
 
     def identity(self) -> DossierIdentity:
         return DossierIdentity(dossier_id=self.dossier_id, code=self.code, agency_code=self.agency)
@@ -108,7 +109,7 @@ class Timeline:
             procedure=procedure,
             channel=self.channel,
             service_level=self.level,
-            unit_code="000.00.12.H57",
+            unit_code=self.unit,
             received_at=self.received,
             clock_started_at=self.received,
             due_at=self.due,
@@ -258,9 +259,10 @@ class Timeline:
 
 def expected_rows(
     timelines: list[Timeline], period_from: date, period_to: date
-) -> dict[tuple[str, str, str], dict[str, int]]:
-    """Per cell (procedure, field, agency), the sum of each dossier's row; cells with nothing left out."""
-    rows: dict[tuple[str, str, str], dict[str, int]] = {}
+) -> dict[tuple[str, str, str, str], dict[str, int]]:
+    """Per cell (procedure, field, agency, unit), the sum of each dossier's row; cells with nothing left
+    out."""
+    rows: dict[tuple[str, str, str, str], dict[str, int]] = {}
     for timeline in timelines:
         one = timeline.row(period_from, period_to)
         if one["total"]:

@@ -1,5 +1,6 @@
 """Delay attribution for a period: the late dossiers and their late steps read, the table built."""
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,10 +11,14 @@ from services.reporting.satisfaction.repository import read_agency_names
 from services.reporting.tables import Table
 
 
-async def delays_report(session: AsyncSession, *, period_from: date, period_to: date) -> Table:
-    """Read the period's late dossiers and their late steps, and build the table."""
-    late_dossiers = await count_late_dossiers(session, period_from=period_from, period_to=period_to)
-    late_steps = await read_late_steps(session, period_from=period_from, period_to=period_to)
+async def delays_report(
+    session: AsyncSession, *, period_from: date, period_to: date, units: Sequence[str] | None = None
+) -> Table:
+    """Read the period's late dossiers and their late steps, and build the table; only the dossiers
+    received at `units` when given."""
+    period = {"period_from": period_from, "period_to": period_to}
+    late_dossiers = await count_late_dossiers(session, **period, units=units)
+    late_steps = await read_late_steps(session, **period, units=units)
     return delays_table(
         period_from=period_from,
         period_to=period_to,

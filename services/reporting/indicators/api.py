@@ -1,12 +1,13 @@
 """Thin route of the Decision 766 indicators."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
 from services.reporting.deps import ReadSession, TreePeriodDep
 from services.reporting.exports import EXPORT_RESPONSES, FormatQuery, respond
 from services.reporting.indicators.service import indicators_report
+from services.reporting.units.scope import UnitQuery, unit_scope
 from shared.deps import Overseers
 from shared.inputs import Text
 
@@ -17,9 +18,14 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
 async def indicators(
     request: Request,
     session: ReadSession,
-    _: Overseers,
+    principal: Overseers,
     period: TreePeriodDep,
     agency: Annotated[Text | None, Query(max_length=60, description="one agency's code")] = None,
+    by: Annotated[
+        Literal["agency", "unit"],
+        Query(description="one row per lead agency, or per receiving unit (đơn vị tiếp nhận)"),
+    ] = "agency",
+    unit: UnitQuery = None,
     format: FormatQuery = None,
 ) -> Response:
     """Service-quality indicators per agency (Decision 766/QĐ-TTg style): on-time rate (resolved early
@@ -27,8 +33,18 @@ async def indicators(
     / received), digitization rate (digitized / received), reuse rate (components reused / components
     digitized), satisfaction rate ((very satisfied + satisfied) / ballots) with full marks at 90 %.
     Dossiers count under their lead agency, ballots under the agency rated; dates in Vietnam, both
-    ends included. JSON, CSV or XLSX (`format`, or the `Accept` header)."""
+    ends included. `by=unit`: one row per receiving unit, ballots under the unit where their dossier
+    was received (a ballot of no known dossier, as at a kiosk, in the unknown-unit row). `unit`: only
+    the dossiers received at that unit and the units under it, and their ballots (422 `unknown_unit`);
+    a leader whose token carries a unit sees only that subtree (403 `not_your_unit` outside it).
+    JSON, CSV or XLSX (`format`, or the `Accept` header)."""
+    scope = await unit_scope(session, principal=principal, unit=unit)
     table = await indicators_report(
-        session, period_from=period.start, period_to=period.end, agency_code=agency
+        session,
+        period_from=period.start,
+        period_to=period.end,
+        agency_code=agency,
+        by=by,
+        units=scope.codes,
     )
     return respond(table, request, format)

@@ -129,8 +129,10 @@ def indicators_table(
     ballot_counts: Iterable[BallotCount],
     names: Mapping[str, str],
     full_marks_pct: int = FULL_MARKS_PCT,
+    headings: tuple[str, str] | None = None,
 ) -> Table:
-    """One row per agency with dossiers or ballots in the period (by code); totals are the row sums."""
+    """One row per agency (or whatever group the counts' `agency_code` holds, under `headings`) with
+    dossiers or ballots in the period (by code); totals are the row sums."""
     rows: dict[str, _Counts] = {}
     for d in dossier_counts:
         row = rows.setdefault(d.agency_code, _Counts())
@@ -147,7 +149,9 @@ def indicators_table(
         title=TITLE,
         period_from=period_from,
         period_to=period_to,
-        columns=list(COLUMNS),
+        columns=list(COLUMNS)
+        if headings is None
+        else [Column("key", headings[0], "text"), Column("name", headings[1], "text"), *COLUMNS[2:]],
         rows=[
             {"key": code, "name": names.get(code, code), **_shown(rows[code], full_marks_pct)}
             for code in sorted(rows)

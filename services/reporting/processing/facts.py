@@ -25,12 +25,16 @@ from shared.events.dossier import (
 )
 from shared.events.steps import DossierRejected, DossierStopped, StepPaused, StepResumed, SupplementRequested
 
-CellKey = tuple[str, str, str]  # (procedure_code, field_code, agency_code)
+CellKey = tuple[str, str, str, str]  # (procedure_code, field_code, agency_code, unit_code)
+# The receiving unit of the cells made before reporting kept units (migration reporting_0007): their
+# dossiers group under this key, "unknown unit", until a rebuild reads their units from the events.
+UNKNOWN_UNIT = ""
 
 
 @dataclass(frozen=True)
 class Cell:
-    """What a dossier is counted under, with the names its received event gave."""
+    """What a dossier is counted under, with the names its received event gave: its procedure, field,
+    lead agency and receiving unit (`UNKNOWN_UNIT` for counters kept before reporting knew units)."""
 
     procedure_code: str
     procedure_name: str
@@ -38,10 +42,11 @@ class Cell:
     field_name: str
     agency_code: str
     agency_name: str
+    unit_code: str = UNKNOWN_UNIT
 
     @property
     def key(self) -> CellKey:
-        return (self.procedure_code, self.field_code, self.agency_code)
+        return (self.procedure_code, self.field_code, self.agency_code, self.unit_code)
 
 
 Mark = tuple[str, datetime]  # (step id, instant)
@@ -149,7 +154,7 @@ def _earliest(current: date | None, heard: date | None) -> date | None:
 
 
 def _cell(received: DossierReceived) -> Cell:
-    """The cell of the received event's procedure snapshot, under the lead agency."""
+    """The cell of the received event's procedure snapshot, under the lead agency, at the receiving unit."""
     procedure = received.procedure
     return Cell(
         procedure_code=procedure.code,
@@ -158,6 +163,7 @@ def _cell(received: DossierReceived) -> Cell:
         field_name=procedure.field_name,
         agency_code=received.agency_code,
         agency_name=procedure.agency_name,
+        unit_code=received.unit_code,
     )
 
 

@@ -3,8 +3,8 @@ explains the design), in schema `reporting`:
 
 * ``dossier_facts``: one row per dossier, every column set by the event that owns it (never by
   arrival order), so late and repeated events give the same row.
-* ``report_cells``: one row per (procedure, field, lead agency) a dossier was received under, with the
-  names the reports show.
+* ``report_cells``: one row per (procedure, field, lead agency, receiving unit) a dossier was received
+  under, with the names the reports show (a unit's name is in ``units``).
 * ``report_tree``: per cell, the per-day counters of `arithmetic.SERIES` kept as a Fenwick tree over
   days (node = 1-based day index since `arithmetic.EPOCH`), so any prefix sum is at most 15 rows a cell.
 """
@@ -52,6 +52,7 @@ dossier_facts = Table(
     Column("field_name", Text),
     Column("agency_code", Text, comment="the lead agency"),
     Column("agency_name", Text),
+    Column("unit_code", Text, comment="the receiving unit; null in rows stored before units were kept"),
     Column("channel", Text, comment="direct, post or online"),
     Column("service_level", SmallInteger, comment="online service level 1-4"),
     Column("received_at", _TZ),
@@ -83,6 +84,8 @@ dossier_facts = Table(
         comment="the days at whose end the dossier waited for a supplement (derived from marks)",
     ),
     Index("ix_dossier_facts_received_date", "received_date"),
+    # A ballot's dossier (by its code): satisfaction and indicators by the unit where it was received.
+    Index("ix_dossier_facts_code", "code"),
     # The delay report's dossiers: resolved late in a period (a fraction of all, so the index is small).
     Index(
         "ix_dossier_facts_resolved_late",
@@ -98,11 +101,18 @@ report_cells = Table(
     Column("procedure_code", Text, nullable=False),
     Column("field_code", Text, nullable=False),
     Column("agency_code", Text, nullable=False),
+    Column(
+        "unit_code",
+        Text,
+        nullable=False,
+        server_default=text("''"),
+        comment="the receiving unit; '' (unknown) in cells made before units were kept",
+    ),
     Column("procedure_name", Text, nullable=False),
     Column("field_name", Text, nullable=False),
     Column("agency_name", Text, nullable=False),
     Column("named_at", _TZ, nullable=False, comment="receipt time of the dossier the names came from"),
-    UniqueConstraint("procedure_code", "field_code", "agency_code", name="uq_report_cells_key"),
+    UniqueConstraint("procedure_code", "field_code", "agency_code", "unit_code", name="uq_report_cells_key"),
 )
 
 # The counters of arithmetic.SERIES, one column each (a test holds the two lists together).

@@ -14,7 +14,7 @@ from services.reporting.processing.arithmetic import add_rows, level_counts, row
 from services.reporting.shares import shares
 from services.reporting.tables import Column, Table
 
-By = Literal["field", "agency", "procedure"]
+By = Literal["field", "agency", "procedure", "unit", "level"]
 Sums = Mapping[str, tuple[Mapping[str, int], Mapping[str, int]]]  # group -> (P(to), P(from - 1))
 
 PROCESSING: Final = "processing"
@@ -23,6 +23,18 @@ GROUP_HEADINGS: Final[dict[str, tuple[str, str]]] = {
     "field": ("Mã lĩnh vực", "Lĩnh vực giải quyết"),
     "agency": ("Mã cơ quan", "Cơ quan chủ trì giải quyết"),
     "procedure": ("Mã thủ tục", "Thủ tục hành chính"),
+    "unit": ("Mã đơn vị", "Đơn vị tiếp nhận"),
+    "level": ("Cấp", "Cấp của cơ quan chủ trì giải quyết"),
+}
+# by=unit: the row of the dossiers counted before reporting kept their receiving unit (key "").
+UNKNOWN_UNIT_NAME: Final = "Chưa rõ đơn vị tiếp nhận"
+# by=level: the lead agency's level (catalog.agency.registered); "" for an agency not yet heard of.
+LEVEL_NAMES: Final[dict[str, str]] = {
+    "central": "Trung ương",
+    "province": "Cấp tỉnh",
+    "district": "Cấp huyện",
+    "commune": "Cấp xã",
+    "": "Chưa rõ cấp",
 }
 COUNT_HEADINGS: Final[dict[str, str]] = {
     "total": "Tổng số hồ sơ",
@@ -54,7 +66,8 @@ PROCESSING_NOTES: Final = (
 def processing_table(
     *, period_from: date, period_to: date, by: By, sums: Sums, names: Mapping[str, str]
 ) -> Table:
-    """One row per field, agency or procedure with a dossier in the period; totals = sum of rows.
+    """One row per field, agency, procedure, receiving unit or lead agency level with a dossier in the
+    period; totals = sum of rows.
 
     `sums` holds each group's P(to) and P(from - 1); `names` the name of each group (a procedure
     renamed keeps one row, under the name of its most recent receipt)."""

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.reporting.processing.facts import Cell, CellKey, Facts
+from services.reporting.processing.facts import UNKNOWN_UNIT, Cell, CellKey, Facts
 from services.reporting.processing.models import TREE_SERIES
 from services.reporting.readmodels import LIVE_SCHEMA
 
@@ -29,6 +29,7 @@ FACT_COLUMNS: Final = (
     ("field_name", "text"),
     ("agency_code", "text"),
     ("agency_name", "text"),
+    ("unit_code", "text"),
     ("channel", "text"),
     ("service_level", "smallint"),
     ("received_at", "timestamptz"),
@@ -94,6 +95,7 @@ def fact_record(facts: Facts, cell_id: int | None) -> tuple[Any, ...]:
         cell and cell.field_name,
         cell and cell.agency_code,
         cell and cell.agency_name,
+        cell and cell.unit_code,
         facts.channel,
         facts.service_level,
         facts.received_at,
@@ -129,6 +131,7 @@ def _facts_of(row: Mapping[str, Any]) -> Facts:
             field_name=row["field_name"] or "",
             agency_code=row["agency_code"] or "",
             agency_name=row["agency_name"] or "",
+            unit_code=row["unit_code"] or UNKNOWN_UNIT,
         )
     return Facts(
         dossier_id=row["dossier_id"],
@@ -173,16 +176,17 @@ class Store:
         )
         newer = "excluded.named_at >= report_cells.named_at"
         self._cells = (
-            f"INSERT INTO {cells} AS report_cells (procedure_code, field_code, agency_code, "  # noqa: S608
+            f"INSERT INTO {cells} AS report_cells (procedure_code, field_code, agency_code, unit_code, "  # noqa: S608
             "procedure_name, field_name, agency_name, named_at) "
             "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
-            "$7::timestamptz[]) ON CONFLICT (procedure_code, field_code, agency_code) DO UPDATE SET "
+            "$7::text[], $8::timestamptz[]) "
+            "ON CONFLICT (procedure_code, field_code, agency_code, unit_code) DO UPDATE SET "
             + ", ".join(
                 f"{name} = CASE WHEN {newer} THEN excluded.{name} ELSE report_cells.{name} END"
                 for name in ("procedure_name", "field_name", "agency_name")
             )
             + ", named_at = GREATEST(report_cells.named_at, excluded.named_at) "
-            "RETURNING cell_id, procedure_code, field_code, agency_code"
+            "RETURNING cell_id, procedure_code, field_code, agency_code, unit_code"
         )
         series_arrays = ", ".join(f"${i}::int[]" for i in range(3, 3 + len(TREE_SERIES)))
         self._tree = (
@@ -197,14 +201,25 @@ class Store:
             f"UNION ALL SELECT 1, cell_id, {sums} FROM {tree} WHERE node = ANY($2::int[]) GROUP BY cell_id"
         )
 
-        self._grouped = {by: self._group_sql(by) for by in (None, *GROUPS)}
+        self.levels_table = f"{schema}.agency_levels"
+        self._grouped = {
+            (by, scoped): self._group_sql(by, scoped=scoped)
+            for by in (None, *KEYS)
+            for scoped in (False, True)
+        }
 
-    def _group_sql(self, by: str | None) -> str:
-        key = "''" if by is None else f"c.{GROUPS[by][0]}"
+    def _group_sql(self, by: str | None, *, scoped: bool) -> str:
+        """Two prefix sums per group: the tree's rows of the nodes, joined to their cells (and for
+        `level`, to the lead agency's level), summed per group key. `scoped`: only the cells of the
+        receiving units in $3."""
+        key = "''" if by is None else KEYS[by]
         sums = ", ".join(f"sum(t.{s})" for s in TREE_SERIES)
+        levels = f" LEFT JOIN {self.levels_table} a ON a.code = c.agency_code" if by == "level" else ""
+        scope = " AND c.unit_code = ANY($3::text[])" if scoped else ""
         one = (
             f"SELECT {{side}}, {key}, {sums} FROM {self.tree_table} t "  # noqa: S608
-            f"JOIN {self.cells_table} c USING (cell_id) WHERE t.node = ANY(${{param}}::int[]) GROUP BY 2"
+            f"JOIN {self.cells_table} c USING (cell_id){levels} "
+            f"WHERE t.node = ANY(${{param}}::int[]){scope} GROUP BY 2"
         )
         return one.format(side=0, param=1) + " UNION ALL " + one.format(side=1, param=2)
 
@@ -233,12 +248,16 @@ class Store:
             [k[0] for k in keys],
             [k[1] for k in keys],
             [k[2] for k in keys],
+            [k[3] for k in keys],
             [named[k][0].procedure_name for k in keys],
             [named[k][0].field_name for k in keys],
             [named[k][0].agency_name for k in keys],
             [named[k][1] for k in keys],
         )
-        return {(r["procedure_code"], r["field_code"], r["agency_code"]): r["cell_id"] for r in rows}
+        return {
+            (r["procedure_code"], r["field_code"], r["agency_code"], r["unit_code"]): r["cell_id"]
+            for r in rows
+        }
 
     async def add_to_tree(self, conn: Any, changes: Mapping[tuple[int, int], Mapping[str, int]]) -> None:
         """Add per-(cell, node) amounts to the tree, in (node, cell) order for every writer."""
@@ -261,14 +280,24 @@ class Store:
         return sums
 
     async def group_sums(
-        self, conn: Any, by: str | None, at_to: Sequence[int], before_from: Sequence[int]
+        self,
+        conn: Any,
+        by: str | None,
+        at_to: Sequence[int],
+        before_from: Sequence[int],
+        *,
+        units: Sequence[str] | None = None,
     ) -> dict[str, tuple[dict[str, int], dict[str, int]]]:
-        """Per field, agency or procedure (`by`; everything in one group "" when None), the prefix
-        sums of every series over the two node sets: P(to) and P(from - 1). At most 15 tree rows a
-        cell and a set, summed by the database (int4 sums: no numeric arithmetic)."""
+        """Per field, agency, procedure, receiving unit or lead agency level (`by`; everything in one
+        group "" when None), the prefix sums of every series over the two node sets: P(to) and
+        P(from - 1); only the cells received at `units` when given. At most 15 tree rows a cell and a
+        set, summed by the database (int4 sums: no numeric arithmetic)."""
         # A few thousand rows: a parallel plan only costs its workers' start-up (on 2 cores, a lot).
         await conn.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-        rows = await conn.fetch(self._grouped[by], list(at_to), list(before_from))
+        args: list[Any] = [list(at_to), list(before_from)]
+        if units is not None:
+            args.append(list(units))
+        rows = await conn.fetch(self._grouped[(by, units is not None)], *args)
         sums: dict[str, tuple[dict[str, int], dict[str, int]]] = {}
         for row in rows:
             pair = sums.setdefault(row[1], ({}, {}))
@@ -288,7 +317,7 @@ class Store:
         """Every cell with its names and the receipt they came from."""
         rows = await conn.fetch(
             "SELECT cell_id, procedure_code, procedure_name, field_code, field_name, agency_code, "  # noqa: S608
-            f"agency_name, named_at FROM {self.cells_table}"
+            f"agency_name, unit_code, named_at FROM {self.cells_table}"
         )
         return {
             row["cell_id"]: (
@@ -299,6 +328,7 @@ class Store:
                     field_name=row["field_name"],
                     agency_code=row["agency_code"],
                     agency_name=row["agency_name"],
+                    unit_code=row["unit_code"],
                 ),
                 row["named_at"],
             )
@@ -316,6 +346,12 @@ GROUPS: Final = {
     "field": ("field_code", "field_name"),
     "agency": ("agency_code", "agency_name"),
     "procedure": ("procedure_code", "procedure_name"),
+}
+# by -> the SQL of a group's key (`c` the cell, `a` its lead agency's level)
+KEYS: Final = {
+    **{by: f"c.{key}" for by, (key, _) in GROUPS.items()},
+    "unit": "c.unit_code",
+    "level": "coalesce(a.level, '')",
 }
 
 

@@ -1,10 +1,13 @@
 """Thin route of the satisfaction report."""
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
 
 from services.reporting.deps import PeriodDep, ReadSession, TodayDep
 from services.reporting.exports import EXPORT_RESPONSES, FormatQuery, respond
 from services.reporting.satisfaction.service import satisfaction_report
+from services.reporting.units.scope import UnitQuery, unit_scope
 from shared.deps import Overseers
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -15,8 +18,13 @@ async def satisfaction(
     request: Request,
     session: ReadSession,
     today: TodayDep,
-    _: Overseers,
+    principal: Overseers,
     period: PeriodDep,
+    by: Annotated[
+        Literal["agency", "unit"],
+        Query(description="one row per agency rated, or per receiving unit of the dossier rated"),
+    ] = "agency",
+    unit: UnitQuery = None,
     format: FormatQuery = None,
 ) -> Response:
     """Satisfaction by agency (kết quả đánh giá sự hài lòng): ballots submitted in the period, with
@@ -25,6 +33,13 @@ async def satisfaction(
     in the period, answered on time or late, or still open within or past their due date (judged on
     `to`, or today while the period runs). Percentages are shares of the row's ballots to 0.1, by the
     largest-remainder method so each question's options add up to 100; `totals` is the sum of the
-    rows. JSON, CSV or XLSX (`format`, or the `Accept` header)."""
-    table = await satisfaction_report(session, period_from=period.start, period_to=period.end, today=today)
+    rows. `by=unit`: per receiving unit of the dossier rated or complained about (a kiosk ballot, or
+    feedback about no known dossier, in the unknown-unit row); `unit`: only the ballots and feedback
+    about dossiers received at that unit and the units under it (422 `unknown_unit`); a leader whose
+    token carries a unit sees only that subtree (403 `not_your_unit` outside it). JSON, CSV or XLSX
+    (`format`, or the `Accept` header)."""
+    scope = await unit_scope(session, principal=principal, unit=unit)
+    table = await satisfaction_report(
+        session, period_from=period.start, period_to=period.end, today=today, by=by, units=scope.codes
+    )
     return respond(table, request, format)

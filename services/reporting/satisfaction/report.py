@@ -91,8 +91,8 @@ def feedback_state(item: FeedbackCount, on: date) -> str:
 # -- the table --------------------------------------------------------------------------------------
 
 
-def columns() -> list[Column]:
-    shown = [Column("key", "Mã cơ quan", "text"), Column("name", "Cơ quan", "text")]
+def columns(key_heading: str = "Mã cơ quan", name_heading: str = "Cơ quan") -> list[Column]:
+    shown = [Column("key", key_heading, "text"), Column("name", name_heading, "text")]
     shown.append(Column("ballots", "Tổng số phiếu"))
     for options in QUESTIONS.values():
         for key, heading in options:
@@ -127,8 +127,10 @@ def satisfaction_table(
     ballot_counts: Iterable[BallotCount],
     feedback_counts: Iterable[FeedbackCount],
     names: Mapping[str, str],
+    headings: tuple[str, str] | None = None,
 ) -> Table:
-    """The report: one row per agency (by code), totals the sum of the rows; feedback judged on ``as_of``."""
+    """The report: one row per agency (by code; or whatever group the counts' `agency_code` holds,
+    under `headings`), totals the sum of the rows; feedback judged on ``as_of``."""
     rows: dict[str, dict[str, int]] = {}
     unanswered = dict.fromkeys(QUESTIONS, 0)
     for group in ballot_counts:
@@ -162,7 +164,7 @@ def satisfaction_table(
         title=TITLE,
         period_from=period_from,
         period_to=period_to,
-        columns=columns(),
+        columns=columns() if headings is None else columns(*headings),
         rows=[
             {"key": code, "name": names.get(code, code), **_with_percentages(rows[code])}
             for code in sorted(rows)

@@ -17,6 +17,8 @@ from services.reporting.six_month.html import six_month_html
 from services.reporting.six_month.pdf import six_month_pdf
 from services.reporting.six_month.periods import Cutoff, six_month_period
 from services.reporting.six_month.service import six_month_tables
+from services.reporting.units import repository as units_repository
+from services.reporting.units.scope import UnitQuery, unit_scope
 from shared.clock import vietnam_date
 from shared.deps import ClockDep, Overseers
 from shared.errors import Problem
@@ -73,7 +75,7 @@ async def six_month_report(
     request: Request,
     session: ReadSession,
     clock: ClockDep,
-    _: Overseers,
+    principal: Overseers,
     year: Annotated[int, Query(ge=2000, le=2100)],
     half: Annotated[int, Query(ge=1, le=2, description="1: January–June, 2: July–December")],
     cutoff: Annotated[
@@ -90,12 +92,15 @@ async def six_month_report(
     recipient: Line = None,
     signer: Line = None,
     signer_title: Annotated[Text, Query(max_length=100)] = "Giám đốc",
+    unit: UnitQuery = None,
 ) -> Response:
     """The six-month report (báo cáo 6 tháng) as one printable document: a covering page (national
     heading, title, period, the totals in words, signature) and, as annexes on landscape pages, the
     processing report by field, the service levels, satisfaction by agency and the Decision 766
     indicators, with the numbers of their JSON, CSV and XLSX for the same period. HTML (self-contained,
-    print it from the browser) or PDF (fonts embedded)."""
+    print it from the browser) or PDF (fonts embedded). `unit`: the document of one receiving unit and
+    the units under it (the unit's name is the issuing body unless `agency` is given), else the whole
+    province; a leader whose token carries a unit gets that unit's (403 `not_your_unit` outside it)."""
     chosen = document_format(format, request.headers.get("accept"))
     start, end = six_month_period(year, half, cutoff)
     if start < FIRST_REPORT_DAY or end > LAST_REPORT_DAY:
@@ -104,8 +109,11 @@ async def six_month_report(
             "period_out_of_range",
             f"Reports cover {FIRST_REPORT_DAY} to {LAST_REPORT_DAY}; choose a half-year inside.",
         )
+    scope = await unit_scope(session, principal=principal, unit=unit)
+    if scope.unit is not None and "agency" not in request.query_params:
+        agency = (await units_repository.names(session, [scope.unit])).get(scope.unit, agency)
     now = clock.now()
-    tables = await six_month_tables(session, start, end, vietnam_date(now))
+    tables = await six_month_tables(session, start, end, vietnam_date(now), scope.codes)
     view = SixMonthView(
         year=year,
         half=half,

@@ -2,7 +2,7 @@
 field, service levels, satisfaction by agency, the indicators — so the document holds the same numbers
 as the endpoints for the same `from` and `to`."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Final
 
@@ -13,30 +13,35 @@ from services.reporting.processing.service import processing_report, service_lev
 from services.reporting.satisfaction.service import satisfaction_report
 from services.reporting.tables import Table
 
-# (session, from, to, today) -> one report's table, as its JSON endpoint computes it.
-Source = Callable[[AsyncSession, date, date, date], Awaitable[Table]]
+# The receiving units a document covers: None, the whole province; else a unit and those under it.
+Units = Sequence[str] | None
+# (session, from, to, today, units) -> one report's table, as its JSON endpoint computes it.
+Source = Callable[[AsyncSession, date, date, date, Units], Awaitable[Table]]
 
 
-async def _processing(session: AsyncSession, start: date, end: date, today: date) -> Table:
-    return await processing_report(session, period_from=start, period_to=end, by="field")
+async def _processing(session: AsyncSession, start: date, end: date, today: date, units: Units) -> Table:
+    return await processing_report(session, period_from=start, period_to=end, by="field", units_in=units)
 
 
-async def _service_levels(session: AsyncSession, start: date, end: date, today: date) -> Table:
-    return await service_levels_report(session, period_from=start, period_to=end)
+async def _service_levels(session: AsyncSession, start: date, end: date, today: date, units: Units) -> Table:
+    return await service_levels_report(session, period_from=start, period_to=end, units_in=units)
 
 
-async def _satisfaction(session: AsyncSession, start: date, end: date, today: date) -> Table:
-    return await satisfaction_report(session, period_from=start, period_to=end, today=today)
+async def _satisfaction(session: AsyncSession, start: date, end: date, today: date, units: Units) -> Table:
+    return await satisfaction_report(session, period_from=start, period_to=end, today=today, units=units)
 
 
-async def _indicators(session: AsyncSession, start: date, end: date, today: date) -> Table:
-    return await indicators_report(session, period_from=start, period_to=end, agency_code=None)
+async def _indicators(session: AsyncSession, start: date, end: date, today: date, units: Units) -> Table:
+    return await indicators_report(session, period_from=start, period_to=end, agency_code=None, units=units)
 
 
 # In the order the document prints them (Biểu số 1, 2, …).
 SOURCES: Final[tuple[Source, ...]] = (_processing, _service_levels, _satisfaction, _indicators)
 
 
-async def six_month_tables(session: AsyncSession, start: date, end: date, today: date) -> list[Table]:
-    """The document's tables for [start, end], read in the request's one transaction (one snapshot)."""
-    return [await source(session, start, end, today) for source in SOURCES]
+async def six_month_tables(
+    session: AsyncSession, start: date, end: date, today: date, units: Units = None
+) -> list[Table]:
+    """The document's tables for [start, end], read in the request's one transaction (one snapshot);
+    only the dossiers received at `units` (and their ballots and feedback) when given."""
+    return [await source(session, start, end, today, units) for source in SOURCES]
