@@ -37,7 +37,11 @@ async def _on_start(runtime: Runtime) -> None:
     if settings.load_default_catalogue:
         async with unit_of_work(runtime.sessions) as session:
             await load_if_empty(
-                session, outbox=runtime.outbox, clock=runtime.clock, unit_code=settings.centre_unit_code
+                session,
+                outbox=runtime.outbox,
+                clock=runtime.clock,
+                unit_code=settings.centre_unit_code,
+                province=settings.load_province_catalogue,
             )
 
 

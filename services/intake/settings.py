@@ -21,6 +21,12 @@ class IntakeSettings(ServiceSettings):
     )
     lookup_per_minute: float = 10.0
     load_default_catalogue: bool = True
+    load_province_catalogue: bool = Field(
+        default=False,
+        description="also load the two-tier province of 1 July 2025 (seed/province.json): its units and "
+        "agencies, the 2021 district ones closed on 2025-06-30 with successors; reception tokens must then "
+        "name their unit",
+    )
     max_upload_bytes: int = Field(
         default=20 * 1024 * 1024, gt=0, description="the largest digitized file accepted (413 beyond)"
     )

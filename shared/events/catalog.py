@@ -7,16 +7,35 @@ from typing import Annotated, Literal
 from pydantic import Field, PlainSerializer, StrictBool
 
 from shared.events.fields import Code, DecimalText, Payload, Utc
+from shared.inputs import FIRST_DAY
+
+# An agency's level: data with dates, as the two-tier local government (from 1 July 2025) has central,
+# province and commune agencies; the district level is history.
+AgencyLevel = Literal["central", "province", "commune", "district"]
 
 
 class AgencyRegistered(Payload):
-    """`catalog.agency.registered` (cơ quan giải quyết)."""
+    """`catalog.agency.registered` (cơ quan giải quyết), in force from `effective_from` to `effective_to`
+    (its last day, when known); a merger names the agency that took over (`successor_code`). An older
+    event without the dates read as an agency in force since before any dossier."""
 
     code: Code
     name: str
     sector: str
     unit_code: str
-    level: Literal["province", "district", "commune"] = "district"
+    level: AgencyLevel = "district"
+    effective_from: date = FIRST_DAY
+    effective_to: date | None = None
+    successor_code: str | None = None
+
+
+class AgencyClosed(Payload):
+    """`catalog.agency.closed`: the agency is in force until `effective_to` (its last day); a merger
+    names the agency that took over. Procedure versions and dossiers that named it keep it."""
+
+    code: Code
+    effective_to: date
+    successor_code: str | None = None
 
 
 # What a receiving unit is: data, so a new kind is a new value here, not a new table. The district

@@ -3,6 +3,7 @@
 from typing import Final
 
 from shared.events.catalog import (
+    AgencyClosed,
     AgencyRegistered,
     CalendarOverrideRemoved,
     CalendarOverrideSet,
@@ -37,6 +38,7 @@ PAYLOADS: Final[dict[str, type[Payload]]] = {
     "catalog.unit.registered": UnitRegistered,
     "catalog.unit.closed": UnitClosed,
     "catalog.agency.registered": AgencyRegistered,
+    "catalog.agency.closed": AgencyClosed,
     "catalog.field.registered": FieldRegistered,
     "catalog.procedure.published": ProcedureSnapshot,
     "catalog.calendar.override_set": CalendarOverrideSet,

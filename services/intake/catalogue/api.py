@@ -2,10 +2,17 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from services.intake.catalogue import repository, service
-from services.intake.catalogue.schemas import AgencyIn, AgencyOut, Page, ProcedureIn, ProcedureOut
+from services.intake.catalogue.schemas import (
+    AgencyCloseIn,
+    AgencyIn,
+    AgencyOut,
+    Page,
+    ProcedureIn,
+    ProcedureOut,
+)
 from services.intake.catalogue.snapshot import procedure_snapshot
 from services.intake.deps import IntakeSettingsDep
 from shared.auth import CurrentPrincipal
@@ -38,9 +45,32 @@ async def register_agency(
 
 
 @router.get("/agencies", response_model=list[AgencyOut])
-async def list_agencies(session: SessionDep, who: CurrentPrincipal) -> list[Any]:
-    """Every agency of the catalogue."""
-    return await repository.list_agencies(session)
+async def list_agencies(
+    session: SessionDep,
+    who: CurrentPrincipal,
+    on: Annotated[
+        Day | None, Query(description="only the agencies in force on this day (default: every agency)")
+    ] = None,
+) -> list[Any]:
+    """The agencies of the catalogue by code, or those in force on a day.
+
+    An agency is in force from `effective_from` to `effective_to`, both included."""
+    return await repository.list_agencies(session, on=on)
+
+
+@router.post("/agencies/{code}/close", response_model=AgencyOut)
+async def close_agency(
+    code: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,40}$", description="the agency's code")],
+    close: AgencyCloseIn,
+    session: SessionDep,
+    outbox: OutboxDep,
+    clock: ClockDep,
+    who: Admin,
+) -> dict[str, Any]:
+    """Close an agency after its last day in force (`effective_to`), a merger naming its successor.
+
+    Procedure versions and dossiers that named it keep it."""
+    return await service.close_agency(session, outbox=outbox, clock=clock, who=who, code=code, close=close)
 
 
 @router.post("/procedures", status_code=201, response_model=ProcedureOut)

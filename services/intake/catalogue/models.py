@@ -31,8 +31,15 @@ agencies = Table(
     Column(
         "unit_code", Text, nullable=False, comment="mã đơn vị, lowest level first, ending in the province"
     ),
-    Column("level", Text, nullable=False, comment="province, district or commune: data, not an enum"),
+    Column(
+        "level", Text, nullable=False, comment="central, province, commune or district: data, not an enum"
+    ),
+    Column("effective_from", Date, nullable=False, comment="its first day in force"),
+    Column("effective_to", Date, comment="its last day in force; null while in force"),
+    Column("successor_code", Text, ForeignKey("agencies.code"), comment="the agency that took over"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("effective_to IS NULL OR effective_to >= effective_from", name="period"),
+    CheckConstraint("successor_code IS NULL OR effective_to IS NOT NULL", name="successor_of_closed"),
 )
 
 fields = Table(

@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, func, insert, or_, select, text
+from sqlalchemy import Row, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,13 +14,42 @@ async def agency(session: AsyncSession, code: str) -> Row[Any] | None:
     return (await session.execute(select(agencies).where(agencies.c.code == code))).first()
 
 
-async def existing_agency_codes(session: AsyncSession, codes: set[str]) -> set[str]:
-    rows = await session.scalars(select(agencies.c.code).where(agencies.c.code.in_(codes)))
-    return set(rows)
+async def agencies_by_code(session: AsyncSession, codes: set[str]) -> dict[str, Row[Any]]:
+    rows = await session.execute(select(agencies).where(agencies.c.code.in_(codes)))
+    return {row.code: row for row in rows}
 
 
-async def list_agencies(session: AsyncSession) -> list[Row[Any]]:
-    return list((await session.execute(select(agencies).order_by(agencies.c.code))).all())
+async def list_agencies(session: AsyncSession, *, on: date | None = None) -> list[Row[Any]]:
+    """Every agency, or those in force on day `on` (from their first day to their last, both included)."""
+    query = select(agencies).order_by(agencies.c.code)
+    if on is not None:
+        query = query.where(
+            agencies.c.effective_from <= on,
+            or_(agencies.c.effective_to.is_(None), agencies.c.effective_to >= on),
+        )
+    return list((await session.execute(query)).all())
+
+
+async def successor_of(session: AsyncSession, code: str) -> tuple[bool, str | None]:
+    """Whether agency `code` exists, and its successor."""
+    row = (await session.execute(select(agencies.c.successor_code).where(agencies.c.code == code))).first()
+    return (row is not None, row.successor_code if row is not None else None)
+
+
+async def close_agency(
+    session: AsyncSession, code: str, *, effective_to: date, successor_code: str | None
+) -> None:
+    await session.execute(
+        update(agencies)
+        .where(agencies.c.code == code)
+        .values(effective_to=effective_to, successor_code=successor_code)
+    )
+
+
+async def lock_agencies(session: AsyncSession) -> None:
+    """Until commit: one change of agencies' successor links at a time, so two closings each checked
+    alone cannot make a cycle together."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('intake.agencies'))"))
 
 
 async def field(session: AsyncSession, code: str) -> Row[Any] | None:

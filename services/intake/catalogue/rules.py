@@ -1,7 +1,9 @@
 """What a procedure's version says of a dossier, as pure functions: its checklist (thành phần hồ sơ),
-what is missing or unknown in what was handed in, and which agencies it is routed through."""
+what is missing or unknown in what was handed in, which agencies it is routed through, and whether an
+agency is in force on a day."""
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Any
 
 from shared.events.catalog import ChecklistItem
@@ -27,3 +29,8 @@ def route_agencies(procedure: Any) -> set[str]:
     """The agencies a dossier of `procedure` is routed through: its lead agency and every step's;
     their officers and leaders may see the dossier (`shared.visibility`)."""
     return {procedure.agency_code, *(step["agency_code"] for step in procedure.route)}
+
+
+def in_force(effective_from: date, effective_to: date | None, day: date) -> bool:
+    """Whether an agency is in force on `day`: from its first day to its last, both included."""
+    return effective_from <= day and (effective_to is None or day <= effective_to)

@@ -8,17 +8,41 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from services.intake.schemas import Code, Text, UnitCode
 from shared import inputs
+from shared.events.catalog import AgencyLevel
 from shared.inputs import Strict
 
 T = TypeVar("T")
 
 
 class AgencyIn(Strict):
+    """An agency (cơ quan giải quyết), in force from `effective_from` to `effective_to` (both included)."""
+
     code: Code
     name: Text
     sector: Text
-    unit_code: UnitCode | None = Field(default=None, description="defaults to the centre's unit code")
-    level: Literal["province", "district", "commune"] = "district"
+    unit_code: UnitCode | None = Field(
+        default=None, description="the registered receiving unit it belongs to; default: the default unit"
+    )
+    level: AgencyLevel = Field(
+        default="district", description="district only for history (before 2025-07-01)"
+    )
+    effective_from: inputs.Day | None = Field(
+        default=None,
+        description="its first day in force; default: in force since before any dossier (1900-01-01), "
+        "as agencies registered before dates existed",
+    )
+    effective_to: inputs.Day | None = Field(default=None, description="its last day in force, if known")
+    successor_code: Code | None = Field(
+        default=None, description="a registered agency that took over (a merger; needs effective_to)"
+    )
+
+
+class AgencyCloseIn(Strict):
+    """Closing an agency: its last day in force and, after a merger, the agency that takes over.
+    Procedure versions and dossiers that named it keep it."""
+
+    effective_to: inputs.Day = Field(description="its last day in force")
+    successor_code: Code | None = None
 
 
 class AgencyOut(BaseModel):
@@ -27,6 +51,9 @@ class AgencyOut(BaseModel):
     sector: str
     unit_code: str
     level: str
+    effective_from: date
+    effective_to: date | None
+    successor_code: str | None
 
 
 class FieldIn(Strict):
