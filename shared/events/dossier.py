@@ -40,6 +40,11 @@ class DossierReceived(DossierIdentity):
     return_unit_code: str | None = Field(
         default=None, description="where the citizen takes the result; None: the receiving unit"
     )
+    received_across_boundary: bool = Field(
+        default=False,
+        description="received at a unit other than the lead agency's (regardless of administrative "
+        "boundary); false in events sent before it existed",
+    )
     received_at: Utc
     clock_started_at: Utc
     due_at: Utc

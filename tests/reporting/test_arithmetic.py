@@ -133,6 +133,16 @@ def test_online_is_apart_from_counter_and_post() -> None:
     assert (found["received"], found["received_online"], found["received_counter"]) == (3, 1, 2)
 
 
+def test_received_across_the_boundary_counts_on_the_receipt_day_only_when_received_in_the_period() -> None:
+    across: dict[str, Any] = {"due": vn(2022, 8, 20), "across": True}
+    found = row(
+        Timeline(**across, received=vn(2021, 8, 1)),
+        Timeline(**across, received=vn(2021, 6, 30, 23, 30)),  # carried over: received before the period
+        Timeline(received=vn(2021, 8, 2), due=vn(2022, 8, 20)),
+    )
+    assert (found["total"], found["received"], found["received_across_boundary"]) == (3, 2, 1)
+
+
 def test_waiting_for_a_supplement_at_to_counts_as_within_the_deadline() -> None:
     step = uuid.uuid4()
     t = Timeline(received=vn(2021, 12, 1), due=vn(2021, 12, 10), pauses=[Pause(step, vn(2021, 12, 8))])

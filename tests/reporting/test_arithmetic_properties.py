@@ -75,6 +75,7 @@ def timelines(draw: st.DrawFn) -> Timeline:
         unit=draw(st.sampled_from(UNITS)),
         channel=draw(st.sampled_from(["direct", "post", "online"])),
         level=draw(st.integers(1, 4)),
+        across=draw(st.booleans()),
         received=received,
         due=due,
         resolved=close if close_kind == "resolved" else None,

@@ -59,6 +59,7 @@ async def test_every_event_through_the_consumer_path_gives_the_rules_rows(report
     assert found == expected_rows(timelines_, *PERIOD)[timelines_[0].key]
     assert found == {
         "total": 7, "carried_over": 1, "received": 6, "received_online": 1, "received_counter": 5,
+        "received_across_boundary": 0,
         "resolved_total": 2, "resolved_early": 1, "resolved_on_time": 0, "resolved_late": 1,
         "pending_total": 3, "pending_within": 2, "pending_overdue": 1, "withdrawn": 1, "rejected": 1,
         "late_with_apology": 1, "late_without_apology": 0,

@@ -55,6 +55,7 @@ class Timeline:
     unit: str = "000.00.12.H57"  # the receiving unit
     channel: Literal["direct", "post", "online"] = "direct"
     level: int = 3
+    across: bool = False  # received at a unit other than the lead agency's
     received: datetime = field(default_factory=lambda: vn(2021, 6, 1))
     due: datetime = field(default_factory=lambda: vn(2021, 6, 15, 17))
     resolved: datetime | None = None
@@ -110,6 +111,7 @@ class Timeline:
             channel=self.channel,
             service_level=self.level,
             unit_code=self.unit,
+            received_across_boundary=self.across,
             received_at=self.received,
             clock_started_at=self.received,
             due_at=self.due,
@@ -241,6 +243,7 @@ class Timeline:
             row["received"] = 1
             row["received_online"] = int(self.channel == "online")
             row["received_counter"] = int(self.channel in ("direct", "post"))
+            row["received_across_boundary"] = int(self.across)
         if close is not None and c is not None and c <= period_to:
             if close[2] == "resolved":
                 row["resolved_total"] = 1

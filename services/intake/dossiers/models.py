@@ -57,6 +57,13 @@ dossiers = Table(
     Column("service_level", Integer, nullable=False),
     Column("unit_code", Text, nullable=False),  # the receiving unit, the prefix of its code
     Column("return_unit_code", Text, comment="where the citizen takes the result; null: the receiving unit"),
+    Column(
+        "received_across_boundary",
+        Boolean,
+        nullable=False,
+        server_default=text("false"),
+        comment="received at a unit other than the lead agency's",
+    ),
     Column("submitted_at", DateTime(timezone=True), nullable=False),
     Column("received_at", DateTime(timezone=True)),
     Column("clock_started_at", DateTime(timezone=True)),

@@ -36,6 +36,13 @@ def appointment(
     )
 
 
+def received_across_boundary(unit_code: str, agency_unit_code: str | None) -> bool:
+    """Received regardless of administrative boundary (không phụ thuộc địa giới hành chính): the
+    receiving unit is not the unit of the procedure's lead agency. An agency whose unit is unknown
+    counts as not across."""
+    return bool(agency_unit_code) and agency_unit_code != unit_code
+
+
 def new_lookup_secret() -> str:
     return "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(SECRET_LENGTH))
 

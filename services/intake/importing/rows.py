@@ -12,6 +12,7 @@ from uuid import UUID
 from pydantic_core import to_json
 
 from services.intake import events
+from services.intake.dossiers.rules import received_across_boundary
 from services.intake.importing.rules import final_status, later_steps
 from services.intake.importing.schemas import ImportLine
 from shared.calendar import DueResult
@@ -40,6 +41,7 @@ DOSSIER_COLUMNS: Final = (
     "channel",
     "service_level",
     "unit_code",
+    "received_across_boundary",
     "submitted_at",
     "received_at",
     "clock_started_at",
@@ -116,6 +118,7 @@ def dossier_record(item: Accepted, *, unit_code: str, created_by: str, now: date
         line.channel,
         item.service_level,
         unit_code,
+        received_across_boundary(unit_code, item.procedure.agency_unit_code),
         received_at,  # submitted_at: the old system knew only the receipt
         received_at,
         due.clock_start.astimezone(UTC),
@@ -165,6 +168,7 @@ def event_records(
                 channel=line.channel,
                 service_level=item.service_level,
                 unit_code=unit_code,
+                received_across_boundary=received_across_boundary(unit_code, procedure.agency_unit_code),
                 received_at=line.received_at,
                 clock_started_at=due.clock_start,
                 due_at=item.due_at,

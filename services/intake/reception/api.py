@@ -150,6 +150,7 @@ async def _dossier_out(session: AsyncSession, dossier_id: UUID, secret: str | No
         service_level=row.service_level,
         unit_code=row.unit_code,
         return_unit_code=row.return_unit_code or row.unit_code,
+        received_across_boundary=row.received_across_boundary,
         applicant_name=row.applicant_name,
         submitted_at=row.submitted_at,
         received_at=row.received_at,

@@ -46,6 +46,7 @@ class Facts:
     agency_code: str
     unit_code: str  # the receiving unit, the prefix of its code
     return_unit_code: str
+    received_across_boundary: bool  # the receiving unit is not the lead agency's
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ async def accept(session: AsyncSession, desk: Desk, key: str, check: AcceptIn) -
         agency_code=row.agency_code,
         unit_code=row.unit_code,
         return_unit_code=row.return_unit_code or row.unit_code,
+        received_across_boundary=row.received_across_boundary,
     )
     return await decide(session, desk, facts, procedure, eligible=check.eligible, reason=check.refusal_reason)
 
@@ -139,6 +141,7 @@ async def _receive(session: AsyncSession, desk: Desk, dossier: Facts, procedure:
                 service_level=dossier.service_level,
                 unit_code=dossier.unit_code,
                 return_unit_code=dossier.return_unit_code,
+                received_across_boundary=dossier.received_across_boundary,
                 received_at=now,
                 clock_started_at=due.clock_start,
                 due_at=due.due,

@@ -78,6 +78,10 @@ class DossierOut(BaseModel):
     service_level: int
     unit_code: str = Field(description="the receiving unit (đơn vị tiếp nhận)")
     return_unit_code: str = Field(description="the unit where the result is handed over")
+    received_across_boundary: bool = Field(
+        description="received at a unit other than the procedure's lead agency's "
+        "(không phụ thuộc địa giới hành chính)"
+    )
     applicant_name: str
     submitted_at: datetime
     received_at: datetime | None

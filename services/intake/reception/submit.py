@@ -16,6 +16,7 @@ from services.intake.catalogue import repository as catalogue
 from services.intake.catalogue.rules import checklist, unknown_documents
 from services.intake.dossiers import repository as dossiers
 from services.intake.dossiers.change import Desk, changing
+from services.intake.dossiers.rules import received_across_boundary
 from services.intake.reception import repository
 from services.intake.reception.decision import Facts, Outcome, decide
 from services.intake.reception.schemas import DossierIn
@@ -114,6 +115,7 @@ async def _store(
         agency_code=procedure.agency_code,
         unit_code=unit_code,
         return_unit_code=return_unit_code,
+        received_across_boundary=received_across_boundary(unit_code, procedure.agency_unit_code),
     )
     applicant_id = uuid.uuid4()
     audit_detail = {"channel": dossier_in.channel}
@@ -146,6 +148,7 @@ async def _store(
                 "service_level": dossier.service_level,
                 "unit_code": unit_code,
                 "return_unit_code": return_unit_code,
+                "received_across_boundary": dossier.received_across_boundary,
                 "submitted_at": change.at,
                 "documents": dossier.documents,
                 "note": dossier_in.note,

@@ -78,6 +78,7 @@ RECEIVED_SERIES = (
     "digitized",
     "documents_digitized",
     "documents_reused",
+    "received_across_boundary",
 )
 CLOSED_SERIES = ("resolved_early", "resolved_on_time", "resolved_late", "withdrawn", "rejected")
 SERIES = (*RECEIVED_SERIES, *CLOSED_SERIES[:3], "late_with_apology", *CLOSED_SERIES[3:], "pending_overdue")
@@ -112,6 +113,8 @@ def contributions(facts: Facts) -> Contributions:
         add(r, "received_counter")
     if facts.service_level in (1, 2, 3, 4):
         add(r, f"level_{facts.service_level}")
+    if facts.received_across_boundary:
+        add(r, "received_across_boundary")
     if facts.digitized:
         add(r, "digitized")
         add(r, "documents_digitized", facts.documents_digitized)
@@ -213,6 +216,7 @@ ROW_FIELDS = (
     "received",
     "received_online",
     "received_counter",
+    "received_across_boundary",
     "resolved_total",
     "resolved_early",
     "resolved_on_time",
@@ -245,6 +249,7 @@ def row_counts(at_to: Mapping[str, int], before_from: Mapping[str, int]) -> dict
         "received": received,
         "received_online": t("received_online", 0) - b("received_online", 0),
         "received_counter": t("received_counter", 0) - b("received_counter", 0),
+        "received_across_boundary": t("received_across_boundary", 0) - b("received_across_boundary", 0),
         "resolved_total": early + on_time + late,
         "resolved_early": early,
         "resolved_on_time": on_time,

@@ -53,6 +53,7 @@ def classify(facts: Facts, period_from: date, period_to: date) -> dict[str, int]
         row["received"] = 1
         row["received_online"] = int(facts.channel == ONLINE)
         row["received_counter"] = int(facts.channel in COUNTER_CHANNELS)
+        row["received_across_boundary"] = int(facts.received_across_boundary)
     if closed is not None and closed[1] <= period_to:
         kind, c = closed
         if kind == "resolved":

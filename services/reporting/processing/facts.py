@@ -62,6 +62,7 @@ class Facts:
     cell: Cell | None = None
     channel: str | None = None
     service_level: int | None = None
+    received_across_boundary: bool = False  # received at a unit other than the lead agency's
     received_at: datetime | None = None
     received_date: date | None = None
     due_date: date | None = None
@@ -183,6 +184,7 @@ def fold(facts: Facts | None, event: DossierEvent) -> Facts:
                     "cell": _cell(event),
                     "channel": event.channel,
                     "service_level": event.service_level,
+                    "received_across_boundary": event.received_across_boundary,
                     "received_at": event.received_at,
                     "received_date": vietnam_date(event.received_at),
                     "due_date": vietnam_date(event.due_at),

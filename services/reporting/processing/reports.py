@@ -42,6 +42,7 @@ COUNT_HEADINGS: Final[dict[str, str]] = {
     "received": "Số mới tiếp nhận",
     "received_online": "Mới tiếp nhận: trực tuyến",
     "received_counter": "Mới tiếp nhận: trực tiếp, dịch vụ bưu chính",
+    "received_across_boundary": "Mới tiếp nhận: không phụ thuộc địa giới hành chính",
     "resolved_total": "Đã giải quyết: tổng số",
     "resolved_early": "Đã giải quyết: trước hạn",
     "resolved_on_time": "Đã giải quyết: đúng hạn",

@@ -32,6 +32,7 @@ FACT_COLUMNS: Final = (
     ("unit_code", "text"),
     ("channel", "text"),
     ("service_level", "smallint"),
+    ("received_across_boundary", "boolean"),
     ("received_at", "timestamptz"),
     ("received_date", "date"),
     ("due_date", "date"),
@@ -98,6 +99,7 @@ def fact_record(facts: Facts, cell_id: int | None) -> tuple[Any, ...]:
         cell and cell.unit_code,
         facts.channel,
         facts.service_level,
+        facts.received_across_boundary,
         facts.received_at,
         facts.received_date,
         facts.due_date,
@@ -139,6 +141,7 @@ def _facts_of(row: Mapping[str, Any]) -> Facts:
         cell=cell,
         channel=row["channel"],
         service_level=row["service_level"],
+        received_across_boundary=row["received_across_boundary"],
         received_at=row["received_at"],
         received_date=row["received_date"],
         due_date=row["due_date"],
@@ -363,7 +366,8 @@ def naive_sql(facts_table: str) -> str:
     """One GROUP BY over the dossier rows: the definition of the rules in SQL ($1 from, $2 to)."""
     return f"""
     WITH f AS (
-      SELECT cell_id, received_date AS r, due_date AS due, channel, apology, waiting,
+      SELECT cell_id, received_date AS r, due_date AS due, channel, received_across_boundary,
+             apology, waiting,
              resolved_date, rejected_date, withdrawn_date,
              LEAST(resolved_date, rejected_date, withdrawn_date) AS closed
       FROM {facts_table}
@@ -383,6 +387,7 @@ def naive_sql(facts_table: str) -> str:
       count(*) FILTER (WHERE r >= $1) AS received,
       count(*) FILTER (WHERE r >= $1 AND channel = 'online') AS received_online,
       count(*) FILTER (WHERE r >= $1 AND channel IN ('direct', 'post')) AS received_counter,
+      count(*) FILTER (WHERE r >= $1 AND received_across_boundary) AS received_across_boundary,
       count(*) FILTER (WHERE closed_in AND kind = 'resolved') AS resolved_total,
       count(*) FILTER (WHERE closed_in AND kind = 'resolved' AND c < due) AS resolved_early,
       count(*) FILTER (WHERE closed_in AND kind = 'resolved' AND c = due) AS resolved_on_time,
