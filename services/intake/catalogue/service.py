@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.intake import history
 from services.intake.catalogue import repository, rules
 from services.intake.catalogue.schemas import AgencyCloseIn, AgencyIn, FieldIn, ProcedureIn
 from services.intake.catalogue.snapshot import procedure_snapshot
 from services.intake.models import audit_log
 from services.intake.units import repository as units_repository
-from services.intake.units import rules as unit_rules
 from shared import audit
 from shared.auth import Principal
 from shared.clock import Clock, today
@@ -44,7 +44,7 @@ async def create_agency(
     if await units_repository.unit(session, unit_code) is None:
         raise Problem(422, "unknown_unit", f"There is no receiving unit {unit_code}; register it first.")
     effective_from = agency.effective_from or FIRST_DAY
-    _check_period(effective_from, agency.effective_to)
+    history.check_period("agency", effective_from, agency.effective_to)
     if agency.successor_code is not None:
         if agency.effective_to is None:
             raise Problem(
@@ -85,7 +85,7 @@ async def close_agency(
         raise Problem(
             409, "agency_closed", f"Agency {code} is already closed (its last day: {row.effective_to})."
         )
-    _check_period(row.effective_from, close.effective_to)
+    history.check_period("agency", row.effective_from, close.effective_to)
     if close.successor_code is not None:
         await _check_successor(session, code, close.successor_code)
     await repository.close_agency(
@@ -105,38 +105,18 @@ async def close_agency(
     return {**row._asdict(), **close.model_dump()}
 
 
-def _check_period(effective_from: date, effective_to: date | None) -> None:
-    if not unit_rules.period_in_order(effective_from, effective_to):
-        raise Problem(
-            422,
-            "invalid_period",
-            f"effective_to ({effective_to}) is before effective_from ({effective_from}); "
-            "effective_to is the agency's last day in force.",
-        )
-
-
 async def _check_successor(session: AsyncSession, code: str, successor: str) -> None:
     """`successor` is a registered agency and taking over `code` makes no cycle (a chain of mergers
     is short: one read per link)."""
-    if successor == code:
-        raise Problem(422, "agency_cycle", f"Agency {code} cannot be its own successor.")
-    links: dict[str, str | None] = {}
+    chain: dict[str, str | None] = {}
     current: str | None = successor
-    while current is not None and current not in links:
-        exists, links[current] = await repository.successor_of(session, current)
+    while current is not None and current not in chain and current != code:
+        exists, after = await repository.successor_of(session, current)
         if not exists:
-            if current == successor:
-                raise Problem(
-                    422, "unknown_agency", f"Unknown agency {successor} as successor; register it first."
-                )
             break
-        current = links[current]
-    if unit_rules.loops_back(code, successor, links):
-        raise Problem(
-            422,
-            "agency_cycle",
-            f"Agency {successor} as the successor of {code} makes a cycle: {successor} leads back to {code}.",
-        )
+        chain[current] = after
+        current = after
+    history.check_link("agency", code, successor, "successor", chain)
 
 
 async def ensure_field(session: AsyncSession, *, outbox: Outbox, field_in: FieldIn) -> None:

@@ -1,25 +1,6 @@
-"""The rules of receiving units as pure functions: a unit's period, and which links would loop."""
+"""The rules of receiving units as pure functions (their periods and links: `services.intake.history`)."""
 
-from collections.abc import Mapping
 from datetime import date
-
-
-def period_in_order(effective_from: date, effective_to: date | None) -> bool:
-    """A unit's last day is not before its first (a one-day unit is a unit)."""
-    return effective_to is None or effective_to >= effective_from
-
-
-def loops_back(code: str, via: str, links: Mapping[str, str | None]) -> bool:
-    """Whether linking `code` to `via` (as its parent or its successor) makes a cycle: following the
-    same links (`links[x]` is x's parent, or successor) from `via` comes back to `code`."""
-    seen: set[str] = set()
-    current: str | None = via
-    while current is not None and current not in seen:
-        if current == code:
-            return True
-        seen.add(current)
-        current = links.get(current)
-    return False
 
 
 def opening(effective_from: date, effective_to: date | None, day: date) -> str | None:

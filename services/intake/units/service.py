@@ -6,12 +6,12 @@ Units are never changed otherwise: a parent is set when a unit is registered, an
 they were received at.
 """
 
-from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.intake import history
 from services.intake.models import audit_log
 from services.intake.units import repository, rules
 from services.intake.units.schemas import UnitCloseIn, UnitIn
@@ -25,7 +25,6 @@ from shared.messaging.outbox import Outbox
 
 SYSTEM_PRINCIPAL = Principal(sub="system:default-unit", role="admin")
 # How a unit's links are read from one unit on: its parents up, or its successors on.
-Links = Callable[[AsyncSession, str], Awaitable[dict[str, str | None]]]
 
 
 async def register_unit(
@@ -35,7 +34,7 @@ async def register_unit(
     if await repository.unit(session, unit.code) is not None:
         raise _exists(unit.code)
     effective_from = unit.effective_from or today(clock)
-    _check_period(effective_from, unit.effective_to)
+    history.check_period("unit", effective_from, unit.effective_to)
     if unit.successor_code is not None and unit.effective_to is None:
         raise Problem(
             422,
@@ -43,9 +42,11 @@ async def register_unit(
             "A successor takes over a closed unit: give effective_to, the unit's last day, too.",
         )
     if unit.parent_code is not None:
-        await _check_link(session, unit.code, unit.parent_code, "parent", repository.parent_links)
+        parents = await repository.parent_links(session, unit.parent_code)
+        history.check_link("unit", unit.code, unit.parent_code, "parent", parents)
     if unit.successor_code is not None:
-        await _check_link(session, unit.code, unit.successor_code, "successor", repository.successor_links)
+        successors = await repository.successor_links(session, unit.successor_code)
+        history.check_link("unit", unit.code, unit.successor_code, "successor", successors)
     registered = UnitRegistered(**{**unit.model_dump(), "effective_from": effective_from})
     if not await repository.add_unit(session, {**registered.model_dump(), "created_by": who.sub}):
         raise _exists(unit.code)
@@ -71,9 +72,10 @@ async def close_unit(
         raise Problem(
             409, "unit_closed", f"Unit {code} is already closed (its last day: {row.effective_to})."
         )
-    _check_period(row.effective_from, close.effective_to)
+    history.check_period("unit", row.effective_from, close.effective_to)
     if close.successor_code is not None:
-        await _check_link(session, code, close.successor_code, "successor", repository.successor_links)
+        successors = await repository.successor_links(session, close.successor_code)
+        history.check_link("unit", code, close.successor_code, "successor", successors)
     await repository.close_unit(
         session, code, effective_to=close.effective_to, successor_code=close.successor_code
     )
@@ -139,26 +141,3 @@ def not_found(code: str) -> Problem:
 
 def _exists(code: str) -> Problem:
     return Problem(409, "unit_exists", f"Unit {code} already exists; close it, or register another code.")
-
-
-def _check_period(effective_from: date, effective_to: date | None) -> None:
-    if not rules.period_in_order(effective_from, effective_to):
-        raise Problem(
-            422,
-            "invalid_period",
-            f"effective_to ({effective_to}) is before effective_from ({effective_from}); "
-            "effective_to is the unit's last day.",
-        )
-
-
-async def _check_link(session: AsyncSession, code: str, to: str, role: str, links: Links) -> None:
-    """`to` exists and linking `code` to it as its `role` makes no cycle."""
-    if to == code:
-        raise Problem(422, "unit_cycle", f"Unit {code} cannot be its own {role}.")
-    chain = await links(session, to)
-    if to not in chain:
-        raise Problem(422, "unknown_unit", f"Unknown unit {to} as {role}; register it first.")
-    if rules.loops_back(code, to, chain):
-        raise Problem(
-            422, "unit_cycle", f"Unit {to} as the {role} of {code} makes a cycle: {to} leads back to {code}."
-        )

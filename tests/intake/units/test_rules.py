@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from services.intake.units.rules import loops_back, period_in_order
+from services.intake.history import loops_back, period_in_order
 
 
 def test_a_unit_may_end_on_its_first_day_but_not_before() -> None:
