@@ -97,6 +97,7 @@ def _plan_row(data: DossierReceived, withdrawn_at: datetime | None) -> dict[str,
         "state": "withdrawn" if withdrawn_at else "open",
         "unit_code": data.unit_code,
         "return_unit_code": data.return_unit_code,
+        "received_across_boundary": data.received_across_boundary,
         "closed_at": withdrawn_at,
     }
 

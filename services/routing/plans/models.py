@@ -71,6 +71,13 @@ plans = Table(
     Column("state", Text, nullable=False, server_default="open"),
     Column("unit_code", Text, comment="the receiving unit; null: received before units, the default unit"),
     Column("return_unit_code", Text, comment="where the result is handed over; null: the receiving unit"),
+    Column(
+        "received_across_boundary",
+        Boolean,
+        nullable=False,
+        server_default=text("false"),
+        comment="received at a unit other than the lead agency's: its papers and result travel",
+    ),
     Column("version", Integer, nullable=False, server_default=text("0"), comment="sequence of our events"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("closed_at", DateTime(timezone=True)),

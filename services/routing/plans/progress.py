@@ -16,6 +16,7 @@ from services.routing.context import Context
 from services.routing.plans import repository, rules
 from services.routing.plans.stream import PlanEvents
 from services.routing.transfers import service as transfers
+from services.routing.transfers.rules import result_destination, sending_unit
 from shared.calendar import Policy, due_from, resumed_dues
 
 FINISHED = ("completed", "rejected", "stopped", "cancelled")
@@ -74,6 +75,11 @@ async def _assign(
             now=ctx.clock.now(),
             procedure_code=plan.procedure_code,
             procedure_name=plan.procedure_name,
+            from_unit_code=sending_unit(
+                received_across_boundary=plan.received_across_boundary,
+                unit_code=plan.unit_code,
+                from_agency_code=from_agency_code,
+            ),
         )
     transfer: Literal["electronic", "paper"] = "paper" if paper else "electronic"
     assigned = await repository.update_step(
@@ -140,7 +146,38 @@ async def complete(
             plan.lead_agency_code,
             events.resolved(identity=out.identity, resolved_at=at, due_at=plan.due_at),
         )
+        await _send_result(session, ctx, plan, from_agency_code=step.agency_code, at=at)
     return done
+
+
+async def _send_result(
+    session: AsyncSession, ctx: Context, plan: Any, *, from_agency_code: str, at: datetime
+) -> None:
+    """A paper result to be handed over away from the deciding agency's side travels to that unit in
+    its batch (`transfers.rules.result_destination`, the cut-off rule); any other stays, as before
+    units."""
+    unit_code = result_destination(
+        paper=plan.channel != "online",
+        received_across_boundary=plan.received_across_boundary,
+        unit_code=plan.unit_code,
+        return_unit_code=plan.return_unit_code,
+    )
+    if unit_code is None:
+        return
+    await transfers.schedule_result(
+        session,
+        dossier_id=plan.dossier_id,
+        code=plan.code,
+        unit_code=unit_code,
+        from_agency_code=from_agency_code,
+        resolved_at=at,
+        same_day=plan.same_day,
+        cutoff=plan.cutoff,
+        calendar=ctx.calendar,
+        now=ctx.clock.now(),
+        procedure_code=plan.procedure_code,
+        procedure_name=plan.procedure_name,
+    )
 
 
 async def pause(

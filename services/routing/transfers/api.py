@@ -1,21 +1,27 @@
-"""Paper transfer batches: the list, the manifest (JSON and printable HTML) and the sign-off."""
+"""Paper transfer batches: the list, the manifest (JSON and printable HTML) and the sign-off.
+
+A batch goes to an agency (a step's papers, to process) or to a unit (paper results to hand over at
+its counter, the return unit of dossiers decided elsewhere)."""
 
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.transfers import document, repository, service
 from services.routing.transfers.schemas import BatchOut, BatchPage, ManifestOut, SignIn
-from shared.auth import Principal
+from shared.auth import Principal, require_roles
 from shared.clock import VIETNAM
-from shared.deps import AgencyStaff, ClockDep, OffsetQuery, SessionDep, Staff
+from shared.deps import ClockDep, OffsetQuery, SessionDep, Staff
 from shared.inputs import Day, Text
 
-# Reception sends the papers, admins and auditors oversee (`Staff`); the receiving agency's officers
-# and leaders see their own and sign (`AgencyStaff`).
+# Reception sends the papers to agencies, and receives a unit's results; admins and auditors oversee;
+# the receiving agency's officers and leaders see their own (`Staff`). The receiving side signs:
+# officers and leaders an agency's batch, reception a unit's; which of them may sign which batch is
+# the batch's destination's (`service.sign`).
+Signers = Annotated[Principal, Depends(require_roles("reception", "officer", "leader"))]
 router = APIRouter(prefix="/v1", tags=["transfers"])
 
 
@@ -43,6 +49,10 @@ async def list_transfers(
     agency: Annotated[
         Text | None, Query(max_length=40, description="receiving agency; officers default to their own")
     ] = None,
+    unit: Annotated[
+        Text | None,
+        Query(max_length=40, description="receiving unit: its batches of results to hand over"),
+    ] = None,
     on: Annotated[Day | None, Query(alias="date", description="the session's day, Vietnam time")] = None,
     status: Annotated[Literal["open", "signed"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -50,13 +60,23 @@ async def list_transfers(
 ) -> dict[str, Any]:
     """Paper transfer batches (đợt chuyển hồ sơ giấy), the next to leave first, paginated.
 
-    Officers and leaders see their own agency's only (403 `not_your_agency` for another)."""
-    if who.role in ("officer", "leader"):
-        agency = agency or who.agency
-    if agency is not None:
-        service.check_agency(who, agency)
+    A batch goes to an agency (`agency_code`: the papers of dossiers it is to process) or to a unit
+    (`unit_code`: a unit batch, the paper results its reception hands over at the counter, of
+    dossiers received across the boundary or received at another unit and returned at this one).
+    Filter by one of `agency` and `unit` (both: 422 `one_destination`). Officers and leaders see
+    their own agency's only (403 `not_your_agency` for another, or for a unit); reception with a
+    `unit` claim sees every agency's batches and its own unit's only (403 `not_your_unit` for
+    another unit)."""
+    where = service.list_filter(who, agency_code=agency, unit_code=unit)
     rows, total = await repository.list_batches(
-        session, agency_code=agency, on=on, status=status, limit=limit, offset=offset
+        session,
+        agency_code=where.agency_code,
+        unit_code=where.unit_code,
+        units_of=where.units_of,
+        on=on,
+        status=status,
+        limit=limit,
+        offset=offset,
     )
     return {
         "items": [_batch_out(r, r.item_count) for r in rows],
@@ -68,7 +88,12 @@ async def list_transfers(
 
 @router.get("/transfers/{batch_id}", response_model=ManifestOut)
 async def manifest(batch_id: UUID, session: SessionDep, who: Staff) -> dict[str, Any]:
-    """The transfer manifest (phiếu bàn giao hồ sơ): the batch and its dossiers."""
+    """The transfer manifest (phiếu bàn giao hồ sơ): the batch and its items.
+
+    Each item is a step's papers (`kind` step; `from_unit_code`: the unit they leave, for a dossier
+    received across the boundary) or, in a unit batch, a dossier's result (`kind` result, from the
+    agency that decided it). 403 `not_your_agency` / `not_your_unit` for who may not see the batch's
+    destination."""
     return await _manifest(session, batch_id, who)
 
 
@@ -78,7 +103,9 @@ async def manifest(batch_id: UUID, session: SessionDep, who: Staff) -> dict[str,
     responses={200: {"content": {"text/html": {}}}},
 )
 async def manifest_html(batch_id: UUID, session: SessionDep, who: Staff) -> Response:
-    """The transfer manifest as a printable page, with boxes for both sides to sign."""
+    """The transfer manifest as a printable page, with boxes for both sides to sign.
+
+    A unit batch prints as the handover of results (phiếu bàn giao kết quả) to that unit."""
     return Response(
         document.manifest_page(await _manifest(session, batch_id, who)), media_type="text/html; charset=utf-8"
     )
@@ -86,10 +113,14 @@ async def manifest_html(batch_id: UUID, session: SessionDep, who: Staff) -> Resp
 
 @router.post("/transfers/{batch_id}/sign", response_model=BatchOut)
 async def sign(
-    batch_id: UUID, body: SignIn, session: SessionDep, clock: ClockDep, who: AgencyStaff
+    batch_id: UUID, body: SignIn, session: SessionDep, clock: ClockDep, who: Signers
 ) -> dict[str, Any]:
-    """The receiving agency signs the batch off (ký nhận); it is closed and later papers go to the
-    next batch. 403 `not_your_agency` for another agency, 409 `already_signed` the second time."""
+    """The receiving side signs the batch off (ký nhận): an agency's staff, or a unit's reception.
+
+    It is closed and later items go to the next batch. An agency's batch is signed by its officers or
+    leaders, a unit batch by the unit's reception; 403 `forbidden_role` for any other role,
+    `not_your_agency` for another agency, `not_your_unit` for another unit's reception; 409
+    `already_signed` the second time."""
     row = await service.sign(
         session, batch_id=batch_id, signed_by_name=body.signed_by_name, who=who, at=clock.now()
     )

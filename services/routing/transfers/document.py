@@ -23,6 +23,24 @@ def _vn(t: datetime) -> str:
     return t.astimezone(VIETNAM).strftime("%H:%M ngày %d/%m/%Y")
 
 
+def _sender(item: dict[str, Any]) -> str:
+    """Who hands the item over: the previous agency, the receiving unit of a dossier received across
+    the boundary, or the one-stop centre."""
+    if item["from_agency_code"]:
+        return str(item["from_agency_code"])
+    if item["from_unit_code"]:
+        return f"Bộ phận tiếp nhận và trả kết quả {item['from_unit_code']}"
+    return _CENTRE
+
+
+def _receiver(manifest: dict[str, Any]) -> tuple[str, str]:
+    """The page's title and its receiving side: an agency, or the unit a result is handed over at."""
+    if manifest["agency_code"] is not None:
+        return "PHIẾU BÀN GIAO HỒ SƠ", f"Cơ quan nhận: <b>{escape(manifest['agency_code'])}</b>"
+    unit = escape(manifest["unit_code"])
+    return "PHIẾU BÀN GIAO KẾT QUẢ", f"Đơn vị nhận (nơi trả kết quả): <b>{unit}</b>"
+
+
 def manifest_page(manifest: dict[str, Any]) -> str:
     """The manifest as HTML: everything from the database is escaped, the page declares UTF-8."""
     e = escape
@@ -30,10 +48,11 @@ def manifest_page(manifest: dict[str, Any]) -> str:
         "<tr>"
         f"<td>{n}</td><td>{e(item['code'])}</td>"
         f"<td>{e(item['procedure_name'] or item['procedure_code'] or '')}</td>"
-        f"<td>{e(item['from_agency_code'] or _CENTRE)}</td><td>{e(_vn(item['handed_at']))}</td>"
+        f"<td>{e(_sender(item))}</td><td>{e(_vn(item['handed_at']))}</td>"
         "</tr>"
         for n, item in enumerate(manifest["items"], start=1)
     )
+    title, receiver = _receiver(manifest)
     when = f"{_SESSIONS[manifest['session']]} ngày {manifest['session_date']:%d/%m/%Y}"
     urgent = " (chuyển ngay)" if manifest["kind"] == "immediate" else ""
     if manifest["status"] == "signed":
@@ -42,10 +61,9 @@ def manifest_page(manifest: dict[str, Any]) -> str:
         receipt = ""
     return (
         '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">'
-        f"<title>Phiếu bàn giao hồ sơ {e(str(manifest['id']))}</title><style>{_STYLE}</style></head><body>"
+        f"<title>{title.capitalize()} {e(str(manifest['id']))}</title><style>{_STYLE}</style></head><body>"
         '<p class="motto"><b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b><br>Độc lập - Tự do - Hạnh phúc</p>'
-        "<h1>PHIẾU BÀN GIAO HỒ SƠ</h1>"
-        f"<p>Cơ quan nhận: <b>{e(manifest['agency_code'])}</b></p>"
+        f"<h1>{title}</h1><p>{receiver}</p>"
         f"<p>Đợt chuyển: {e(when)}{urgent}; thời điểm chuyển: {e(_vn(manifest['transfer_at']))}</p>"
         f"<p>Mã đợt: {e(str(manifest['id']))}</p>"
         "<table><thead><tr><th>STT</th><th>Mã hồ sơ</th><th>Thủ tục</th><th>Nơi chuyển</th>"

@@ -1,37 +1,57 @@
 """Every query of the paper transfer batches and the papers in them."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
-from sqlalchemy import Row, delete, func, select, text, update
+from sqlalchemy import ColumnElement, Row, and_, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.transfers.models import transfer_batches, transfer_items
-from services.routing.transfers.rules import Departure
+from services.routing.transfers.rules import Departure, Destination
+
+# The partial indexes' predicates as SQL text: ON CONFLICT infers an index only from a predicate
+# that matches it, and a bound parameter never does under a generic plan.
+_SESSION_SLOT = text("kind = 'session'")
+_RESULT_ITEM = text("kind = 'result'")
 
 
-async def slot_of_step(session: AsyncSession, step_id: UUID) -> Row[Any, Any] | None:
-    """The batch (`id`, `transfer_at`) a step's papers travel in, if they were placed already."""
+@dataclass(frozen=True, slots=True)
+class ItemKey:
+    """What an item is the papers of: a step (``kind`` step) or a dossier's result (``kind`` result)."""
+
+    kind: Literal["step", "result"]
+    id: UUID  # the step's id, or the dossier's
+
+    def matches(self) -> ColumnElement[bool]:
+        if self.kind == "step":
+            return transfer_items.c.step_id == self.id
+        return and_(transfer_items.c.kind == "result", transfer_items.c.dossier_id == self.id)
+
+
+async def slot_of_item(session: AsyncSession, key: ItemKey) -> Row[Any, Any] | None:
+    """The batch (`id`, `transfer_at`) an item travels in, if it was placed already."""
     return (
         await session.execute(
             select(transfer_batches.c.id, transfer_batches.c.transfer_at)
             .join(transfer_items, transfer_items.c.batch_id == transfer_batches.c.id)
-            .where(transfer_items.c.step_id == step_id)
+            .where(key.matches())
         )
     ).first()
 
 
-async def open_batch(session: AsyncSession, agency_code: str, target: Departure) -> UUID | None:
+async def open_batch(session: AsyncSession, destination: Destination, target: Departure) -> UUID | None:
     """The open batch for ``target``, created if need be and share-locked until commit; None if signed.
 
     The share lock makes a concurrent sign-off wait for this item rather than close the batch
     under it.
     """
+    code_column = transfer_batches.c[f"{destination.kind}_code"]
     values = {
-        "agency_code": agency_code,
+        code_column.name: destination.code,
         "kind": target.kind,
         "session": target.session,
         "session_date": target.session_date,
@@ -45,17 +65,14 @@ async def open_batch(session: AsyncSession, agency_code: str, target: Departure)
         insert(transfer_batches)
         .values(id=uuid.uuid4(), **values)
         .on_conflict_do_nothing(
-            index_elements=[transfer_batches.c.agency_code, transfer_batches.c.transfer_at],
-            # The partial index's predicate as SQL text: ON CONFLICT infers an index only from a
-            # predicate that matches it, and a bound parameter never does under a generic plan.
-            index_where=text("kind = 'session'"),
+            index_elements=[code_column, transfer_batches.c.transfer_at], index_where=_SESSION_SLOT
         )
     )
     row = (
         await session.execute(
             select(transfer_batches.c.id, transfer_batches.c.status)
             .where(
-                transfer_batches.c.agency_code == agency_code,
+                code_column == destination.code,
                 transfer_batches.c.transfer_at == target.transfer_at,
                 transfer_batches.c.kind == "session",
             )
@@ -65,15 +82,17 @@ async def open_batch(session: AsyncSession, agency_code: str, target: Departure)
     return row.id if row.status == "open" else None
 
 
-async def insert_item(session: AsyncSession, values: dict[str, Any]) -> bool:
-    """Put a step's papers in a batch; False when the step was placed already (by a concurrent
-    delivery of the same step)."""
-    inserted = await session.execute(
-        insert(transfer_items)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=[transfer_items.c.step_id])
-        .returning(transfer_items.c.step_id)
-    )
+async def insert_item(session: AsyncSession, key: ItemKey, values: dict[str, Any]) -> bool:
+    """Put an item in a batch; False when it was placed already (by a concurrent delivery of the same
+    step, or a concurrent resolution of the same dossier)."""
+    statement = insert(transfer_items).values(kind=key.kind, **values)
+    if key.kind == "step":
+        statement = statement.on_conflict_do_nothing(index_elements=[transfer_items.c.step_id])
+    else:
+        statement = statement.on_conflict_do_nothing(
+            index_elements=[transfer_items.c.dossier_id], index_where=_RESULT_ITEM
+        )
+    inserted = await session.execute(statement.returning(transfer_items.c.id))
     return inserted.first() is not None
 
 
@@ -85,15 +104,24 @@ async def list_batches(
     session: AsyncSession,
     *,
     agency_code: str | None,
+    unit_code: str | None,
+    units_of: str | None,
     on: date | None,
     status: str | None,
     limit: int,
     offset: int,
 ) -> tuple[list[Row[Any]], int]:
-    """Batches, the next to leave first, with their item counts; and the total matching."""
+    """Batches, the next to leave first, with their item counts; and the total matching.
+
+    ``units_of``: of the units' batches, only this unit's (agencies' batches all pass)."""
     conditions = []
     if agency_code is not None:
         conditions.append(transfer_batches.c.agency_code == agency_code)
+    if unit_code is not None:
+        conditions.append(transfer_batches.c.unit_code == unit_code)
+    if units_of is not None:
+        unit = transfer_batches.c.unit_code
+        conditions.append(or_(unit.is_(None), unit == units_of))
     if on is not None:
         conditions.append(transfer_batches.c.session_date == on)
     if status is not None:
@@ -107,7 +135,12 @@ async def list_batches(
         select(transfer_batches, func.coalesce(counts.c.item_count, 0).label("item_count"))
         .outerjoin(counts, counts.c.batch_id == transfer_batches.c.id)
         .where(*conditions)
-        .order_by(transfer_batches.c.transfer_at, transfer_batches.c.agency_code, transfer_batches.c.id)
+        .order_by(
+            transfer_batches.c.transfer_at,
+            transfer_batches.c.agency_code,
+            transfer_batches.c.unit_code,
+            transfer_batches.c.id,
+        )
         .limit(limit)
         .offset(offset)
     )

@@ -14,6 +14,10 @@ never come here. A paper dossier handed over at ``handed_at`` travels in Vietnam
 * before it, a same-day or one-day dossier → at once, in a batch of its own (``kind="immediate"``).
   Chosen over "the session batch marked urgent" because that batch leaves at 11:30 or 17:00, which
   is not "at once", and a sign-off must close exactly the papers that arrived together.
+
+A batch goes to one destination: an agency (papers to process) or a receiving unit (a paper result
+to hand over there, `result_destination`). A paper result travels by the same rule, as a multi-day
+dossier (``RESULT_DAYS``).
 """
 
 from __future__ import annotations
@@ -28,10 +32,25 @@ from shared.clock import VIETNAM
 
 Session = Literal["morning", "afternoon"]
 BatchKind = Literal["session", "immediate"]
+DestinationKind = Literal["agency", "unit"]
 Reason = Literal["outside_hours", "after_cutoff", "end_of_session", "same_day"]
 
 _NOON = time(12, 0)
 _ONE_MINUTE = timedelta(minutes=1)
+# A result has no day budget of its own. Counted as multi-day, it goes with the session's batch
+# (at 11:30 or 17:00) rather than alone at once: nobody waits at the counter for it that minute,
+# and the reception of the return unit signs one batch per session, not one per result. A
+# same-day procedure's result still leaves at once, as its papers did.
+RESULT_DAYS = Decimal(2)
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where a batch goes: an agency (the papers of a step to process) or a receiving unit (a result
+    to hand over at its counter)."""
+
+    kind: DestinationKind
+    code: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,3 +141,31 @@ def departure_after(
     """
     left = closed.transfer_at if isinstance(closed, Departure) else closed
     return departure(left + _ONE_MINUTE, days=days, same_day=same_day, cutoff=cutoff, calendar=calendar)
+
+
+def sending_unit(
+    *, received_across_boundary: bool, unit_code: str | None, from_agency_code: str | None
+) -> str | None:
+    """The unit the papers leave from: the receiving unit, for a dossier received across the boundary
+    handed to its first agency (``from_agency_code`` None). Otherwise None: from the previous agency,
+    or from the one-stop centre of the agency's own side, as before units."""
+    if received_across_boundary and from_agency_code is None:
+        return unit_code
+    return None
+
+
+def result_destination(
+    *, paper: bool, received_across_boundary: bool, unit_code: str | None, return_unit_code: str | None
+) -> str | None:
+    """The unit a paper result travels to, or None when it is handed over where it was decided.
+
+    It travels when the dossier was received across the boundary (the deciding agency is another
+    unit's), or when the citizen takes it at a unit other than the receiving one. An online dossier,
+    and one whose units are not known (received before units), travel nowhere.
+    """
+    if not paper or unit_code is None:
+        return None
+    return_unit = return_unit_code or unit_code
+    if received_across_boundary or return_unit != unit_code:
+        return return_unit
+    return None

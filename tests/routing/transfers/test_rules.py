@@ -1,11 +1,19 @@
-"""The cut-off rule for paper transfers, pinned on real dates (2021-06-18 is a Friday)."""
+"""The cut-off rule for paper transfers, and where papers and results go between units, pinned on real
+dates (2021-06-18 is a Friday)."""
 
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 import pytest
 
-from services.routing.transfers.rules import Departure, departure, departure_after
+from services.routing.transfers.rules import (
+    RESULT_DAYS,
+    Departure,
+    departure,
+    departure_after,
+    result_destination,
+    sending_unit,
+)
 from shared.calendar import CalendarOverride, OfficeHours, WorkingCalendar, WorkingDays
 from shared.clock import VIETNAM
 
@@ -188,3 +196,38 @@ def test_naive_and_negative_inputs_are_refused() -> None:
         place(datetime(2021, 6, 18, 9, 0))
     with pytest.raises(ValueError, match="negative"):
         place(vn(2021, 6, 18, 9, 0), Decimal(-1))
+
+
+def test_a_result_travels_as_a_multi_day_item_at_the_end_of_the_session() -> None:
+    assert place(vn(2021, 6, 18, 9, 0), RESULT_DAYS).transfer_at == vn(2021, 6, 18, 11, 30)
+    assert place(vn(2021, 6, 18, 15, 30), RESULT_DAYS).transfer_at == vn(2021, 6, 21, 7, 30)
+    assert place(vn(2021, 6, 18, 9, 0), RESULT_DAYS, same_day=True).kind == "immediate"
+
+
+@pytest.mark.parametrize(
+    ("paper", "across", "unit", "return_unit", "expected"),
+    [
+        (True, True, "A", "B", "B"),  # decided elsewhere, taken at B
+        (True, True, "A", None, "A"),  # decided elsewhere, taken where received
+        (True, False, "A", "B", "B"),  # decided on A's side, taken at B
+        (True, False, "A", "A", None),  # a single unit: the result stays
+        (True, False, "A", None, None),
+        (False, True, "A", "B", None),  # online: no paper travels
+        (True, True, None, None, None),  # units not known: received before units
+    ],
+)
+def test_the_result_travels_to_the_return_unit_when_decided_or_taken_elsewhere(
+    paper: bool, across: bool, unit: str | None, return_unit: str | None, expected: str | None
+) -> None:
+    assert (
+        result_destination(
+            paper=paper, received_across_boundary=across, unit_code=unit, return_unit_code=return_unit
+        )
+        == expected
+    )
+
+
+def test_papers_leave_the_receiving_unit_only_towards_the_first_agency_across_the_boundary() -> None:
+    assert sending_unit(received_across_boundary=True, unit_code="A", from_agency_code=None) == "A"
+    assert sending_unit(received_across_boundary=True, unit_code="A", from_agency_code="SO") is None
+    assert sending_unit(received_across_boundary=False, unit_code="A", from_agency_code=None) is None

@@ -205,7 +205,9 @@ async def test_another_agency_can_neither_see_nor_sign_the_batch(routing: Routin
     assert (await routing.get(f"/v1/transfers/{slot.batch_id}")).json()["status"] == "open"
 
 
-async def test_only_officers_and_leaders_sign_and_the_name_is_required(routing: Routing) -> None:
+async def test_only_the_agencys_officers_and_leaders_sign_its_batch_and_the_name_is_required(
+    routing: Routing,
+) -> None:
     slot = await routing.schedule(vn(2021, 6, 18, 9, 0))
     reception = await routing.sign(slot.batch_id, "reception")
     assert (reception.status_code, reception.json()["code"]) == (403, "forbidden_role")
