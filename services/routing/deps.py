@@ -1,5 +1,5 @@
-"""The routing service's request dependencies. Who may call is always one of the shared role sets
-(`shared.deps`): routing has no combination of its own."""
+"""The routing service's request dependencies. Who may call is one of the shared role sets
+(`shared.deps`), except the signers of a paper transfer, whose batch goes to an agency or to a unit."""
 
 from typing import Annotated
 
@@ -7,6 +7,7 @@ from fastapi import Depends, Path
 
 from services.routing.context import context_for
 from services.routing.steps.actions import Officer
+from shared.auth import Principal, require_roles
 from shared.deps import AgencyStaff, ClockDep, OutboxDep, SessionDep
 from shared.inputs import Text
 
@@ -16,6 +17,10 @@ async def _officer(session: SessionDep, outbox: OutboxDep, clock: ClockDep, who:
 
 
 OfficerDep = Annotated[Officer, Depends(_officer)]
+
+# Officers and leaders sign an agency's batch, reception a unit's; which of them may sign which batch
+# is the batch's destination's (`transfers.service.sign`).
+Signers = Annotated[Principal, Depends(require_roles("reception", "officer", "leader"))]
 
 # Path keys reach the database: no control character may (PostgreSQL refuses U+0000).
 StepId = Annotated[Text, Path(description="the step's id")]

@@ -6,22 +6,21 @@ its counter, the return unit of dossiers decided elsewhere)."""
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.routing.deps import Signers
 from services.routing.transfers import document, repository, service
 from services.routing.transfers.schemas import BatchOut, BatchPage, ManifestOut, SignIn
-from shared.auth import Principal, require_roles
+from shared.auth import Principal
 from shared.clock import VIETNAM
 from shared.deps import ClockDep, OffsetQuery, SessionDep, Staff
 from shared.inputs import Day, Text
 
 # Reception sends the papers to agencies, and receives a unit's results; admins and auditors oversee;
-# the receiving agency's officers and leaders see their own (`Staff`). The receiving side signs:
-# officers and leaders an agency's batch, reception a unit's; which of them may sign which batch is
-# the batch's destination's (`service.sign`).
-Signers = Annotated[Principal, Depends(require_roles("reception", "officer", "leader"))]
+# the receiving agency's officers and leaders see their own (`Staff`). The receiving side signs
+# (`Signers`).
 router = APIRouter(prefix="/v1", tags=["transfers"])
 
 
