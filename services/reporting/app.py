@@ -2,8 +2,8 @@
 
 Its sub-domains, each a package: `processing` (the processing read model, its processing and
 service-level reports), `satisfaction` (the satisfaction read model and its report), `indicators`,
-`delays`, `six_month` (the printable half-year report), `units` (the receiving units and agencies'
-levels the reports group and filter by), `rebuild` and `dashboard`.
+`delays`, `six_month` (the printable half-year report), `units` (the receiving units and the
+agencies' levels and successors the reports group, filter and roll up by), `rebuild` and `dashboard`.
 """
 
 from dataclasses import replace

@@ -14,6 +14,7 @@ from services.reporting.processing.definition import MemoryModel
 from services.reporting.processing.events import events_of
 from services.reporting.processing.models import TREE_SERIES
 from services.reporting.processing.reports import processing_table, service_levels_table
+from services.reporting.processing.rule_periods import rule_set_periods
 from shared.messaging.envelope import CloudEvent
 from tests.reporting.timelines import Pause, Timeline, expected_rows, reconciles, vn
 
@@ -295,26 +296,22 @@ def test_the_processing_table_groups_cells_and_its_totals_are_the_sum_of_its_row
     assert {r["key"]: r["total"] for r in by_agency.rows} == {"A1": 2, "A2": 1}
 
 
-def test_service_levels_count_the_dossiers_received_with_percentages_and_classes() -> None:
+def test_service_levels_count_the_dossiers_received_in_2021_by_levels_with_percentages() -> None:
     base: dict[str, Any] = {"received": vn(2021, 8, 1), "due": vn(2021, 8, 10)}
     timelines = [Timeline(**base, level=level) for level in (1, 2, 3, 3, 4, 4, 4, 4)]
     timelines.append(Timeline(received=vn(2021, 6, 1), due=vn(2021, 6, 10), level=4))  # before the period
-    table = service_levels_table(period_from=FROM, period_to=TO, sums=_grouped(timelines, None)[""])
-    assert [(r["level"], r["count"], r["pct"]) for r in table.rows] == [
-        (1, 1, 12.5),
-        (2, 1, 12.5),
-        (3, 2, 25.0),
-        (4, 4, 50.0),
+    (part,) = rule_set_periods(FROM, TO)
+    sections = [(part, _grouped(timelines, None)[""])]
+    table = service_levels_table(period_from=FROM, period_to=TO, sections=sections)
+    assert [(r["rule_set"], r["level"], r["count"], r["pct"]) for r in table.rows] == [
+        ("nd61-2018", 1, 1, 12.5),
+        ("nd61-2018", 2, 1, 12.5),
+        ("nd61-2018", 3, 2, 25.0),
+        ("nd61-2018", 4, 4, 50.0),
     ]
-    assert [(r["class"], r["class_count"]) for r in table.rows] == [
-        ("other", 2),
-        ("other", None),
-        ("partial_online", 2),
-        ("full_online", 4),
-    ]
+    assert [r["class"] for r in table.rows] == ["other", "other", "partial_online", "full_online"]
     assert table.totals is not None
     assert table.totals["count"] == sum(r["count"] for r in table.rows) == 8
-    assert table.totals["class_count"] == sum(r["class_count"] or 0 for r in table.rows) == 8
 
 
 def test_the_tree_columns_are_the_series_of_the_arithmetic() -> None:

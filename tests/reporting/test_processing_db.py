@@ -130,8 +130,9 @@ async def test_service_levels_count_the_period_s_receipts(reporting: Reporting) 
         *[e for level in levels for e in Timeline(**cell(), received=day, due=day, level=level).events()]
     )
     body = await reporting.report("service-levels", period=(date(2077, 3, 1), date(2077, 3, 1)))
-    assert [(r["level"], r["count"], r["pct"]) for r in body["rows"]] == [
-        (1, 1, 25.0), (2, 0, 0.0), (3, 2, 50.0), (4, 1, 25.0)
+    # Received under Decree 118/2025: by the classes of Decree 42/2022.
+    assert [(r["class"], r["count"], r["pct"]) for r in body["rows"]] == [
+        ("full_online", 1, 25.0), ("partial_online", 2, 50.0), ("other", 1, 25.0)
     ]  # fmt: skip
     assert body["totals"]["count"] == 4
     assert body["report"] == "service_levels"

@@ -44,6 +44,7 @@ from shared.events.dossier import DossierIdentity
 from shared.events.fields import Payload
 from shared.messaging.consumer import Handler
 from shared.messaging.envelope import CloudEvent, event_type
+from shared.rule_sets import rule_set_on
 from shared.settings import ServiceSettings
 from tests.conftest import Stack, serving
 
@@ -264,6 +265,7 @@ def received(
         applicant_name="Nguyễn Văn An",
         documents=[],
         imported=False,
+        rule_set=rule_set_on(at).code,
     )
     return CloudEvent(
         source="/motcua/intake",

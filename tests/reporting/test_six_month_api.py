@@ -40,6 +40,7 @@ from shared.events.fields import Payload
 from shared.messaging.envelope import TYPE_PREFIX, CloudEvent, event_type
 from shared.messaging.streams import ensure_streams
 from shared.messaging.subjects import dossier_subject
+from shared.rule_sets import rule_set_on
 from tests.conftest import Stack, serving
 
 YEAR = 2019  # a half-year no other test writes in: the numbers below are this module's own
@@ -128,6 +129,7 @@ class _Dossier:
             applicant_name="Nguyễn Văn An",
             documents=[],
             imported=False,
+            rule_set=rule_set_on(self.received_at).code,
         )
         return _event("intake", "dossier.received", payload, self.received_at, self.code)
 

@@ -52,6 +52,7 @@ class Timeline:
     procedure: str = "DD-01"
     field_code: str = "DAT_DAI"
     agency: str = "VPDK"
+    agency_name: str | None = None  # the name the procedure snapshot gives it: "Cơ quan <code>" if None
     unit: str = "000.00.12.H57"  # the receiving unit
     channel: Literal["direct", "post", "online"] = "direct"
     level: int = 3
@@ -101,7 +102,7 @@ class Timeline:
             field_code=self.field_code,
             field_name=f"Lĩnh vực {self.field_code}",
             agency_code=self.agency,
-            agency_name=f"Cơ quan {self.agency}",
+            agency_name=self.agency_name or f"Cơ quan {self.agency}",
             processing_days=Decimal(10),
             service_level=self.level,
         )

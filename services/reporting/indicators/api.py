@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request, Response
 from services.reporting.deps import ReadSession, TreePeriodDep
 from services.reporting.exports import EXPORT_RESPONSES, FormatQuery, respond
 from services.reporting.indicators.service import indicators_report
-from services.reporting.units.scope import UnitQuery, unit_scope
+from services.reporting.units.scope import AgenciesQuery, UnitQuery, unit_scope
 from shared.deps import Overseers
 from shared.inputs import Text
 
@@ -26,6 +26,7 @@ async def indicators(
         Query(description="one row per lead agency, or per receiving unit (đơn vị tiếp nhận)"),
     ] = "agency",
     unit: UnitQuery = None,
+    agencies: AgenciesQuery = "as_registered",
     format: FormatQuery = None,
 ) -> Response:
     """Service-quality indicators per agency (Decision 766/QĐ-TTg style): on-time rate (resolved early
@@ -37,7 +38,9 @@ async def indicators(
     was received (a ballot of no known dossier, as at a kiosk, in the unknown-unit row). `unit`: only
     the dossiers received at that unit and the units under it, and their ballots (422 `unknown_unit`);
     a leader whose token carries a unit sees only that subtree (403 `not_your_unit` outside it).
-    JSON, CSV or XLSX (`format`, or the `Accept` header)."""
+    Rows are named as on `to`; `agencies=successors` folds the agencies (units, by=unit) closed by `to`
+    into the ones that took over, and `agency` then names the successor's row, its predecessors'
+    counts included. JSON, CSV or XLSX (`format`, or the `Accept` header)."""
     scope = await unit_scope(session, principal=principal, unit=unit)
     table = await indicators_report(
         session,
@@ -46,5 +49,6 @@ async def indicators(
         agency_code=agency,
         by=by,
         units=scope.codes,
+        agencies=agencies,
     )
     return respond(table, request, format)

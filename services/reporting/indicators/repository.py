@@ -1,5 +1,5 @@
 """What the indicators read of the processing read model: per lead agency, the period's dossier counts
-from the report tree, and the agencies' names."""
+from the report tree."""
 
 from collections.abc import Sequence
 from datetime import date
@@ -20,17 +20,16 @@ async def read_dossier_counts(
     agency_code: str | None = None,
     by: Literal["agency", "unit"] = "agency",
     units: Sequence[str] | None = None,
-) -> tuple[list[DossierCounts], dict[str, str]]:
+) -> list[DossierCounts]:
     """Per lead agency (or receiving unit: `by`) with dossiers received or resolved in the period, its
     counts (from the processing read model's tree, summed by agency or unit; only the dossiers received
-    at `units` when given), and the agencies' names as their procedures' snapshots give them."""
+    at `units` when given)."""
     store = Store()
     conn = await driver(session)
     sums = await store.group_sums(conn, by, *period_nodes(period_from, period_to), units=units)
-    counts = [
+    return [
         counted
         for code, (at_to, before_from) in sorted(sums.items())
         if agency_code is None or by != "agency" or code == agency_code
         if (counted := dossier_counts(code, at_to, before_from)).received or counted.resolved
     ]
-    return counts, await store.group_names(conn, "agency") if by == "agency" else {}

@@ -9,11 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting.indicators.report import indicators_table
 from services.reporting.indicators.repository import read_dossier_counts
-from services.reporting.processing.facts import UNKNOWN_UNIT
-from services.reporting.processing.reports import GROUP_HEADINGS, UNKNOWN_UNIT_NAME
-from services.reporting.satisfaction.repository import read_agency_names, read_ballot_counts
+from services.reporting.processing.reports import GROUP_HEADINGS
+from services.reporting.satisfaction.repository import read_ballot_counts
 from services.reporting.tables import Table
-from services.reporting.units import repository as units_repository
+from services.reporting.units.groups import agency_groups, unit_groups
+from services.reporting.units.successors import AS_REGISTERED, Agencies, regroup
 
 
 async def indicators_report(
@@ -24,30 +24,32 @@ async def indicators_report(
     agency_code: str | None = None,
     by: Literal["agency", "unit"] = "agency",
     units: Sequence[str] | None = None,
+    agencies: Agencies = AS_REGISTERED,
 ) -> Table:
     """Read the period's counts (dossiers and ballots) and build the table: per agency, or per
-    receiving unit (`by`); only the dossiers received at `units`, and their ballots, when given."""
-    dossier_counts, names = await read_dossier_counts(
-        session, period_from=period_from, period_to=period_to, agency_code=agency_code, by=by, units=units
-    )
+    receiving unit (`by`), named as on `to`; only the dossiers received at `units`, and their ballots,
+    when given. `agencies=successors` folds closed agencies (units) into their successors; then
+    `agency_code` is the row's agency, its predecessors' counts included."""
+    # Rolled up, a successor's row holds its predecessors' counts: read them all, keep the row after.
+    read_only = agency_code if agencies == AS_REGISTERED else None
+    period = {"period_from": period_from, "period_to": period_to}
+    dossier_counts = await read_dossier_counts(session, **period, agency_code=read_only, by=by, units=units)
     ballot_counts = await read_ballot_counts(
-        session,
-        period_from=period_from,
-        period_to=period_to,
-        agency_code=agency_code,
-        by_unit=by == "unit",
-        units=units,
+        session, **period, agency_code=read_only, by_unit=by == "unit", units=units
     )
     codes = {d.agency_code for d in dossier_counts} | {b.agency_code for b in ballot_counts}
-    if by == "unit":
-        names = {UNKNOWN_UNIT: UNKNOWN_UNIT_NAME, **await units_repository.names(session, list(codes))}
-    else:
-        names |= await read_agency_names(session, codes)
+    grouping = agency_groups if by == "agency" else unit_groups
+    groups = await grouping(session, codes, on=period_to, agencies=agencies)
+    dossier_counts = regroup(dossier_counts, groups.into)
+    ballot_counts = regroup(ballot_counts, groups.into)
+    if agency_code is not None and by == "agency":
+        dossier_counts = [d for d in dossier_counts if d.agency_code == agency_code]
+        ballot_counts = [b for b in ballot_counts if b.agency_code == agency_code]
     return indicators_table(
         period_from=period_from,
         period_to=period_to,
         dossier_counts=dossier_counts,
         ballot_counts=ballot_counts,
-        names=names,
+        names=groups.names,
         headings=GROUP_HEADINGS["unit"] if by == "unit" else None,
     )

@@ -8,7 +8,7 @@ from services.reporting.deps import ReadSession, TreePeriodDep
 from services.reporting.exports import EXPORT_RESPONSES, FormatQuery, respond
 from services.reporting.processing.reports import By
 from services.reporting.processing.service import processing_report, service_levels_report
-from services.reporting.units.scope import UnitQuery, unit_scope
+from services.reporting.units.scope import AgenciesQuery, UnitQuery, unit_scope
 from shared.deps import Overseers
 
 router = APIRouter(prefix="/v1", tags=["reports"])
@@ -28,6 +28,7 @@ async def processing(
         ),
     ] = "field",
     unit: UnitQuery = None,
+    agencies: AgenciesQuery = "as_registered",
     format: FormatQuery = None,
 ) -> Response:
     """The processing report (tình hình, kết quả giải quyết TTHC) for [from, to], dates in Vietnam, both
@@ -38,10 +39,19 @@ async def processing(
     total = carried over + received = resolved + pending + withdrawn + rejected, in every row.
     `unit`: only the dossiers received at that unit and the units under it (422 `unknown_unit`); a
     leader whose token carries a unit sees only that unit's subtree (403 `not_your_unit` outside it).
-    JSON, CSV or XLSX (`format`, or the `Accept` header)."""
+    Every row is named as it was on `to` (the name of its latest receipt by then), so an agency renamed
+    or merged later keeps its old name in old periods. `agencies=successors` (by=agency or by=unit)
+    rolls the agencies (units) closed by `to` into the ones that took over, following chains of
+    mergers: the totals do not change; by field, procedure or level it changes nothing (a level is the
+    lead agency's own). JSON, CSV or XLSX (`format`, or the `Accept` header)."""
     scope = await unit_scope(session, principal=principal, unit=unit)
     table = await processing_report(
-        session, period_from=period.start, period_to=period.end, by=by, units_in=scope.codes
+        session,
+        period_from=period.start,
+        period_to=period.end,
+        by=by,
+        units_in=scope.codes,
+        agencies=agencies,
     )
     return respond(table, request, format)
 
@@ -55,10 +65,14 @@ async def service_levels(
     unit: UnitQuery = None,
     format: FormatQuery = None,
 ) -> Response:
-    """Dossiers received in [from, to] by online service level 1-4 (count and percentage), and by the
-    classes of Decree 42/2022 that replaced them: full online (level 4), partial online (level 3), other
-    (levels 1 and 2). `unit`: only the dossiers received at that unit and the units under it, as in
-    the processing report. JSON, CSV or XLSX (`format`, or the `Accept` header)."""
+    """Dossiers received in [from, to] by online service, each under the rule set of its receipt day.
+    Received under Decree 61/2018 (to 2025-06-30), by online service level 1-4; under Decree
+    118/2025 (from 2025-07-01), by the classes of Decree 42/2022: full online (level 4),
+    partial online (level 3), other (levels 1 and 2). A period spanning 2025-07-01 has both sections,
+    each row naming its `rule_set`, each section's `pct` a share of its own count; `totals` is the sum
+    of the counts. No agency rows, so no `agencies=` option. `unit`: only the dossiers received at that
+    unit and the units under it, as in the processing report. JSON, CSV or XLSX (`format`, or the
+    `Accept` header)."""
     scope = await unit_scope(session, principal=principal, unit=unit)
     table = await service_levels_report(
         session, period_from=period.start, period_to=period.end, units_in=scope.codes

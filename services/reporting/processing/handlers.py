@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.reporting.processing import arithmetic
 from services.reporting.processing.events import MODELS, DossierEvent, events_of
 from services.reporting.processing.facts import Cell, CellKey, Facts, fold
+from services.reporting.processing.names import SpanKey, cell_names, covers, widen
 from services.reporting.processing.repository import Store, Stored, driver, fact_record
 from shared.messaging.consumer import BatchHandler, Handler
 from shared.messaging.envelope import CloudEvent
@@ -35,10 +36,12 @@ class FactsBatch:
     """Folds events into stored facts and says how the per-day counters change.
 
     `cell_cache` remembers cell ids (and the receipt their names came from) across batches: a cell is
-    written only when it is new or a later receipt renames it."""
+    written only when it is new or a later receipt renames it. `span_cache` remembers the names' spans
+    written (`names.py`): a span is written only when a receipt widens it."""
 
     store: Store
     cell_cache: dict[CellKey, tuple[int, datetime]] | None = None
+    span_cache: dict[SpanKey, tuple[datetime, datetime]] | None = None
 
     async def apply(self, conn: Any, events: Sequence[DossierEvent]) -> DailyChange:
         if not events:
@@ -50,7 +53,9 @@ class FactsBatch:
             before = after.get(event.dossier_id) or _facts(stored.get(event.dossier_id))
             after[event.dossier_id] = fold(before, event)
         changed = [i for i in ids if after[i] != _facts(stored.get(i))]
-        cell_ids = await self._cells(conn, [after[i] for i in changed], stored)
+        received = [after[i] for i in changed if _newly_received(after[i], stored.get(i))]
+        cell_ids = await self._cells(conn, received, stored)
+        await self._names(conn, received)
         daily: DailyChange = Counter()
         records = []
         for dossier_id in changed:
@@ -68,19 +73,15 @@ class FactsBatch:
         return Counter({k: v for k, v in daily.items() if v})
 
     async def _cells(
-        self, conn: Any, changed: Sequence[Facts], stored: dict[UUID, Stored]
+        self, conn: Any, received: Sequence[Facts], stored: dict[UUID, Stored]
     ) -> dict[CellKey, int]:
-        """Ids of the cells the changed dossiers are (now) received under, written when new or renamed."""
+        """Ids of the cells the newly received dossiers are under, written when new or renamed."""
         named: dict[CellKey, tuple[Cell, datetime]] = {}
         known: dict[CellKey, int] = {}
-        for facts in changed:
+        for facts in received:
             if facts.cell is None or facts.received_at is None:
                 continue
             key = facts.cell.key
-            before = stored.get(facts.dossier_id)
-            same = before is not None and before.facts.cell == facts.cell and before.cell_id is not None
-            if same and before is not None and before.facts.received_at == facts.received_at:
-                continue  # neither a new cell nor new names
             cached = None if self.cell_cache is None else self.cell_cache.get(key)
             if cached is not None and cached[1] >= facts.received_at:
                 known[key] = cached[0]
@@ -92,6 +93,29 @@ class FactsBatch:
             for key, cell_id in written.items():
                 self.cell_cache[key] = (cell_id, named[key][1])
         return {**known, **written}
+
+    async def _names(self, conn: Any, received: Sequence[Facts]) -> None:
+        """Widen the spans of the names the newly received dossiers were received under."""
+        spans: dict[SpanKey, tuple[datetime, datetime]] = {}
+        for facts in received:
+            if facts.cell is not None and facts.received_at is not None:
+                for key in cell_names(facts.cell):
+                    widen(spans, key, facts.received_at)
+        if self.span_cache is not None:
+            cache = self.span_cache
+            spans = {k: span for k, span in spans.items() if not covers(cache.get(k), span)}
+            for key, span in spans.items():
+                widen(cache, key, span[0])
+                widen(cache, key, span[1])
+        await self.store.widen_names(conn, spans)
+
+
+def _newly_received(facts: Facts, before: Stored | None) -> bool:
+    """Whether the dossier is received under a new cell or at a new time: new cell ids or names."""
+    if facts.cell is None or facts.received_at is None:
+        return False
+    same = before is not None and before.facts.cell == facts.cell and before.cell_id is not None
+    return not (same and before is not None and before.facts.received_at == facts.received_at)
 
 
 def _facts(stored: Stored | None) -> Facts | None:

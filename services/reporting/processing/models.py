@@ -153,5 +153,18 @@ report_tree = Table(
     *(Column(name, Integer, nullable=False, server_default=text("0")) for name in TREE_SERIES),
 )
 
+# Each name a procedure, field or lead agency was received under, with the first and last receipt
+# under it: a report over a period names each as it was then (`names.name_on`), not as it is today.
+# Spans only grow (LEAST / GREATEST), so events in any order and any number of times give the same row.
+name_spans = Table(
+    "name_spans",
+    metadata,
+    Column("kind", Text, primary_key=True, comment="procedure, field or agency"),
+    Column("code", Text, primary_key=True),
+    Column("name", Text, primary_key=True),
+    Column("first_at", _TZ, nullable=False, comment="the earliest receipt under this name"),
+    Column("last_at", _TZ, nullable=False, comment="the latest receipt under this name"),
+)
+
 # The processing read model's tables, emptied and refilled by a rebuild.
-PROCESSING_TABLES = (dossier_facts, report_cells, report_tree)
+PROCESSING_TABLES = (dossier_facts, report_cells, report_tree, name_spans)

@@ -29,7 +29,7 @@ class FactsRebuilder:
 
     def __init__(self, store: Store | None = None) -> None:
         self.store = store or Store(REBUILD_SCHEMA)
-        self.batch = FactsBatch(self.store, cell_cache={})
+        self.batch = FactsBatch(self.store, cell_cache={}, span_cache={})
         self.days: dict[tuple[int, int], list[int]] = {}
         self.settled = False
         self.staging = f"{self.store.schema}.tree_days"

@@ -6,13 +6,15 @@ field x lead agency; the counts are linear in them), and the totals sum the rows
 reconcile: total = carried over + received = resolved + pending + withdrawn + rejected.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, Final, Literal
 
 from services.reporting.processing.arithmetic import add_rows, level_counts, row_counts
+from services.reporting.processing.rule_periods import RuleSetPeriod
 from services.reporting.shares import shares
 from services.reporting.tables import Column, Table
+from shared.rule_sets import OnlineScheme
 
 By = Literal["field", "agency", "procedure", "unit", "level"]
 Sums = Mapping[str, tuple[Mapping[str, int], Mapping[str, int]]]  # group -> (P(to), P(from - 1))
@@ -71,7 +73,7 @@ def processing_table(
     period; totals = sum of rows.
 
     `sums` holds each group's P(to) and P(from - 1); `names` the name of each group (a procedure
-    renamed keeps one row, under the name of its most recent receipt)."""
+    renamed keeps one row, under its name at the period's end: `names.py`)."""
     rows: list[dict[str, Any]] = []
     counted: list[dict[str, int]] = []
     for key in sorted(sums):
@@ -98,74 +100,75 @@ def processing_table(
 
 SERVICE_LEVELS: Final = "service_levels"
 SERVICE_LEVELS_TITLE: Final = "Hồ sơ tiếp nhận theo mức độ dịch vụ công trực tuyến"
-# Decree 42/2022's classes and the levels 1-4 they replaced (docs/rules.md, "Service levels").
-CLASSES: Final[dict[int, tuple[str, str]]] = {
-    1: ("other", "Dịch vụ công khác (mức độ 1, 2)"),
-    2: ("other", "Dịch vụ công khác (mức độ 1, 2)"),
-    3: ("partial_online", "Dịch vụ công trực tuyến một phần (mức độ 3)"),
-    4: ("full_online", "Dịch vụ công trực tuyến toàn trình (mức độ 4)"),
+# Decree 42/2022's classes and the levels 1-4 they replaced (docs/rules.md, "Service levels"), in the
+# order the classes section lists them.
+CLASS_NAMES: Final[dict[str, str]] = {
+    "full_online": "Dịch vụ công trực tuyến toàn trình",
+    "partial_online": "Dịch vụ công trực tuyến một phần",
+    "other": "Dịch vụ công khác",
 }
+CLASS_OF_LEVEL: Final[dict[int, str]] = {1: "other", 2: "other", 3: "partial_online", 4: "full_online"}
+# A part of the period and its prefix sums (P(end), P(start - 1)).
+Section = tuple[RuleSetPeriod, tuple[Mapping[str, int], Mapping[str, int]]]
 
 
-def service_levels_table(
-    *, period_from: date, period_to: date, sums: tuple[Mapping[str, int], Mapping[str, int]]
-) -> Table:
-    """Dossiers received in the period by online service level 1-4, with each level's class (Decree
-    42/2022). `class_count` and `class_pct` stand on the first row of each class, so the totals stay
-    the sum of the rows: both add up to the dossiers received with a level."""
-    at_to, before_from = sums
-    by_level = level_counts(at_to, before_from)
-    received = int(at_to.get("received", 0)) - int(before_from.get("received", 0))
-    total = sum(by_level.values())
-    pct = dict(zip(by_level, shares(list(by_level.values()), total), strict=True))
-    classes: dict[str, int] = {}
+def scheme_counts(scheme: OnlineScheme, by_level: Mapping[int, int]) -> list[tuple[str, str, int]]:
+    """The rows of one rule set's template as (key, name, count): the levels 1-4 of Decree 61/2018's
+    time, or the classes of Decree 42/2022 that Decree 118/2025's time reports (4 -> full online,
+    3 -> partial online, 1 and 2 -> other)."""
+    if scheme == "levels":
+        return [(str(level), f"Mức độ {level}", count) for level, count in by_level.items()]
+    classes = dict.fromkeys(CLASS_NAMES, 0)
     for level, count in by_level.items():
-        classes[CLASSES[level][0]] = classes.get(CLASSES[level][0], 0) + count
-    class_pct = dict(zip(classes, shares(list(classes.values()), total), strict=True))
-    rows = []
-    shown: set[str] = set()
-    for level, count in by_level.items():
-        class_key, class_name = CLASSES[level]
-        first = class_key not in shown
-        shown.add(class_key)
-        rows.append(
-            {
-                "key": str(level),
-                "level": level,
-                "name": f"Mức độ {level}",
-                "class": class_key,
-                "class_name": class_name,
-                "count": count,
-                "pct": pct[level],
-                "class_count": classes[class_key] if first else None,
-                "class_pct": class_pct[class_key] if first else None,
-            }
-        )
-    notes = ["Hồ sơ mới tiếp nhận trong kỳ, theo mức độ dịch vụ công trực tuyến của hồ sơ khi tiếp nhận."]
-    if received != total:
-        notes.append(f"{received - total} hồ sơ không ghi mức độ dịch vụ công trực tuyến, không tính ở đây.")
+        classes[CLASS_OF_LEVEL[level]] += count
+    return [(key, CLASS_NAMES[key], count) for key, count in classes.items()]
+
+
+def service_levels_table(*, period_from: date, period_to: date, sections: Sequence[Section]) -> Table:
+    """Dossiers received in the period by online service, one section per rule set in force on their
+    receipt days (`rule_periods`): by levels 1-4 under Decree 61/2018, by the classes full online /
+    partial online / other under Decree 118/2025. Each section's `pct` are shares of its own count;
+    the totals are the sum of the rows' counts (their `pct` 100 of it)."""
+    rows: list[dict[str, Any]] = []
+    notes = ["Hồ sơ mới tiếp nhận trong kỳ, theo bộ quy định có hiệu lực vào ngày tiếp nhận hồ sơ."]
+    for part, (at_to, before_from) in sections:
+        rule_set = part.rule_set
+        counts = scheme_counts(rule_set.online_scheme, level_counts(at_to, before_from))
+        counted = sum(count for _, _, count in counts)
+        pcts = shares([count for _, _, count in counts], counted)
+        for (key, name, count), pct in zip(counts, pcts, strict=True):
+            rows.append(
+                {
+                    "key": f"{rule_set.code}/{key}",
+                    "rule_set": rule_set.code,
+                    "rule_set_name": rule_set.name,
+                    "scheme": rule_set.online_scheme,
+                    "level": int(key) if rule_set.online_scheme == "levels" else None,
+                    "class": key if rule_set.online_scheme == "classes" else CLASS_OF_LEVEL[int(key)],
+                    "name": name,
+                    "count": count,
+                    "pct": pct,
+                }
+            )
+        span = f"{part.start:%d/%m/%Y} - {part.end:%d/%m/%Y}"
+        notes.append(f"{span}: {rule_set.name}; tỷ lệ tính trên {counted} hồ sơ của phần này.")
+        received = int(at_to.get("received", 0)) - int(before_from.get("received", 0))
+        if received != counted:
+            notes.append(f"{span}: {received - counted} hồ sơ không ghi mức độ dịch vụ, không tính ở đây.")
+    total = sum(row["count"] for row in rows)
     return Table(
         code=SERVICE_LEVELS,
         title=SERVICE_LEVELS_TITLE,
         period_from=period_from,
         period_to=period_to,
         columns=[
-            Column("key", "Mức độ", "text"),
-            Column("name", "Tên mức độ", "text"),
-            Column("class_name", "Phân loại theo Nghị định 42/2022/NĐ-CP", "text"),
+            Column("key", "Mã", "text"),
+            Column("rule_set_name", "Bộ quy định (theo ngày tiếp nhận)", "text"),
+            Column("name", "Mức độ / phân loại dịch vụ công", "text"),
             Column("count", "Số hồ sơ"),
-            Column("pct", "Tỷ lệ (%)", "percent"),
-            Column("class_count", "Số hồ sơ theo phân loại"),
-            Column("class_pct", "Tỷ lệ theo phân loại (%)", "percent"),
+            Column("pct", "Tỷ lệ trong bộ quy định (%)", "percent"),
         ],
         rows=rows,
-        totals={
-            "key": None,
-            "name": "Tổng cộng",
-            "count": total,
-            "pct": 100.0 if total else None,
-            "class_count": total,
-            "class_pct": 100.0 if total else None,
-        },
+        totals={"key": None, "name": "Tổng cộng", "count": total, "pct": 100.0 if total else None},
         notes=notes,
     )

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting.processing.facts import UNKNOWN_UNIT, Cell, CellKey, Facts
 from services.reporting.processing.models import TREE_SERIES
+from services.reporting.processing.names import NAMED_KINDS, Span, SpanKey, names_on
 from services.reporting.readmodels import LIVE_SCHEMA
 
 FACT_COLUMNS: Final = (
@@ -204,6 +205,13 @@ class Store:
             f"UNION ALL SELECT 1, cell_id, {sums} FROM {tree} WHERE node = ANY($2::int[]) GROUP BY cell_id"
         )
 
+        self.spans_table = f"{schema}.name_spans"
+        self._spans = (
+            f"INSERT INTO {self.spans_table} AS s (kind, code, name, first_at, last_at) "  # noqa: S608
+            "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) "
+            "ON CONFLICT (kind, code, name) DO UPDATE SET first_at = LEAST(s.first_at, excluded.first_at), "
+            "last_at = GREATEST(s.last_at, excluded.last_at)"
+        )
         self.levels_table = f"{schema}.agency_levels"
         self._grouped = {
             (by, scoped): self._group_sql(by, scoped=scoped)
@@ -307,14 +315,30 @@ class Store:
             pair[row[0]].update(zip(TREE_SERIES, row[2:], strict=True))
         return sums
 
-    async def group_names(self, conn: Any, by: str) -> dict[str, str]:
-        """Each group's name, as the most recent receipt under it gave it."""
-        key, name = GROUPS[by]
-        rows = await conn.fetch(
-            f"SELECT DISTINCT ON ({key}) {key}, {name} FROM {self.cells_table} "  # noqa: S608
-            f"ORDER BY {key}, named_at DESC"
+    async def widen_names(self, conn: Any, spans: Mapping[SpanKey, tuple[datetime, datetime]]) -> None:
+        """Widen each name's span to cover these receipts (in key order for every writer)."""
+        if not spans:
+            return
+        keys = sorted(spans)
+        await conn.execute(
+            self._spans,
+            [k[0] for k in keys],
+            [k[1] for k in keys],
+            [k[2] for k in keys],
+            [spans[k][0] for k in keys],
+            [spans[k][1] for k in keys],
         )
-        return {row[0]: row[1] for row in rows}
+
+    async def group_names(self, conn: Any, by: str, on: date) -> dict[str, str]:
+        """Each field, agency or procedure (`by`) named as it was on `on` (`names.name_on`)."""
+        rows = await conn.fetch(
+            f"SELECT code, name, first_at, last_at FROM {self.spans_table} WHERE kind = $1",  # noqa: S608
+            by,
+        )
+        spans: dict[str, list[Span]] = {}
+        for row in rows:
+            spans.setdefault(row[0], []).append((row[1], row[2], row[3]))
+        return names_on(spans, on)
 
     async def all_cells(self, conn: Any) -> dict[int, tuple[Cell, datetime]]:
         """Every cell with its names and the receipt they came from."""
@@ -344,15 +368,9 @@ class Store:
         return {row["cell_id"]: {k: int(v) for k, v in row.items() if k != "cell_id"} for row in rows}
 
 
-# by -> (key column, name column) of report_cells
-GROUPS: Final = {
-    "field": ("field_code", "field_name"),
-    "agency": ("agency_code", "agency_name"),
-    "procedure": ("procedure_code", "procedure_name"),
-}
 # by -> the SQL of a group's key (`c` the cell, `a` its lead agency's level)
 KEYS: Final = {
-    **{by: f"c.{key}" for by, (key, _) in GROUPS.items()},
+    **{by: f"c.{by}_code" for by in NAMED_KINDS},
     "unit": "c.unit_code",
     "level": "coalesce(a.level, '')",
 }

@@ -6,17 +6,18 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting.processing.arithmetic import period_nodes
-from services.reporting.processing.facts import UNKNOWN_UNIT
 from services.reporting.processing.reports import (
     LEVEL_NAMES,
-    UNKNOWN_UNIT_NAME,
     By,
+    Sums,
     processing_table,
     service_levels_table,
 )
 from services.reporting.processing.repository import Store, driver
+from services.reporting.processing.rule_periods import rule_set_periods
 from services.reporting.tables import Table
-from services.reporting.units import repository as units
+from services.reporting.units.groups import agency_groups, unit_groups
+from services.reporting.units.successors import AS_REGISTERED, Agencies, fold_sums
 
 
 async def processing_report(
@@ -26,27 +27,36 @@ async def processing_report(
     period_to: date,
     by: By,
     units_in: Sequence[str] | None = None,
+    agencies: Agencies = AS_REGISTERED,
 ) -> Table:
     """The processing report's table for [from, to] (the six-month document prints it too); only the
-    dossiers received at `units_in` when given."""
+    dossiers received at `units_in` when given. Groups are named as they were on `to`; by agency or
+    unit, `agencies=successors` folds the closed ones into their successors."""
     store = Store()
     conn = await driver(session)
-    sums = await store.group_sums(conn, by, *period_nodes(period_from, period_to), units=units_in)
-    if by == "unit":
-        names = {UNKNOWN_UNIT: UNKNOWN_UNIT_NAME, **await units.names(session, list(sums))}
+    sums: Sums = await store.group_sums(conn, by, *period_nodes(period_from, period_to), units=units_in)
+    if by in ("agency", "unit"):
+        grouping = agency_groups if by == "agency" else unit_groups
+        groups = await grouping(session, sums, on=period_to, agencies=agencies)
+        sums = fold_sums(sums, groups.into)
+        names = groups.names
     elif by == "level":
         names = dict(LEVEL_NAMES)
     else:
-        names = await store.group_names(conn, by)
+        names = await store.group_names(conn, by, period_to)
     return processing_table(period_from=period_from, period_to=period_to, by=by, sums=sums, names=names)
 
 
 async def service_levels_report(
     session: AsyncSession, *, period_from: date, period_to: date, units_in: Sequence[str] | None = None
 ) -> Table:
-    """The service-level report's table for [from, to]; only the dossiers received at `units_in` when
-    given."""
+    """The service-level report's table for [from, to]: the period cut at each rule set's first day,
+    each part's receipts counted by that set's scheme (levels or classes); only the dossiers received
+    at `units_in` when given."""
     conn = await driver(session)
-    sums = await Store().group_sums(conn, None, *period_nodes(period_from, period_to), units=units_in)
-    pair = sums.get("", ({}, {}))
-    return service_levels_table(period_from=period_from, period_to=period_to, sums=pair)
+    store = Store()
+    sections = []
+    for part in rule_set_periods(period_from, period_to):
+        sums = await store.group_sums(conn, None, *period_nodes(part.start, part.end), units=units_in)
+        sections.append((part, sums.get("", ({}, {}))))
+    return service_levels_table(period_from=period_from, period_to=period_to, sections=sections)

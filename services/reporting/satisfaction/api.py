@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request, Response
 from services.reporting.deps import PeriodDep, ReadSession, TodayDep
 from services.reporting.exports import EXPORT_RESPONSES, FormatQuery, respond
 from services.reporting.satisfaction.service import satisfaction_report
-from services.reporting.units.scope import UnitQuery, unit_scope
+from services.reporting.units.scope import AgenciesQuery, UnitQuery, unit_scope
 from shared.deps import Overseers
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -25,6 +25,7 @@ async def satisfaction(
         Query(description="one row per agency rated, or per receiving unit of the dossier rated"),
     ] = "agency",
     unit: UnitQuery = None,
+    agencies: AgenciesQuery = "as_registered",
     format: FormatQuery = None,
 ) -> Response:
     """Satisfaction by agency (kết quả đánh giá sự hài lòng): ballots submitted in the period, with
@@ -36,10 +37,17 @@ async def satisfaction(
     rows. `by=unit`: per receiving unit of the dossier rated or complained about (a kiosk ballot, or
     feedback about no known dossier, in the unknown-unit row); `unit`: only the ballots and feedback
     about dossiers received at that unit and the units under it (422 `unknown_unit`); a leader whose
-    token carries a unit sees only that subtree (403 `not_your_unit` outside it). JSON, CSV or XLSX
-    (`format`, or the `Accept` header)."""
+    token carries a unit sees only that subtree (403 `not_your_unit` outside it). Rows are named as on
+    `to`; `agencies=successors` folds the agencies (units, by=unit) closed by `to` into the ones that
+    took over (totals unchanged). JSON, CSV or XLSX (`format`, or the `Accept` header)."""
     scope = await unit_scope(session, principal=principal, unit=unit)
     table = await satisfaction_report(
-        session, period_from=period.start, period_to=period.end, today=today, by=by, units=scope.codes
+        session,
+        period_from=period.start,
+        period_to=period.end,
+        today=today,
+        by=by,
+        units=scope.codes,
+        agencies=agencies,
     )
     return respond(table, request, format)

@@ -18,11 +18,12 @@ from services.reporting.six_month.pdf import six_month_pdf
 from services.reporting.six_month.periods import Cutoff, six_month_period
 from services.reporting.six_month.service import six_month_tables
 from services.reporting.units import repository as units_repository
-from services.reporting.units.scope import UnitQuery, unit_scope
+from services.reporting.units.scope import AgenciesQuery, UnitQuery, unit_scope
 from shared.clock import vietnam_date
 from shared.deps import ClockDep, Overseers
 from shared.errors import Problem
 from shared.inputs import Text
+from shared.rule_sets import rule_set_on
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -93,6 +94,7 @@ async def six_month_report(
     signer: Line = None,
     signer_title: Annotated[Text, Query(max_length=100)] = "Giám đốc",
     unit: UnitQuery = None,
+    agencies: AgenciesQuery = "as_registered",
 ) -> Response:
     """The six-month report (báo cáo 6 tháng) as one printable document: a covering page (national
     heading, title, period, the totals in words, signature) and, as annexes on landscape pages, the
@@ -100,7 +102,12 @@ async def six_month_report(
     indicators, with the numbers of their JSON, CSV and XLSX for the same period. HTML (self-contained,
     print it from the browser) or PDF (fonts embedded). `unit`: the document of one receiving unit and
     the units under it (the unit's name is the issuing body unless `agency` is given), else the whole
-    province; a leader whose token carries a unit gets that unit's (403 `not_your_unit` outside it)."""
+    province; a leader whose token carries a unit gets that unit's (403 `not_your_unit` outside it).
+    The covering page cites the rule set in force on the period's last day (Decree 61/2018 and
+    107/2021 to 30/06/2025, Decree 118/2025 after); the service-level annex counts each dossier by the
+    rule set of its receipt day. Agencies are named as on the last day; `agencies=successors` folds the
+    agencies closed by then into their successors in the satisfaction and indicator annexes (the
+    processing annex is by field: the option does not change it)."""
     chosen = document_format(format, request.headers.get("accept"))
     start, end = six_month_period(year, half, cutoff)
     if start < FIRST_REPORT_DAY or end > LAST_REPORT_DAY:
@@ -113,7 +120,7 @@ async def six_month_report(
     if scope.unit is not None and "agency" not in request.query_params:
         agency = (await units_repository.names(session, [scope.unit])).get(scope.unit, agency)
     now = clock.now()
-    tables = await six_month_tables(session, start, end, vietnam_date(now), scope.codes)
+    tables = await six_month_tables(session, start, end, vietnam_date(now), scope.codes, agencies)
     view = SixMonthView(
         year=year,
         half=half,
@@ -125,6 +132,7 @@ async def six_month_report(
         recipient=recipient,
         signer_title=signer_title,
         signer_name=signer,
+        rule_set=rule_set_on(end),
     )
     name = f"six_month_{start.isoformat()}_{end.isoformat()}"
     headers = {"Cache-Control": "no-store", "Vary": "Accept"}

@@ -2,8 +2,13 @@
 
 `content(tables, view)` takes the report `Table`s (whichever there are, in the order given: the route
 passes processing by field, service levels, satisfaction by agency and the indicators) and lays out a
-covering page — national heading, title, period, a summary in words of the processing and
-satisfaction totals, the signature — then each table in full as a numbered annex ("Biểu số 1", …).
+covering page — national heading, title, period, the legal basis, a summary in words of the processing
+and satisfaction totals, the signature — then each table in full as a numbered annex ("Biểu số 1", …).
+
+The legal basis is the rule set in force on the period's last day (`view.rule_set`): the document is
+made under the frame in force when the period closes, so a half-year ending after 1 July 2025 cites
+Decree 118/2025. Its tables still judge each dossier by its own receipt day (the service-level annex
+has one section per rule set the period meets).
 The HTML (`html.py`) and the PDF (`pdf.py`) both draw this `Content`, so they say the same thing, with
 the numbers of the JSON, CSV and XLSX of each report (every cell is the table's value, written the
 Vietnamese way: 1.234 and 89,1).
@@ -17,6 +22,7 @@ from typing import Any, Final
 from services.reporting.tables import Column, Table
 from shared.printing import one_line, vietnamese_date
 from shared.printing.html import Signature
+from shared.rule_sets import RuleSet
 
 TITLE: Final = "BÁO CÁO"
 TOTAL_LABEL: Final = "Tổng cộng"
@@ -44,6 +50,13 @@ class SixMonthView:
     recipient: str | None = None  # Kính gửi: …
     signer_title: str = "Giám đốc"
     signer_name: str | None = None
+    rule_set: RuleSet | None = None  # in force on `period_to`: the frame the document cites
+
+
+def _basis(rule_set: RuleSet) -> tuple[str, tuple[str, ...]]:
+    """The covering page's legal basis: the rule set's texts, one "Căn cứ" line each."""
+    lines = tuple(f"Căn cứ {text};" for text in rule_set.legal_basis)
+    return ("CĂN CỨ", (*lines, f"Báo cáo theo {rule_set.name}."))
 
 
 # --- numbers, the Vietnamese way ----------------------------------------------------------------
@@ -227,7 +240,7 @@ def content(tables: Sequence[Table], view: SixMonthView, fit: Callable[[str], st
         subtitle=f"Kết quả giải quyết thủ tục hành chính {HALF_NAMES[view.half]} {view.year}",
         period_line=(f"(Số liệu từ ngày {view.period_from:%d/%m/%Y} đến ngày {view.period_to:%d/%m/%Y})"),
         recipient=("Kính gửi: ", _nfc(view.recipient)) if view.recipient else None,
-        sections=_summary(tables),
+        sections=((_basis(view.rule_set),) if view.rule_set else ()) + _summary(tables),
         annexes=tuple(_annex(i, table, fit) for i, table in enumerate(tables, start=1)),
         signature=Signature(_nfc(view.signer_title).upper(), SIGN_HINT, _nfc(view.signer_name)),
     )

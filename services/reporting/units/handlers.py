@@ -1,4 +1,5 @@
-"""The units read model's consumers (CATALOG): units registered and closed, agencies' levels.
+"""The units read model's consumers (CATALOG): units registered and closed, agencies registered (level,
+unit, successor) and closed.
 
 Each handler runs in the consumer's unit of work and never commits. A registration and a closing own
 separate columns, and each keeps the latest by the event's time, so any order and any repetition of a
@@ -13,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting.units.models import agency_levels, units
-from shared.events.catalog import AgencyRegistered, UnitClosed, UnitRegistered
+from shared.events.catalog import AgencyClosed, AgencyRegistered, UnitClosed, UnitRegistered
 from shared.messaging.consumer import Handler
 from shared.messaging.envelope import CloudEvent, event_type
 from shared.messaging.payloads import parse_data
@@ -58,18 +59,40 @@ async def unit_closed(event: CloudEvent, session: AsyncSession) -> None:
 
 async def agency_registered(event: CloudEvent, session: AsyncSession) -> None:
     agency = parse_data(AgencyRegistered, event)
-    owned = {"level": agency.level, "unit_code": agency.unit_code, "registered_at": event.time}
+    owned = {
+        "level": agency.level,
+        "unit_code": agency.unit_code,
+        "effective_to": agency.effective_to,
+        "successor_code": agency.successor_code,
+        "registered_at": event.time,
+    }
     await _latest(session, agency_levels, agency.code, owned, "registered_at")
+
+
+async def agency_closed(event: CloudEvent, session: AsyncSession) -> None:
+    closed = parse_data(AgencyClosed, event)
+    owned = {
+        "closed_to": closed.effective_to,
+        "closed_successor_code": closed.successor_code,
+        "closed_at": event.time,
+    }
+    await _latest(session, agency_levels, closed.code, owned, "closed_at")
 
 
 # The subjects join the satisfaction model's catalog.agency.registered on the one CATALOG durable.
 SUBJECTS: Mapping[str, tuple[str, ...]] = {
-    "CATALOG": ("catalog.unit.registered", "catalog.unit.closed", "catalog.agency.registered"),
+    "CATALOG": (
+        "catalog.unit.registered",
+        "catalog.unit.closed",
+        "catalog.agency.registered",
+        "catalog.agency.closed",
+    ),
 }
 HANDLERS: Mapping[str, Mapping[str, Handler]] = {
     "CATALOG": {
         event_type("catalog.unit.registered"): unit_registered,
         event_type("catalog.unit.closed"): unit_closed,
         event_type("catalog.agency.registered"): agency_registered,
+        event_type("catalog.agency.closed"): agency_closed,
     },
 }

@@ -1,5 +1,6 @@
-"""Tables of the units read model: the receiving units and the agencies' levels, from intake's
-catalogue events (`catalog.unit.registered`, `catalog.unit.closed`, `catalog.agency.registered`).
+"""Tables of the units read model: the receiving units and the agencies' levels and successors, from
+intake's catalogue events (`catalog.unit.registered`, `catalog.unit.closed`,
+`catalog.agency.registered`, `catalog.agency.closed`).
 
 Each column is owned by one kind of event and the latest by the event's time wins, so the events of a
 unit in any order and any number of times give the same row (a closing heard before the registration
@@ -32,14 +33,23 @@ units = Table(
     Index("ix_units_parent_code", "parent_code"),
 )
 
-# From catalog.agency.registered: each agency's level (central, province, commune or district) and unit.
+# From catalog.agency.registered and catalog.agency.closed: each agency's level (central, province,
+# commune or district), unit, and when and into whom it merged (the reports' `agencies=successors`).
+# As for units, each event owns its columns: a closing heard before the registration waits in its own.
 agency_levels = Table(
     "agency_levels",
     metadata,
     Column("code", Text, primary_key=True),
-    Column("level", Text, nullable=False),
+    # catalog.agency.registered: null until it is heard
+    Column("level", Text),
     Column("unit_code", Text),
-    Column("registered_at", _TZ, nullable=False, comment="the event's time: the latest wins"),
+    Column("effective_to", Date, comment="its last day in force, as registered"),
+    Column("successor_code", Text, comment="the agency that took over, as registered"),
+    Column("registered_at", _TZ, comment="the event's time: the latest wins"),
+    # catalog.agency.closed
+    Column("closed_to", Date, comment="its last day in force, as closed"),
+    Column("closed_successor_code", Text, comment="the agency that took over, as closed"),
+    Column("closed_at", _TZ, comment="the closing event's time: the latest wins"),
 )
 
 UNITS_TABLES = (units, agency_levels)

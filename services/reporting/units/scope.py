@@ -1,4 +1,5 @@
-"""Which receiving units a report covers: the `unit=` option and the caller's own unit.
+"""Which receiving units a report covers (the `unit=` option and the caller's own unit), and the
+`agencies=` option every report grouping by agency or unit takes (`successors.py`).
 
 A leader whose token carries `unit` sees only that unit and the units under it; a `unit=` outside that
 subtree is refused. Administrators, auditors and a leader without `unit` see every unit.
@@ -11,12 +12,23 @@ from fastapi import Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting.units import repository
+from services.reporting.units.successors import Agencies
 from shared.auth import Principal
 from shared.errors import Problem
 
 UnitQuery = Annotated[
     str | None,
     Query(description="a receiving unit's code: only that unit and the units under it (its subtree)"),
+]
+
+AgenciesQuery = Annotated[
+    Agencies,
+    Query(
+        description="as_registered (default): each agency (and receiving unit) as it was in the period, "
+        "under its name then; successors: an agency (or unit, by=unit) closed by the period's end is "
+        "rolled up into the one that took over, following chains of mergers, and named as that one; "
+        "totals unchanged"
+    ),
 ]
 
 

@@ -424,10 +424,10 @@
 
   /** Levels 1–4 when the rows carry a level; else every row with a count (the current classes). */
   function levelRows(table) {
+    // One section per rule set the period meets (levels 1-4 to 30/06/2025, the classes after): each
+    // dossier is in one row of one section, so every row is a slice of the same whole.
     const rows = table ? table.rows || [] : [];
-    const byLevel = rows.filter((r) => isNumber(r.level) && isNumber(r.count));
-    const chosen = byLevel.length ? byLevel : rows.filter((r) => isNumber(r.count));
-    return chosen.map((r) => ({
+    return rows.filter((r) => isNumber(r.count)).map((r) => ({
       label: r.name || (isNumber(r.level) ? `Mức độ ${r.level}` : String(r.key)),
       count: r.count,
     }));

@@ -1,0 +1,193 @@
+"""The pure rules behind issue #15's reports over the 2025 reform, in milliseconds: a period cut at the
+rule sets' boundary, the service-level template of each rule set, names as they were, and old agencies
+rolled up into their successors."""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from services.reporting.processing.arithmetic import add_rows, row_counts
+from services.reporting.processing.definition import MemoryModel
+from services.reporting.processing.events import events_of
+from services.reporting.processing.names import name_on, names_on
+from services.reporting.processing.reports import service_levels_table
+from services.reporting.processing.rule_periods import rule_set_periods
+from services.reporting.units.successors import Link, fold_sums, link_of, regroup, successor_on
+from tests.reporting.timelines import Timeline, vn
+
+# -- the period cut at the rule sets' boundary -------------------------------------------------------
+
+
+def test_a_period_spanning_1_july_2025_is_cut_into_one_part_per_rule_set() -> None:
+    parts = rule_set_periods(date(2021, 1, 1), date(2026, 12, 31))
+    assert [(p.rule_set.code, p.start, p.end) for p in parts] == [
+        ("nd61-2018", date(2021, 1, 1), date(2025, 6, 30)),
+        ("nd118-2025", date(2025, 7, 1), date(2026, 12, 31)),
+    ]
+    assert [p.rule_set.online_scheme for p in parts] == ["levels", "classes"]
+
+
+def test_a_period_inside_one_rule_set_is_one_part_and_days_before_the_first_set_are_judged_by_it() -> None:
+    (h1,) = rule_set_periods(date(2025, 1, 1), date(2025, 6, 30))
+    (h2,) = rule_set_periods(date(2025, 7, 1), date(2025, 12, 31))
+    assert (h1.rule_set.code, h2.rule_set.code) == ("nd61-2018", "nd118-2025")
+    (old,) = rule_set_periods(date(2005, 1, 1), date(2018, 12, 31))
+    assert (old.rule_set.code, old.start, old.end) == ("nd61-2018", date(2005, 1, 1), date(2018, 12, 31))
+
+
+# -- the service-level template of each rule set -----------------------------------------------------
+
+
+def _events(timelines: list[Timeline]) -> MemoryModel:
+    model = MemoryModel()
+    for timeline in timelines:
+        for event in events_of(timeline.events()):
+            model.apply(event)
+    return model
+
+
+def _whole(model: MemoryModel, day: date) -> Counter[str]:
+    total: Counter[str] = Counter()
+    for counts in model.prefix(day).values():
+        total.update(counts)
+    return total
+
+
+def _sections(model: MemoryModel, start: date, end: date) -> list[Any]:
+    return [
+        (part, (_whole(model, part.end), _whole(model, part.start - timedelta(days=1))))
+        for part in rule_set_periods(start, end)
+    ]
+
+
+def test_2021_dossiers_count_by_levels_and_2026_dossiers_by_classes_in_one_report() -> None:
+    old = [Timeline(received=vn(2021, 3, 1), due=vn(2021, 3, 10), level=level) for level in (2, 3, 4, 4)]
+    new = [Timeline(received=vn(2026, 3, 2), due=vn(2026, 3, 10), level=level) for level in (1, 2, 3, 4, 4)]
+    model = _events(old + new)
+    start, end = date(2021, 1, 1), date(2026, 12, 31)
+    table = service_levels_table(period_from=start, period_to=end, sections=_sections(model, start, end))
+
+    shown = [(r["rule_set"], r["key"], r["level"], r["class"], r["count"], r["pct"]) for r in table.rows]
+    assert shown == [
+        ("nd61-2018", "nd61-2018/1", 1, "other", 0, 0.0),
+        ("nd61-2018", "nd61-2018/2", 2, "other", 1, 25.0),
+        ("nd61-2018", "nd61-2018/3", 3, "partial_online", 1, 25.0),
+        ("nd61-2018", "nd61-2018/4", 4, "full_online", 2, 50.0),
+        ("nd118-2025", "nd118-2025/full_online", None, "full_online", 2, 40.0),
+        ("nd118-2025", "nd118-2025/partial_online", None, "partial_online", 1, 20.0),
+        ("nd118-2025", "nd118-2025/other", None, "other", 2, 40.0),
+    ]
+    assert table.totals is not None
+    assert table.totals["count"] == sum(r["count"] for r in table.rows) == 9
+    assert any("Nghị định 118/2025" in note for note in table.notes)
+
+
+def test_a_half_year_after_the_reform_has_the_classes_section_only() -> None:
+    model = _events([Timeline(received=vn(2025, 7, 1), due=vn(2025, 7, 10), level=4)])
+    start, end = date(2025, 7, 1), date(2025, 12, 31)
+    table = service_levels_table(period_from=start, period_to=end, sections=_sections(model, start, end))
+    assert {r["rule_set"] for r in table.rows} == {"nd118-2025"}
+    assert [(r["class"], r["count"]) for r in table.rows] == [
+        ("full_online", 1),
+        ("partial_online", 0),
+        ("other", 0),
+    ]
+
+
+# -- names as they were ------------------------------------------------------------------------------
+
+
+def at(day: date, hour: int = 9) -> datetime:
+    return vn(day.year, day.month, day.day, hour)
+
+
+def test_a_renamed_agency_keeps_its_old_name_in_periods_before_the_rename() -> None:
+    spans = [
+        ("Phòng Tài nguyên và Môi trường", at(date(2021, 1, 4)), at(date(2025, 6, 30), 16)),
+        ("Phòng Nông nghiệp và Môi trường", at(date(2025, 7, 1)), at(date(2026, 3, 2))),
+    ]
+    assert name_on(spans, date(2021, 12, 31)) == "Phòng Tài nguyên và Môi trường"
+    assert name_on(spans, date(2025, 6, 30)) == "Phòng Tài nguyên và Môi trường"
+    assert name_on(spans, date(2025, 12, 31)) == "Phòng Nông nghiệp và Môi trường"
+    # Nothing received by then: the earliest name after.
+    assert name_on(spans, date(2020, 12, 31)) == "Phòng Tài nguyên và Môi trường"
+
+
+def test_a_day_is_a_day_in_vietnam_and_a_name_taken_back_is_named_right() -> None:
+    late_evening = vn(2025, 6, 30, 23, 30)  # 16:30 UTC: still 30 June in Vietnam
+    spans = [("A", at(date(2024, 1, 2)), at(date(2024, 12, 31))), ("B", late_evening, late_evening)]
+    assert name_on(spans, date(2025, 6, 30)) == "B"
+    assert name_on(spans, date(2025, 6, 29)) == "A"
+    # A, then B for 2025, then A again from 2026.
+    taken_back = [
+        ("A", at(date(2024, 1, 2)), at(date(2026, 5, 5))),
+        ("B", at(date(2025, 1, 2)), at(date(2025, 12, 1))),
+    ]
+    assert [name_on(taken_back, day) for day in (date(2024, 6, 1), date(2025, 6, 1), date(2026, 6, 1))] == [
+        "A",
+        "B",
+        "A",
+    ]
+    assert names_on({"X": taken_back, "Y": []}, date(2025, 6, 1)) == {"X": "B"}
+
+
+# -- old agencies rolled up into their successors ------------------------------------------------------
+
+LINKS = {
+    "A": Link(date(2025, 6, 30), "B"),  # A merged into B on 1 July 2025
+    "B": Link(date(2026, 3, 31), "C"),  # B into C on 1 April 2026
+    "D": Link(date(2025, 6, 30), None),  # closed, nobody took over
+    "X": Link(date(2025, 6, 30), "Y"),  # bad data: a circle
+    "Y": Link(date(2025, 6, 30), "X"),
+}
+
+
+def test_a_closed_agency_answers_through_its_successor_in_force_at_the_period_s_end() -> None:
+    assert successor_on("A", date(2025, 6, 30), LINKS) == "A"  # still in force on its last day
+    assert successor_on("A", date(2025, 12, 31), LINKS) == "B"
+    assert successor_on("A", date(2026, 12, 31), LINKS) == "C"  # A -> B -> C
+    assert successor_on("D", date(2026, 12, 31), LINKS) == "D"
+    assert successor_on("Z", date(2026, 12, 31), LINKS) == "Z"  # never heard of
+    assert successor_on("X", date(2026, 1, 1), LINKS) == "Y"  # the circle stops
+
+
+def test_a_closing_wins_over_the_dates_the_registration_gave() -> None:
+    assert link_of(None, None, date(2025, 6, 30), "B") == Link(date(2025, 6, 30), "B")
+    assert link_of(date(2025, 6, 30), "B", None, None) == Link(date(2025, 6, 30), "B")
+    assert link_of(date(2030, 1, 1), "B", date(2025, 6, 30), None) == Link(date(2025, 6, 30), "B")
+
+
+def test_folding_agencies_into_successors_keeps_the_totals() -> None:
+    base: dict[str, Any] = {"received": vn(2025, 6, 2), "due": vn(2025, 7, 15)}
+    timelines = [
+        Timeline(**base, agency="A", resolved=vn(2025, 7, 20)),
+        Timeline(**base, agency="A"),
+        Timeline(received=vn(2025, 8, 1), due=vn(2025, 8, 15), agency="B", resolved=vn(2025, 8, 14)),
+        Timeline(received=vn(2025, 8, 1), due=vn(2025, 8, 15), agency="E"),
+    ]
+    model = _events(timelines)
+    start, end = date(2025, 7, 1), date(2025, 12, 31)
+    at_end, before = model.prefix(end), model.prefix(start - timedelta(days=1))
+    sums: dict[str, tuple[Counter[str], Counter[str]]] = {}
+    for cell in {*at_end, *before}:
+        pair = sums.setdefault(cell[2], (Counter(), Counter()))
+        pair[0].update(at_end.get(cell, {}))
+        pair[1].update(before.get(cell, {}))
+
+    folded = fold_sums(sums, {"A": "B", "B": "B", "E": "E"})
+    rows = {key: row_counts(*pair) for key, pair in folded.items()}
+    assert set(rows) == {"B", "E"}
+    assert (rows["B"]["carried_over"], rows["B"]["received"], rows["B"]["total"]) == (2, 1, 3)
+    assert add_rows(rows.values()) == add_rows(row_counts(*pair) for pair in sums.values())
+
+
+@dataclass(frozen=True)
+class Counted:
+    agency_code: str
+    ballots: int
+
+
+def test_counts_read_per_agency_move_to_the_successor_s_row() -> None:
+    moved = regroup([Counted("A", 2), Counted("B", 3), Counted("E", 1)], {"A": "B"})
+    assert moved == [Counted("B", 2), Counted("B", 3), Counted("E", 1)]
