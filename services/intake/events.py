@@ -46,8 +46,10 @@ def received(
     applicant_name: str,
     documents: list[str],
     imported: bool,
+    rule_set: str,
 ) -> DossierReceived:
-    """`dossier.received` (tiếp nhận): carries the procedure snapshot so no consumer asks intake."""
+    """`dossier.received` (tiếp nhận): carries the procedure snapshot so no consumer asks intake, and
+    the rule set the dossier is judged by (that of its receipt day)."""
     return DossierReceived(
         **identity.model_dump(),
         procedure=procedure,
@@ -62,6 +64,7 @@ def received(
         applicant=Applicant(kind=applicant_kind, name=applicant_name),
         documents=documents,
         imported=imported,
+        rule_set=rule_set,
     )
 
 

@@ -97,7 +97,13 @@ ClockTime = Annotated[time, PlainSerializer(lambda at: at.strftime("%H:%M"), ret
 
 class ProcedureSnapshot(Payload):
     """A procedure version as events carry it (event-carried state): `catalog.procedure.published`,
-    and inside `dossier.received`, so no consumer asks intake."""
+    and inside `dossier.received`, so no consumer asks intake.
+
+    `supplement_policy` is null only in `catalog.procedure.published`: a version without a policy of its
+    own leaves it to the rule set of each dossier's receipt day (`shared.rule_sets`). Inside
+    `dossier.received` it is always the policy that governs that dossier, resolved by intake at reception
+    (`DossierReceived` refuses a null one), so routing and deadline read it as they always did. One type
+    for both keeps every producer and consumer of the snapshot as it was."""
 
     code: str
     version: int
@@ -114,7 +120,8 @@ class ProcedureSnapshot(Payload):
     same_day: bool = False
     cutoff: ClockTime = time(15, 0)
     service_level: int = Field(ge=1, le=4)
-    supplement_policy: Literal["shift", "restart"] = "shift"
+    # Events sent before a policy could be left out always carried one: a missing one reads as shift.
+    supplement_policy: Literal["shift", "restart"] | None = "shift"
     fee: int = 0
     fee_note: str | None = None
     route: list[RouteItem] = Field(default_factory=list)

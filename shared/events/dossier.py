@@ -7,7 +7,7 @@ dossiers brought in by the historical import, which have the same shapes as live
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, field_validator
 
 from shared.events.catalog import ProcedureSnapshot
 from shared.events.fields import Code, Payload, Utc
@@ -51,6 +51,20 @@ class DossierReceived(DossierIdentity):
     applicant: Applicant
     documents: list[str] = Field(default_factory=list)
     imported: bool = False
+    rule_set: str | None = Field(
+        default=None,
+        description="the rule set the dossier is judged by, that of its receipt day in Vietnam "
+        "(`shared.rule_sets`: forms, supplement policy default, report scheme); None in events sent "
+        "before it existed, whose consumers take the set of `received_at`",
+    )
+
+    @field_validator("procedure")
+    @classmethod
+    def _policy_resolved(cls, procedure: ProcedureSnapshot) -> ProcedureSnapshot:
+        # Only the catalogue's copy may leave the policy to the rule set: a received dossier's is resolved.
+        if procedure.supplement_policy is None:
+            raise ValueError("a received dossier's procedure carries its resolved supplement_policy")
+        return procedure
 
 
 class DossierDigitized(DossierIdentity):

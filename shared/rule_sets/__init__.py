@@ -47,6 +47,11 @@ class Form(BaseModel):
         """What the form prints in its corner: "Mẫu số 01"."""
         return f"Mẫu số {self.number}"
 
+    @property
+    def basis_line(self) -> str:
+        """What the form prints under its label: the text that prescribes it."""
+        return f"(Ban hành kèm theo {self.basis})"
+
 
 class RuleSet(BaseModel):
     """One legal frame: the days it governs receipts on and what it prescribes."""

@@ -14,6 +14,7 @@ import pytest
 from services.deadline.apology import rules
 from services.deadline.apology.document import BLANK, ApologyView, apology_html, apology_pdf
 from shared.clock import VIETNAM
+from shared.rule_sets import rule_set
 
 
 def _view(**changes: object) -> ApologyView:
@@ -30,6 +31,7 @@ def _view(**changes: object) -> ApologyView:
         signed_by_name="Lê Thị Hường",
         signed_by_title="Giám đốc",
         issued_at=datetime(2021, 7, 4, 17, 30, tzinfo=UTC),  # 00:30 on 5 July in Vietnam
+        form=rule_set("nd61-2018").forms["apology"],
     )
     return replace(view, **changes)  # type: ignore[arg-type]
 
@@ -179,3 +181,28 @@ def test_in_time_and_days_late_are_by_vietnam_dates() -> None:
     assert rules.issued_before_due(datetime(2021, 7, 2, tzinfo=UTC), None) is None
     assert rules.days_late(due, until=datetime(2021, 7, 5, 9, 0, tzinfo=VIETNAM)) == 3
     assert rules.days_late(due, until=datetime(2021, 7, 2, 23, 0, tzinfo=VIETNAM)) == 0
+
+
+# --- rule sets ------------------------------------------------------------------------------------
+
+
+def test_the_letter_takes_the_form_of_the_receipt_days_rule_set_never_the_issue_days() -> None:
+    issued = datetime(2026, 1, 20, 2, 0, tzinfo=UTC)
+    old = rules.letter_form(datetime(2021, 6, 18, 1, 30, tzinfo=UTC), issued_at=issued)
+    new = rules.letter_form(datetime(2026, 1, 5, 1, 30, tzinfo=UTC), issued_at=issued)
+    assert old == rule_set("nd61-2018").forms["apology"]
+    assert new == rule_set("nd118-2025").forms["apology"]
+    # A dossier whose receipt deadline never heard of goes by the letter's issue day.
+    assert rules.letter_form(None, issued_at=issued) == new
+
+
+def test_a_2021_letter_prints_circular_01_2018_and_a_2026_letter_the_2025_sets_basis() -> None:
+    issued = datetime(2026, 1, 20, 2, 0, tzinfo=UTC)
+    old = _view(form=rules.letter_form(datetime(2021, 6, 18, 1, 30, tzinfo=UTC), issued_at=issued))
+    new = _view(form=rules.letter_form(datetime(2026, 1, 5, 1, 30, tzinfo=UTC), issued_at=issued))
+    assert "(Ban hành kèm theo Thông tư số 01/2018/TT-VPCP)" in apology_html(old)
+    assert "03/2025" not in apology_html(old)
+    assert "Thông tư số 03/2025/TT-VPCP" in apology_html(new)
+    assert "01/2018" not in apology_html(new)
+    assert "Thông tư số 01/2018/TT-VPCP" in _pdf_text(apology_pdf(old))
+    assert "Thông tư số 03/2025/TT-VPCP" in _pdf_text(apology_pdf(new))

@@ -236,3 +236,14 @@ async def test_a_bad_override_is_refused_and_changes_nothing(
         "/v1/calendar/overrides", params={"year": 3000}, headers=deadline.auth("admin")
     )
     assert bad_year.status_code == 422
+
+
+async def test_a_procedure_that_leaves_its_supplement_policy_to_the_rule_set_is_kept(
+    deadline: Deadline,
+) -> None:
+    # catalog.procedure.published carries null for such a version; a dossier's own policy comes resolved
+    # in its dossier.received.
+    code = await _publish(deadline, supplement_policy=None, processing_days="2")
+    body = await _due_ok(deadline, start="2026-01-05T08:30:00+07:00", procedure=code)
+    assert (body["procedure"]["code"], body["days"]) == (code, "2")
+    assert _local(body["due"]) == "2026-01-07T08:30:00+07:00"

@@ -50,6 +50,7 @@ def _out(letter: Mapping[str, Any]) -> ApologyOut:
 
 
 def _view(row: Row[Any]) -> ApologyView:
+    """The letter as recorded, on the form of its dossier's rule set (`rules.letter_form`)."""
     return ApologyView(
         agency_name=row.agency_name or row.agency_code,
         dossier_code=row.dossier_code,
@@ -63,6 +64,7 @@ def _view(row: Row[Any]) -> ApologyView:
         signed_by_name=row.signed_by_name,
         signed_by_title=row.signed_by_title,
         issued_at=row.issued_at,
+        form=rules.letter_form(row.received_at, issued_at=row.issued_at),
     )
 
 

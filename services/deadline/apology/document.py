@@ -1,7 +1,9 @@
 """The apology letter (phiếu xin lỗi và hẹn lại ngày trả kết quả, form 04) as printable HTML and as PDF.
 
-Form 04 of Circular 01/2018/TT-VPCP; the form number is data (`ApologyView.form_number`). Pure
-rendering: no database, no clock reads; times are shown in Vietnam time. Both renderers draw the same
+The form (its number, title and the text that prescribes it) is that of the dossier's rule set
+(`ApologyView.form`, from `shared.rule_sets`): form 04 of Circular 01/2018/TT-VPCP for a dossier
+received before 1 July 2025, the 2025 set's after. Pure rendering: no database, no clock reads; times
+are shown in Vietnam time. Both renderers draw the same
 `_Content`, so the HTML and the PDF say the same thing. What deadline does not know (the applicant's
 name, say, when the receipt event has not arrived) prints as a dotted line to fill in by hand.
 """
@@ -15,8 +17,8 @@ from shared.printing import html as page
 from shared.printing import one_line, paragraphs, vietnamese_date, vietnamese_datetime
 from shared.printing.html import Signature
 from shared.printing.pdf import OfficialPdf
+from shared.rule_sets import Form
 
-TITLE = "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ"
 SIGN_HINT = "(Ký, ghi rõ họ tên và đóng dấu)"
 BLANK = "…………………………"
 
@@ -37,12 +39,14 @@ class ApologyView:
     signed_by_name: str
     signed_by_title: str
     issued_at: datetime
-    form_number: str = "04"
+    form: Form  # the apology form of the dossier's rule set (that of its receipt day)
 
 
 @dataclass(frozen=True)
 class _Content:
     form_label: str
+    basis: str
+    title: str
     agency: str
     code_line: tuple[str, str]
     date_line: str
@@ -64,7 +68,9 @@ def _content(view: ApologyView, fit: Callable[[str], str] = lambda text: text) -
 
     agency = _nfc(view.agency_name)
     return _Content(
-        form_label=f"Mẫu số {_nfc(view.form_number)}",
+        form_label=_nfc(view.form.label),
+        basis=_nfc(view.form.basis_line),
+        title=_nfc(view.form.title).upper(),
         agency=agency.upper(),
         code_line=("Mã hồ sơ: ", _nfc(view.dossier_code)),
         date_line=vietnamese_date(view.issued_at).capitalize(),
@@ -100,13 +106,14 @@ def apology_html(view: ApologyView) -> str:
     """A self-contained printable A4 page (inline CSS, nothing fetched)."""
     c = _content(view)
     return page.document(
-        title=f"{TITLE} – {c.code_line[1]}",
+        title=f"{c.title} – {c.code_line[1]}",
         css=_CSS,
         body=[
             page.form_number(c.form_label),
+            page.form_number(c.basis),
             page.national_heading(c.agency),
             page.meta(*c.code_line, c.date_line),
-            page.title(TITLE),
+            page.title(c.title),
             page.labelled(*c.to),
             *(page.labelled(label, value) for label, value in c.facts),
             f'<p class="text">{escape(c.late)}</p>',
@@ -126,12 +133,13 @@ def apology_pdf(view: ApologyView) -> bytes:
     """The same letter as an A4 PDF, fonts embedded; the same view gives the same bytes."""
     pdf = OfficialPdf(created_at=view.issued_at)
     c = _content(view, pdf.fit)
-    pdf.set_title(f"{TITLE} – {c.code_line[1]}")
+    pdf.set_title(f"{c.title} – {c.code_line[1]}")
     pdf.add_page()
     pdf.form_number(c.form_label)
+    pdf.form_number(c.basis)
     pdf.national_heading(c.agency)
     pdf.meta(*c.code_line, c.date_line)
-    pdf.title_block(TITLE)
+    pdf.title_block(c.title)
     pdf.labelled(*c.to)
     for label, value in c.facts:
         pdf.labelled(label, value)

@@ -1,4 +1,5 @@
-"""The regulation on apology letters (form 04), as pure functions: dates in, a refusal or None out.
+"""The regulation on apology letters (form 04), as pure functions: dates in, a refusal, a form or None
+out.
 
 Lateness is by DATE in Vietnam, compared to the ORIGINAL due date; an apology's new return date is
 kept beside the due dates and never makes a dossier on time (docs/rules.md, "Lateness").
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from shared.clock import vietnam_date
+from shared.rule_sets import Form, rule_set_on
 
 
 @dataclass(frozen=True)
@@ -70,3 +72,10 @@ def issued_before_due(issued_at: datetime, original_due_at: datetime | None) -> 
 def days_late(original_due_at: datetime, *, until: datetime) -> int:
     """Calendar days from the original due date to `until`, by Vietnam dates (0: not late)."""
     return max(0, (vietnam_date(until) - vietnam_date(original_due_at)).days)
+
+
+def letter_form(received_at: datetime | None, *, issued_at: datetime) -> Form:
+    """The letter's form: that of the rule set of the dossier's receipt day, never today's, so a
+    reprint says what the first print said. A dossier whose receipt deadline never heard of goes by
+    the letter's issue day, the nearest date known."""
+    return rule_set_on(received_at or issued_at).forms["apology"]

@@ -34,7 +34,11 @@ procedures = Table(
     Column("day_kind", Text, nullable=False),
     Column("same_day", Boolean, nullable=False),
     Column("cutoff", Time, nullable=False),
-    Column("supplement_policy", Text, nullable=False),
+    Column(
+        "supplement_policy",
+        Text,
+        comment="shift | restart as the copy first heard says; null: left to each dossier's rule set",
+    ),
 )
 
 # -- the calendar's admin overrides ----------------------------------------------------------------

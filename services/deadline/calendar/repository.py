@@ -18,7 +18,10 @@ from shared.events.catalog import ProcedureSnapshot
 
 
 async def save_procedures(session: AsyncSession, heard: Sequence[ProcedureSnapshot]) -> None:
-    """Published versions of procedures; versions are immutable, so the first copy heard stays."""
+    """Published versions of procedures; versions are immutable, so the first copy heard stays. Its
+    supplement policy is the copy's: the version's own, null when left to the rule set, from
+    `catalog.procedure.published`; one dossier's resolved policy from `dossier.received`. No due here
+    depends on it: a dossier's policy is on its own row."""
     rows = [_procedure_row(procedure) for procedure in heard]
     await execute_each(session, pg_insert(procedures).on_conflict_do_nothing(), rows)
 

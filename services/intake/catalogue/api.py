@@ -78,7 +78,9 @@ async def publish_procedure(
     procedure: ProcedureIn, session: SessionDep, outbox: OutboxDep, clock: ClockDep, who: Admin
 ) -> dict[str, Any]:
     """Add a procedure (thủ tục hành chính), or a new version of an existing code from `effective_from`.
-    Dossiers keep the version in force when they were received."""
+    Dossiers keep the version in force when they were received. A version without `supplement_policy`
+    (null) leaves it to the rule set of each dossier's receipt day: `shift` or `restart` as that set
+    says (docs/rules.md, "Rule sets (eras)")."""
     published = await service.publish_procedure(
         session, outbox=outbox, clock=clock, who=who, procedure=procedure
     )

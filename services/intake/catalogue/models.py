@@ -68,7 +68,11 @@ procedures = Table(
     Column("same_day", Boolean, nullable=False, server_default=text("false")),
     Column("cutoff", Time, nullable=False, server_default=text("'15:00'")),
     Column("service_level", Integer, nullable=False),
-    Column("supplement_policy", Text, nullable=False, server_default="shift"),
+    Column(
+        "supplement_policy",
+        Text,
+        comment="shift | restart; null: the default of the rule set of each dossier's receipt day",
+    ),
     Column("fee", Integer, nullable=False, server_default=text("0")),
     Column("fee_note", Text),
     Column("route", JSONB, nullable=False, server_default="[]"),

@@ -1,12 +1,14 @@
 """What a procedure's version says of a dossier, as pure functions: its checklist (thành phần hồ sơ),
-what is missing or unknown in what was handed in, which agencies it is routed through, and whether an
-agency is in force on a day."""
+what is missing or unknown in what was handed in, which agencies it is routed through, whether an
+agency is in force on a day, and the supplement policy that governs a dossier."""
 
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
+from shared.calendar import Policy
 from shared.events.catalog import ChecklistItem
+from shared.rule_sets import RuleSet
 
 
 def checklist(documents: Iterable[dict[str, Any]]) -> list[ChecklistItem]:
@@ -34,3 +36,9 @@ def route_agencies(procedure: Any) -> set[str]:
 def in_force(effective_from: date, effective_to: date | None, day: date) -> bool:
     """Whether an agency is in force on `day`: from its first day to its last, both included."""
     return effective_from <= day and (effective_to is None or day <= effective_to)
+
+
+def supplement_policy(own: Policy | None, rule_set: RuleSet) -> Policy:
+    """The policy on resuming after a supplement that governs a dossier: the version's own, else the
+    default of the dossier's rule set (that of its receipt day, never today's)."""
+    return own or rule_set.supplement_policy

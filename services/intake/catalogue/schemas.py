@@ -96,7 +96,12 @@ class ProcedureIn(Strict):
     same_day: bool = False
     cutoff: inputs.LocalTime = time(15, 0)
     service_level: int = Field(ge=1, le=4)
-    supplement_policy: Literal["shift", "restart"] = "shift"
+    supplement_policy: Literal["shift", "restart"] | None = Field(
+        default=None,
+        description="how a due moves when the dossier resumes after a supplement: `shift` by the pause, "
+        "`restart` the count; null (the default): by the rule set of each dossier's receipt day "
+        "(docs/rules.md, 'Rule sets (eras)')",
+    )
     fee: int = Field(default=0, ge=0)
     fee_note: Text | None = None
     route: list[RouteStep] = Field(default_factory=list, max_length=20)
@@ -128,7 +133,9 @@ class ProcedureOut(BaseModel):
     same_day: bool
     cutoff: inputs.LocalTime
     service_level: int
-    supplement_policy: str
+    supplement_policy: str | None = Field(
+        description="the version's own policy; null: the default of each dossier's rule set"
+    )
     fee: int
     fee_note: str | None
     route: list[RouteStep]

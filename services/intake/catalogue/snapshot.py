@@ -2,12 +2,25 @@
 
 from typing import Any
 
+from services.intake.catalogue.rules import supplement_policy
+from shared.calendar import Policy
 from shared.events.catalog import ProcedureSnapshot
+from shared.rule_sets import RuleSet
 
 
 def procedure_snapshot(row: Any) -> ProcedureSnapshot:
-    """What events carry of a procedure (a row of `repository.procedure_by_id`), so no consumer has to
-    ask intake (event-carried state)."""
+    """A version as the catalogue holds it (a row of `repository.procedure_by_id`): the API's and
+    `catalog.procedure.published`'s, its supplement policy null when left to each dossier's rule set."""
+    return _snapshot(row, row.supplement_policy)
+
+
+def received_snapshot(row: Any, rule_set: RuleSet) -> ProcedureSnapshot:
+    """What `dossier.received` carries of the version, so no consumer has to ask intake: the supplement
+    policy resolved for a dossier received under `rule_set`."""
+    return _snapshot(row, supplement_policy(row.supplement_policy, rule_set))
+
+
+def _snapshot(row: Any, policy: Policy | None) -> ProcedureSnapshot:
     return ProcedureSnapshot(
         code=row.code,
         version=row.version,
@@ -24,7 +37,7 @@ def procedure_snapshot(row: Any) -> ProcedureSnapshot:
         same_day=row.same_day,
         cutoff=row.cutoff,
         service_level=row.service_level,
-        supplement_policy=row.supplement_policy,
+        supplement_policy=policy,
         fee=row.fee,
         fee_note=row.fee_note,
         route=row.route,

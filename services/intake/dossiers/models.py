@@ -66,6 +66,12 @@ dossiers = Table(
     ),
     Column("submitted_at", DateTime(timezone=True), nullable=False),
     Column("received_at", DateTime(timezone=True)),
+    Column(
+        "rule_set",
+        Text,
+        comment="the rule set of its receipt day (shared.rule_sets), set with received_at; "
+        "null: not received (yet)",
+    ),
     Column("clock_started_at", DateTime(timezone=True)),
     Column("due_at", DateTime(timezone=True)),
     Column("resolved_at", DateTime(timezone=True)),

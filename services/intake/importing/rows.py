@@ -44,6 +44,7 @@ DOSSIER_COLUMNS: Final = (
     "received_across_boundary",
     "submitted_at",
     "received_at",
+    "rule_set",
     "clock_started_at",
     "due_at",
     "resolved_at",
@@ -77,6 +78,7 @@ class Accepted:
     due: DueResult | None = None  # as computed at the counter; `due_at` may override its `due`
     code: str = ""
     unit: str = ""  # the receiving unit: the line's, or the default unit
+    rule_set: str = ""  # the code of the rule set of `day`, which the dossier is judged by
     dossier_id: UUID | None = None
     applicant_id: UUID | None = None
 
@@ -121,6 +123,7 @@ def dossier_record(item: Accepted, *, unit_code: str, created_by: str, now: date
         received_across_boundary(unit_code, item.procedure.agency_unit_code),
         received_at,  # submitted_at: the old system knew only the receipt
         received_at,
+        item.rule_set,
         due.clock_start.astimezone(UTC),
         item.due_at.astimezone(UTC),
         _utc(line.resolved_at),
@@ -176,6 +179,7 @@ def event_records(
                 applicant_name=line.applicant.name,
                 documents=[],
                 imported=True,
+                rule_set=item.rule_set,
             ),
         )
     ]

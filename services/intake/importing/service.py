@@ -13,6 +13,8 @@ Semantics (the route's OpenAPI text says the same to callers):
 * The procedure is the version in force on the receipt date (Vietnam time); an unknown code, or one
   with no version in force then, is an error. `due_at` and `service_level`, when absent, come from
   that version exactly as at the counter; given timestamps are kept as given (stored in UTC).
+* Rule set: the one in force on the receipt day (`shared.rule_sets`), stored and sent in
+  `dossier.received` as at the counter; a version without its own supplement policy takes that set's.
 * Receiving unit: the line's `unit_code`, else the default unit; it must be registered and open on
   the receipt day (`unknown_unit`, `unit_closed`, `unit_not_open` fail the line alone).
 * Dossier code: imported dossiers get a code in the usual format `<unit>-<yyMMdd>-<NNNN>`, with the
@@ -50,7 +52,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.calendar import working_calendar
 from services.intake.catalogue import repository as catalogue
-from services.intake.catalogue.snapshot import procedure_snapshot
+from services.intake.catalogue.snapshot import received_snapshot
 from services.intake.dossiers.models import applicants, timeline
 from services.intake.dossiers.rules import appointment, dossier_code
 from services.intake.importing import repository
@@ -79,6 +81,7 @@ from shared.clock import Clock
 from shared.db.engine import Sessions, unit_of_work
 from shared.errors import Problem
 from shared.events.catalog import ProcedureSnapshot
+from shared.rule_sets import rule_set, rule_set_on
 
 BATCH_SIZE: Final = 500
 MAX_ERRORS: Final = 1000
@@ -166,7 +169,7 @@ class _Run:
         self._in_flight: set[str] = set()  # external codes of the batch being written
         self._versions: dict[str, list[tuple[date, int, int]]] = {}
         self._procedures: dict[int, Row[Any]] = {}
-        self._snapshots: dict[int, ProcedureSnapshot] = {}
+        self._snapshots: dict[tuple[int, str], ProcedureSnapshot] = {}  # by version and rule set
         self._dues: dict[tuple[int, datetime, bool], DueResult] = {}
         self._calendar: WorkingCalendar | None = None  # the one `_dues` were computed with
         self._units: dict[str, Row[Any] | None] = {}  # receiving units by code, read once each
@@ -231,7 +234,6 @@ class _Run:
             first[item.unit, item.day] += 1
             item.dossier_id, item.applicant_id = next(ids), next(ids)
         event_ids = new_ids(sum(1 + len(later_steps(item.line)) for item in ready))
-        snapshots = self._snapshots
         return _Rows(
             items=ready,
             applicants=[applicant_record(item) for item in ready],
@@ -242,7 +244,7 @@ class _Run:
             timeline={item.line.external_code: timeline_records(item) for item in ready},
             events={
                 item.line.external_code: event_records(
-                    item, unit_code=item.unit, snapshot=snapshots[item.procedure.id], now=now, ids=event_ids
+                    item, unit_code=item.unit, snapshot=self._snapshot(item), now=now, ids=event_ids
                 )
                 for item in ready
             },
@@ -275,6 +277,7 @@ class _Run:
                 continue
             seen.add(line.external_code)
             item.procedure = procedure
+            item.rule_set = rule_set_on(item.day).code
             ready.append(item)
         return ready
 
@@ -289,10 +292,17 @@ class _Run:
             return None
         procedure_id = versions[index - 1][2]
         if procedure_id not in self._procedures:
-            row = await catalogue.procedure_by_id(session, procedure_id)
-            self._procedures[procedure_id] = row
-            self._snapshots[procedure_id] = procedure_snapshot(row)
+            self._procedures[procedure_id] = await catalogue.procedure_by_id(session, procedure_id)
         return self._procedures[procedure_id]
+
+    def _snapshot(self, item: Accepted) -> ProcedureSnapshot:
+        """What `dossier.received` carries of the line's version, its supplement policy resolved for
+        the line's rule set; made once per version and rule set of the request."""
+        key = (item.procedure.id, item.rule_set)
+        snapshot = self._snapshots.get(key)
+        if snapshot is None:
+            snapshot = self._snapshots[key] = received_snapshot(item.procedure, rule_set(item.rule_set))
+        return snapshot
 
     async def _unit_problem(self, session: AsyncSession, code: str, day: date) -> LineProblem | None:
         """Why the line cannot be received at unit `code` on `day`, as at the counter; None if it can."""

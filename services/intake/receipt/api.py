@@ -36,8 +36,9 @@ async def receipt(
     format: Annotated[Literal["pdf", "html"], Query()] = "pdf",
 ) -> Response:
     """The receipt (giấy tiếp nhận hồ sơ và hẹn trả kết quả, form 01) with the dossier code, documents,
-    receipt and appointment times and a QR code for the citizen's look-up. The look-up secret is only
-    stored hashed, so the counter passes the one it was shown at reception."""
+    receipt and appointment times and a QR code for the citizen's look-up, on the form of the rule set
+    of its receipt day (a 2021 dossier on Circular 01/2018's), never today's. The look-up secret is
+    only stored hashed, so the counter passes the one it was shown at reception."""
     row = await access.visible(session, key, who)
     if row.code is None:
         raise Problem(404, "dossier_not_found", f"No received dossier {key}.")

@@ -1,8 +1,9 @@
 """The receipt (giấy tiếp nhận hồ sơ và hẹn trả kết quả) as printable HTML and as PDF.
 
-Form 01 of Circular 01/2018/TT-VPCP; the form number is data (`ReceiptView.form_number`) since
-Circular 03/2025 may renumber the forms. Pure rendering: no database, no clock reads; times are
-arguments and are shown in Vietnam time whatever zone they come in.
+The form (its number, title and the text that prescribes it) is that of the dossier's rule set
+(`ReceiptView.form`, from `shared.rule_sets`): form 01 of Circular 01/2018/TT-VPCP for a dossier
+received before 1 July 2025, the 2025 set's after. Pure rendering: no database, no clock reads; times
+are arguments and are shown in Vietnam time whatever zone they come in.
 
 Both renderers draw the same `_Content`, so the HTML and the PDF say the same thing.
 """
@@ -24,8 +25,8 @@ from shared.printing import html as page
 from shared.printing import one_line, vietnamese_date, vietnamese_datetime
 from shared.printing.html import Signature
 from shared.printing.pdf import FONT, LINE, RIGHT, SIZE, OfficialPdf
+from shared.rule_sets import Form
 
-TITLE = "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"
 DOCUMENT_HEADINGS = ("STT", "Tên giấy tờ", "Bản chính/Bản sao", "Số lượng")
 SIGN_HINT = "(Ký và ghi rõ họ tên)"
 
@@ -56,7 +57,7 @@ class ReceiptView:
     received_by: str
     lookup_url: str
     lookup_secret: str
-    form_number: str = "01"
+    form: Form  # the receipt form of the dossier's rule set (that of its receipt day)
     unit_address: str | None = None  # the receiving unit's address, printed under its name
 
 
@@ -88,6 +89,8 @@ def _dark_runs(matrix: tuple[tuple[bool, ...], ...]) -> list[tuple[int, int, int
 @dataclass(frozen=True)
 class _Content:
     form_label: str
+    basis: str
+    title: str
     agency: str
     code_line: tuple[str, str]
     date_line: str
@@ -123,7 +126,9 @@ def _content(view: ReceiptView, fit: Callable[[str], str] = lambda text: text) -
         )
     )
     return _Content(
-        form_label=f"Mẫu số {_nfc(view.form_number)}",
+        form_label=_nfc(view.form.label),
+        basis=_nfc(view.form.basis_line),
+        title=_nfc(view.form.title).upper(),
         agency=_nfc(view.centre_name).upper(),
         code_line=("Mã hồ sơ: ", _nfc(view.dossier_code)),
         date_line=vietnamese_date(view.received_at).capitalize(),
@@ -198,13 +203,14 @@ def receipt_html(view: ReceiptView) -> str:
     )
     headings = "".join(f"<th>{escape(h)}</th>" for h in DOCUMENT_HEADINGS)
     return page.document(
-        title=f"{TITLE} – {c.code_line[1]}",
+        title=f"{c.title} – {c.code_line[1]}",
         css=_CSS,
         body=[
             page.form_number(c.form_label),
+            page.form_number(c.basis),
             page.national_heading(c.agency),
             page.meta(*c.code_line, c.date_line),
-            page.title(TITLE),
+            page.title(c.title),
             *(page.labelled(label, value) for label, value in c.fields),
             f"<p>{escape(c.documents_heading)}</p>",
             f'<table class="documents">{_COLUMNS}<thead><tr>{headings}</tr></thead>',
@@ -229,12 +235,13 @@ def receipt_pdf(view: ReceiptView) -> bytes:
     """The same receipt as an A4 PDF, fonts embedded (DejaVu Sans subsets), QR drawn as vectors."""
     pdf = OfficialPdf(created_at=view.received_at)  # deterministic bytes, not the wall clock
     c = _content(view, pdf.fit)
-    pdf.set_title(f"{TITLE} – {c.code_line[1]}")
+    pdf.set_title(f"{c.title} – {c.code_line[1]}")
     pdf.add_page()
     pdf.form_number(c.form_label)
+    pdf.form_number(c.basis)
     pdf.national_heading(c.agency)
     pdf.meta(*c.code_line, c.date_line)
-    pdf.title_block(TITLE)
+    pdf.title_block(c.title)
     for label, value in c.fields:
         pdf.labelled(label, value)
     pdf.set_font(FONT, "", SIZE)

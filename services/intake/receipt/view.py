@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from services.intake.receipt.document import ReceiptDocument, ReceiptView
 from services.intake.settings import IntakeSettings
 from shared.auth import Principal
+from shared.rule_sets import rule_set_on
 
 
 def receipt_view(
@@ -19,7 +20,8 @@ def receipt_view(
 ) -> ReceiptView:
     """The dossier `row` with its `procedure`, `applicant` and receiving `unit` rows (the unit's name
     and address head the receipt; the setting's centre name stands in for a unit row missing), received
-    by `who`; the look-up link carries the code and the `secret` the counter was shown."""
+    by `who`; the look-up link carries the code and the `secret` the counter was shown. The form is
+    that of the rule set of the receipt day."""
     provided = set(row.documents)
     return ReceiptView(
         centre_name=unit.name if unit is not None else settings.centre_name,
@@ -40,6 +42,8 @@ def receipt_view(
         received_by=who.sub,
         lookup_url=f"{settings.public_lookup_url}?{urlencode({'code': row.code, 'secret': secret})}",
         lookup_secret=secret,
+        # The form of the receipt day's rule set, never today's: a reprint says what the original said.
+        form=rule_set_on(row.received_at).forms["receipt"],
     )
 
 

@@ -154,6 +154,7 @@ async def _dossier_out(session: AsyncSession, dossier_id: UUID, secret: str | No
         applicant_name=row.applicant_name,
         submitted_at=row.submitted_at,
         received_at=row.received_at,
+        rule_set=row.rule_set,
         due_at=row.due_at,
         returned_at=row.returned_at,
         withdrawn_at=row.withdrawn_at,

@@ -17,7 +17,7 @@ from services.intake import events
 from services.intake.calendar import working_calendar
 from services.intake.catalogue import repository as catalogue
 from services.intake.catalogue.rules import checklist, missing_documents, unknown_documents
-from services.intake.catalogue.snapshot import procedure_snapshot
+from services.intake.catalogue.snapshot import received_snapshot
 from services.intake.dossiers import access, rules
 from services.intake.dossiers import repository as dossiers
 from services.intake.dossiers.change import Desk, changing
@@ -27,6 +27,7 @@ from services.intake.schemas import ApplicantKind, Channel
 from services.intake.units import service as units
 from shared.clock import VIETNAM
 from shared.errors import Problem
+from shared.rule_sets import rule_set_on
 
 
 @dataclass(frozen=True)
@@ -117,11 +118,13 @@ async def _receive(session: AsyncSession, desk: Desk, dossier: Facts, procedure:
     async with changing(session, desk, dossier, audit_action="dossier.received") as change:
         now = change.at
         due = rules.appointment(now, procedure, online=dossier.channel == "online", calendar=calendar)
+        era = rule_set_on(now)  # the dossier keeps the rule set of its receipt day from now on
         change.to(
             "received",
             f"Đã tiếp nhận, hẹn trả kết quả {due.due.astimezone(VIETNAM):%H:%M %d/%m/%Y}",
             documents=dossier.documents,
             received_at=now,
+            rule_set=era.code,
             clock_started_at=due.clock_start,
             due_at=due.due,
         )
@@ -136,7 +139,7 @@ async def _receive(session: AsyncSession, desk: Desk, dossier: Facts, procedure:
             "received",
             events.received(
                 identity=change.identity,
-                procedure=procedure_snapshot(procedure),
+                procedure=received_snapshot(procedure, era),
                 channel=dossier.channel,
                 service_level=dossier.service_level,
                 unit_code=dossier.unit_code,
@@ -149,6 +152,7 @@ async def _receive(session: AsyncSession, desk: Desk, dossier: Facts, procedure:
                 applicant_name=dossier.applicant_name,
                 documents=list(dossier.documents),
                 imported=False,
+                rule_set=era.code,
             ),
         )
     return Outcome(dossier.id, lookup_secret=secret)

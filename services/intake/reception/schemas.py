@@ -85,6 +85,10 @@ class DossierOut(BaseModel):
     applicant_name: str
     submitted_at: datetime
     received_at: datetime | None
+    rule_set: str | None = Field(
+        description="the rule set the dossier is judged by, that of its receipt day (forms, supplement "
+        "policy default); null until it is received"
+    )
     due_at: datetime | None
     returned_at: datetime | None
     withdrawn_at: datetime | None

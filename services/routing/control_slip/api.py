@@ -18,7 +18,8 @@ async def dossier_control_slip(
     code: DossierCode, session: SessionDep, clock: ClockDep, who: Staff
 ) -> dict[str, Any]:
     """The control slip (form 05): one row per hand-off, giving and receiving agency, times, due and
-    the receiving agency's outcome by date (early / on time / late), so lateness is attributed."""
+    the receiving agency's outcome by date (early / on time / late), so lateness is attributed. The
+    form's number, title and basis are those of the rule set of the dossier's receipt day."""
     return await control_slip(session, code, now=clock.now(), who=who)
 
 

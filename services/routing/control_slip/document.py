@@ -1,5 +1,6 @@
 """The control slip (form 05) as printable HTML, in Vietnamese: everything printed is HTML-escaped,
-in Vietnam time, UTF-8."""
+in Vietnam time, UTF-8. The form's label, title and basis are the slip's: those of the dossier's rule
+set (the receipt day's, `service.control_slip`)."""
 
 from datetime import datetime
 from html import escape
@@ -54,12 +55,13 @@ def _row_html(row: dict[str, Any]) -> str:
 def render_html(slip: dict[str, Any]) -> str:
     """Form 05, printable: Vietnamese headings, one table row per hand-off."""
     lead = slip["lead_agency_name"] or slip["lead_agency_code"]
+    title = escape(slip["form_title"])
     rows = "\n".join(_row_html(row) for row in slip["rows"])
     return f"""<!DOCTYPE html>
 <html lang="vi">
 <head>
 <meta charset="utf-8">
-<title>Phiếu kiểm soát quá trình giải quyết hồ sơ {escape(slip["code"])}</title>
+<title>{title} {escape(slip["code"])}</title>
 <style>
 body {{ font-family: "Times New Roman", serif; margin: 2cm; }}
 h1 {{ text-align: center; font-size: 16pt; margin-bottom: 0.2em; }}
@@ -70,8 +72,9 @@ th, td {{ border: 1px solid #000; padding: 4px 6px; vertical-align: top; white-s
 </style>
 </head>
 <body>
-<p class="form">Mẫu số 05</p>
-<h1>PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ</h1>
+<p class="form">{escape(slip["form_label"])}</p>
+<p class="form">{escape(slip["form_basis"])}</p>
+<h1>{escape(slip["form_title"].upper())}</h1>
 <p>Mã hồ sơ: <strong>{escape(slip["code"])}</strong></p>
 <p>Thủ tục: {escape(slip["procedure_name"])} ({escape(slip["procedure_code"])})</p>
 <p>Cơ quan chủ trì giải quyết: {escape(lead)}</p>

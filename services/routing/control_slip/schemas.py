@@ -24,7 +24,10 @@ class SlipRowOut(BaseModel):
 
 
 class ControlSlipOut(BaseModel):
-    form: Literal["05"] = "05"
+    form: str = Field(description="the form's number (Mẫu số) in the rule set of the receipt day")
+    form_label: str = Field(description="as printed: Mẫu số 05")
+    form_title: str
+    form_basis: str = Field(description="the text that prescribes the form, as printed under its label")
     code: str
     procedure_code: str
     procedure_name: str

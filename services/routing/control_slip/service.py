@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.routing.control_slip import rules
 from services.routing.plans.lookup import visible_plan
 from shared.auth import Principal
+from shared.rule_sets import rule_set_on
 
 
 async def control_slip(session: AsyncSession, code: str, *, now: datetime, who: Principal) -> dict[str, Any]:
@@ -37,8 +38,13 @@ async def control_slip(session: AsyncSession, code: str, *, now: datetime, who: 
         resolved_at=plan.closed_at if plan.state == "resolved" else None,
         now=now,
     )
+    # The form of the receipt day's rule set, never today's: a reprint says what the first print said.
+    form = rule_set_on(plan.received_at).forms["control_slip"]
     return {
-        "form": "05",
+        "form": form.number,
+        "form_label": form.label,
+        "form_title": form.title,
+        "form_basis": form.basis_line,
         "code": plan.code,
         "procedure_code": plan.procedure_code,
         "procedure_name": plan.procedure_name,

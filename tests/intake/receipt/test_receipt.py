@@ -23,6 +23,7 @@ from services.intake.receipt.document import (
     receipt_pdf,
 )
 from shared.printing import vietnamese_date, vietnamese_datetime
+from shared.rule_sets import Form, rule_set
 
 CODE = "000.00.12.H57-210618-0001"
 URL = f"https://motcua.example/tra-cuu?ma={CODE}&bi-mat=K7Q2-9XWD"
@@ -47,6 +48,7 @@ def _view(**changes: object) -> ReceiptView:
         received_by="Trần Văn Bình",
         lookup_url=URL,
         lookup_secret="K7Q2-9XWD",
+        form=rule_set("nd61-2018").forms["receipt"],
     )
     return replace(view, **changes)  # type: ignore[arg-type]
 
@@ -176,8 +178,24 @@ def test_html_shows_times_in_vietnam_even_when_given_in_utc() -> None:
     assert "Ngày 18 tháng 6 năm 2021" in html
 
 
-def test_form_number_is_data() -> None:
-    assert "Mẫu số 01a" in receipt_html(_view(form_number="01a"))
+def test_the_form_is_data_its_number_title_and_basis_printed_as_given() -> None:
+    form = Form(number="01a", title="Giấy biên nhận", basis="Thông tư số 99/2030/TT-VPCP")
+    html = receipt_html(_view(form=form))
+    assert "Mẫu số 01a" in html
+    assert "(Ban hành kèm theo Thông tư số 99/2030/TT-VPCP)" in html
+    assert "<h1>GIẤY BIÊN NHẬN</h1>" in html
+    assert "GIẤY BIÊN NHẬN" in _pdf_text(receipt_pdf(_view(form=form)))
+
+
+def test_each_era_prints_its_own_basis_in_html_and_pdf() -> None:
+    old = _view()
+    new = _view(form=rule_set("nd118-2025").forms["receipt"])
+    assert "Thông tư số 01/2018/TT-VPCP" in receipt_html(old)
+    assert "03/2025" not in receipt_html(old)
+    assert "Thông tư số 03/2025/TT-VPCP" in receipt_html(new)
+    assert "01/2018" not in receipt_html(new)
+    assert "Thông tư số 01/2018/TT-VPCP" in _pdf_text(receipt_pdf(old))
+    assert "Thông tư số 03/2025/TT-VPCP" in _pdf_text(receipt_pdf(new))
 
 
 def test_html_qr_svg_decodes_to_the_matrix_of_the_lookup_url() -> None:
