@@ -32,6 +32,7 @@ from shared.messaging.tables import MessagingTables
 from shared.observability.http import RequestObservability
 from shared.observability.logging import configure_logging
 from shared.openapi_contract import document_the_contract
+from shared.rule_sets import rule_sets
 from shared.settings import ServiceSettings
 from shared.tasks import cancel_and_wait
 
@@ -208,6 +209,9 @@ def create_service_app(
     settings = settings or ServiceSettings()
     clock = clock or SystemClock()
     configure_logging(spec.name, settings.log_level)
+    # A deployment's rule-set file (MOTCUA_RULE_SETS_FILE) that does not read fails the start, not the
+    # first dossier of another era.
+    rule_sets()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

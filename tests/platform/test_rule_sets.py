@@ -8,8 +8,11 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from services.routing.app import SPEC
 from shared import rule_sets as rs
+from shared.app import create_service_app
 from shared.rule_sets import RuleSets, rule_set, rule_set_on
+from shared.settings import ServiceSettings
 
 
 def test_the_day_of_receipt_chooses_the_set() -> None:
@@ -70,3 +73,11 @@ def test_a_deployment_names_its_own_file(tmp_path: Path, monkeypatch: pytest.Mon
     assert rule_set_on(date(2026, 1, 5)).supplement_policy == "restart"
     monkeypatch.delenv("MOTCUA_RULE_SETS_FILE")
     assert rule_set_on(date(2026, 1, 5)).supplement_policy == "shift"
+
+
+def test_a_service_with_a_broken_file_does_not_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "sets.json"
+    path.write_text(json.dumps(_data(effective_from="2025-07-02")), encoding="utf-8")
+    monkeypatch.setenv("MOTCUA_RULE_SETS_FILE", str(path))
+    with pytest.raises(ValidationError, match="day after"):
+        create_service_app(SPEC, ServiceSettings(database_url="postgresql+asyncpg://motcua@127.0.0.1/none"))
