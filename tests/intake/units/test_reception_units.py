@@ -71,16 +71,16 @@ def test_a_reception_token_without_unit_receives_at_the_default_unit_only_while_
     assert unit_of_reception(None, default="D", others_open=True) is None
 
 
-async def test_three_units_receiving_thirty_dossiers_at_once_get_three_gapless_sequences(
+async def test_three_units_receiving_thirty_dossiers_each_at_once_get_three_gapless_sequences(
     intake: Intake,
 ) -> None:
     units = [await new_unit(intake) for _ in range(3)]
-    responses = await asyncio.gather(*(receive(intake, units[i % 3]) for i in range(30)))
+    responses = await asyncio.gather(*(receive(intake, units[i % 3]) for i in range(90)))
     assert all(r.status_code == 201 for r in responses), [r.text for r in responses if r.status_code != 201]
     codes = [r.json()["code"] for r in responses]
     for unit in units:
         mine = sorted(c for c in codes if c.startswith(f"{unit}-"))
-        assert mine == [f"{unit}-210618-{n:04d}" for n in range(1, 11)]
+        assert mine == [f"{unit}-210618-{n:04d}" for n in range(1, 31)]
     assert {r.json()["unit_code"] for r in responses} == set(units)
 
 
