@@ -128,6 +128,7 @@ def apology_issued(*, dossier: Any, letter: dict[str, Any]) -> ApologyIssued:
         signed_by=letter["signed_by_name"],
         signed_by_title=letter["signed_by_title"],
         issued_at=letter["issued_at"],
+        timely=letter["timely"],
     )
 
 

@@ -60,7 +60,11 @@ class ExtensionDenied(DossierIdentity):
 
 class ApologyIssued(AboutClock):
     """`dossier.apology_issued` (form 04): the new return date stands beside the dues, never replaces
-    them. No personal data: the applicant's name stays on the printed letter."""
+    them. No personal data: the applicant's name stays on the printed letter.
+
+    `timely`: issued no later than one working day before the due it is judged against (a later
+    letter is still recorded, `false`); null when that due is unknown, and in events sent before the
+    field existed (read those as unknown, not as late)."""
 
     letter_id: UUID
     reason: str
@@ -70,3 +74,4 @@ class ApologyIssued(AboutClock):
     signed_by: str
     signed_by_title: str
     issued_at: Utc
+    timely: bool | None = None

@@ -143,6 +143,35 @@ class Apologies:
             )
         return Seeded(dossier_id, code, lead, step_id, step_agency)
 
+    async def add_step(self, seeded: Seeded, step_agency: str, position: int) -> tuple[uuid.UUID, str]:
+        """Another running step clock on the seeded dossier, due with it: its id and agency."""
+        step_id = uuid.uuid4()
+        async with self.app.state.sessions() as session, session.begin():
+            due = await session.scalar(
+                select(clocks.c.due_at).where(
+                    clocks.c.dossier_id == seeded.dossier_id, clocks.c.scope == "dossier"
+                )
+            )
+            await session.execute(
+                insert(clocks),
+                {
+                    "dossier_id": seeded.dossier_id,
+                    "code": seeded.code,
+                    "portal_id": None,
+                    "lead_agency_code": seeded.lead,
+                    "original_due_at": due,
+                    "due_at": due,
+                    "due_soon_sent_at": due,
+                    "overdue_sent_at": due,
+                    "scope": "step",
+                    "step_id": step_id,
+                    "agency_code": step_agency,
+                    "position": position,
+                    "state": "running",
+                },
+            )
+        return step_id, step_agency
+
     async def facts(self, seeded: Seeded) -> dict[str, Any]:
         """What an error must leave as it was: letters, audit rows, staged events, version, dues."""
         async with self.app.state.sessions() as session:
@@ -211,6 +240,8 @@ async def test_the_lead_agency_issues_a_dossier_letter_recorded_beside_the_due_a
     assert datetime.fromisoformat(letter["due_at"]) == DUE
     assert datetime.fromisoformat(letter["original_due_at"]) == DUE
     assert letter["issued_before_due"] is False  # issued on 5 July for a 2 July due
+    assert letter["timely"] is False  # recorded all the same
+    assert letter["timely_until"] == "2021-07-01"  # the working day before Friday 2 July
     assert datetime.fromisoformat(letter["issued_at"]) == NOW
     assert letter["issued_by"] == f"leader-{seeded.lead}"
     assert (letter["signed_by_name"], letter["signed_by_title"]) == ("Lê Thị Hường", "Giám đốc")
@@ -231,7 +262,12 @@ async def test_the_lead_agency_issues_a_dossier_letter_recorded_beside_the_due_a
         "leader",
         seeded.lead,
     )
-    assert audit.detail == {"letter_id": letter["id"], "step_id": None, "new_return_date": "2021-07-09"}
+    assert audit.detail == {
+        "letter_id": letter["id"],
+        "step_id": None,
+        "new_return_date": "2021-07-09",
+        "timely": False,
+    }
 
     [event] = await apologies.events(seeded.code)
     assert event["topic"] == f"dossier.{seeded.lead}.apology_issued"
@@ -254,6 +290,7 @@ async def test_the_lead_agency_issues_a_dossier_letter_recorded_beside_the_due_a
         "signed_by": "Lê Thị Hường",
         "signed_by_title": "Giám đốc",
         "issued_at": NOW.astimezone(UTC).isoformat(),
+        "timely": False,
     }
     assert "Nguyễn Thị Ánh" not in json.dumps(event, ensure_ascii=False)
 
@@ -300,8 +337,9 @@ async def test_a_letter_without_a_name_is_headed_with_the_lead_agencys_from_the_
     apologies: Apologies,
 ) -> None:
     seeded = await apologies.seed(step_agency=agency("THUE"))
+    other = await apologies.seed(step_agency=agency("THUE"))  # one new return date per dossier
     unnamed = {k: v for k, v in BODY.items() if k != "agency_name"}
-    lead = await apologies.issue(seeded.code, unnamed, agency=seeded.lead, role="leader")
+    lead = await apologies.issue(other.code, unnamed, agency=other.lead, role="leader")
     assert lead.status_code == 201, lead.text
     assert lead.json()["agency_name"] == LEAD_NAME
     step = await apologies.issue(
@@ -385,24 +423,97 @@ async def test_a_new_date_not_after_the_current_due_is_refused(apologies: Apolog
     assert on_due.status_code == 422, on_due.text
     assert on_due.json()["code"] == "return_date_not_after_due"
     assert after_due.status_code == 201, after_due.text
-    assert after_due.json()["issued_before_due"] is True  # sent in time, as the rules want
+    assert after_due.json()["issued_before_due"] is True
+    assert after_due.json()["timely"] is True  # Monday 5 July, a week before the Monday 12 July due
+    assert after_due.json()["timely_until"] == "2021-07-09"
     assert (await apologies.facts(seeded))["version"] == before["version"] + 1
 
 
-async def test_the_return_date_moves_once_per_dossier_and_per_step(apologies: Apologies) -> None:
-    seeded = await apologies.seed()
-    assert (await apologies.issue(seeded.code, BODY, agency=seeded.lead)).status_code == 201
-    before = await apologies.facts(seeded)
+async def test_a_letter_on_the_due_day_is_recorded_late_and_says_so_in_its_event(
+    apologies: Apologies,
+) -> None:
+    seeded = await apologies.seed(due=vn(2021, 7, 5, 16, 0))  # due today, Monday 5 July: not late yet
 
-    again = await apologies.issue(seeded.code, {**BODY, "new_return_date": "2021-07-16"}, agency=seeded.lead)
-    for_step = await apologies.issue(
-        seeded.code, {**BODY, "step_id": str(seeded.step_id)}, agency=seeded.lead
+    response = await apologies.issue(
+        seeded.code, {**BODY, "new_return_date": "2021-07-07"}, agency=seeded.lead
     )
 
-    assert again.status_code == 409, again.text
-    assert again.json()["code"] == "already_apologised"
-    assert for_step.status_code == 201, for_step.text  # the step is a scope of its own
-    assert (await apologies.facts(seeded))["letters"] == before["letters"] + 1
+    assert response.status_code == 201, response.text
+    letter = response.json()
+    assert (letter["timely"], letter["timely_until"]) == (False, "2021-07-02")  # the Friday before
+    assert letter["issued_before_due"] is True  # on the due date: what it used to count as in time
+    async with apologies.app.state.sessions() as session:
+        stored = (
+            await session.execute(
+                select(apology_letters.c.timely, apology_letters.c.timely_until).where(
+                    apology_letters.c.id == uuid.UUID(letter["id"])
+                )
+            )
+        ).one()
+    assert tuple(stored) == (False, date(2021, 7, 2))
+    [event] = await apologies.events(seeded.code)
+    assert event["data"]["timely"] is False
+    assert (await apologies.get(f"/v1/apologies/{letter['id']}")).json()["timely"] is False
+
+
+async def test_a_letter_on_the_working_day_before_the_due_is_timely(apologies: Apologies) -> None:
+    seeded = await apologies.seed(due=vn(2021, 7, 6, 8, 0))  # Tuesday 6 July; now Monday 5 July 09:00
+
+    response = await apologies.issue(seeded.code, BODY, agency=seeded.lead)
+
+    assert response.status_code == 201, response.text
+    assert (response.json()["timely"], response.json()["timely_until"]) == (True, "2021-07-05")
+    [event] = await apologies.events(seeded.code)
+    assert event["data"]["timely"] is True
+
+
+async def test_a_three_step_dossier_gets_one_new_return_date_at_a_time(apologies: Apologies) -> None:
+    """Steps 1, 2 and 3 of three agencies, all late (due Friday 2 July 2021). Step 1's agency sends a
+    letter (new date Friday 9 July); step 2's, step 3's and the lead's are refused while 9 July stands;
+    on Saturday 10 July it is missed, and step 2's letter is accepted, late; then step 3's is refused
+    until step 2's date is missed in turn."""
+    seeded = await apologies.seed(step_agency=agency("THUE"))
+    step2, step3 = (
+        await apologies.add_step(seeded, agency("TNMT"), 2),
+        await apologies.add_step(seeded, agency("XD"), 3),
+    )
+
+    def for_step(step_id: uuid.UUID, new_date: str) -> dict[str, Any]:
+        return {**BODY, "step_id": str(step_id), "new_return_date": new_date}
+
+    first = await apologies.issue(
+        seeded.code, for_step(seeded.step_id, "2021-07-09"), agency=seeded.step_agency
+    )
+    assert first.status_code == 201, first.text
+    assert first.json()["timely"] is False  # 5 July for a 2 July due
+    before = await apologies.facts(seeded)
+
+    refusals = [
+        await apologies.issue(seeded.code, for_step(step2[0], "2021-07-12"), agency=step2[1]),
+        await apologies.issue(seeded.code, for_step(step3[0], "2021-07-12"), agency=step3[1]),
+        await apologies.issue(seeded.code, {**BODY, "new_return_date": "2021-07-12"}, agency=seeded.lead),
+    ]
+    apologies.clock.set(vn(2021, 7, 9, 16, 59))  # the new date itself: it still stands
+    refusals.append(await apologies.issue(seeded.code, for_step(step2[0], "2021-07-12"), agency=step2[1]))
+    for refused in refusals:
+        assert refused.status_code == 409, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["code"] == "return_date_pending"
+        assert refused.json()["pending_return_date"] == "2021-07-09"
+        assert "2021-07-09" in refused.json()["detail"]
+    assert await apologies.facts(seeded) == before
+
+    apologies.clock.set(vn(2021, 7, 10, 8, 0))  # Saturday: 9 July was missed
+    second = await apologies.issue(seeded.code, for_step(step2[0], "2021-07-14"), agency=step2[1])
+    assert second.status_code == 201, second.text
+    assert (second.json()["timely"], second.json()["timely_until"]) == (False, "2021-07-08")  # always late
+    third = await apologies.issue(seeded.code, for_step(step3[0], "2021-07-16"), agency=step3[1])
+    assert (third.status_code, third.json()["code"]) == (409, "return_date_pending")
+    assert third.json()["pending_return_date"] == "2021-07-14"
+
+    events = await apologies.events(seeded.code)
+    assert [e["data"]["timely"] for e in events] == [False, False]
+    assert (await apologies.facts(seeded))["letters"] == 2
 
 
 async def test_unknown_dossier_or_step_is_404_and_a_stopped_clock_409(apologies: Apologies) -> None:

@@ -158,11 +158,13 @@ def test_the_new_date_must_be_after_the_current_due_date() -> None:
     assert rules.check_new_return_date(date(2021, 7, 4), now=now, due_at=due) is None
 
 
-def test_the_date_moves_once() -> None:
-    assert rules.check_once(False, scope="step") is None
-    refused = rules.check_once(True, scope="step")
+def test_one_new_return_date_at_a_time() -> None:
+    now = datetime(2021, 7, 5, 9, 0, tzinfo=VIETNAM)
+    assert rules.check_return_date_pending(None, now=now) is None
+    assert rules.check_return_date_pending(date(2021, 7, 4), now=now) is None  # missed: another may follow
+    refused = rules.check_return_date_pending(date(2021, 7, 5), now=now)  # today: it still stands
     assert refused is not None
-    assert (refused.status, refused.code) == (409, "already_apologised")
+    assert (refused.status, refused.code) == (409, "return_date_pending")
 
 
 def test_a_stopped_clock_takes_no_letter() -> None:

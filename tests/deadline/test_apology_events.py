@@ -54,6 +54,10 @@ async def test_a_late_step_owes_a_letter_until_its_agency_issues_one(deadline: D
     assert issued.status_code == 201, issued.text
     assert issued.json()["dossier_id"] == str(dossier.id)
     assert issued.json()["issued_before_due"] is False
+    assert (issued.json()["timely"], issued.json()["timely_until"]) == (
+        False,
+        "2021-06-24",
+    )  # step due 25 June
 
     assert (dossier.code, "step") not in await _late(deadline, thue)
     [event] = await deadline.outbox(topic=f"dossier.{thue}.apology_issued")
@@ -61,5 +65,6 @@ async def test_a_late_step_owes_a_letter_until_its_agency_issues_one(deadline: D
     assert event["data"]["agency_code"] == lead
     assert event["data"]["step_id"] == step_id
     assert event["data"]["step_agency_code"] == thue
+    assert event["data"]["timely"] is False
     earlier = [e["sequence"] for e in await deadline.outbox(subject=dossier.code) if e["id"] != event["id"]]
     assert all(sequence < event["sequence"] for sequence in earlier)  # one counter for deadline's events

@@ -19,7 +19,7 @@ from services.deadline.apology.schemas import (
     LateWithoutApology,
     LateWithoutApologyList,
 )
-from services.deadline.deps import AgencyCode
+from services.deadline.deps import AgencyCode, ContextDep
 from shared.clock import vietnam_date
 from shared.deps import AgencyStaff, ClockDep, OutboxDep, SessionDep, Staff
 from shared.errors import Problem
@@ -33,7 +33,10 @@ DossierCode = Annotated[str, Path(pattern=r"^[A-Za-z0-9._-]{1,60}$", description
 _ISSUE_ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "Not the responsible agency (`not_your_agency`) or not an agency role."},
     404: {"description": "Deadline has no such dossier (`dossier_not_found`) or step (`step_not_found`)."},
-    409: {"description": "`already_apologised` (the date moves once) or `clock_closed`. Nothing changed."},
+    409: {
+        "description": "`return_date_pending` (the dossier's new return date, `pending_return_date`, still "
+        "stands: one at a time) or `clock_closed`. Nothing changed."
+    },
     422: {"description": "A bad body, or `return_date_not_in_future` / `return_date_not_after_due`."},
 }
 
@@ -76,14 +79,19 @@ async def issue_apology(
     session: SessionDep,
     outbox: OutboxDep,
     clock: ClockDep,
+    ctx: ContextDep,
     who: AgencyStaff,
 ) -> ApologyOut:
     """Issue the apology letter (phiếu xin lỗi và hẹn lại ngày trả kết quả, form 04) of the caller's
     agency (the token's `agency`) for the dossier, or for one of its steps (`step_id`): the step's
     agency apologises for a step, the lead agency for the dossier. The new return date must be after
     today (Vietnam) and after the current due; it is kept beside the dues, never replacing them.
-    Once per dossier and per step. Audited; emits `dossier.apology_issued`."""
-    letter = await service.issue(session, outbox, code=code, body=body, who=who, now=clock.now())
+    One new return date at a time per dossier (steps included): another letter only once the last
+    letter's date has passed, else 409 `return_date_pending`. `timely`: issued no later than one
+    working day before the due (`timely_until`); a late letter is still recorded, `timely: false`.
+    Audited; emits `dossier.apology_issued`."""
+    days = (await ctx.calendars.current(session)).calendar.days
+    letter = await service.issue(session, outbox, code=code, body=body, who=who, now=clock.now(), days=days)
     response.headers["Location"] = f"/v1/apologies/{letter['id']}"
     return _out(letter)
 

@@ -5,7 +5,7 @@ plain uuids, as those are. The dossier facts the printed letter shows (applicant
 due dates) are copied onto the letter when it is issued: a letter prints as it was signed.
 """
 
-from sqlalchemy import CheckConstraint, Column, Date, DateTime, Index, Table, Text, Uuid
+from sqlalchemy import Boolean, CheckConstraint, Column, Date, DateTime, Index, Table, Text, Uuid
 
 from services.deadline.models import metadata
 
@@ -34,6 +34,12 @@ apology_letters = Table(
     Column("signed_by_name", Text, nullable=False),
     Column("signed_by_title", Text, nullable=False),
     Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column(
+        "timely",
+        Boolean,
+        comment="issued by timely_until (rules.is_timely); null: the due unknown, or issued before 0009",
+    ),
+    Column("timely_until", Date, comment="the last day a letter was timely: a working day before the due"),
     Column("issued_by", Text, nullable=False, comment="the token's sub"),
     Column("issued_by_role", Text, nullable=False),
     CheckConstraint("btrim(reason) <> '' AND btrim(apology) <> ''", name="texts"),

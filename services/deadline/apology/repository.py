@@ -32,10 +32,14 @@ async def clock(session: AsyncSession, dossier_id: UUID, step_id: UUID | None) -
     return (await session.execute(query)).first()
 
 
-async def letter_exists(session: AsyncSession, dossier_id: UUID, step_id: UUID | None) -> bool:
-    scope = apology_letters.c.step_id.is_(None) if step_id is None else apology_letters.c.step_id == step_id
-    query = select(exists().where(apology_letters.c.dossier_id == dossier_id, scope))
-    return bool(await session.scalar(query))
+async def latest_return_date(session: AsyncSession, dossier_id: UUID) -> date | None:
+    """The latest new return date any letter of the dossier set (its own, or any step's): the one that
+    stands, or the last one missed. The caller holds the dossier's lock (`dossier_for_update`)."""
+    query = select(func.max(apology_letters.c.new_return_date)).where(
+        apology_letters.c.dossier_id == dossier_id
+    )
+    result: date | None = await session.scalar(query)
+    return result
 
 
 async def add_letter(session: AsyncSession, row: dict[str, Any]) -> None:

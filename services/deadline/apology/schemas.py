@@ -52,7 +52,18 @@ class ApologyOut(BaseModel):
     due_at: datetime | None = Field(description="the due the letter apologises for missing, as at issue")
     original_due_at: datetime | None
     issued_before_due: bool | None = Field(
-        description="issued on or before the original due date (Vietnam); null when the due is unknown"
+        description="issued on or before the original due date (Vietnam); null when the due is unknown. "
+        "Whether the letter was sent in time is `timely`"
+    )
+    timely: bool | None = Field(
+        default=None,
+        description="issued no later than one working day before the due (on or before `timely_until`); "
+        "false: late, still recorded; null: the due unknown, or a letter issued before this was recorded",
+    )
+    timely_until: date | None = Field(
+        default=None,
+        description="the last day a letter was timely: the working day before the due's (the first letter "
+        "of a dossier: its clock's due after pauses; a later one: the missed new return date it follows)",
     )
     signed_by_name: str
     signed_by_title: str

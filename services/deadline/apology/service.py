@@ -1,8 +1,9 @@
 """Apology letters (form 04) as use cases: issue one, read them back. Flush, never commit.
 
-The agency that will be or is late issues the letter (docs/rules.md, "Lateness"): for a step the step's
-agency, for the whole dossier the lead agency. Its new return date is kept on the letter, beside the
-clock's dues, which it never changes: lateness stays judged by the due.
+The agency that will be or is late issues the letter (docs/rules.md, "Apology letters"): for a step the
+step's agency, for the whole dossier the lead agency. Its new return date is kept on the letter, beside
+the clock's dues, which it never changes: lateness stays judged by the due. One new return date at a
+time per dossier; a letter after its deadline is still recorded, marked `timely: false` (rules.py).
 """
 
 import uuid
@@ -19,6 +20,7 @@ from services.deadline.clocks import repository as dossier_repository
 from services.deadline.models import audit_log
 from shared import audit
 from shared.auth import Principal
+from shared.calendar import WorkingDays
 from shared.errors import Problem
 from shared.messaging.outbox import Outbox
 from shared.messaging.subjects import dossier_subject
@@ -28,14 +30,21 @@ OPEN_STATES = frozenset({"pending", "running", "paused"})
 
 def _refuse(refusal: rules.Refusal | None) -> None:
     if refusal is not None:
-        raise Problem(refusal.status, refusal.code, refusal.detail)
+        raise Problem(refusal.status, refusal.code, refusal.detail, extra=refusal.extra or None)
 
 
 async def issue(
-    session: AsyncSession, outbox: Outbox, *, code: str, body: ApologyIn, who: Principal, now: datetime
+    session: AsyncSession,
+    outbox: Outbox,
+    *,
+    code: str,
+    body: ApologyIn,
+    who: Principal,
+    now: datetime,
+    days: WorkingDays,
 ) -> dict[str, Any]:
-    """Record the letter, audit it and stage `dossier.apology_issued`, all in the caller's transaction;
-    returns the letter as recorded."""
+    """Record the letter, judged timely or late by the working days `days`, audit it and stage
+    `dossier.apology_issued`, all in the caller's transaction; returns the letter as recorded."""
     assert who.agency is not None  # officers and leaders carry one (require_roles)
     dossier = await repository.dossier_for_update(session, code)
     if dossier is None:
@@ -54,8 +63,10 @@ async def issue(
     current_due = _current_due(clock, dossier)
     _refuse(rules.check_new_return_date(body.new_return_date, now=now, due_at=current_due))
     _refuse(rules.check_open(_state(clock, dossier), OPEN_STATES))
-    already = await repository.letter_exists(session, dossier.dossier_id, body.step_id)
-    _refuse(rules.check_once(already, scope="step" if body.step_id else "dossier"))
+    # Per dossier, whatever the scope: a step's letter and the dossier's share the citizen's one date.
+    latest = await repository.latest_return_date(session, dossier.dossier_id)
+    _refuse(rules.check_return_date_pending(latest, now=now))
+    judged = rules.judged_due_day(_judged_due(clock, dossier), latest)
 
     letter = {
         "id": uuid.uuid4(),
@@ -78,6 +89,8 @@ async def issue(
         "signed_by_name": body.signed_by_name,
         "signed_by_title": body.signed_by_title,
         "issued_at": now,
+        "timely": rules.is_timely(now, judged, days),
+        "timely_until": None if judged is None else rules.last_timely_day(judged, days),
         "issued_by": who.sub,
         "issued_by_role": who.role,
     }
@@ -93,6 +106,7 @@ async def issue(
             "letter_id": str(letter["id"]),
             "step_id": str(body.step_id) if body.step_id else None,
             "new_return_date": body.new_return_date.isoformat(),
+            "timely": letter["timely"],
         },
     )
     sequence = await dossier_repository.next_sequence(session, dossier.dossier_id)
@@ -112,6 +126,13 @@ def _current_due(clock: Row[Any] | None, dossier: Row[Any]) -> datetime | None:
     if clock is None:
         return dossier.original_due_at  # type: ignore[no-any-return]
     return clock.extended_due_at or clock.due_at or clock.original_due_at  # type: ignore[no-any-return]
+
+
+def _judged_due(clock: Row[Any] | None, dossier: Row[Any]) -> datetime | None:
+    """The due lateness is judged by: moved by pauses, never by an extension nor a letter."""
+    if clock is None:
+        return dossier.original_due_at  # type: ignore[no-any-return]
+    return clock.due_at or clock.original_due_at  # type: ignore[no-any-return]
 
 
 def _state(clock: Row[Any] | None, dossier: Row[Any]) -> str | None:
