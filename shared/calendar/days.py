@@ -1,15 +1,18 @@
 """Which days are working days (ngày làm việc), and why.
 
-Three layers decide a day, each overriding the one before:
+Two layers decide a day, the second overriding the first:
 
-1. the ``holidays`` package (``holidays.VN``): Monday–Friday minus public holidays (ngày lễ, Tết) and
-   compensatory days off (nghỉ bù), plus the Saturdays it knows were swapped into working days
-   (``weekend_workdays``, ngày làm bù);
-2. ``KNOWN_SWAPS``: the official swaps (hoán đổi ngày làm việc) decided by the government for the
-   public sector, kept here so that the answer does not depend on the package version and so that
-   a swap the package does not know yet is still right;
-3. the centre's admin overrides (``CalendarOverride``): a day off announced locally, or a Saturday
-   worked.
+1. the official calendar of the day's year:
+   * a year of ``OFFICIAL_YEARS`` (``shared/calendar/official.py``: the project's own table of each
+     year's holidays, compensatory days and swaps, each with its legal basis) is decided by that table
+     alone: Monday–Friday, minus the days off it lists, plus the weekend days worked it lists. The
+     ``holidays`` package is not asked, so the year comes out the same whatever version is installed;
+   * any other year is provisional (tạm tính): the ``holidays`` package (``holidays.VN``, through
+     ``package_holidays``) gives its holidays, compensatory days (nghỉ bù) and the Saturdays it knows
+     were swapped into working days (``weekend_workdays``), corrected by ``KNOWN_SWAPS``, the official
+     swaps of years before the table;
+2. the centre's admin overrides (``CalendarOverride``): a day off announced locally, or a Saturday
+   worked, in any year.
 
 Every answer carries its reason, so a due date can explain the days it skipped. Results are cached
 per year: building a year costs about a millisecond, answering costs a list index.
@@ -18,12 +21,14 @@ per year: building a year costs about a millisecond, answering costs a list inde
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Final, NamedTuple
 
 import holidays
+
+from shared.calendar.official import OFFICIAL_YEARS, OfficialYear
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +60,10 @@ SATURDAY: Final = "Thứ Bảy"
 SUNDAY: Final = "Chủ Nhật"
 SWAPPED_SATURDAY: Final = "ngày làm bù"
 
-# Official swaps for the public sector (cán bộ, công chức, viên chức), one row per day, with the
-# decision that made them. Where the holidays package already agrees the row changes nothing but
-# names the decision; where it does not, the row is the correction. Checked against holidays 0.109.
+# Official swaps for the public sector (cán bộ, công chức, viên chức) in years before the official
+# table (``OFFICIAL_YEARS`` starts in 2021), one row per day, with the decision that made them. They
+# correct the package in those provisional years; where it already agrees the row only names the
+# decision. The swaps of 2021 and later are rows of the table. Checked against holidays 0.109.
 KNOWN_SWAPS: Final[tuple[CalendarOverride, ...]] = (
     # Công văn 6519/VPCP-KGVX (11/7/2018), announced by Thông báo 3238/TB-LĐTBXH: Tết Dương lịch 2019
     # off Monday 31/12/2018, worked back on Saturday 5/1/2019. The package agrees.
@@ -66,20 +72,16 @@ KNOWN_SWAPS: Final[tuple[CalendarOverride, ...]] = (
     # Same dispatch: 30/4–1/5/2019 off Monday 29/4, worked back on Saturday 4/5/2019. The package agrees.
     CalendarOverride(date(2019, 4, 29), False, "nghỉ hoán đổi, làm bù thứ Bảy 04/05/2019"),
     CalendarOverride(date(2019, 5, 4), True, "ngày làm bù cho thứ Hai 29/04/2019 (6519/VPCP-KGVX)"),
-    # Công văn 2450/VPCP-KGVX (12/4/2024): off Monday 29/4/2024, worked back on Saturday 4/5/2024.
-    # The package agrees.
-    CalendarOverride(date(2024, 4, 29), False, "nghỉ hoán đổi, làm bù thứ Bảy 04/05/2024"),
-    CalendarOverride(date(2024, 5, 4), True, "ngày làm bù cho thứ Hai 29/04/2024 (2450/VPCP-KGVX)"),
-    # Công văn 8726/VPCP-KGVX (26/11/2024), announced by Thông báo 6150/TB-BLĐTBXH (3/12/2024): off
-    # Friday 2/5/2025, worked back on Saturday 26/4/2025. The package agrees.
-    CalendarOverride(date(2025, 5, 2), False, "nghỉ hoán đổi, làm bù thứ Bảy 26/04/2025"),
-    CalendarOverride(date(2025, 4, 26), True, "ngày làm bù cho thứ Sáu 02/05/2025 (6150/TB-BLĐTBXH)"),
-    # Công văn 12729/VPCP-KGVX (25/12/2025): Tết Dương lịch 2026 off Friday 2/1/2026, worked back on
-    # Saturday 10/1/2026. The package (0.109) does NOT know this swap: it has 2/1/2026 as a working
-    # day and 10/1/2026 as a plain Saturday. These two rows correct it.
-    CalendarOverride(date(2026, 1, 2), False, "nghỉ hoán đổi, làm bù thứ Bảy 10/01/2026"),
-    CalendarOverride(date(2026, 1, 10), True, "ngày làm bù cho thứ Sáu 02/01/2026 (12729/VPCP-KGVX)"),
 )
+
+
+def package_holidays(year: int) -> holidays.HolidayBase:
+    """The ``holidays`` package's Vietnam for one provisional year, in Vietnamese.
+
+    The one place the package is asked (tests replace it to play another version). ``language="vi"``:
+    without it the package picks the process locale and names days in English.
+    """
+    return holidays.country_holidays("VN", years=year, language="vi")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,22 +106,35 @@ def _by_day(rows: Iterable[CalendarOverride], what: str) -> dict[date, CalendarO
 
 
 class WorkingDays:
-    """The working-day calendar (lịch ngày làm việc): package, then ``KNOWN_SWAPS``, then overrides.
+    """The working-day calendar (lịch ngày làm việc): the official table or, in a provisional year, the
+    package and ``KNOWN_SWAPS``; then the admin's overrides.
 
     Immutable once built: when the admin table changes, build a new one (its caches start empty).
     """
 
-    __slots__ = ("_cache", "_overrides", "_swaps")
+    __slots__ = ("_cache", "_official", "_overrides", "_swaps")
 
     def __init__(
         self,
         overrides: Iterable[CalendarOverride] = (),
         *,
         known_swaps: Iterable[CalendarOverride] = KNOWN_SWAPS,
+        official: Mapping[int, OfficialYear] = OFFICIAL_YEARS,
     ) -> None:
         self._swaps = _by_day(known_swaps, "known swaps")
         self._overrides = _by_day(overrides, "calendar overrides")
+        self._official = official
         self._cache: dict[int, _Year] = {}
+
+    # -- which years are decided -----------------------------------------------------------
+
+    def is_provisional(self, year: int) -> bool:
+        """True when no official decision for ``year`` is in the table: the package's guess decides it."""
+        return year not in self._official
+
+    def provisional_years(self, first: date, last: date) -> list[int]:
+        """The provisional years among those of ``[first, last]``, ascending."""
+        return [y for y in range(first.year, last.year + 1) if self.is_provisional(y)]
 
     # -- answers by date -------------------------------------------------------------------
 
@@ -202,33 +217,54 @@ class WorkingDays:
         return table
 
     def _build(self, year: int) -> _Year:
-        # language="vi": without it the package picks the process locale and names days in English.
-        package = holidays.country_holidays("VN", years=year, language="vi")
-        swapped_saturdays = package.weekend_workdays
+        official = self._official.get(year)
+        decide = _official_decider(official) if official is not None else self._package_decider(year)
         first = date(year, 1, 1).toordinal()
         last = date(year, 12, 31).toordinal()
         statuses: list[DayStatus] = []
         for ordinal in range(first, last + 1):
             day = date.fromordinal(ordinal)
-            status = self._decide(day, package.get(day), day in swapped_saturdays)
-            statuses.append(status)
+            row = self._overrides.get(day)
+            statuses.append(DayStatus(row.working, row.reason) if row else decide(day))
         working = tuple(first + i for i, s in enumerate(statuses) if s.working)
         off = tuple(first + i for i, s in enumerate(statuses) if not s.working)
         skipped = tuple(SkippedDay(date.fromordinal(o), statuses[o - first].reason) for o in off)
         return _Year(year, first, tuple(statuses), working, off, skipped)
 
-    def _decide(self, day: date, holiday: str | None, swapped_saturday: bool) -> DayStatus:
-        row = self._overrides.get(day) or self._swaps.get(day)
-        if row is not None:
-            return DayStatus(row.working, row.reason)
-        if holiday is not None:
-            return DayStatus(False, holiday)
-        weekday = day.weekday()
-        if weekday < 5:
-            return _WEEKDAY
-        if swapped_saturday:
-            return DayStatus(True, SWAPPED_SATURDAY)
-        return _SATURDAY if weekday == 5 else _SUNDAY
+    def _package_decider(self, year: int) -> Callable[[date], DayStatus]:
+        """How a day of a provisional year is decided: ``KNOWN_SWAPS``, then the package."""
+        package = package_holidays(year)
+        swapped_saturdays = package.weekend_workdays
+
+        def decide(day: date) -> DayStatus:
+            row = self._swaps.get(day)
+            if row is not None:
+                return DayStatus(row.working, row.reason)
+            holiday = package.get(day)
+            if holiday is not None:
+                return DayStatus(False, holiday)
+            if day.weekday() >= 5 and day in swapped_saturdays:
+                return DayStatus(True, SWAPPED_SATURDAY)
+            return _plain(day)
+
+        return decide
+
+
+def _official_decider(official: OfficialYear) -> Callable[[date], DayStatus]:
+    """How a day of an official year is decided: the table's row, else Monday–Friday worked."""
+    rows = {row.day: DayStatus(row.working, row.name) for row in official.days}
+
+    def decide(day: date) -> DayStatus:
+        return rows.get(day) or _plain(day)
+
+    return decide
+
+
+def _plain(day: date) -> DayStatus:
+    weekday = day.weekday()
+    if weekday < 5:
+        return _WEEKDAY
+    return _SATURDAY if weekday == 5 else _SUNDAY
 
 
 _WEEKDAY: Final = DayStatus(True, WORKING_DAY)

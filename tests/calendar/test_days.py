@@ -7,9 +7,9 @@ import pytest
 from shared.calendar import KNOWN_SWAPS, CalendarOverride, SkippedDay, WorkingDays
 
 DAYS = WorkingDays()
-# The holidays package on its own, without the table of official swaps: used to show what the
-# package already knows and where the table is the correction.
-PACKAGE_ONLY = WorkingDays(known_swaps=())
+# The holidays package on its own, without the official table or the older swaps: used to show what
+# the (pinned) package already knows and where the table is the correction.
+PACKAGE_ONLY = WorkingDays(known_swaps=(), official={})
 
 
 def _span(first: date, last: date) -> list[date]:
@@ -63,7 +63,8 @@ def test_swapped_saturday_2025_is_worked_and_2_may_is_off() -> None:
 
 
 def test_package_alone_already_knows_the_pinned_dates() -> None:
-    # Verified, not assumed: holidays >= 0.109 gets every pinned date right without our table.
+    # Verified, not assumed: holidays 0.109 (the pinned version) gets these dates right without the
+    # table. An older one does not (0.60 has no 2025 swap); the table years do not depend on it.
     off = [
         *_span(date(2021, 2, 10), date(2021, 2, 16)),
         date(2021, 4, 21),
@@ -87,7 +88,7 @@ def test_table_adds_the_2026_new_year_swap() -> None:
     assert "12729/VPCP-KGVX" in DAYS.explain(date(2026, 1, 10)).reason
 
 
-def test_known_swaps_pair_a_weekday_off_with_a_weekend_day_worked() -> None:
+def test_known_swaps_before_the_table_pair_a_weekday_off_with_a_weekend_day_worked() -> None:
     off = [row.day for row in KNOWN_SWAPS if not row.working]
     worked = [row.day for row in KNOWN_SWAPS if row.working]
     assert len(off) == len(worked)
@@ -159,8 +160,8 @@ def test_working_day_arithmetic_crosses_years() -> None:
 
 
 def test_vietnam_culture_day_is_off_from_2026() -> None:
-    """24/11, Ngày Văn hóa Việt Nam, a day off from 2026: only `holidays` 0.109 or later knows it, hence
-    the floor in pyproject.toml (an older package counted it as a working day)."""
+    """24/11, Ngày Văn hóa Việt Nam, a day off from 2026 (Nghị quyết 28/2026/QH16, Điều 2): a row of the
+    official table, so it holds whatever `holidays` version is installed (0.60 does not know it)."""
     working, reason = DAYS.explain(date(2026, 11, 24))
     assert not working
     assert "Văn hóa" in reason

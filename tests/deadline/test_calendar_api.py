@@ -247,3 +247,23 @@ async def test_a_procedure_that_leaves_its_supplement_policy_to_the_rule_set_is_
     body = await _due_ok(deadline, start="2026-01-05T08:30:00+07:00", procedure=code)
     assert (body["procedure"]["code"], body["days"]) == (code, "2")
     assert _local(body["due"]) == "2026-01-07T08:30:00+07:00"
+
+
+async def test_a_due_that_crosses_into_a_year_without_an_official_decision_says_it_is_provisional(
+    deadline: Deadline,
+) -> None:
+    official = await _due_ok(deadline, start="2026-08-31T09:00:00+07:00", days=2)
+    assert _local(official["due"]) == "2026-09-04T17:00:00+07:00", "31/8/2026 off (9441/TB-BNV)"
+    assert (official["provisional_years"], official["notes"]) == ([], [])
+    assert [(s["day"], s["cause"]) for s in official["skipped"]] == [
+        ("2026-08-31", "swap"),
+        ("2026-09-01", "holiday"),
+        ("2026-09-02", "holiday"),
+    ]
+
+    crossing = await _due_ok(deadline, start="2026-12-30T09:00:00+07:00", days=3)
+    assert _local(crossing["due"]) == "2027-01-05T09:00:00+07:00"  # 1/1/2027 off, then the weekend
+    assert crossing["provisional_years"] == [2027]
+    assert len(crossing["notes"]) == 1
+    assert "Năm 2027" in crossing["notes"][0]
+    assert "tạm tính" in crossing["notes"][0]

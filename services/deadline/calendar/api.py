@@ -50,7 +50,14 @@ async def due(
 
     With `procedure`, its version in force on the start date says how to count (working or calendar
     days, same-day, cut-off) and `days` defaults to its processing days. A naive `start`, negative
-    days or days that are not whole office minutes are refused (422)."""
+    days or days that are not whole office minutes are refused (422).
+
+    The days off of 2021–2026 are the official decisions kept in motcua's own table (Labour Code 2019,
+    art. 112, and each year's notice), whatever version of the `holidays` package is installed. A year
+    crossed from `start` to the due that has no official decision in the table yet is **provisional**:
+    its days off are the package's guess, and may move when the year's notice is issued.
+    `provisional_years` lists those years (e.g. `[2027]`) and `notes` says so in a sentence; both are
+    empty when every year crossed is official."""
     if not FIRST_DAY <= start.astimezone(VIETNAM).date() <= LAST_DAY:
         raise Problem(422, "start_out_of_range", f"start must be between {FIRST_DAY} and {LAST_DAY}.")
     explained = await due_times.due(
@@ -72,6 +79,8 @@ async def due(
         clock_start=explained.result.clock_start,
         due=explained.result.due,
         skipped=[SkippedOut(day=s.day, cause=s.cause, reason=s.reason) for s in explained.skipped],
+        provisional_years=explained.provisional_years,
+        notes=explained.notes,
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.deadline.calendar import repository
 from services.deadline.calendar.calendars import Calendars
-from services.deadline.calendar.explain import Skipped, explain
+from services.deadline.calendar.explain import Skipped, explain, provisional_note, provisional_years
 from shared.calendar import DueResult, Kind, due_at
 from shared.calendar.due import working_minutes_for
 from shared.clock import VIETNAM
@@ -27,6 +27,8 @@ class Explained:
     procedure: Row[Any] | None
     result: DueResult
     skipped: list[Skipped]
+    provisional_years: list[int]  # crossed by the computation, without an official decision
+    notes: list[str]  # sentences for people, in Vietnamese
 
 
 async def due(
@@ -66,4 +68,7 @@ async def due(
     skipped = explain(
         start, result, calendar=calendar, overrides=snapshot.overrides, same_day=same_day, cutoff=cutoff
     )
-    return Explained(days, kind, same_day, cutoff, procedure, result, skipped)
+    provisional = provisional_years(start, result, calendar=calendar)
+    note = provisional_note(provisional)
+    notes = [note] if note else []
+    return Explained(days, kind, same_day, cutoff, procedure, result, skipped, provisional, notes)

@@ -66,3 +66,11 @@ class DueOut(BaseModel):
     clock_start: datetime = Field(description="when counting started (thời điểm bắt đầu tính)")
     due: datetime = Field(description="the due time (hạn giải quyết), Vietnam time")
     skipped: list[SkippedOut] = Field(description="every day that did not count, in order")
+    provisional_years: list[int] = Field(
+        description="the years from the receipt to the due with no official decision in the calendar's "
+        "table (provisional: their days off are the holidays package's guess and may change), ascending; "
+        "empty when every year crossed is official"
+    )
+    notes: list[str] = Field(
+        description="the explanation in sentences, in Vietnamese: one saying which years are provisional"
+    )
