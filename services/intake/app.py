@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from services.intake.catalogue.api import router as catalogue_router
 from services.intake.catalogue.default import load_if_empty
+from services.intake.decision_forms.api import router as decision_forms_router
 from services.intake.documents.api import router as documents_router
 from services.intake.handlers import CALENDAR_HANDLERS, HANDLERS, SUBJECTS
 from services.intake.importing.api import router as importing_router
@@ -58,6 +59,7 @@ SPEC = ServiceSpec(
         catalogue_router,
         reception_router,
         receipt_router,
+        decision_forms_router,
         importing_router,
         documents_router,
     ],

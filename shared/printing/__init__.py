@@ -4,6 +4,8 @@
 - `html`: the A4 page, its print CSS, the national heading (quốc hiệu, tiêu ngữ) and signature blocks.
 - `pdf`: `OfficialPdf`, an FPDF with the bundled DejaVu Sans subsets (Vietnamese letters) embedded,
   Decree 30/2020 margins, deterministic bytes, and the same heading and signature blocks drawn.
+- `form`: the frame forms 01, 02 and 03 of Circular 01/2018/TT-VPCP share (number and basis, heading,
+  reference and date, title, lines, tables, signatures) as an `OfficialForm`, drawn as HTML and PDF.
 
 The fonts live in `fonts/` beside this file (licence and provenance in `fonts/README.txt`).
 """

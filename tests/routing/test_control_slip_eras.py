@@ -30,7 +30,7 @@ def _slip(code: str) -> dict[str, Any]:
 
 def test_the_page_prints_the_label_title_and_basis_it_is_given() -> None:
     old, new = render_html(_slip("nd61-2018")), render_html(_slip("nd118-2025"))
-    assert '<p class="form">Mẫu số 05</p>' in old
+    assert '<p class="form-number">Mẫu số 05</p>' in old
     assert "(Ban hành kèm theo Thông tư số 01/2018/TT-VPCP)" in old
     assert "<h1>PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ</h1>" in old
     assert "03/2025" not in old

@@ -37,8 +37,11 @@ async def receipt(
 ) -> Response:
     """The receipt (giấy tiếp nhận hồ sơ và hẹn trả kết quả, form 01) with the dossier code, documents,
     receipt and appointment times and a QR code for the citizen's look-up, on the form of the rule set
-    of its receipt day (a 2021 dossier on Circular 01/2018's), never today's. The look-up secret is
-    only stored hashed, so the counter passes the one it was shown at reception."""
+    of its receipt day (a 2021 dossier on Circular 01/2018's), never today's. It also prints what form 01
+    asks beyond the papers: the number of sets (one: the dossier does not record it), the regulated
+    processing time, where the result is collected (the return unit's name and address), the tracking
+    book entry (the dossier code) and the applicant's e-mail when given. The look-up secret is only
+    stored hashed, so the counter passes the one it was shown at reception."""
     row = await access.visible(session, key, who)
     if row.code is None:
         raise Problem(404, "dossier_not_found", f"No received dossier {key}.")
@@ -52,6 +55,10 @@ async def receipt(
         await units.unit(session, row.unit_code),
         secret,
         who,
+        # Where the citizen collects the result, when it is not the receiving unit.
+        await units.unit(session, row.return_unit_code)
+        if row.return_unit_code and row.return_unit_code != row.unit_code
+        else None,
     )
     if format == "html":
         return Response(receipt_html(view), media_type="text/html; charset=utf-8")

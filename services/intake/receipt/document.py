@@ -1,34 +1,52 @@
-"""The receipt (giấy tiếp nhận hồ sơ và hẹn trả kết quả) as printable HTML and as PDF.
+"""The receipt (giấy tiếp nhận hồ sơ và hẹn trả kết quả, form 01 of Circular 01/2018/TT-VPCP) as
+printable HTML and as PDF.
 
 The form (its number, title and the text that prescribes it) is that of the dossier's rule set
 (`ReceiptView.form`, from `shared.rule_sets`): form 01 of Circular 01/2018/TT-VPCP for a dossier
-received before 1 July 2025, the 2025 set's after. Pure rendering: no database, no clock reads; times
-are arguments and are shown in Vietnam time whatever zone they come in.
+received before 1 July 2025, the 2025 set's after. What it prints follows the items of form 01 as the
+team read them (docs/rules.md, "Lifecycle": not confirmed against the official text): the receiving
+unit, the applicant (address, phone masked, e-mail), the request, 1. the papers handed in, 2. the number
+of sets, 3. the regulated processing time, 4. the receipt time, 5. the appointment, 6. where the result
+is collected, the tracking book entry (the dossier code), then the look-up with its QR code.
 
-Both renderers draw the same `_Content`, so the HTML and the PDF say the same thing.
+The frame is `shared.printing.form`'s, shared with forms 02 and 03; only the look-up block is drawn
+here. Pure rendering: no database, no clock reads; times are arguments and are shown in Vietnam time
+whatever zone they come in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from functools import lru_cache
 from html import escape
+from itertools import count
 from urllib.parse import urlsplit, urlunsplit
 
 import qrcode
 import qrcode.constants
-from fpdf import FontFace
 
 from shared.printing import html as page
 from shared.printing import one_line, vietnamese_date, vietnamese_datetime
+from shared.printing.form import (
+    SIGN_HINT,
+    Applicant,
+    Line,
+    OfficialForm,
+    Paragraph,
+    Table,
+    applicant_lines,
+    form_html,
+    form_pdf,
+)
 from shared.printing.html import Signature
 from shared.printing.pdf import FONT, LINE, RIGHT, SIZE, OfficialPdf
 from shared.rule_sets import Form
 
 DOCUMENT_HEADINGS = ("STT", "Tên giấy tờ", "Bản chính/Bản sao", "Số lượng")
-SIGN_HINT = "(Ký và ghi rõ họ tên)"
+DOCUMENT_WIDTHS = (12.0, 94.0, 40.0, 24.0)  # mm; the PDF's 170 mm between margins
+_DAY_KINDS = {"working": "ngày làm việc", "calendar": "ngày"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +56,16 @@ class ReceiptDocument:
     name: str
     original: bool  # bản chính (True) or bản sao (False)
     copies: int
+
+
+@dataclass(frozen=True)
+class ProcessingTime:
+    """The regulated processing time (thời gian giải quyết theo quy định) of the dossier's procedure:
+    its days (the online days for an online dossier, when the procedure has them) and their kind."""
+
+    days: Decimal
+    kind: str = "working"  # working | calendar
+    same_day: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +87,29 @@ class ReceiptView:
     lookup_secret: str
     form: Form  # the receipt form of the dossier's rule set (that of its receipt day)
     unit_address: str | None = None  # the receiving unit's address, printed under its name
+    applicant_email: str | None = None
+    sets: int = 1  # số bộ hồ sơ: the dossier does not record it; one set is handed in
+    processing_time: ProcessingTime | None = None
+    return_unit_name: str | None = None  # where the result is collected; None: the receiving unit
+    return_unit_address: str | None = None
+
+
+def processing_time_text(time: ProcessingTime) -> str:
+    """`5 ngày làm việc`, `0,5 ngày làm việc`, `30 ngày`, or `Trong ngày` for a same-day procedure."""
+    if time.same_day:
+        return "Trong ngày"
+    days = time.days.normalize()
+    number = f"{days:f}".replace(".", ",")  # a decimal comma, as Vietnamese writes it
+    return f"{number} {_DAY_KINDS.get(time.kind, 'ngày')}"
+
+
+def _result_place(view: ReceiptView) -> str:
+    """The return unit's name and address (the receiving unit's when the citizen chose it)."""
+    if view.return_unit_name is None:
+        name, address = view.centre_name, view.unit_address
+    else:
+        name, address = view.return_unit_name, view.return_unit_address
+    return f"{name}, {address}" if address else name
 
 
 @lru_cache(maxsize=256)
@@ -87,98 +138,105 @@ def _dark_runs(matrix: tuple[tuple[bool, ...], ...]) -> list[tuple[int, int, int
 
 
 @dataclass(frozen=True)
-class _Content:
-    form_label: str
-    basis: str
-    title: str
-    agency: str
-    code_line: tuple[str, str]
-    date_line: str
-    fields: tuple[tuple[str, str], ...]
-    documents_heading: str
-    documents: tuple[tuple[str, str, str, str], ...]
-    times: tuple[tuple[str, str], ...]
-    lookup_heading: str
-    lookup: tuple[tuple[str, str], ...]
-    lookup_note: str
-    lookup_url: str
-    signatures: tuple[Signature, ...]
+class _Lookup:
+    """The receipt's own block: how the citizen follows the dossier, beside its QR code."""
+
+    heading: str
+    lines: tuple[Line, ...]
+    note: str
+    url: str  # encoded in the QR code as given, never fitted
 
 
-def _content(view: ReceiptView, fit: Callable[[str], str] = lambda text: text) -> _Content:
-    """What the receipt says; `fit` adapts the caller's strings to what the output can draw."""
-
-    def _nfc(text: str) -> str:  # every string the caller gave goes through here
-        return fit(one_line(text))
-
-    url = urlsplit(view.lookup_url)
-    lookup_page = _nfc(urlunsplit((url.scheme, url.netloc, url.path, "", "")))
-    fields = [("Địa chỉ đơn vị tiếp nhận: ", _nfc(view.unit_address))] if view.unit_address else []
-    fields.append((f"{_nfc(view.centre_name)} tiếp nhận hồ sơ của: ", _nfc(view.applicant_name)))
-    if view.applicant_address:
-        fields.append(("Địa chỉ: ", _nfc(view.applicant_address)))
-    if view.applicant_phone_masked:
-        fields.append(("Số điện thoại: ", _nfc(view.applicant_phone_masked)))
-    fields.append(
-        (
+def _form(view: ReceiptView) -> tuple[OfficialForm, _Lookup]:
+    """What the receipt says, every string the caller gave on one line, NFC."""
+    n = one_line
+    applicant = Applicant(
+        name=n(view.applicant_name),
+        address=view.applicant_address,
+        phone_masked=view.applicant_phone_masked,
+        email=view.applicant_email,
+    )
+    blocks: list[Line | Paragraph | Table] = []
+    if view.unit_address:
+        blocks.append(Line("Địa chỉ đơn vị tiếp nhận: ", n(view.unit_address)))
+    blocks.append(Line(f"{n(view.centre_name)} tiếp nhận hồ sơ của: ", applicant.name))
+    blocks.extend(applicant_lines(applicant))
+    blocks.append(
+        Line(
             "Nội dung yêu cầu giải quyết: ",
-            f"{_nfc(view.procedure_name)} (mã thủ tục: {_nfc(view.procedure_code)})",
+            f"{n(view.procedure_name)} (mã thủ tục: {n(view.procedure_code)})",
         )
     )
-    return _Content(
-        form_label=_nfc(view.form.label),
-        basis=_nfc(view.form.basis_line),
-        title=_nfc(view.form.title).upper(),
-        agency=_nfc(view.centre_name).upper(),
-        code_line=("Mã hồ sơ: ", _nfc(view.dossier_code)),
+    item = count(1)  # the form's numbered items; the processing time may be left out
+    blocks.append(Paragraph(f"{next(item)}. Thành phần hồ sơ nộp gồm:"))
+    blocks.append(
+        Table(
+            headings=DOCUMENT_HEADINGS,
+            rows=tuple(
+                (str(i), n(doc.name), "Bản chính" if doc.original else "Bản sao", str(doc.copies))
+                for i, doc in enumerate(view.documents, start=1)
+            ),
+            widths=DOCUMENT_WIDTHS,
+            align=("CENTER", "LEFT", "CENTER", "CENTER"),
+        )
+    )
+    blocks.append(Line(f"{next(item)}. Số lượng hồ sơ: ", f"{view.sets:02d} (bộ)"))
+    if view.processing_time is not None:
+        blocks.append(
+            Line(
+                f"{next(item)}. Thời gian giải quyết hồ sơ theo quy định: ",
+                processing_time_text(view.processing_time),
+            )
+        )
+    blocks.append(Line(f"{next(item)}. Thời gian nhận hồ sơ: ", vietnamese_datetime(view.received_at)))
+    blocks.append(
+        Line(
+            f"{next(item)}. Thời gian trả kết quả giải quyết hồ sơ: ",
+            vietnamese_datetime(view.appointment_at),
+        )
+    )
+    blocks.append(Line(f"{next(item)}. Đăng ký nhận kết quả tại: ", n(_result_place(view))))
+    # The tracking book (sổ theo dõi hồ sơ, form 06) numbers its entries by the dossier code.
+    blocks.append(Line("Vào Sổ theo dõi hồ sơ, số: ", n(view.dossier_code)))
+    url = urlsplit(view.lookup_url)
+    lookup = _Lookup(
+        heading=f"{next(item)}. Tra cứu tình trạng hồ sơ:",
+        lines=(
+            Line("Trang tra cứu: ", n(urlunsplit((url.scheme, url.netloc, url.path, "", "")))),
+            Line("Mã hồ sơ: ", n(view.dossier_code)),
+            Line("Mã bí mật tra cứu: ", n(view.lookup_secret)),
+        ),
+        note="Quét mã QR bên cạnh để tra cứu. Xin giữ kín mã bí mật tra cứu.",
+        url=view.lookup_url,
+    )
+    form = OfficialForm(
+        label=n(view.form.label),
+        basis=n(view.form.basis_line),
+        agency=n(view.centre_name).upper(),
+        reference=Line("Mã hồ sơ: ", n(view.dossier_code)),
         date_line=vietnamese_date(view.received_at).capitalize(),
-        fields=tuple(fields),
-        documents_heading="1. Thành phần hồ sơ nộp gồm:",
-        documents=tuple(
-            (str(i), _nfc(doc.name), "Bản chính" if doc.original else "Bản sao", str(doc.copies))
-            for i, doc in enumerate(view.documents, start=1)
-        ),
-        times=(
-            ("2. Thời gian nhận hồ sơ: ", vietnamese_datetime(view.received_at)),
-            ("3. Thời gian trả kết quả giải quyết hồ sơ: ", vietnamese_datetime(view.appointment_at)),
-        ),
-        lookup_heading="4. Tra cứu tình trạng hồ sơ",
-        lookup=(
-            ("Trang tra cứu: ", lookup_page),
-            ("Mã hồ sơ: ", _nfc(view.dossier_code)),
-            ("Mã bí mật tra cứu: ", _nfc(view.lookup_secret)),
-        ),
-        lookup_note="Quét mã QR bên cạnh để tra cứu. Xin giữ kín mã bí mật tra cứu.",
-        lookup_url=view.lookup_url,
+        title=n(view.form.title).upper(),
+        blocks=tuple(blocks),
         signatures=(
-            Signature("NGƯỜI NỘP HỒ SƠ", SIGN_HINT, _nfc(view.applicant_name)),
-            Signature("NGƯỜI TIẾP NHẬN HỒ SƠ", SIGN_HINT, _nfc(view.received_by)),
+            Signature("NGƯỜI NỘP HỒ SƠ", SIGN_HINT, applicant.name),
+            Signature("NGƯỜI TIẾP NHẬN HỒ SƠ", SIGN_HINT, n(view.received_by)),
         ),
     )
+    return form, lookup
 
 
 # --- HTML ---------------------------------------------------------------------------------------
 
 _CSS = """
-table.documents { width: 100%; border-collapse: collapse; margin: 1mm 0 2mm; font-size: 12pt; }
-table.documents th, table.documents td { border: 1px solid #000; padding: 1mm 2mm; vertical-align: top; }
-table.documents th { white-space: nowrap; }
-table.documents td.n { text-align: center; }
-table.documents td.kind, table.documents td.copies { text-align: center; white-space: nowrap; }
 .lookup { display: flex; justify-content: space-between; align-items: flex-start; gap: 5mm;
   margin-top: 2mm; }
 .lookup .text { flex: 1 1 auto; overflow-wrap: anywhere; }
 .lookup svg { flex: 0 0 32mm; width: 32mm; height: 32mm; }
 @media print {
-  .lookup svg, table.documents { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  tr, .lookup { break-inside: avoid; page-break-inside: avoid; }
+  .lookup svg { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  .lookup { break-inside: avoid; page-break-inside: avoid; }
 }
 """
-
-
-_COLUMNS = (
-    '<colgroup><col style="width:12mm"><col><col style="width:38mm"><col style="width:22mm"></colgroup>'
-)
 
 
 def qr_svg(data: str, *, size: str = "32mm") -> str:
@@ -195,35 +253,15 @@ def qr_svg(data: str, *, size: str = "32mm") -> str:
 
 def receipt_html(view: ReceiptView) -> str:
     """A self-contained printable A4 page (inline CSS and SVG, nothing fetched)."""
-    c = _content(view)
-    rows = "".join(
-        f'<tr><td class="n">{escape(n)}</td><td>{escape(name)}</td>'
-        f'<td class="kind">{escape(kind)}</td><td class="copies">{escape(copies)}</td></tr>'
-        for n, name, kind, copies in c.documents
-    )
-    headings = "".join(f"<th>{escape(h)}</th>" for h in DOCUMENT_HEADINGS)
-    return page.document(
-        title=f"{c.title} – {c.code_line[1]}",
-        css=_CSS,
-        body=[
-            page.form_number(c.form_label),
-            page.form_number(c.basis),
-            page.national_heading(c.agency),
-            page.meta(*c.code_line, c.date_line),
-            page.title(c.title),
-            *(page.labelled(label, value) for label, value in c.fields),
-            f"<p>{escape(c.documents_heading)}</p>",
-            f'<table class="documents">{_COLUMNS}<thead><tr>{headings}</tr></thead>',
-            f"<tbody>{rows}</tbody></table>",
-            *(page.labelled(label, value) for label, value in c.times),
-            '<section class="lookup"><div class="text">',
-            f"<p>{escape(c.lookup_heading)}:</p>",
-            *(page.labelled(label, value) for label, value in c.lookup),
-            f'<p class="note">{escape(c.lookup_note)}</p>',
-            f"</div>{qr_svg(c.lookup_url)}</section>",
-            page.signatures(c.signatures),
-        ],
-    )
+    form, lookup = _form(view)
+    section = [
+        '<section class="lookup"><div class="text">',
+        f"<p>{escape(lookup.heading)}</p>",
+        *(page.labelled(line.label, line.value) for line in lookup.lines),
+        f'<p class="note">{escape(lookup.note)}</p>',
+        f"</div>{qr_svg(lookup.url)}</section>",
+    ]
+    return form_html(form, css=_CSS, extra=section)
 
 
 # --- PDF ----------------------------------------------------------------------------------------
@@ -233,61 +271,27 @@ _QR_SIZE = 32.0  # mm
 
 def receipt_pdf(view: ReceiptView) -> bytes:
     """The same receipt as an A4 PDF, fonts embedded (DejaVu Sans subsets), QR drawn as vectors."""
-    pdf = OfficialPdf(created_at=view.received_at)  # deterministic bytes, not the wall clock
-    c = _content(view, pdf.fit)
-    pdf.set_title(f"{c.title} – {c.code_line[1]}")
-    pdf.add_page()
-    pdf.form_number(c.form_label)
-    pdf.form_number(c.basis)
-    pdf.national_heading(c.agency)
-    pdf.meta(*c.code_line, c.date_line)
-    pdf.title_block(c.title)
-    for label, value in c.fields:
-        pdf.labelled(label, value)
-    pdf.set_font(FONT, "", SIZE)
-    pdf.multi_cell(pdf.epw, LINE, c.documents_heading, align="L", new_x="LMARGIN", new_y="NEXT")
-    _pdf_documents(pdf, c)
-    for label, value in c.times:
-        pdf.labelled(label, value)
-    _pdf_lookup(pdf, c)
-    pdf.signatures(c.signatures)
-    return bytes(pdf.output())
+    form, lookup = _form(view)
+    # Deterministic bytes: the receipt's own time, not the wall clock.
+    return form_pdf(form, created_at=view.received_at, extra=lambda pdf: _pdf_lookup(pdf, lookup))
 
 
-def _pdf_documents(pdf: OfficialPdf, c: _Content) -> None:
-    pdf.set_font(FONT, "", SIZE - 0.5)
-    with pdf.table(
-        col_widths=(12, 94, 40, 24),
-        align="LEFT",
-        text_align=("CENTER", "LEFT", "CENTER", "CENTER"),
-        line_height=5.5,
-        headings_style=FontFace(emphasis="BOLD"),
-        padding=(1, 1.5),
-        v_align="TOP",
-    ) as table:
-        for row in (DOCUMENT_HEADINGS, *c.documents):
-            cells = table.row()
-            for text in row:
-                cells.cell(text)
-    pdf.ln(2)
-
-
-def _pdf_lookup(pdf: OfficialPdf, c: _Content) -> None:
+def _pdf_lookup(pdf: OfficialPdf, lookup: _Lookup) -> None:
     if pdf.will_page_break(_QR_SIZE + 4):
         pdf.add_page()
     top = pdf.get_y() + 1
     qr_left = pdf.l_margin + pdf.epw - _QR_SIZE
-    _pdf_qr(pdf, c.lookup_url, qr_left, top, _QR_SIZE)
+    _pdf_qr(pdf, lookup.url, qr_left, top, _QR_SIZE)
     pdf.set_y(top)
     pdf.set_right_margin(RIGHT + _QR_SIZE + 4)  # the text flows beside the code
     pdf.set_font(FONT, "", SIZE)
-    pdf.write(LINE, f"{c.lookup_heading}:")
+    pdf.write(LINE, pdf.fit(lookup.heading))
     pdf.ln(LINE)
-    for label, value in c.lookup:
-        pdf.labelled(label, value)
+    for line in lookup.lines:
+        pdf.labelled(pdf.fit(line.label), pdf.fit(line.value))
     pdf.set_font(FONT, "", 9.5)
     pdf.set_x(pdf.l_margin)
-    pdf.write(5, c.lookup_note)
+    pdf.write(5, lookup.note)
     pdf.ln(5)
     pdf.set_right_margin(RIGHT)
     pdf.set_y(max(pdf.get_y(), top + _QR_SIZE) + 3)

@@ -2,7 +2,7 @@
 attributed to the agency that held the dossier. Pure: no I/O, no clock reads (`now` is an argument).
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,6 +47,22 @@ class SlipRow:
     overdue_now: bool  # still open and already past its due date
     state: str
     note: str | None
+
+
+def agency_names(lead_code: str, lead_name: str | None) -> dict[str, str]:
+    """The agency names routing knows: the lead's, from the procedure snapshot of `dossier.received`;
+    the route's other agencies arrive as codes only."""
+    return {lead_code: lead_name} if lead_name else {}
+
+
+def party_name(party: str, names: Mapping[str, str]) -> str:
+    """A hand-off's party as printed: the centre as it is, an agency by name where known, else its code."""
+    return names.get(party, party)
+
+
+def coordinating_agencies(lead_code: str, route_codes: Sequence[str]) -> list[str]:
+    """The route's agencies other than the lead (cơ quan phối hợp giải quyết), once each, in route order."""
+    return [code for code in dict.fromkeys(route_codes) if code != lead_code]
 
 
 def _finished(step: SlipStep) -> bool:

@@ -1,5 +1,9 @@
-"""The control slip (phiếu kiểm soát quá trình giải quyết hồ sơ, form 05) of a dossier, as data: its
-rows come from `rules.control_slip_rows`, this module reads the plan."""
+"""The control slip (phiếu kiểm soát quá trình giải quyết hồ sơ, form 05 of Circular 01/2018/TT-VPCP)
+of a dossier, as data: its rows come from `rules.control_slip_rows`, this module reads the plan.
+
+Names: routing knows only what `dossier.received` carried, and its procedure snapshot names the lead
+agency alone (`agency_name`); the route's other agencies come as codes, and routing keeps no catalogue
+of agencies. So the lead agency is printed by name and the others by code (`rules.agency_names`)."""
 
 from dataclasses import asdict
 from datetime import datetime
@@ -40,6 +44,7 @@ async def control_slip(session: AsyncSession, code: str, *, now: datetime, who: 
     )
     # The form of the receipt day's rule set, never today's: a reprint says what the first print said.
     form = rule_set_on(plan.received_at).forms["control_slip"]
+    names = rules.agency_names(plan.lead_agency_code, plan.lead_agency_name)
     return {
         "form": form.number,
         "form_label": form.label,
@@ -50,12 +55,19 @@ async def control_slip(session: AsyncSession, code: str, *, now: datetime, who: 
         "procedure_name": plan.procedure_name,
         "lead_agency_code": plan.lead_agency_code,
         "lead_agency_name": plan.lead_agency_name,
+        "coordinating_agencies": [
+            {"code": code, "name": names.get(code)}
+            for code in rules.coordinating_agencies(plan.lead_agency_code, [s.agency_code for s in steps])
+        ],
+        "applicant_name": plan.applicant_name,
         "received_at": plan.received_at,
         "due_at": plan.due_at,
         "state": plan.state,
         "rows": [
             {
                 **asdict(row),
+                "giving_name": rules.party_name(row.giving, names),
+                "receiving_name": rules.party_name(row.receiving, names),
                 "outcome_label": rules.OUTCOME_LABELS.get(row.outcome) if row.outcome else None,
             }
             for row in rows

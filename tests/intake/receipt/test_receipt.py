@@ -8,6 +8,7 @@ import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 from html.parser import HTMLParser
 
 import pypdf
@@ -16,8 +17,10 @@ import qrcode
 import qrcode.constants
 
 from services.intake.receipt.document import (
+    ProcessingTime,
     ReceiptDocument,
     ReceiptView,
+    processing_time_text,
     qr_matrix,
     receipt_html,
     receipt_pdf,
@@ -282,3 +285,50 @@ def test_pdf_replaces_characters_the_font_lacks_without_logging_them(
         data = receipt_pdf(_view(applicant_name="Lý 李 Ánh"))
     assert "Lý ? Ánh" in _pdf_text(data)
     assert not [r for r in caplog.records if "李" in r.getMessage()]
+
+
+# --- what form 01 asks beyond the papers -------------------------------------------------------
+
+
+def test_the_receipt_prints_sets_processing_time_result_place_book_entry_and_email() -> None:
+    view = _view(
+        applicant_email="anh@example.vn",
+        sets=1,
+        processing_time=ProcessingTime(Decimal("10"), "working"),
+        return_unit_name="Trung tâm Phục vụ hành chính công xã Phú Vang",
+        return_unit_address="Thôn Dương Nổ Đông, xã Phú Vang",
+    )
+    html = receipt_html(view)
+    assert "2. Số lượng hồ sơ: <strong>01 (bộ)</strong>" in html
+    assert "3. Thời gian giải quyết hồ sơ theo quy định: <strong>10 ngày làm việc</strong>" in html
+    assert "4. Thời gian nhận hồ sơ: <strong>08 giờ 30 phút, ngày 18 tháng 6 năm 2021</strong>" in html
+    assert "5. Thời gian trả kết quả giải quyết hồ sơ: " in html
+    assert (
+        "6. Đăng ký nhận kết quả tại: <strong>Trung tâm Phục vụ hành chính công xã Phú Vang, "
+        "Thôn Dương Nổ Đông, xã Phú Vang</strong>"
+    ) in html
+    assert f"Vào Sổ theo dõi hồ sơ, số: <strong>{CODE}</strong>" in html
+    assert "Email: <strong>anh@example.vn</strong>" in html
+    text = _pdf_text(receipt_pdf(view))
+    for expected in (
+        "Số lượng hồ sơ: 01 (bộ)",
+        "10 ngày làm việc",
+        "Trung tâm Phục vụ hành chính công xã Phú Vang",
+        "Vào Sổ theo dõi hồ sơ, số:",
+        "anh@example.vn",
+    ):
+        assert expected in text
+
+
+def test_the_result_is_collected_at_the_receiving_unit_unless_another_was_chosen() -> None:
+    html = receipt_html(_view(unit_address="12 Lê Lợi, Huế"))
+    place = "Bộ phận tiếp nhận và trả kết quả huyện Phú Vang, 12 Lê Lợi, Huế"
+    assert f"Đăng ký nhận kết quả tại: <strong>{place}</strong>" in html
+    assert "Email" not in receipt_html(_view())
+
+
+def test_the_regulated_time_is_written_as_the_procedure_counts_it() -> None:
+    assert processing_time_text(ProcessingTime(Decimal("5.0"))) == "5 ngày làm việc"
+    assert processing_time_text(ProcessingTime(Decimal("0.5"))) == "0,5 ngày làm việc"
+    assert processing_time_text(ProcessingTime(Decimal("30"), "calendar")) == "30 ngày"
+    assert processing_time_text(ProcessingTime(Decimal("1"), same_day=True)) == "Trong ngày"
