@@ -11,11 +11,14 @@ header; JSON when neither says otherwise (browsers' `*/*` included). An unknown 
   the Vietnamese headings as the header row, then the rows, then the totals labelled "Tổng cộng".
   Numbers are written as they are (a dot before decimals); notes are left out so the file stays a table.
 - XLSX: title row, period row, bold headings, the rows, a bold totals row, the notes; counts with a
-  thousands separator, percent columns as Excel percentages; the file is `<code>_<from>_<to>.xlsx`.
+  thousands separator, percent columns as numbers shown with two decimals ("0.00"); the file is
+  `<code>_<from>_<to>.xlsx`.
 
 A yes/no value is written "Có" or "Không" (JSON keeps true/false).
-Percent columns (`Column.kind == "percent"`) carry percentage points, as the official forms print them:
-87.5 means 87.5 %. `csv_bytes` and `xlsx_bytes` are pure (no I/O, no clock).
+Percent columns (`Column.kind == "percent"`) carry percentage points, as the official forms print them,
+two decimals rounded half up from the counts (`percent.percent`, a `Decimal`): 12.35 means 12.35 %.
+JSON writes the number (12.35; 12.30 as 12.3, 100.00 as 100), CSV both decimals ("12.30"), XLSX the
+number under the heading's "(%)". `csv_bytes` and `xlsx_bytes` are pure (no I/O, no clock).
 """
 
 import csv
@@ -122,7 +125,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        # Written with its places: Decimal("12") is 12, a percentage Decimal("100.00") is 100.0.
+        exponent = value.as_tuple().exponent
+        return int(value) if isinstance(exponent, int) and exponent >= 0 else float(value)
     return str(value)
 
 
@@ -225,7 +230,7 @@ def csv_bytes(table: Table) -> bytes:
 
 COUNT_FORMAT: Final = "#,##0"
 DECIMAL_FORMAT: Final = "#,##0.##"
-PERCENT_FORMAT: Final = "0.0%"
+PERCENT_FORMAT: Final = "0.00"  # percentage points, as the heading's "(%)" says
 _HEADING_FILL: Final = PatternFill("solid", fgColor="D9E1F2")
 _THIN: Final = Side(style="thin", color="808080")
 _BOX: Final = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -235,8 +240,8 @@ _FIRST_DATA_ROW: Final = 5  # title, period, blank, headings
 def _cell_value(column: Column, value: Any) -> Any:
     if value is None or value == "":
         return None
-    if column.kind == "percent" and isinstance(value, int | float) and not isinstance(value, bool):
-        return value / 100
+    if isinstance(value, Decimal):
+        return float(value)  # two decimals: the float nearest them, shown "0.00"
     if isinstance(value, bool):
         return YES if value else NO
     if isinstance(value, int | float | str | date | datetime):

@@ -5,6 +5,7 @@ import random
 import uuid
 from collections import Counter
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -304,10 +305,10 @@ def test_service_levels_count_the_dossiers_received_in_2021_by_levels_with_perce
     sections = [(part, _grouped(timelines, None)[""])]
     table = service_levels_table(period_from=FROM, period_to=TO, sections=sections)
     assert [(r["rule_set"], r["level"], r["count"], r["pct"]) for r in table.rows] == [
-        ("nd61-2018", 1, 1, 12.5),
-        ("nd61-2018", 2, 1, 12.5),
-        ("nd61-2018", 3, 2, 25.0),
-        ("nd61-2018", 4, 4, 50.0),
+        ("nd61-2018", 1, 1, Decimal("12.50")),
+        ("nd61-2018", 2, 1, Decimal("12.50")),
+        ("nd61-2018", 3, 2, Decimal("25.00")),
+        ("nd61-2018", 4, 4, Decimal("50.00")),
     ]
     assert [r["class"] for r in table.rows] == ["other", "other", "partial_online", "full_online"]
     assert table.totals is not None

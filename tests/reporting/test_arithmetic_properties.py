@@ -6,12 +6,13 @@ PostgreSQL."""
 
 import random
 import uuid
+from collections import Counter
 from datetime import date, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.reporting.processing.arithmetic import ROW_FIELDS, add_rows
+from services.reporting.processing.arithmetic import LEVEL_FIELDS, LEVELS, ROW_FIELDS, add_rows, level_counts
 from services.reporting.processing.definition import MemoryModel, classify
 from services.reporting.processing.events import events_of
 from shared.clock import VIETNAM
@@ -132,3 +133,26 @@ def test_the_incremental_model_equals_the_brute_force_for_any_timelines_and_peri
         # The definition on the folded facts agrees too (the naive GROUP BY's Python twin).
         by_facts = add_rows(classify(f, period_from, period_to) for f in model.facts.values())
         assert by_facts == add_rows(rows.values()) or (not rows and by_facts == dict.fromkeys(ROW_FIELDS, 0))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    all_timelines=st.lists(timelines(), min_size=1, max_size=25),
+    period_list=st.lists(periods(), min_size=1, max_size=4),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_the_results_per_service_level_equal_the_brute_force_over_that_level_s_dossiers(
+    all_timelines: list[Timeline], period_list: list[tuple[date, date]], seed: int
+) -> None:
+    """The level series (`level_counts`) give, per level, exactly the processing report's received,
+    resolved and pending over the dossiers of that level, whatever the cells and the event order."""
+    model = MemoryModel()
+    for event in events_of(deliveries(all_timelines, random.Random(seed))):
+        model.apply(event)
+    for period_from, period_to in period_list:
+        at_to, before = model.prefix(period_to), model.prefix(period_from - timedelta(days=1))
+        found = level_counts(sum(at_to.values(), Counter()), sum(before.values(), Counter()))
+        for level in LEVELS:
+            mine = [f for f in model.facts.values() if f.service_level == level]
+            expected = add_rows(classify(f, period_from, period_to) for f in mine)
+            assert found[level] == {k: expected[k] for k in LEVEL_FIELDS}, level

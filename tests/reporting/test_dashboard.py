@@ -36,6 +36,7 @@ from services.reporting.app import create_app
 from services.reporting.dashboard import api as dashboard
 from services.reporting.dashboard.files import STATIC_DIR
 from services.reporting.exports import FormatQuery, respond
+from services.reporting.percent import percent
 from services.reporting.tables import Column, Table
 from shared.auth import TokenVerifier, issue_token, require_roles
 from shared.errors import install_problem_handlers
@@ -275,7 +276,7 @@ Object.fromEntries(['chart-on-time', 'chart-trend', 'chart-levels', 'chart-satis
 
 
 def shown_number(text: str) -> float | None:
-    """A number as the page prints it in Vietnamese (1.234,5 or 89,1%), or None for "–"."""
+    """A number as the page prints it in Vietnamese (1.234,5 or 89,10%), or None for "–"."""
     text = text.strip().removesuffix("%")
     if text in ("–", ""):
         return None
@@ -287,7 +288,8 @@ def on_time_rate(row: dict[str, Any]) -> float | None:
     if resolved <= 0:
         return None
     in_time: int = row.get("resolved_early", 0) + row.get("resolved_on_time", 0)
-    return round(in_time / resolved * 1000) / 10
+    rate = percent(in_time, resolved)
+    return None if rate is None else float(rate)
 
 
 def months_of(first: date, last: date) -> list[tuple[date, date, str]]:
@@ -313,6 +315,8 @@ def assert_cell(shown: list[str], value: Any, kind: str, where: str) -> None:
         printed = shown_number(text)
         assert printed is not None, where
         assert abs(printed - float(value)) <= 0.005 + 1e-9, f"{where}: shows {text!r} for {value}"
+        if kind == "percent":  # always both decimals, as the reports round them: 12,30%
+            assert re.fullmatch(r"\d{1,3}(\.\d{3})*,\d{2}%", text.strip()), f"{where}: shows {text!r}"
 
 
 async def api_tables(http: httpx.AsyncClient, first: date, last: date) -> dict[str, dict[str, Any] | None]:
@@ -463,7 +467,7 @@ def stand_in_levels(first: date, last: date) -> Table:
     counts = [rng.randint(0, 300) for _ in range(4)]
     rows: list[dict[str, Any]] = [
         {"key": str(level), "level": level, "name": f"Mức độ {level}", "count": count,
-         "pct": round(count / max(sum(counts), 1) * 100, 1)}
+         "pct": percent(count, sum(counts))}
         for level, count in enumerate(counts, start=1)
     ]  # fmt: skip
     columns = [
@@ -483,7 +487,7 @@ def stand_in_satisfaction(first: date, last: date) -> Table:
         row: dict[str, Any] = {"key": key, "name": name, "ballots": ballots, "very_satisfied": very,
                                "satisfied": fine, "unsatisfied": bad}  # fmt: skip
         for option in ("very_satisfied", "satisfied", "unsatisfied"):
-            row[f"{option}_pct"] = round(row[option] / ballots * 100, 2) if ballots else None
+            row[f"{option}_pct"] = percent(row[option], ballots)
         rows.append(row)
     columns = [Column("name", "Cơ quan", "text"), Column("ballots", "Số phiếu")] + [
         Column(f"{o}_pct", o, "percent") for o in ("very_satisfied", "satisfied", "unsatisfied")

@@ -4,6 +4,7 @@ of each, and the late dossiers no step explains. No servers (end to end: test_de
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -11,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.reporting.delays.report import UNATTRIBUTED, LateStep, delays_table
+from services.reporting.percent import percent
 from services.reporting.tables import Table
 
 FROM, TO = date(2025, 1, 1), date(2025, 6, 30)
@@ -38,8 +40,11 @@ def assert_reconciles(t: Table, late_dossiers: int) -> None:
     for key in ("late_steps", "late_dossiers", "first_late"):
         assert t.totals[key] == sum(r[key] for r in t.rows)
     assert t.totals["first_late"] == late_dossiers
-    if late_dossiers:
-        assert sum(round(r["first_late_pct"] * 10) for r in t.rows) == 1000
+    for r in t.rows:  # each from its own counts, two decimals half up
+        assert r["first_late_pct"] == percent(r["first_late"], late_dossiers)
+    assert t.totals["first_late_pct"] == percent(late_dossiers, late_dossiers)
+    if late_dossiers:  # each within half a hundredth: the rows may miss 100 by a few hundredths
+        assert abs(sum(r["first_late_pct"] for r in t.rows) - 100) <= Decimal("0.005") * len(t.rows)
 
 
 def test_land_dossiers_late_at_the_environment_step_are_attributed_to_environment() -> None:
@@ -49,7 +54,7 @@ def test_land_dossiers_late_at_the_environment_step_are_attributed_to_environmen
     stnmt = row(t, "STNMT")
     assert stnmt["name"] == NAMES["STNMT"]
     assert (stnmt["late_steps"], stnmt["late_dossiers"], stnmt["first_late"]) == (3, 3, 3)
-    assert stnmt["first_late_pct"] == 100.0
+    assert stnmt["first_late_pct"] == Decimal("100.00")
     assert [r["key"] for r in t.rows] == ["STNMT"]
     assert_reconciles(t, 3)
 
@@ -63,7 +68,7 @@ def test_a_dossier_late_at_two_agencies_counts_in_both_but_starts_at_the_first()
     vpdk, stnmt = row(t, "VPDK"), row(t, "STNMT")
     assert (vpdk["late_steps"], vpdk["late_dossiers"], vpdk["first_late"]) == (1, 1, 1)
     assert (stnmt["late_steps"], stnmt["late_dossiers"], stnmt["first_late"]) == (2, 2, 1)
-    assert (vpdk["first_late_pct"], stnmt["first_late_pct"]) == (50.0, 50.0)
+    assert (vpdk["first_late_pct"], stnmt["first_late_pct"]) == (Decimal("50.00"), Decimal("50.00"))
     assert t.totals is not None
     assert t.totals["late_dossiers"] == 3  # reach: one dossier in two rows
     assert_reconciles(t, 2)
@@ -87,7 +92,7 @@ def test_late_dossiers_without_a_late_step_are_counted_apart_so_the_column_adds_
     t = table([attributed, imported], [step(attributed, "STNMT", 2)])
     unexplained = row(t, UNATTRIBUTED)
     assert (unexplained["late_steps"], unexplained["first_late"]) == (0, 1)
-    assert unexplained["first_late_pct"] == 50.0
+    assert unexplained["first_late_pct"] == Decimal("50.00")
     assert t.rows[-1] is unexplained
     assert any("2 hồ sơ giải quyết quá hạn" in note for note in t.notes)
     assert_reconciles(t, 2)
@@ -114,3 +119,11 @@ def test_any_late_steps_reconcile(dossiers: int, raw: list[tuple[int, str, int]]
     assert_reconciles(t, dossiers)
     assert t.totals is not None
     assert t.totals["late_steps"] == len(steps)
+
+
+def test_three_agencies_first_late_in_one_dossier_each_show_33_33_and_the_total_100_00() -> None:
+    dossiers = [uuid.uuid4() for _ in range(3)]
+    t = table(dossiers, [step(d, a, 1) for d, a in zip(dossiers, ("STNMT", "THUE", "VPDK"), strict=True)])
+    assert [r["first_late_pct"] for r in t.rows] == [Decimal("33.33")] * 3  # 99.99: each row alone
+    assert t.totals is not None
+    assert t.totals["first_late_pct"] == Decimal("100.00")  # from the totals' counts

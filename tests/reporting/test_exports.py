@@ -27,6 +27,7 @@ from services.reporting.exports import (
     respond,
     xlsx_bytes,
 )
+from services.reporting.percent import percent
 from services.reporting.tables import Column, Table
 from shared.errors import Problem, install_problem_handlers
 
@@ -52,14 +53,14 @@ def _table(**changes: object) -> Table:
                 "name": "Đất đai",
                 "total": 1234,
                 "resolved_on_time": 1100,
-                "on_time_pct": 89.1,
+                "on_time_pct": percent(1100, 1234),
             },
             {
                 "key": "HO_TICH",
                 "name": "Hộ tịch, chứng thực",
                 "total": 56,
                 "resolved_on_time": 56,
-                "on_time_pct": 100.0,
+                "on_time_pct": percent(56, 56),
             },
             {
                 "key": "XAY_DUNG",
@@ -69,7 +70,7 @@ def _table(**changes: object) -> Table:
                 "on_time_pct": None,
             },
         ],
-        totals={"total": 1290, "resolved_on_time": 1156, "on_time_pct": 89.6},
+        totals={"total": 1290, "resolved_on_time": 1156, "on_time_pct": percent(1156, 1290)},
         notes=["Đúng hạn gồm trước hạn và đúng hạn."],
     )
     fields = {**table.__dict__, **changes}
@@ -134,11 +135,11 @@ def test_csv_is_utf8_with_bom_headings_rows_then_totals() -> None:
     assert "\r\n" in text
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["Mã", "Lĩnh vực", "Tổng số hồ sơ", "Đã giải quyết đúng hạn", "Tỷ lệ đúng hạn (%)"]
-    assert rows[1] == ["DAT_DAI", "Đất đai", "1234", "1100", "89.1"]
-    assert rows[2] == ["HO_TICH", "Hộ tịch, chứng thực", "56", "56", "100.0"]  # the comma is quoted
+    assert rows[1] == ["DAT_DAI", "Đất đai", "1234", "1100", "89.14"]
+    assert rows[2] == ["HO_TICH", "Hộ tịch, chứng thực", "56", "56", "100.00"]  # the comma is quoted
     assert rows[3][1] == '\'=HYPERLINK("x")'  # never a formula in a spreadsheet
     assert rows[3][4] == ""
-    assert rows[-1] == [TOTAL_LABEL, "", "1290", "1156", "89.6"]
+    assert rows[-1] == [TOTAL_LABEL, "", "1290", "1156", "89.61"]
     assert len(rows) == 5  # notes stay out of the CSV
 
 
@@ -180,13 +181,13 @@ def test_xlsx_has_title_period_bold_headings_rows_totals_and_notes() -> None:
     headings = [c.value for c in sheet[4]]
     assert headings == [c.heading for c in COLUMNS]
     assert all(c.font.bold for c in sheet[4])
-    assert [c.value for c in sheet[5]] == ["DAT_DAI", "Đất đai", 1234, 1100, pytest.approx(0.891)]
+    assert [c.value for c in sheet[5]] == ["DAT_DAI", "Đất đai", 1234, 1100, 89.14]
     assert [c.value for c in sheet[6]][:4] == ["HO_TICH", "Hộ tịch, chứng thực", 56, 56]
     assert sheet["B7"].value == '=HYPERLINK("x")'
     assert sheet["B7"].data_type == "s"  # a name, never a formula
     assert sheet["E7"].value is None
     totals = [c.value for c in sheet[8]]
-    assert totals == [TOTAL_LABEL, None, 1290, 1156, pytest.approx(0.896)]
+    assert totals == [TOTAL_LABEL, None, 1290, 1156, 89.61]
     assert all(c.font.bold for c in sheet[8])
     assert sheet["A10"].value == "Đúng hạn gồm trước hạn và đúng hạn."
     assert sheet.freeze_panes == "A5"
@@ -194,8 +195,9 @@ def test_xlsx_has_title_period_bold_headings_rows_totals_and_notes() -> None:
 
 def test_xlsx_formats_percentages_counts_and_widths() -> None:
     sheet = _sheet(xlsx_bytes(_table()))
-    assert sheet["E5"].number_format == PERCENT_FORMAT
+    assert sheet["E5"].number_format == PERCENT_FORMAT == "0.00"  # percentage points: 89.14 under "(%)"
     assert sheet["E8"].number_format == PERCENT_FORMAT
+    assert (sheet["E5"].value, sheet["E6"].value, sheet["E8"].value) == (89.14, 100.0, 89.61)
     assert sheet["C5"].number_format == "#,##0"
     widths = {letter: sheet.column_dimensions[letter].width for letter in "ABCDE"}
     assert all(8 <= w <= 60 for w in widths.values()), widths
@@ -255,6 +257,14 @@ async def test_respond_json_by_default(http: httpx.AsyncClient) -> None:
     assert body["report"] == "processing"
     assert body["from"] == "2025-01-01"
     assert body["totals"]["total"] == 1290
+
+
+async def test_json_writes_percentages_as_numbers_with_their_two_decimals(http: httpx.AsyncClient) -> None:
+    response = await http.get("/report")
+    assert [r["on_time_pct"] for r in response.json()["rows"]] == [89.14, 100.0, None]
+    assert '"on_time_pct":89.14' in response.text
+    assert '"on_time_pct":100.0' in response.text  # a percentage stays a decimal number
+    assert response.json()["totals"]["on_time_pct"] == 89.61
 
 
 async def test_respond_json_writes_dates_decimals_and_ids_like_fastapi_would(http: httpx.AsyncClient) -> None:

@@ -1,15 +1,17 @@
-"""Satisfaction by agency, pure: percentages by largest remainder, totals the sum of the rows, feedback
-received in the period judged on the right day. No servers (end to end: test_satisfaction_e2e.py)."""
+"""Satisfaction by agency, pure: percentages to two decimals, half up, each from its own counts, totals
+the sum of the rows, feedback received in the period judged on the right day. No servers (end to end:
+test_satisfaction_e2e.py)."""
 
 from collections.abc import Sequence
 from datetime import date
-from fractions import Fraction
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.reporting.percent import percent
 from services.reporting.satisfaction.report import (
     BallotCount,
     FeedbackCount,
@@ -17,7 +19,6 @@ from services.reporting.satisfaction.report import (
     feedback_state,
     satisfaction_table,
 )
-from services.reporting.shares import shares
 from services.reporting.tables import Table
 
 FROM, TO = date(2025, 1, 1), date(2025, 6, 30)
@@ -51,8 +52,10 @@ def assert_reconciles(t: Table) -> None:
     for r in [*t.rows, t.totals]:
         for options in QUESTION_OPTIONS:
             assert sum(r[o] for o in options) <= r["ballots"]
-            if r["ballots"] and sum(r[o] for o in options) == r["ballots"]:
-                assert sum(round(r[f"{o}_pct"] * 10) for o in options) == 1000
+            for o in options:  # each from its own counts: a row's, or the totals'
+                assert r[f"{o}_pct"] == percent(r[o], r["ballots"])
+            if r["ballots"] and sum(r[o] for o in options) == r["ballots"]:  # within a hundredth of 100
+                assert abs(sum(r[f"{o}_pct"] for o in options) - 100) <= Decimal("0.01")
         assert r["feedback_received"] == sum(
             r[k]
             for k in (
@@ -64,49 +67,21 @@ def assert_reconciles(t: Table) -> None:
         )
 
 
-# -- shares ----------------------------------------------------------------------------------------
+# -- percentages ---------------------------------------------------------------------------------
 
 
-def test_thirds_add_up_to_exactly_one_hundred() -> None:
-    assert shares([1, 1, 1], 3) == [33.4, 33.3, 33.3]
+def test_thirds_show_33_33_each_and_the_question_adds_up_to_99_99_as_the_rule_says() -> None:
+    t = table([BallotCount("VPDK", answer, None, 1) for answer in ("simple", "fewer_papers", "complex")])
+    vpdk = row(t, "VPDK")
+    shown = [vpdk["simple_pct"], vpdk["fewer_papers_pct"], vpdk["complex_pct"]]
+    assert shown == [Decimal("33.33")] * 3
+    assert sum(shown) == Decimal("99.99")
+    assert_reconciles(t)
 
 
-def test_the_larger_remainder_gets_the_last_tenth_not_the_earlier_option() -> None:
-    # 2/7 = 28.571…, 2/7, 3/7 = 42.857…: the two 28.5s have the larger remainder (.71 > .57)
-    assert shares([2, 2, 3], 7) == [28.6, 28.6, 42.8]
-    assert sum(s or 0.0 for s in shares([2, 2, 3], 7)) == pytest.approx(100.0)
-
-
-def test_ballots_that_did_not_answer_keep_their_share_hidden() -> None:
-    assert shares([1, 1], 4) == [25.0, 25.0]
-    assert shares([0, 0, 0], 5) == [0.0, 0.0, 0.0]
-
-
-def test_no_ballots_means_no_percentage() -> None:
-    assert shares([0, 0, 0], 0) == [None, None, None]
-
-
-def test_counts_larger_than_the_whole_are_refused() -> None:
-    with pytest.raises(ValueError, match="parts of the whole"):
-        shares([3, 2], 4)
-
-
-@given(st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=6), st.integers(0, 500))
-def test_shares_add_to_100_and_each_is_within_a_tenth_of_the_exact_share(
-    counts: list[int], unanswered: int
-) -> None:
-    whole = sum(counts) + unanswered
-    result = shares(counts, whole)
-    if whole == 0:
-        assert result == [None] * len(counts)
-        return
-    tenths = [round(s * 10) for s in result if s is not None]
-    exact = [Fraction(c * 1000, whole) for c in counts]
-    assert all(abs(t - e) < 1 for t, e in zip(tenths, exact, strict=True))
-    if unanswered == 0:
-        assert sum(tenths) == 1000
-    else:
-        assert sum(tenths) <= 1000
+def test_ballots_that_did_not_answer_count_in_the_whole_of_each_share() -> None:
+    thue = row(table([BallotCount("THUE", "simple", None, 1), BallotCount("THUE", None, None, 7)]), "THUE")
+    assert (thue["simple_pct"], thue["fewer_papers_pct"]) == (Decimal("12.50"), Decimal("0.00"))
 
 
 # -- the table -------------------------------------------------------------------------------------
@@ -126,12 +101,16 @@ def test_rows_count_each_option_with_its_share_and_totals_are_the_sum_of_the_row
     assert vpdk["name"] == NAMES["VPDK"]
     assert (vpdk["ballots"], vpdk["simple"], vpdk["fewer_papers"], vpdk["complex"]) == (9, 5, 3, 1)
     assert (vpdk["very_satisfied"], vpdk["satisfied"], vpdk["unsatisfied"]) == (5, 3, 1)
-    # 5/9 = 55.56, 3/9 = 33.33, 1/9 = 11.11: the largest remainder (.56) takes the spare tenth
-    assert (vpdk["simple_pct"], vpdk["fewer_papers_pct"], vpdk["complex_pct"]) == (55.6, 33.3, 11.1)
+    # 5/9 = 55.555…, 3/9 = 33.333…, 1/9 = 11.111…: each rounded alone (they add up to 100.00 here)
+    assert (vpdk["simple_pct"], vpdk["fewer_papers_pct"], vpdk["complex_pct"]) == (
+        Decimal("55.56"),
+        Decimal("33.33"),
+        Decimal("11.11"),
+    )
     assert t.totals is not None
     assert t.totals["ballots"] == 11
     assert t.totals["simple"] == 7
-    assert t.totals["simple_pct"] == 63.6  # from the totals' counts, 7/11, not an average of the rows
+    assert t.totals["simple_pct"] == Decimal("63.64")  # from the totals' counts, 7/11, not the rows
     assert_reconciles(t)
 
 
@@ -159,8 +138,8 @@ def test_a_ballot_on_a_form_without_a_question_counts_as_a_ballot_and_is_noted()
     t = table([BallotCount("THUE", None, "satisfied", 3), BallotCount("THUE", "simple", "satisfied", 1)])
     thue = row(t, "THUE")
     assert thue["ballots"] == 4
-    assert (thue["simple"], thue["simple_pct"], thue["complex_pct"]) == (1, 25.0, 0.0)
-    assert thue["satisfied_pct"] == 100.0
+    assert (thue["simple"], thue["simple_pct"], thue["complex_pct"]) == (1, Decimal("25.00"), Decimal("0.00"))
+    assert thue["satisfied_pct"] == Decimal("100.00")
     assert any("3 phiếu không có câu trả lời về thủ tục" in note for note in t.notes)
     assert_reconciles(t)
 

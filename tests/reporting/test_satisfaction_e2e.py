@@ -342,7 +342,7 @@ async def test_ballots_and_feedback_become_rows_with_shares_and_the_totals_move_
     assert row["name"] == "Chi nhánh Văn phòng đăng ký đất đai"
     assert (row["ballots"], row["simple"], row["fewer_papers"], row["complex"]) == (9, 5, 3, 1)
     assert (row["very_satisfied"], row["satisfied"], row["unsatisfied"]) == (5, 3, 1)
-    assert (row["simple_pct"], row["fewer_papers_pct"], row["complex_pct"]) == (55.6, 33.3, 11.1)
+    assert (row["simple_pct"], row["fewer_papers_pct"], row["complex_pct"]) == (55.56, 33.33, 11.11)
     assert (row["feedback_received"], row["feedback_answered_on_time"], row["feedback_answered_late"]) == (
         2,
         1,

@@ -5,11 +5,13 @@ import io
 import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import pypdf
 import pytest
 
+from services.reporting.percent import percent
 from services.reporting.six_month.content import SixMonthView, number
 from services.reporting.six_month.html import six_month_html
 from services.reporting.six_month.pdf import six_month_pdf
@@ -40,8 +42,8 @@ def _processing() -> Table:
 
 
 def _levels() -> Table:
-    rows = [{"key": "4", "level": 4, "name": "Mức độ 4", "count": 3, "pct": 42.9},
-            {"key": "3", "level": 3, "name": "Mức độ 3", "count": 4, "pct": 57.1}]  # fmt: skip
+    rows = [{"key": "4", "level": 4, "name": "Mức độ 4", "count": 3, "pct": percent(3, 7)},  # 42.86
+            {"key": "3", "level": 3, "name": "Mức độ 3", "count": 4, "pct": percent(4, 7)}]  # fmt: skip
     columns = [
         Column("name", "Mức độ", "text"),
         Column("count", "Số hồ sơ"),
@@ -54,15 +56,15 @@ def _levels() -> Table:
         TO,
         columns,
         rows,
-        {"count": 7, "pct": 100.0},
+        {"count": 7, "pct": percent(7, 7)},
     )
 
 
 def _satisfaction() -> Table:
     row = {"key": "VPDK", "name": "Văn phòng đăng ký đất đai", "ballots": 55, "very_satisfied": 40,
-           "very_satisfied_pct": 72.7, "satisfied": 12, "satisfied_pct": 21.8, "unsatisfied": 3,
-           "unsatisfied_pct": 5.5, "feedback_received": 4, "feedback_answered_on_time": 4,
-           "feedback_answered_late": 0}  # fmt: skip
+           "very_satisfied_pct": percent(40, 55), "satisfied": 12, "satisfied_pct": percent(12, 55),
+           "unsatisfied": 3, "unsatisfied_pct": percent(3, 55), "feedback_received": 4,
+           "feedback_answered_on_time": 4, "feedback_answered_late": 0}  # fmt: skip
     columns = [Column("name", "Cơ quan", "text"), Column("ballots", "Tổng số phiếu")]
     columns += [
         Column(f"{k}_pct", f"{k} (%)", "percent") for k in ("very_satisfied", "satisfied", "unsatisfied")
@@ -122,6 +124,9 @@ def test_six_month_period_refuses_a_third_half() -> None:
         (89.1, "89,1"),
         (100.0, "100"),
         (72.75, "72,75"),
+        (Decimal("72.70"), "72,70"),  # a percentage keeps its two decimals
+        (Decimal("100.00"), "100,00"),
+        (Decimal("1234.50"), "1.234,50"),
         (None, ""),
         (True, "Có"),
         (False, "Không"),
@@ -152,13 +157,13 @@ def test_html_summary_says_the_totals_in_words() -> None:
     html = six_month_html(TABLES, _view())
     assert "Tổng số hồ sơ: 1.917, trong đó kỳ trước chuyển sang 1.020, tiếp nhận mới trong kỳ 897" in html
     assert "(trực tuyến 255; trực tiếp và qua dịch vụ bưu chính 642)" in html
-    # (1427 + 322) / 1838 = 95.16…%
+    # (1427 + 322) / 1838 = 95.1578…%
     assert "Đã giải quyết: 1.838, trong đó trước hạn 1.427, đúng hạn 322, quá hạn 89" in html
-    assert "tỷ lệ giải quyết đúng hạn (gồm trước hạn) 95,2%" in html
+    assert "tỷ lệ giải quyết đúng hạn (gồm trước hạn) 95,16%" in html
     assert "Đang giải quyết đến ngày cuối kỳ: 68, trong đó trong hạn 59, quá hạn 9." in html
     assert "chưa có phiếu xin lỗi: 54." in html
     assert (
-        "Số phiếu đánh giá: 55; rất hài lòng 40 (72,7%), hài lòng 12 (21,8%), không hài lòng 3 (5,5%)."
+        "Số phiếu đánh giá: 55; rất hài lòng 40 (72,73%), hài lòng 12 (21,82%), không hài lòng 3 (5,45%)."
         in html
     )
     assert "Phản ánh, kiến nghị tiếp nhận: 4; đã trả lời đúng hạn 4, quá hạn 0." in html
@@ -175,8 +180,9 @@ def test_html_prints_every_table_in_full_escaped() -> None:
             assert f'<th scope="col">{column.heading.replace("<", "&lt;")}</th>' in html
     assert '<td class="num">1.905</td>' in html
     assert '<td class="num">1.917</td>' in html  # the totals
-    assert '<td class="num">42,9%</td>' in html  # "%" added: the heading does not say it
-    assert '<td class="num">72,7</td>' in html  # the heading says (%)
+    assert '<td class="num">42,86%</td>' in html  # "%" added: the heading does not say it
+    assert '<td class="num">72,73</td>' in html  # the heading says (%)
+    assert '<td class="num">100,00%</td>' in html  # both decimals, always
     assert '<td class="text">Có</td>' in html
     assert html.count('<tr class="totals"><td class="text">Tổng cộng</td>') == 3
     assert html.count(">Tổng cộng<") == 3  # once per totals row, not again in the name column
@@ -207,10 +213,10 @@ def test_pdf_says_what_the_html_says_portrait_cover_landscape_annexes() -> None:
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
     assert "BÁO CÁO" in text
     assert "6 tháng đầu năm 2025" in text
-    assert "95,2%" in text
+    assert "95,16%" in text
     for i in range(1, 4):
         assert f"Biểu số {i}" in text
-    for value in ("1.905", "1.917", "42,9%", "72,7", "Hộ tịch <script>", "Văn phòng đăng ký đất đai"):
+    for value in ("1.905", "1.917", "42,86%", "72,73", "Hộ tịch <script>", "Văn phòng đăng ký đất đai"):
         assert value in text, value
     assert "Tổng cộng" in text
     assert ">= 90%" in text  # "≥" is not in the embedded fonts: written as a typist would
@@ -224,7 +230,7 @@ def test_pdf_is_deterministic_and_survives_characters_the_fonts_lack() -> None:
 
 
 def test_a_long_table_repeats_its_headings_on_every_page() -> None:
-    rows = [{"name": f"Cơ quan số {i}", "count": i, "pct": 1.0} for i in range(120)]
+    rows = [{"name": f"Cơ quan số {i}", "count": i, "pct": percent(1, 100)} for i in range(120)]
     long = replace(TABLES[1], rows=rows)
     reader = pypdf.PdfReader(io.BytesIO(six_month_pdf([long], _view())))
     assert len(reader.pages) >= 3

@@ -5,6 +5,7 @@ rolled up into their successors."""
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from services.reporting.processing.arithmetic import add_rows, row_counts
@@ -70,13 +71,13 @@ def test_2021_dossiers_count_by_levels_and_2026_dossiers_by_classes_in_one_repor
 
     shown = [(r["rule_set"], r["key"], r["level"], r["class"], r["count"], r["pct"]) for r in table.rows]
     assert shown == [
-        ("nd61-2018", "nd61-2018/1", 1, "other", 0, 0.0),
-        ("nd61-2018", "nd61-2018/2", 2, "other", 1, 25.0),
-        ("nd61-2018", "nd61-2018/3", 3, "partial_online", 1, 25.0),
-        ("nd61-2018", "nd61-2018/4", 4, "full_online", 2, 50.0),
-        ("nd118-2025", "nd118-2025/full_online", None, "full_online", 2, 40.0),
-        ("nd118-2025", "nd118-2025/partial_online", None, "partial_online", 1, 20.0),
-        ("nd118-2025", "nd118-2025/other", None, "other", 2, 40.0),
+        ("nd61-2018", "nd61-2018/1", 1, "other", 0, Decimal("0.00")),
+        ("nd61-2018", "nd61-2018/2", 2, "other", 1, Decimal("25.00")),
+        ("nd61-2018", "nd61-2018/3", 3, "partial_online", 1, Decimal("25.00")),
+        ("nd61-2018", "nd61-2018/4", 4, "full_online", 2, Decimal("50.00")),
+        ("nd118-2025", "nd118-2025/full_online", None, "full_online", 2, Decimal("40.00")),
+        ("nd118-2025", "nd118-2025/partial_online", None, "partial_online", 1, Decimal("20.00")),
+        ("nd118-2025", "nd118-2025/other", None, "other", 2, Decimal("40.00")),
     ]
     assert table.totals is not None
     assert table.totals["count"] == sum(r["count"] for r in table.rows) == 9
@@ -93,6 +94,82 @@ def test_a_half_year_after_the_reform_has_the_classes_section_only() -> None:
         ("partial_online", 0),
         ("other", 0),
     ]
+
+
+RESULTS = (
+    "count",
+    "resolved_total",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "pending_total",
+    "pending_within",
+    "pending_overdue",
+)
+
+
+ACROSS = (date(2025, 6, 1), date(2025, 7, 31))
+NONE3 = (None, None, None)  # pending is counted at `to`, in the last section only
+# Per row: the RESULTS, then `pct` and `on_time_pct`, for `across_the_reform`'s dossiers over ACROSS.
+ACROSS_ROWS: dict[str, tuple[Any, ...]] = {
+    "nd61-2018/1": (0, 0, 0, 0, 0, *NONE3, Decimal("0.00"), None),
+    "nd61-2018/2": (0, 0, 0, 0, 0, *NONE3, Decimal("0.00"), None),
+    "nd61-2018/3": (2, 2, 1, 1, 0, *NONE3, Decimal("50.00"), Decimal("100.00")),
+    "nd61-2018/4": (2, 0, 0, 0, 0, *NONE3, Decimal("50.00"), None),
+    "nd118-2025/full_online": (0, 1, 0, 0, 1, 1, 0, 1, Decimal("0.00"), Decimal("0.00")),
+    "nd118-2025/partial_online": (1, 0, 0, 0, 0, 0, 0, 0, Decimal("33.33"), None),
+    "nd118-2025/other": (2, 1, 1, 0, 0, 1, 1, 0, Decimal("66.67"), Decimal("100.00")),
+}
+ACROSS_TOTALS = (7, 4, 2, 1, 1, 2, 1, 1, Decimal("100.00"), Decimal("75.00"))  # on time: 3 of 4
+
+
+def across_the_reform(**here: Any) -> list[Timeline]:
+    """Dossiers received and resolved on both sides of 1 July 2025, for a report over ACROSS."""
+    june: dict[str, Any] = {**here, "received": vn(2025, 6, 2), "due": vn(2025, 6, 10)}
+    return [
+        Timeline(**june, level=3, resolved=vn(2025, 6, 9)),  # early, in June: level 3
+        Timeline(**june, level=3, resolved=vn(2025, 6, 10, 16)),  # on time, in June: level 3
+        Timeline(**june, level=4, resolved=vn(2025, 7, 2)),  # late, in July: full online
+        Timeline(**here, received=vn(2025, 6, 20), due=vn(2025, 7, 10), level=4),  # overdue at `to`
+        Timeline(**here, received=vn(2025, 7, 1), due=vn(2025, 8, 29), level=1),  # within at `to`: other
+        Timeline(**here, received=vn(2025, 7, 2), due=vn(2025, 7, 7), level=2, resolved=vn(2025, 7, 4)),
+        Timeline(**here, received=vn(2025, 7, 3), due=vn(2025, 7, 20), level=3, withdrawn=vn(2025, 7, 5)),
+        Timeline(**here, received=vn(2025, 5, 5), due=vn(2025, 5, 9), level=4, resolved=vn(2025, 5, 8)),
+    ]
+
+
+def shown_results(row: dict[str, Any]) -> tuple[Any, ...]:
+    return (*(row[k] for k in RESULTS), row["pct"], row["on_time_pct"])
+
+
+def test_results_count_by_level_before_1_july_2025_and_by_class_after_with_pending_at_to() -> None:
+    timelines = across_the_reform()
+    model = _events(timelines)
+    start, end = ACROSS
+    table = service_levels_table(period_from=start, period_to=end, sections=_sections(model, start, end))
+
+    assert {r["key"]: shown_results(r) for r in table.rows} == ACROSS_ROWS
+    totals = table.totals
+    assert totals is not None
+    assert shown_results(totals) == ACROSS_TOTALS
+    # The same dossiers' results as the processing report counts them (every one has a level).
+    whole = row_counts(_whole(model, end), _whole(model, start - timedelta(days=1)))
+    assert [totals[k] for k in RESULTS[1:]] == [whole[k] for k in RESULTS[1:]]
+    assert totals["count"] == whole["received"]
+
+
+def test_a_row_s_on_time_rate_is_rounded_from_its_counts_and_the_total_s_from_the_totals() -> None:
+    """2 of 3 (66.67) and 1 of 2 (50.00): the totals' 3 of 5 is 60.00, not a mean of the rounded rows."""
+    base: dict[str, Any] = {"received": vn(2021, 3, 1), "due": vn(2021, 3, 10)}
+    early, late = {**base, "resolved": vn(2021, 3, 5)}, {**base, "resolved": vn(2021, 3, 20)}
+    timelines = [Timeline(**early, level=3), Timeline(**early, level=3), Timeline(**late, level=3)]
+    timelines += [Timeline(**early, level=4), Timeline(**late, level=4)]
+    model = _events(timelines)
+    start, end = date(2021, 3, 1), date(2021, 3, 31)
+    table = service_levels_table(period_from=start, period_to=end, sections=_sections(model, start, end))
+    assert [r["on_time_pct"] for r in table.rows] == [None, None, Decimal("66.67"), Decimal("50.00")]
+    assert table.totals is not None
+    assert table.totals["on_time_pct"] == Decimal("60.00")
 
 
 # -- names as they were ------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ routing's control slip, form 05, does). Per step agency:
   completion, then the agency code) was its own; this column is a partition: a row "không xác định
   bước trễ" takes the late dossiers without any late step (an imported dossier, or steps all in time
   and the dossier still late), so the `first_late` column adds up to the number of late dossiers;
-- `first_late_pct`: `first_late` as a share of the late dossiers, largest-remainder rounded to 0.1.
+- `first_late_pct`: `first_late` as a share of the late dossiers, two decimals, rounded half up from
+  the row's counts (`percent.percent`), the totals' from the totals' counts.
 
 Totals are the sums of the rows, for every column.
 """
@@ -24,7 +25,7 @@ from datetime import date, datetime
 from typing import Any, Final
 from uuid import UUID
 
-from services.reporting.shares import shares
+from services.reporting.percent import percent
 from services.reporting.tables import Column, Table
 
 CODE: Final = "delays"
@@ -78,8 +79,6 @@ def delays_table(
         first_late[step.agency_code] = first_late.get(step.agency_code, 0) + 1
     unattributed = late_dossiers - len(first)
     keys = sorted(steps)
-    counts = [first_late.get(k, 0) for k in keys] + ([unattributed] if unattributed else [])
-    pcts = shares(counts, late_dossiers)
     rows: list[dict[str, Any]] = [
         {
             "key": code,
@@ -87,9 +86,9 @@ def delays_table(
             "late_steps": steps[code],
             "late_dossiers": len(reach[code]),
             "first_late": first_late.get(code, 0),
-            "first_late_pct": pct,
+            "first_late_pct": percent(first_late.get(code, 0), late_dossiers),
         }
-        for code, pct in zip(keys, pcts, strict=False)
+        for code in keys
     ]
     if unattributed:
         rows.append(
@@ -99,13 +98,13 @@ def delays_table(
                 "late_steps": 0,
                 "late_dossiers": 0,
                 "first_late": unattributed,
-                "first_late_pct": pcts[-1],
+                "first_late_pct": percent(unattributed, late_dossiers),
             }
         )
     totals: dict[str, Any] = {"key": None, "name": "Tổng cộng"}
     for key in ("late_steps", "late_dossiers", "first_late"):
         totals[key] = sum(row[key] for row in rows)
-    totals["first_late_pct"] = shares([totals["first_late"]], late_dossiers)[0]
+    totals["first_late_pct"] = percent(totals["first_late"], late_dossiers)
     return Table(
         code=CODE,
         title=TITLE,

@@ -14,8 +14,9 @@
   full marks (đạt điểm tối đa) when it is at least 90 %, compared on the exact counts, not the rounded
   rate.
 
-Rates are percentage points rounded half up to 0.1 (each rate stands alone); a rate with nothing to
-divide by is null. The totals row sums the counts and computes its rates from those sums.
+Rates are percentage points to two decimals, rounded half up from the exact counts (`percent.percent`;
+each rate stands alone); a rate with nothing to divide by is null. The totals row sums the counts and
+computes its rates from those sums.
 
 The dossier counts are the processing read model's counters (the report tree,
 `arithmetic.contributions`) summed by lead agency, as the processing report's are: a dossier's close is
@@ -26,9 +27,9 @@ agency.
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
+from services.reporting.percent import percent
 from services.reporting.satisfaction.report import BallotCount
 from services.reporting.tables import Column, Table
 
@@ -36,14 +37,6 @@ CODE: Final = "indicators"
 TITLE: Final = "Chỉ số đánh giá chất lượng giải quyết thủ tục hành chính (Quyết định 766/QĐ-TTg)"
 FULL_MARKS_PCT: Final = 90  # satisfaction rate at which the indicator scores full marks
 SATISFIED: Final = ("very_satisfied", "satisfied")
-
-
-def rate(part: int, whole: int) -> float | None:
-    """``part`` of ``whole`` in percentage points, rounded half up to 0.1; None when ``whole`` is 0."""
-    if whole == 0:
-        return None
-    exact = Decimal(part * 100) / Decimal(whole)
-    return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 @dataclass(frozen=True)
@@ -103,18 +96,18 @@ def _shown(counts: _Counts, full_marks_pct: int) -> dict[str, Any]:
     return {
         "resolved": c.resolved,
         "resolved_in_time": c.resolved_in_time,
-        "on_time_rate": rate(c.resolved_in_time, c.resolved),
+        "on_time_rate": percent(c.resolved_in_time, c.resolved),
         "received": c.received,
         "received_online": c.received_online,
-        "online_rate": rate(c.received_online, c.received),
+        "online_rate": percent(c.received_online, c.received),
         "digitized": c.digitized,
-        "digitization_rate": rate(c.digitized, c.received),
+        "digitization_rate": percent(c.digitized, c.received),
         "documents_digitized": c.documents_digitized,
         "documents_reused": c.documents_reused,
-        "reuse_rate": rate(c.documents_reused, c.documents_digitized),
+        "reuse_rate": percent(c.documents_reused, c.documents_digitized),
         "ballots": c.ballots,
         "ballots_satisfied": c.ballots_satisfied,
-        "satisfaction_rate": rate(c.ballots_satisfied, c.ballots),
+        "satisfaction_rate": percent(c.ballots_satisfied, c.ballots),
         "satisfaction_full_marks": (
             None if c.ballots == 0 else c.ballots_satisfied * 100 >= full_marks_pct * c.ballots
         ),
@@ -158,7 +151,8 @@ def indicators_table(
         ],
         totals={"key": None, "name": "Tổng cộng", **_shown(totals, full_marks_pct)},
         notes=[
-            "Tỷ lệ (%) làm tròn đến 0,1; không có số liệu để tính thì để trống.",
+            "Tỷ lệ (%) làm tròn hai chữ số thập phân (từ 5 làm tròn lên); "
+            "không có số liệu để tính thì để trống.",
             "Đúng hạn gồm trước hạn và đúng hạn, so ngày có kết quả với hạn ban đầu "
             "(thư xin lỗi không đổi hạn).",
             f"Đạt điểm tối đa khi tỷ lệ hài lòng từ {full_marks_pct}% trở lên, "

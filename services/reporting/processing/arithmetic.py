@@ -32,6 +32,11 @@ days <= x, for any period:
     carried over         = open at F-1,   pending total = open at T
     pending overdue      = P(T).pending_overdue
 
+A dossier with an online service level n counts a second time in that level's own series
+(`LEVEL_SERIES`: level_n_early / on_time / late on c, level_n_open +1 on r and -1 on c, level_n_overdue
+like pending_overdue), so the service-level report reads results per level from the same two prefix
+sums (`level_counts`), whatever the cell: a procedure's level may change between its versions.
+
 The two prefix sums P(T) and P(F-1) per group are the whole report. The counters live per day and
 per *cell* (procedure x field x lead agency: a few hundred to a few thousand, however many dossiers)
 in a Fenwick tree over days (`SIZE` days from `EPOCH`; node i holds the days (i - lowbit(i), i]):
@@ -81,7 +86,20 @@ RECEIVED_SERIES = (
     "received_across_boundary",
 )
 CLOSED_SERIES = ("resolved_early", "resolved_on_time", "resolved_late", "withdrawn", "rejected")
-SERIES = (*RECEIVED_SERIES, *CLOSED_SERIES[:3], "late_with_apology", *CLOSED_SERIES[3:], "pending_overdue")
+LEVELS = (1, 2, 3, 4)  # online service levels (Decree 61/2018's; the classes derive from them)
+# The service-level report's results per level: resolved early / on time / late on the close day,
+# and two states as signed interval counters: open (+1 on r, -1 on the close) and open and overdue
+# (the level's share of `pending_overdue`). Received per level is `level_<n>`.
+LEVEL_RESULTS = ("early", "on_time", "late", "open", "overdue")
+LEVEL_SERIES = tuple(f"level_{level}_{kind}" for level in LEVELS for kind in LEVEL_RESULTS)
+SERIES = (
+    *RECEIVED_SERIES,
+    *CLOSED_SERIES[:3],
+    "late_with_apology",
+    *CLOSED_SERIES[3:],
+    "pending_overdue",
+    *LEVEL_SERIES,
+)
 
 COUNTER_CHANNELS = frozenset({"direct", "post"})  # tại quầy, bưu chính
 ONLINE = "online"
@@ -106,13 +124,16 @@ def contributions(facts: Facts) -> Contributions:
         if day is not None and amount:
             out[(cell, day, series)] += amount
 
+    # The level's series, when the dossier has a level: its results count in them too.
+    level = f"level_{facts.service_level}" if facts.service_level in LEVELS else None
     add(r, "received")
     if facts.channel == ONLINE:
         add(r, "received_online")
     elif facts.channel in COUNTER_CHANNELS:
         add(r, "received_counter")
-    if facts.service_level in (1, 2, 3, 4):
-        add(r, f"level_{facts.service_level}")
+    if level is not None:
+        add(r, level)
+        add(r, f"{level}_open")
     if facts.received_across_boundary:
         add(r, "received_across_boundary")
     if facts.digitized:
@@ -124,24 +145,30 @@ def contributions(facts: Facts) -> Contributions:
     close = None if closed is None else closed[1]
     if closed is not None:
         kind, c = closed
+        if level is not None:
+            add(c, f"{level}_open", -1)
         if kind == "resolved":
             outcome = resolution(c, due)
             add(c, f"resolved_{outcome}")
+            if level is not None:
+                add(c, f"{level}_{outcome}")
             if outcome == "late" and facts.apology:
                 add(c, "late_with_apology")
         else:
             add(c, kind)
 
     # Open and overdue on [max(r, due + 1), close), except while waiting for a supplement.
+    overdue = ("pending_overdue",) if level is None else ("pending_overdue", f"{level}_overdue")
     overdue_from = max(r, due + timedelta(days=1))
     if close is None or overdue_from < close:
-        add(overdue_from, "pending_overdue", 1)
-        add(close, "pending_overdue", -1)
-        for start, end in facts.waiting_intervals():
-            start = max(start, overdue_from)
-            if end is None or start < end:
-                add(start, "pending_overdue", -1)
-                add(end, "pending_overdue", 1)
+        for series in overdue:
+            add(overdue_from, series, 1)
+            add(close, series, -1)
+            for start, end in facts.waiting_intervals():
+                start = max(start, overdue_from)
+                if end is None or start < end:
+                    add(start, series, -1)
+                    add(end, series, 1)
     return Counter({k: v for k, v in out.items() if v})
 
 
@@ -264,12 +291,42 @@ def row_counts(at_to: Mapping[str, int], before_from: Mapping[str, int]) -> dict
     }
 
 
-def level_counts(at_to: Mapping[str, int], before_from: Mapping[str, int]) -> dict[int, int]:
-    """Dossiers received in the period by online service level 1-4."""
-    return {
-        level: int(at_to.get(f"level_{level}", 0)) - int(before_from.get(f"level_{level}", 0))
-        for level in (1, 2, 3, 4)
-    }
+LEVEL_FIELDS = (
+    "received",
+    "resolved_total",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "pending_total",
+    "pending_within",
+    "pending_overdue",
+)
+
+
+def level_counts(at_to: Mapping[str, int], before_from: Mapping[str, int]) -> dict[int, dict[str, int]]:
+    """Per online service level 1-4, from P(to) and P(from - 1): dossiers received in the period,
+    resolved in it early / on time / late, and pending at the end of `to` within or past the due, as
+    the processing report counts them (`row_counts`), for the dossiers of that level."""
+
+    def period(series: str) -> int:
+        return int(at_to.get(series, 0)) - int(before_from.get(series, 0))
+
+    out: dict[int, dict[str, int]] = {}
+    for level in LEVELS:
+        name = f"level_{level}"
+        early, on_time, late = (period(f"{name}_{k}") for k in ("early", "on_time", "late"))
+        pending, overdue = int(at_to.get(f"{name}_open", 0)), int(at_to.get(f"{name}_overdue", 0))
+        out[level] = {
+            "received": period(name),
+            "resolved_total": early + on_time + late,
+            "resolved_early": early,
+            "resolved_on_time": on_time,
+            "resolved_late": late,
+            "pending_total": pending,
+            "pending_within": pending - overdue,
+            "pending_overdue": overdue,
+        }
+    return out
 
 
 def add_rows(rows: Iterable[Mapping[str, int]]) -> dict[str, int]:

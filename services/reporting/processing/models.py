@@ -142,6 +142,8 @@ TREE_SERIES = (
     "withdrawn",
     "rejected",
     "pending_overdue",
+    # Per online service level, its dossiers' results (the service-level report; migration reporting_0010).
+    *(f"level_{n}_{kind}" for n in (1, 2, 3, 4) for kind in ("early", "on_time", "late", "open", "overdue")),
 )
 
 report_tree = Table(

@@ -32,10 +32,11 @@ async def satisfaction(
     the count and percentage of each option of the two questions (procedure simple / needs fewer papers
     / complex; very satisfied / satisfied / not satisfied), and the feedback and complaints received
     in the period, answered on time or late, or still open within or past their due date (judged on
-    `to`, or today while the period runs). Percentages are shares of the row's ballots to 0.1, by the
-    largest-remainder method so each question's options add up to 100; `totals` is the sum of the
-    rows. `by=unit`: per receiving unit of the dossier rated or complained about (a kiosk ballot, or
-    feedback about no known dossier, in the unknown-unit row); `unit`: only the ballots and feedback
+    `to`, or today while the period runs). Percentages are shares of the row's ballots to two decimals,
+    each rounded half up from its counts (a question's options may add up to 99.99 or 100.01);
+    `totals` is the sum of the rows, its percentages from its counts. `by=unit`: per receiving unit
+    of the dossier rated or complained about (a kiosk ballot, or feedback about no known dossier, in
+    the unknown-unit row); `unit`: only the ballots and feedback
     about dossiers received at that unit and the units under it (422 `unknown_unit`); a leader whose
     token carries a unit sees only that subtree (403 `not_your_unit` outside it). Rows are named as on
     `to`; `agencies=successors` folds the agencies (units, by=unit) closed by `to` into the ones that

@@ -6,10 +6,9 @@ by date in Vietnam, `from` and `to` included. Every count in `totals` is the sum
 each row's `ballots` is the number of ballots in it, so the report always reconciles (the seed report's
 2,123 ballots did not match its rows).
 
-Percentages (`*_pct`) are shares of the row's ballots in percentage points, to 0.1, rounded by the
-largest-remainder method: each question's options (with the ballots that did not answer it, which are
-not shown) add up to exactly 100.0, where rounding each share alone could give 99.9 or 100.1. The
-totals' percentages are computed from the totals' counts the same way, never averaged from the rows.
+Percentages (`*_pct`) are shares of the row's ballots in percentage points, two decimals, each rounded
+half up from its own counts (`percent.percent`), so a question's options may add up to 99.99 or 100.01.
+The totals' percentages are computed from the totals' counts, never averaged from the rows.
 """
 
 from collections.abc import Iterable, Mapping
@@ -17,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
-from services.reporting.shares import shares
+from services.reporting.percent import percent
 from services.reporting.tables import Column, Table
 
 CODE: Final = "satisfaction"
@@ -38,6 +37,7 @@ QUESTIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
     ),
 }
 OPTION_CODES: Final = {question: {code for code, _ in options} for question, options in QUESTIONS.items()}
+_OPTIONS: Final = frozenset().union(*OPTION_CODES.values())  # every option of every question
 QUESTION_NAMES: Final = {COMPLEXITY: "về thủ tục", SATISFACTION: "về mức độ hài lòng"}
 FEEDBACK_COLUMNS: Final = (
     ("feedback_received", "Phản ánh, kiến nghị tiếp nhận"),
@@ -47,8 +47,9 @@ FEEDBACK_COLUMNS: Final = (
     ("feedback_open_overdue", "Chưa trả lời, quá hạn"),
 )
 ROUNDING_NOTE: Final = (
-    "Tỷ lệ (%) tính trên tổng số phiếu của từng dòng, làm tròn đến 0,1 theo phương pháp phần dư lớn nhất: "
-    "các lựa chọn của mỗi câu hỏi cộng lại đúng 100%; dòng tổng cộng tính từ số phiếu tổng cộng."
+    "Tỷ lệ (%) tính trên tổng số phiếu của từng dòng, làm tròn hai chữ số thập phân (từ 5 làm tròn lên), "
+    "nên các lựa chọn của một câu hỏi có thể cộng lại lệch 100% vài phần trăm của 1%; "
+    "dòng tổng cộng tính từ số phiếu tổng cộng."
 )
 
 
@@ -107,15 +108,12 @@ def _counts_row() -> dict[str, int]:
 
 
 def _with_percentages(counts: dict[str, int]) -> dict[str, Any]:
+    """The counts, each option's followed by its share of the row's ballots (`percent`)."""
     out: dict[str, Any] = {}
-    pct: dict[str, float | None] = {}
-    for options in QUESTIONS.values():
-        keys = [k for k, _ in options]
-        pct.update(zip(keys, shares([counts[k] for k in keys], counts["ballots"]), strict=True))
     for key, value in counts.items():
         out[key] = value
-        if key in pct:
-            out[f"{key}_pct"] = pct[key]
+        if key in _OPTIONS:
+            out[f"{key}_pct"] = percent(value, counts["ballots"])
     return out
 
 

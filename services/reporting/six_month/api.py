@@ -104,10 +104,11 @@ async def six_month_report(
     the units under it (the unit's name is the issuing body unless `agency` is given), else the whole
     province; a leader whose token carries a unit gets that unit's (403 `not_your_unit` outside it).
     The covering page cites the rule set in force on the period's last day (Decree 61/2018 and
-    107/2021 to 30/06/2025, Decree 118/2025 after); the service-level annex counts each dossier by the
-    rule set of its receipt day. Agencies are named as on the last day; `agencies=successors` folds the
-    agencies closed by then into their successors in the satisfaction and indicator annexes (the
-    processing annex is by field: the option does not change it)."""
+    107/2021 to 30/06/2025, Decree 118/2025 after); the service-level annex counts each receipt by the
+    rule set of its receipt day, each result by the rule set of its result day. Agencies are named as
+    on the last day; `agencies=successors` folds the agencies closed by then into their successors in
+    the satisfaction and indicator annexes (the processing annex is by field: the option does not
+    change it)."""
     chosen = document_format(format, request.headers.get("accept"))
     start, end = six_month_period(year, half, cutoff)
     if start < FIRST_REPORT_DAY or end > LAST_REPORT_DAY:

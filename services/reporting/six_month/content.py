@@ -11,14 +11,16 @@ Decree 118/2025. Its tables still judge each dossier by its own receipt day (the
 has one section per rule set the period meets).
 The HTML (`html.py`) and the PDF (`pdf.py`) both draw this `Content`, so they say the same thing, with
 the numbers of the JSON, CSV and XLSX of each report (every cell is the table's value, written the
-Vietnamese way: 1.234 and 89,1).
+Vietnamese way: 1.234, and a percentage with its two decimals, 89,10).
 """
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Final
 
+from services.reporting.percent import percent
 from services.reporting.tables import Column, Table
 from shared.printing import one_line, vietnamese_date
 from shared.printing.html import Signature
@@ -63,13 +65,17 @@ def _basis(rule_set: RuleSet) -> tuple[str, tuple[str, ...]]:
 
 
 def number(value: Any) -> str:
-    """1.234 and 89,1 (at most two decimals, as the tables carry them); "" for nothing."""
+    """1.234 and 89,1 (at most two decimals, as the tables carry them); a percentage (a `Decimal`,
+    `percent.percent`) with its two decimals, 12,30; "" for nothing."""
     if value is None or value == "":
         return ""
     if isinstance(value, bool):
         return "Có" if value else "Không"
     if isinstance(value, int):
         return f"{value:,}".replace(",", ".")
+    if isinstance(value, Decimal):
+        whole, _, decimals = f"{value:,.2f}".partition(".")
+        return whole.replace(",", ".") + "," + decimals
     if isinstance(value, float):
         if value.is_integer():
             return number(int(value))
@@ -85,12 +91,6 @@ def cell_text(column: Column, value: Any) -> str:
     if column.kind == "percent" and text and "%" not in column.heading:
         text += "%"
     return text
-
-
-def _rate(part: int, whole: int) -> str | None:
-    if whole <= 0:
-        return None
-    return number(round(part / whole * 1000) / 10)
 
 
 # --- what the document says ---------------------------------------------------------------------
@@ -149,9 +149,9 @@ def _summary(tables: Sequence[Table]) -> tuple[tuple[str, tuple[str, ...]], ...]
             f"{number(t['resolved_early'])}, đúng hạn {number(t['resolved_on_time'])}, "
             f"quá hạn {number(t['resolved_late'])}"
         )
-        rate = _rate(t["resolved_early"] + t["resolved_on_time"], t["resolved_total"])
+        rate = percent(t["resolved_early"] + t["resolved_on_time"], t["resolved_total"])
         if rate is not None:
-            text += f"; tỷ lệ giải quyết đúng hạn (gồm trước hạn) {rate}%"
+            text += f"; tỷ lệ giải quyết đúng hạn (gồm trước hạn) {number(rate)}%"
         lines.append(text + ".")
     if t is not None and have(t, "pending_total", "pending_within", "pending_overdue"):
         lines.append(

@@ -3,7 +3,9 @@
    - The bearer token comes from the login box, `#token=` or `?token=` (taken out of the address at once),
      and is kept in sessionStorage: this tab only, gone when it closes, sent nowhere but this service.
    - Every number shown is the API's (cells carry it in `data-value`); the on-time rate of the tiles and
-     charts is (early + on time) / resolved, as the seed report's "Đúng hạn" column counts it.
+     charts is (early + on time) / resolved, as the seed report's "Đúng hạn" column counts it, rounded
+     like every report's percentage: two decimals, half up, from the counts; percentages show both
+     decimals (12,30%).
    - The DOM is built with textContent only: names in the reports are data, never markup.
    - `document.body.dataset.state` is "login", "loading", "ready" or "error" (tests wait on it).
 */
@@ -29,6 +31,8 @@
   ];
 
   const numberFormat = new Intl.NumberFormat("vi-VN", { maximumFractionDigits: 2 });
+  // Percentages always with their two decimals (12,30%), as the reports round them.
+  const percentFormat = new Intl.NumberFormat("vi-VN", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   const $ = (id) => document.getElementById(id);
   const charts = {};
   let generation = 0;
@@ -253,7 +257,7 @@
   function show(value, kind) {
     if (value === null || value === undefined) return "–";
     if (typeof value === "boolean") return value ? "Có" : "Không";
-    if (kind === "percent" && isNumber(value)) return numberFormat.format(value) + "%";
+    if (kind === "percent" && isNumber(value)) return percentFormat.format(value) + "%";
     if (isNumber(value)) return numberFormat.format(value);
     return String(value);
   }
@@ -262,7 +266,8 @@
     const resolved = row.resolved_total;
     if (!isNumber(resolved) || resolved <= 0) return null;
     const onTime = (row.resolved_early || 0) + (row.resolved_on_time || 0);
-    return Math.round((onTime / resolved) * 1000) / 10;
+    // Two decimals, half up, in whole numbers as services/reporting/percent.py does (no float ratio).
+    return Math.floor((2 * onTime * 10000 + resolved) / (2 * resolved)) / 100;
   }
 
   // --- tables ---------------------------------------------------------------------------------------
@@ -445,10 +450,7 @@
   }
 
   function satisfactionPct(row, option) {
-    if (isNumber(row[option + "_pct"])) return row[option + "_pct"];
-    const ballots = row.ballots;
-    if (!isNumber(ballots) || ballots <= 0 || !isNumber(row[option])) return null;
-    return Math.round((row[option] / ballots) * 1000) / 10;
+    return isNumber(row[option + "_pct"]) ? row[option + "_pct"] : null;  // the API's, as it rounds them
   }
 
   function drawSatisfaction(table) {
