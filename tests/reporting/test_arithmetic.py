@@ -15,7 +15,6 @@ from services.reporting.processing.definition import MemoryModel
 from services.reporting.processing.events import events_of
 from services.reporting.processing.models import TREE_SERIES
 from services.reporting.processing.reports import processing_table, service_levels_table
-from services.reporting.processing.rule_periods import rule_set_periods
 from shared.messaging.envelope import CloudEvent
 from tests.reporting.timelines import Pause, Timeline, expected_rows, reconciles, vn
 
@@ -301,9 +300,7 @@ def test_service_levels_count_the_dossiers_received_in_2021_by_levels_with_perce
     base: dict[str, Any] = {"received": vn(2021, 8, 1), "due": vn(2021, 8, 10)}
     timelines = [Timeline(**base, level=level) for level in (1, 2, 3, 3, 4, 4, 4, 4)]
     timelines.append(Timeline(received=vn(2021, 6, 1), due=vn(2021, 6, 10), level=4))  # before the period
-    (part,) = rule_set_periods(FROM, TO)
-    sections = [(part, _grouped(timelines, None)[""])]
-    table = service_levels_table(period_from=FROM, period_to=TO, sections=sections)
+    table = service_levels_table(period_from=FROM, period_to=TO, sums=_grouped(timelines, None)[""])
     assert [(r["rule_set"], r["level"], r["count"], r["pct"]) for r in table.rows] == [
         ("nd61-2018", 1, 1, Decimal("12.50")),
         ("nd61-2018", 2, 1, Decimal("12.50")),

@@ -12,20 +12,24 @@ from datetime import date, datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.reporting.processing.arithmetic import LEVEL_FIELDS, LEVELS, ROW_FIELDS, add_rows, level_counts
+from services.reporting.processing.arithmetic import LEVEL_FIELDS, ROW_FIELDS, add_rows, bucket_counts
 from services.reporting.processing.definition import MemoryModel, classify
 from services.reporting.processing.events import events_of
+from services.reporting.processing.rule_periods import BUCKETS, service_bucket
 from shared.clock import VIETNAM
 from shared.messaging.envelope import CloudEvent
 from tests.reporting.timelines import Pause, Timeline, expected_rows, reconciles
 
 BASE = datetime(2021, 1, 1, tzinfo=VIETNAM)
+# Receipts from here fall on both sides of 1 July 2025 (Decree 61/2018, then Decree 118/2025), closes
+# and pending too: the service buckets of both schemes.
+REFORM = datetime(2025, 5, 1, tzinfo=VIETNAM)
 CELLS = [("P1", "F1", "A1"), ("P2", "F1", "A2"), ("P3", "F2", "A1")]
 UNITS = ["000.00.12.H57", "000.00.13.H57"]  # receiving units: a cell is also per unit
 
 
-def instant(days: int, minutes: int) -> datetime:
-    return BASE + timedelta(days=days, minutes=minutes)
+def instant(days: int, minutes: int, base: datetime = BASE) -> datetime:
+    return base + timedelta(days=days, minutes=minutes)
 
 
 # Minutes of the day, often near midnight in Vietnam (where UTC is still the day before).
@@ -33,14 +37,14 @@ minutes = st.one_of(st.integers(0, 24 * 60 - 1), st.sampled_from([0, 1, 6 * 60 +
 
 
 @st.composite
-def timelines(draw: st.DrawFn) -> Timeline:
+def timelines(draw: st.DrawFn, base: datetime = BASE) -> Timeline:
     procedure, field_code, agency = draw(st.sampled_from(CELLS))
     received_day = draw(st.integers(0, 120))
-    received = instant(received_day, draw(minutes))
-    due = instant(received_day + draw(st.integers(0, 30)), draw(minutes))
+    received = instant(received_day, draw(minutes), base)
+    due = instant(received_day + draw(st.integers(0, 30)), draw(minutes), base)
     close_kind = draw(st.sampled_from([None, "resolved", "resolved", "withdrawn", "rejected", "stopped"]))
     close_day = received_day + draw(st.integers(0, 60))
-    close = instant(close_day, draw(minutes)) if close_kind else None
+    close = instant(close_day, draw(minutes), base) if close_kind else None
     if close is not None and close < received:
         close = received
     horizon = close_day if close else received_day + 90
@@ -49,7 +53,7 @@ def timelines(draw: st.DrawFn) -> Timeline:
     for step in steps:
         for _ in range(draw(st.integers(0, 2))):
             start_day = draw(st.integers(received_day, max(received_day, horizon)))
-            start = max(received, instant(start_day, draw(minutes)))
+            start = max(received, instant(start_day, draw(minutes), base))
             ends = draw(st.booleans())
             end = (
                 start + timedelta(days=draw(st.integers(0, 20)), minutes=draw(st.integers(0, 600)))
@@ -95,8 +99,8 @@ def timelines(draw: st.DrawFn) -> Timeline:
 
 
 @st.composite
-def periods(draw: st.DrawFn) -> tuple[date, date]:
-    start = BASE.date() + timedelta(days=draw(st.integers(-10, 200)))
+def periods(draw: st.DrawFn, base: datetime = BASE) -> tuple[date, date]:
+    start = base.date() + timedelta(days=draw(st.integers(-10, 200)))
     return start, start + timedelta(days=draw(st.integers(0, 200)))
 
 
@@ -137,22 +141,33 @@ def test_the_incremental_model_equals_the_brute_force_for_any_timelines_and_peri
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    all_timelines=st.lists(timelines(), min_size=1, max_size=25),
-    period_list=st.lists(periods(), min_size=1, max_size=4),
+    all_timelines=st.one_of(
+        st.lists(timelines(), min_size=1, max_size=25),
+        st.lists(timelines(REFORM), min_size=1, max_size=25),
+        st.lists(st.one_of(timelines(), timelines(REFORM)), min_size=1, max_size=25),
+    ),
+    period_list=st.lists(st.one_of(periods(), periods(REFORM)), min_size=1, max_size=4),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_the_results_per_service_level_equal_the_brute_force_over_that_level_s_dossiers(
+def test_the_results_per_service_bucket_equal_the_brute_force_over_that_bucket_s_dossiers(
     all_timelines: list[Timeline], period_list: list[tuple[date, date]], seed: int
 ) -> None:
-    """The level series (`level_counts`) give, per level, exactly the processing report's received,
-    resolved and pending over the dossiers of that level, whatever the cells and the event order."""
+    """The bucket series (`bucket_counts`) give, per service bucket, exactly the processing report's
+    received, resolved and pending over the dossiers whose receipt day and level put them in that
+    bucket (`service_bucket`), whatever the cells, the event order and the day of the results: a
+    dossier received before 1 July 2025 and closed or pending after it stays in its levels bucket."""
     model = MemoryModel()
     for event in events_of(deliveries(all_timelines, random.Random(seed))):
         model.apply(event)
     for period_from, period_to in period_list:
         at_to, before = model.prefix(period_to), model.prefix(period_from - timedelta(days=1))
-        found = level_counts(sum(at_to.values(), Counter()), sum(before.values(), Counter()))
-        for level in LEVELS:
-            mine = [f for f in model.facts.values() if f.service_level == level]
+        found = bucket_counts(sum(at_to.values(), Counter()), sum(before.values(), Counter()))
+        assert set(found) == set(BUCKETS)
+        for bucket in BUCKETS:
+            mine = [
+                f
+                for f in model.facts.values()
+                if f.received_date is not None and service_bucket(f.received_date, f.service_level) == bucket
+            ]
             expected = add_rows(classify(f, period_from, period_to) for f in mine)
-            assert found[level] == {k: expected[k] for k in LEVEL_FIELDS}, level
+            assert found[bucket] == {k: expected[k] for k in LEVEL_FIELDS}, bucket

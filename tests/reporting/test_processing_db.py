@@ -130,8 +130,10 @@ async def test_service_levels_count_the_period_s_receipts(reporting: Reporting) 
         *[e for level in levels for e in Timeline(**cell(), received=day, due=day, level=level).events()]
     )
     body = await reporting.report("service-levels", period=(date(2077, 3, 1), date(2077, 3, 1)))
-    # Received under Decree 118/2025: by the classes of Decree 42/2022.
-    assert [(r["class"], r["count"], r["pct"]) for r in body["rows"]] == [
+    # Received under Decree 118/2025: by the classes of Decree 42/2022 (other tests' dossiers received
+    # before 1 July 2025 and still open may add a levels section, with no receipts in it).
+    classes = [r for r in body["rows"] if r["rule_set"] == "nd118-2025"]
+    assert [(r["class"], r["count"], r["pct"]) for r in classes] == [
         ("full_online", 1, 25.0), ("partial_online", 2, 50.0), ("other", 1, 25.0)
     ]  # fmt: skip
     assert body["totals"]["count"] == 4

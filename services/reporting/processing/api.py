@@ -67,13 +67,15 @@ async def service_levels(
 ) -> Response:
     """Dossiers received in [from, to] and their results, by online service level or class.
     Per row: received (`count`), resolved early / on time / late in the period, pending at the end of
-    `to` within or past the due, the on-time rate (`on_time_pct`, early + on time over resolved). Each
-    count is judged by the rule set in force on its day (a receipt on its receipt day, a result on its
-    result day, pending on `to`): under Decree 61/2018 (to 2025-06-30), by online service level 1-4;
-    under Decree 118/2025 (from 2025-07-01), by the classes of Decree 42/2022: full online (level 4),
-    partial online (level 3), other (levels 1 and 2). A period spanning 2025-07-01 has both sections,
-    each row naming its `rule_set`, each section's `pct` a share of its own receipts; pending is
-    counted in the last section only (null in the other). Percentages: two decimals, half up, from the
+    `to` within or past the due, the on-time rate (`on_time_pct`, early + on time over resolved). Every
+    count of a dossier is judged by the rule set in force on the day it was RECEIVED (its receipt, its
+    result whenever it comes, its pending state at `to`): received to 2025-06-30 (Decree 61/2018), by
+    online service level 1-4; received from 2025-07-01 (Decree 118/2025), by the classes of Decree
+    42/2022: full online (level 4), partial online (level 3), other (levels 1 and 2). A section per
+    scheme, each row naming its `rule_set`, each section's `pct` a share of its own receipts: shown when
+    the period meets its receipt days, or when its dossiers have anything to count (a level-4 dossier
+    received in June 2025 and resolved in July 2025 is a level-4 result, even in a report of the second
+    half of 2025); a section with nothing at all is left out. Percentages: two decimals, half up, from the
     counts; `totals` sums the counts and computes its percentages from those sums. No agency rows, so
     no `agencies=` option. `unit`: only the dossiers received at that unit and the units under it, as
     in the processing report. JSON, CSV or XLSX (`format`, or the `Accept` header)."""

@@ -32,10 +32,13 @@ days <= x, for any period:
     carried over         = open at F-1,   pending total = open at T
     pending overdue      = P(T).pending_overdue
 
-A dossier with an online service level n counts a second time in that level's own series
-(`LEVEL_SERIES`: level_n_early / on_time / late on c, level_n_open +1 on r and -1 on c, level_n_overdue
-like pending_overdue), so the service-level report reads results per level from the same two prefix
-sums (`level_counts`), whatever the cell: a procedure's level may change between its versions.
+A dossier with an online service level counts a second time in the series of its *service bucket*
+(`rule_periods.service_bucket`: the scheme of the rule set in force on its receipt day and its level
+under it, fixed at receipt; `BUCKET_SERIES`: <bucket>_received on r, <bucket>_early / on_time / late
+on c, <bucket>_open +1 on r and -1 on c, <bucket>_overdue like pending_overdue), so the service-level
+report reads every count of a dossier in its receipt day's scheme from the same two prefix sums
+(`bucket_counts`), whatever the cell and whatever the day of the count: a procedure's level may change
+between its versions, and a dossier received under one rule set may be resolved under the next.
 
 The two prefix sums P(T) and P(F-1) per group are the whole report. The counters live per day and
 per *cell* (procedure x field x lead agency: a few hundred to a few thousand, however many dossiers)
@@ -64,6 +67,7 @@ from datetime import date, timedelta
 from typing import TypeVar
 
 from services.reporting.processing.facts import CellKey, Facts
+from services.reporting.processing.rule_periods import BUCKETS, LEVELS, service_bucket
 
 EPOCH = date(1990, 1, 1)  # day index 1
 SIZE = 1 << 15  # days in the tree: 1990-01-01 .. 2079-09-18
@@ -86,19 +90,19 @@ RECEIVED_SERIES = (
     "received_across_boundary",
 )
 CLOSED_SERIES = ("resolved_early", "resolved_on_time", "resolved_late", "withdrawn", "rejected")
-LEVELS = (1, 2, 3, 4)  # online service levels (Decree 61/2018's; the classes derive from them)
-# The service-level report's results per level: resolved early / on time / late on the close day,
-# and two states as signed interval counters: open (+1 on r, -1 on the close) and open and overdue
-# (the level's share of `pending_overdue`). Received per level is `level_<n>`.
-LEVEL_RESULTS = ("early", "on_time", "late", "open", "overdue")
-LEVEL_SERIES = tuple(f"level_{level}_{kind}" for level in LEVELS for kind in LEVEL_RESULTS)
+# The service-level report's counts per service bucket (`rule_periods.BUCKETS`: levels_1 .. levels_4,
+# classes_full_online, classes_partial_online, classes_other): received on r, resolved early / on time
+# / late on the close day, and two states as signed interval counters: open (+1 on r, -1 on the close)
+# and open and overdue (the bucket's share of `pending_overdue`).
+BUCKET_RESULTS = ("received", "early", "on_time", "late", "open", "overdue")
+BUCKET_SERIES = tuple(f"{bucket}_{kind}" for bucket in BUCKETS for kind in BUCKET_RESULTS)
 SERIES = (
     *RECEIVED_SERIES,
     *CLOSED_SERIES[:3],
     "late_with_apology",
     *CLOSED_SERIES[3:],
     "pending_overdue",
-    *LEVEL_SERIES,
+    *BUCKET_SERIES,
 )
 
 COUNTER_CHANNELS = frozenset({"direct", "post"})  # tại quầy, bưu chính
@@ -124,8 +128,10 @@ def contributions(facts: Facts) -> Contributions:
         if day is not None and amount:
             out[(cell, day, series)] += amount
 
-    # The level's series, when the dossier has a level: its results count in them too.
+    # The bucket's series, when the dossier has a level: its receipt and results count in them too,
+    # in the scheme of its receipt day's rule set whatever the day of the count.
     level = f"level_{facts.service_level}" if facts.service_level in LEVELS else None
+    bucket = service_bucket(r, facts.service_level)
     add(r, "received")
     if facts.channel == ONLINE:
         add(r, "received_online")
@@ -133,7 +139,9 @@ def contributions(facts: Facts) -> Contributions:
         add(r, "received_counter")
     if level is not None:
         add(r, level)
-        add(r, f"{level}_open")
+    if bucket is not None:
+        add(r, f"{bucket}_received")
+        add(r, f"{bucket}_open")
     if facts.received_across_boundary:
         add(r, "received_across_boundary")
     if facts.digitized:
@@ -145,20 +153,20 @@ def contributions(facts: Facts) -> Contributions:
     close = None if closed is None else closed[1]
     if closed is not None:
         kind, c = closed
-        if level is not None:
-            add(c, f"{level}_open", -1)
+        if bucket is not None:
+            add(c, f"{bucket}_open", -1)
         if kind == "resolved":
             outcome = resolution(c, due)
             add(c, f"resolved_{outcome}")
-            if level is not None:
-                add(c, f"{level}_{outcome}")
+            if bucket is not None:
+                add(c, f"{bucket}_{outcome}")
             if outcome == "late" and facts.apology:
                 add(c, "late_with_apology")
         else:
             add(c, kind)
 
     # Open and overdue on [max(r, due + 1), close), except while waiting for a supplement.
-    overdue = ("pending_overdue",) if level is None else ("pending_overdue", f"{level}_overdue")
+    overdue = ("pending_overdue",) if bucket is None else ("pending_overdue", f"{bucket}_overdue")
     overdue_from = max(r, due + timedelta(days=1))
     if close is None or overdue_from < close:
         for series in overdue:
@@ -303,21 +311,21 @@ LEVEL_FIELDS = (
 )
 
 
-def level_counts(at_to: Mapping[str, int], before_from: Mapping[str, int]) -> dict[int, dict[str, int]]:
-    """Per online service level 1-4, from P(to) and P(from - 1): dossiers received in the period,
-    resolved in it early / on time / late, and pending at the end of `to` within or past the due, as
-    the processing report counts them (`row_counts`), for the dossiers of that level."""
+def bucket_counts(at_to: Mapping[str, int], before_from: Mapping[str, int]) -> dict[str, dict[str, int]]:
+    """Per service bucket (`rule_periods.BUCKETS`), from P(to) and P(from - 1): the bucket's dossiers
+    received in the period, resolved in it early / on time / late, and pending at the end of `to`
+    within or past the due, as the processing report counts them (`row_counts`), for the dossiers fixed
+    in that bucket at receipt (whatever the day of the result)."""
 
     def period(series: str) -> int:
         return int(at_to.get(series, 0)) - int(before_from.get(series, 0))
 
-    out: dict[int, dict[str, int]] = {}
-    for level in LEVELS:
-        name = f"level_{level}"
-        early, on_time, late = (period(f"{name}_{k}") for k in ("early", "on_time", "late"))
-        pending, overdue = int(at_to.get(f"{name}_open", 0)), int(at_to.get(f"{name}_overdue", 0))
-        out[level] = {
-            "received": period(name),
+    out: dict[str, dict[str, int]] = {}
+    for bucket in BUCKETS:
+        early, on_time, late = (period(f"{bucket}_{k}") for k in ("early", "on_time", "late"))
+        pending, overdue = int(at_to.get(f"{bucket}_open", 0)), int(at_to.get(f"{bucket}_overdue", 0))
+        out[bucket] = {
+            "received": period(f"{bucket}_received"),
             "resolved_total": early + on_time + late,
             "resolved_early": early,
             "resolved_on_time": on_time,

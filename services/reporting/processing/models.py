@@ -142,8 +142,17 @@ TREE_SERIES = (
     "withdrawn",
     "rejected",
     "pending_overdue",
-    # Per online service level, its dossiers' results (the service-level report; migration reporting_0010).
-    *(f"level_{n}_{kind}" for n in (1, 2, 3, 4) for kind in ("early", "on_time", "late", "open", "overdue")),
+    # Per service bucket fixed at receipt (the receipt day's scheme and the level under it), its
+    # dossiers' receipts and results (the service-level report; migration reporting_0010).
+    *(
+        f"{scheme}_{key}_{kind}"
+        for scheme, keys in (
+            ("levels", ("1", "2", "3", "4")),
+            ("classes", ("full_online", "partial_online", "other")),
+        )
+        for key in keys
+        for kind in ("received", "early", "on_time", "late", "open", "overdue")
+    ),
 )
 
 report_tree = Table(

@@ -6,15 +6,15 @@ field x lead agency; the counts are linear in them), and the totals sum the rows
 reconcile: total = carried over + received = resolved + pending + withdrawn + rejected.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, Final, Literal
 
 from services.reporting.percent import percent
-from services.reporting.processing.arithmetic import LEVEL_FIELDS, add_rows, level_counts, row_counts
-from services.reporting.processing.rule_periods import RuleSetPeriod
+from services.reporting.processing.arithmetic import LEVEL_FIELDS, add_rows, bucket_counts, row_counts
+from services.reporting.processing.rule_periods import CLASS_OF_LEVEL, SCHEME_KEYS, rule_set_periods
 from services.reporting.tables import Column, Table
-from shared.rule_sets import OnlineScheme
+from shared.rule_sets import OnlineScheme, RuleSet, rule_sets
 
 By = Literal["field", "agency", "procedure", "unit", "level"]
 Sums = Mapping[str, tuple[Mapping[str, int], Mapping[str, int]]]  # group -> (P(to), P(from - 1))
@@ -107,8 +107,6 @@ CLASS_NAMES: Final[dict[str, str]] = {
     "partial_online": "Dịch vụ công trực tuyến một phần",
     "other": "Dịch vụ công khác",
 }
-CLASS_OF_LEVEL: Final[dict[int, str]] = {1: "other", 2: "other", 3: "partial_online", 4: "full_online"}
-PENDING_FIELDS: Final = ("pending_total", "pending_within", "pending_overdue")
 SERVICE_LEVEL_COLUMNS: Final = (
     Column("key", "Mã", "text"),
     Column("rule_set_name", "Bộ quy định", "text"),
@@ -118,89 +116,115 @@ SERVICE_LEVEL_COLUMNS: Final = (
     *(Column(k, COUNT_HEADINGS[k]) for k in LEVEL_FIELDS if k != "received"),
     Column("on_time_pct", "Tỷ lệ giải quyết đúng hạn (%)", "percent"),
 )
-# A part of the period and its prefix sums (P(end), P(start - 1)).
-Section = tuple[RuleSetPeriod, tuple[Mapping[str, int], Mapping[str, int]]]
+SERVICE_LEVELS_NOTES: Final = (
+    "Mỗi hồ sơ tính theo bộ quy định có hiệu lực vào ngày tiếp nhận hồ sơ: số mới tiếp nhận, kết quả giải "
+    "quyết (cả khi có kết quả sau khi bộ quy định mới có hiệu lực) và số đang giải quyết tại ngày cuối kỳ "
+    "đều thuộc phần của bộ quy định đó.",
+    "Trước hạn, đúng hạn, quá hạn: so ngày có kết quả với hạn trả ban đầu; tỷ lệ đúng hạn gồm trước hạn.",
+    "Tỷ lệ (%) làm tròn hai chữ số thập phân (từ 5 làm tròn lên), tính từ số hồ sơ của từng dòng; "
+    "dòng tổng cộng tính từ số tổng cộng.",
+)
 
 
 def scheme_counts(
-    scheme: OnlineScheme, by_level: Mapping[int, Mapping[str, int]]
+    scheme: OnlineScheme, by_bucket: Mapping[str, Mapping[str, int]]
 ) -> list[tuple[str, str, dict[str, int]]]:
-    """The rows of one rule set's template as (key, name, counts): the levels 1-4 of Decree 61/2018's
-    time, or the classes of Decree 42/2022 that Decree 118/2025's time reports (4 -> full online,
-    3 -> partial online, 1 and 2 -> other), a class's counts the sums of its levels'."""
-    if scheme == "levels":
-        return [(str(level), f"Mức độ {level}", dict(counts)) for level, counts in by_level.items()]
-    classes = {key: dict.fromkeys(LEVEL_FIELDS, 0) for key in CLASS_NAMES}
-    for level, counts in by_level.items():
-        row = classes[CLASS_OF_LEVEL[level]]
-        for field in LEVEL_FIELDS:
-            row[field] += counts[field]
-    return [(key, CLASS_NAMES[key], counts) for key, counts in classes.items()]
+    """The rows of one scheme's template as (key, name, counts), from the counts of its service buckets
+    (`arithmetic.bucket_counts`): the levels 1-4 of Decree 61/2018's time, or the classes of Decree
+    42/2022 that Decree 118/2025's time reports (4 -> full online, 3 -> partial online, 1 and 2 ->
+    other), each of them the bucket its dossiers were fixed in at receipt."""
+    rows = []
+    for key in SCHEME_KEYS[scheme]:
+        name = f"Mức độ {key}" if scheme == "levels" else CLASS_NAMES[key]
+        rows.append((key, name, {f: int(by_bucket[f"{scheme}_{key}"][f]) for f in LEVEL_FIELDS}))
+    return rows
 
 
-def _results(counts: Mapping[str, int | None]) -> dict[str, Any]:
-    """A row's results as shown: resolved and pending (None where not counted), the on-time rate."""
-    out: dict[str, Any] = {k: counts[k] for k in LEVEL_FIELDS if k != "received"}
-    resolved = int(counts["resolved_total"] or 0)
-    out["on_time_pct"] = percent(
-        int(counts["resolved_early"] or 0) + int(counts["resolved_on_time"] or 0), resolved
-    )
+def scheme_sections(period_from: date, period_to: date) -> list[tuple[OnlineScheme, RuleSet, bool]]:
+    """Each online scheme of the rule sets, in the sets' order, with the rule set its section is named
+    by and whether the period meets a day of that scheme's sets (its section is then always shown):
+    the latest set of the scheme in force on or before `to` (else its first)."""
+    out: list[tuple[OnlineScheme, RuleSet, bool]] = []
+    met = {part.rule_set.online_scheme for part in rule_set_periods(period_from, period_to)}
+    for scheme in dict.fromkeys(s.online_scheme for s in rule_sets()):
+        mine = [s for s in rule_sets() if s.online_scheme == scheme]
+        begun = [s for s in mine if s.effective_from <= period_to]
+        out.append((scheme, (begun or mine)[-1], scheme in met))
     return out
 
 
-def service_levels_table(*, period_from: date, period_to: date, sections: Sequence[Section]) -> Table:
-    """Dossiers received in the period and their results by online service, one section per rule set
-    in force in the period (`rule_periods`): by levels 1-4 under Decree 61/2018, by the classes full
-    online / partial online / other under Decree 118/2025.
+def _receipt_days(scheme: OnlineScheme) -> str:
+    """The receipt days a scheme governs, as the notes show them: "đến 30/06/2025", "từ 01/07/2025"."""
+    sets = rule_sets()
+    mine = [index for index, s in enumerate(sets) if s.online_scheme == scheme]
+    first, last = sets[mine[0]], sets[mine[-1]]
+    since = None if mine[0] == 0 else f"từ {first.effective_from:%d/%m/%Y}"
+    until = None if last.effective_to is None else f"đến {last.effective_to:%d/%m/%Y}"
+    return " ".join(part for part in (since, until) if part) or "mọi ngày"
 
-    Each count is judged by the rule set in force on the day it counts: a receipt in the section of
-    its receipt day, a result (resolved early / on time / late) in the section of its result day, a
-    dossier pending at the end of `to` in the last section (the other sections' pending are None), all
-    under the dossier's level or that level's class. `pct` is a row's receipts as a share of its
-    section's, `on_time_pct` its resolved early or on time as a share of its resolved, both two
-    decimals rounded half up from the counts (`percent`). The totals are the sums of the rows' counts,
-    their percentages from those sums, never from rounded rows."""
+
+def _results(counts: Mapping[str, int]) -> dict[str, Any]:
+    """A row's results as shown: resolved and pending, the on-time rate."""
+    out: dict[str, Any] = {k: counts[k] for k in LEVEL_FIELDS if k != "received"}
+    resolved = int(counts["resolved_total"])
+    out["on_time_pct"] = percent(int(counts["resolved_early"]) + int(counts["resolved_on_time"]), resolved)
+    return out
+
+
+def service_levels_table(
+    *, period_from: date, period_to: date, sums: tuple[Mapping[str, int], Mapping[str, int]]
+) -> Table:
+    """Dossiers received in the period and their results by online service, from P(to) and P(from - 1)
+    (`sums`), one section per online scheme: by levels 1-4 (Decree 61/2018), by the classes full online
+    / partial online / other (Decree 118/2025).
+
+    Every count of a dossier is in the section of the rule set in force on its RECEIPT day (its service
+    bucket, `rule_periods.service_bucket`), under its level or that level's class: its receipt, its
+    result (resolved early / on time / late in the period, whatever the day of the result) and its
+    pending state at the end of `to`. So a section is shown when the period meets a day of its scheme
+    (even with nothing to count), or when it has anything to count (dossiers received before 1 July
+    2025 resolved in, or pending at the end of, a later period); a section with neither is left out.
+    Every row has the same fields whatever the section. `pct` is a row's receipts as a share of its
+    section's, `on_time_pct` its resolved early or on time as a share of its resolved, both two decimals
+    rounded half up from the counts (`percent`). The totals are the sums of the rows' counts, their
+    percentages from those sums, never from rounded rows."""
+    at_to, before_from = sums
+    by_bucket = bucket_counts(at_to, before_from)
     rows: list[dict[str, Any]] = []
-    notes = [
-        "Mỗi số liệu tính theo bộ quy định có hiệu lực vào ngày của nó: hồ sơ tiếp nhận theo ngày tiếp nhận, "
-        "đã giải quyết theo ngày có kết quả, đang giải quyết tại ngày cuối kỳ (phần cuối của kỳ).",
-        "Trước hạn, đúng hạn, quá hạn: so ngày có kết quả với hạn trả ban đầu; tỷ lệ đúng hạn gồm trước hạn.",
-        "Tỷ lệ (%) làm tròn hai chữ số thập phân (từ 5 làm tròn lên), tính từ số hồ sơ của từng dòng; "
-        "dòng tổng cộng tính từ số tổng cộng.",
-    ]
-    for index, (part, (at_to, before_from)) in enumerate(sections):
-        rule_set = part.rule_set
-        last = index == len(sections) - 1
-        counts = scheme_counts(rule_set.online_scheme, level_counts(at_to, before_from))
+    notes = list(SERVICE_LEVELS_NOTES)
+    for scheme, rule_set, met in scheme_sections(period_from, period_to):
+        counts = scheme_counts(scheme, by_bucket)
+        if not met and not any(any(c.values()) for _, _, c in counts):
+            continue
         counted = sum(c["received"] for _, _, c in counts)
         for key, name, c in counts:
-            shown: dict[str, int | None] = dict(c)
-            if not last:  # pending is counted at the end of `to`, in the last section only
-                shown.update(dict.fromkeys(PENDING_FIELDS))
             rows.append(
                 {
                     "key": f"{rule_set.code}/{key}",
                     "rule_set": rule_set.code,
                     "rule_set_name": rule_set.name,
-                    "scheme": rule_set.online_scheme,
-                    "level": int(key) if rule_set.online_scheme == "levels" else None,
-                    "class": key if rule_set.online_scheme == "classes" else CLASS_OF_LEVEL[int(key)],
+                    "scheme": scheme,
+                    "level": int(key) if scheme == "levels" else None,
+                    "class": key if scheme == "classes" else CLASS_OF_LEVEL[int(key)],
                     "name": name,
                     "count": c["received"],
                     "pct": percent(c["received"], counted),
-                    **_results(shown),
+                    **_results(c),
                 }
             )
-        span = f"{part.start:%d/%m/%Y} - {part.end:%d/%m/%Y}"
-        notes.append(f"{span}: {rule_set.name}; tỷ lệ tiếp nhận tính trên {counted} hồ sơ của phần này.")
-        received = int(at_to.get("received", 0)) - int(before_from.get("received", 0))
-        if received != counted:
-            notes.append(
-                f"{span}: {received - counted} hồ sơ không ghi mức độ dịch vụ, không tính ở đây "
-                "(cả kết quả giải quyết của chúng)."
-            )
+        notes.append(
+            f"{rule_set.name} (hồ sơ tiếp nhận {_receipt_days(scheme)}): tỷ lệ tiếp nhận tính trên "
+            f"{counted} hồ sơ mới tiếp nhận trong kỳ của phần này."
+        )
+    received = int(at_to.get("received", 0)) - int(before_from.get("received", 0))
+    bucketed = sum(counts["received"] for counts in by_bucket.values())
+    if received != bucketed:
+        notes.append(
+            f"{received - bucketed} hồ sơ mới tiếp nhận trong kỳ không ghi mức độ dịch vụ, không tính ở đây "
+            "(cả kết quả giải quyết của chúng)."
+        )
     totals: dict[str, Any] = {
-        field: sum(row[field] or 0 for row in rows) for field in ("count", *LEVEL_FIELDS[1:])
+        field: sum(row[field] for row in rows) for field in ("count", *LEVEL_FIELDS[1:])
     }
     return Table(
         code=SERVICE_LEVELS,

@@ -14,7 +14,6 @@ from services.reporting.processing.reports import (
     service_levels_table,
 )
 from services.reporting.processing.repository import Store, driver
-from services.reporting.processing.rule_periods import rule_set_periods
 from services.reporting.tables import Table
 from services.reporting.units.groups import agency_groups, unit_groups
 from services.reporting.units.successors import AS_REGISTERED, Agencies, fold_sums
@@ -50,13 +49,9 @@ async def processing_report(
 async def service_levels_report(
     session: AsyncSession, *, period_from: date, period_to: date, units_in: Sequence[str] | None = None
 ) -> Table:
-    """The service-level report's table for [from, to]: the period cut at each rule set's first day,
-    each part's receipts counted by that set's scheme (levels or classes); only the dossiers received
-    at `units_in` when given."""
+    """The service-level report's table for [from, to]: every dossier's counts in the scheme of its
+    receipt day's rule set (levels or classes; its service bucket), read from the same two prefix sums
+    as the processing report; only the dossiers received at `units_in` when given."""
     conn = await driver(session)
-    store = Store()
-    sections = []
-    for part in rule_set_periods(period_from, period_to):
-        sums = await store.group_sums(conn, None, *period_nodes(part.start, part.end), units=units_in)
-        sections.append((part, sums.get("", ({}, {}))))
-    return service_levels_table(period_from=period_from, period_to=period_to, sections=sections)
+    sums = await Store().group_sums(conn, None, *period_nodes(period_from, period_to), units=units_in)
+    return service_levels_table(period_from=period_from, period_to=period_to, sums=sums.get("", ({}, {})))

@@ -8,7 +8,7 @@ and satisfaction totals, the signature — then each table in full as a numbered
 The legal basis is the rule set in force on the period's last day (`view.rule_set`): the document is
 made under the frame in force when the period closes, so a half-year ending after 1 July 2025 cites
 Decree 118/2025. Its tables still judge each dossier by its own receipt day (the service-level annex
-has one section per rule set the period meets).
+counts every dossier, results and pending included, in the section of its receipt day's rule set).
 The HTML (`html.py`) and the PDF (`pdf.py`) both draw this `Content`, so they say the same thing, with
 the numbers of the JSON, CSV and XLSX of each report (every cell is the table's value, written the
 Vietnamese way: 1.234, and a percentage with its two decimals, 89,10).
