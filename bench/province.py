@@ -47,7 +47,8 @@ from bench.intake_reception import BODY, WORKERS, start_intake
 from bench.rawhttp import RawConnection
 from bench.reporting import DAYS_SQL, LOAD_STEPS, start_reporting
 from bench.servers import BenchServers, bench_servers, percentile, start_service
-from services.reporting.processing.arithmetic import period_nodes
+from services.reporting.processing.arithmetic import ROW_SERIES, period_nodes
+from services.reporting.processing.models import TREE_SERIES
 from services.reporting.processing.rebuilder import tree_from_days_sql
 from services.reporting.processing.repository import Store
 from shared.auth import issue_token
@@ -408,18 +409,25 @@ async def sql_alone(conn: asyncpg.Connection) -> None:
         COMMUNE,
     )
     print(f"  the report's {len(nodes)} tree nodes hold {whole:,} rows: {one:,} of them {COMMUNE}'s")
+    # Two designs of the same statement: every series of the tree summed (as before the report summed
+    # only its own), and the processing report's own series (`arithmetic.ROW_SERIES`, what it runs now).
     store = Store()
+    designs = (("all series", TREE_SERIES), ("its own series", ROW_SERIES))
     for label, units in (("whole province", None), (f"unit={COMMUNE}", [COMMUNE])):
-        times = []
-        for _ in range(REQUESTS):
-            began = time.perf_counter()
-            async with conn.transaction():
-                await store.group_sums(conn, "unit", at_to, before_from, units=units)
-            times.append((time.perf_counter() - began) * 1000)
-        print(
-            f"  {'its SQL alone (Store.group_sums), ' + label:<62} ({REQUESTS:>3} requests) "
-            f"p50 {percentile(times, 50):7.1f} ms   p95 {percentile(times, 95):7.1f} ms"
-        )
+        args = [at_to, before_from] if units is None else [at_to, before_from, units]
+        for design, series in designs:
+            sql = store.group_sql("unit", scoped=units is not None, series=series)
+            times = []
+            for _ in range(REQUESTS):
+                began = time.perf_counter()
+                async with conn.transaction():
+                    await conn.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+                    await conn.fetch(sql, *args)
+                times.append((time.perf_counter() - began) * 1000)
+            print(
+                f"  {f'its SQL alone, {len(series)} {design}, ' + label:<62} ({REQUESTS:>3} requests) "
+                f"p50 {percentile(times, 50):7.1f} ms   p95 {percentile(times, 95):7.1f} ms"
+            )
 
 
 async def reports(base: str, secret: str) -> None:

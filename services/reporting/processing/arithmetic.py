@@ -67,7 +67,7 @@ from datetime import date, timedelta
 from typing import TypeVar
 
 from services.reporting.processing.facts import CellKey, Facts
-from services.reporting.processing.rule_periods import BUCKETS, LEVELS, service_bucket
+from services.reporting.processing.rule_periods import BUCKETS, service_bucket
 
 EPOCH = date(1990, 1, 1)  # day index 1
 SIZE = 1 << 15  # days in the tree: 1990-01-01 .. 2079-09-18
@@ -80,10 +80,6 @@ RECEIVED_SERIES = (
     "received",
     "received_online",
     "received_counter",
-    "level_1",
-    "level_2",
-    "level_3",
-    "level_4",
     "digitized",
     "documents_digitized",
     "documents_reused",
@@ -96,14 +92,17 @@ CLOSED_SERIES = ("resolved_early", "resolved_on_time", "resolved_late", "withdra
 # and open and overdue (the bucket's share of `pending_overdue`).
 BUCKET_RESULTS = ("received", "early", "on_time", "late", "open", "overdue")
 BUCKET_SERIES = tuple(f"{bucket}_{kind}" for bucket in BUCKETS for kind in BUCKET_RESULTS)
-SERIES = (
+# What the processing report, the indicators and the dashboard read; the service-level report reads
+# only `BUCKET_SERIES`. A report sums only its own series: a province's whole-province report reads
+# some 160,000 tree rows, and every column summed costs on each of them (bench/province.py).
+ROW_SERIES = (
     *RECEIVED_SERIES,
     *CLOSED_SERIES[:3],
     "late_with_apology",
     *CLOSED_SERIES[3:],
     "pending_overdue",
-    *BUCKET_SERIES,
 )
+SERIES = (*ROW_SERIES, *BUCKET_SERIES)
 
 COUNTER_CHANNELS = frozenset({"direct", "post"})  # tại quầy, bưu chính
 ONLINE = "online"
@@ -130,15 +129,12 @@ def contributions(facts: Facts) -> Contributions:
 
     # The bucket's series, when the dossier has a level: its receipt and results count in them too,
     # in the scheme of its receipt day's rule set whatever the day of the count.
-    level = f"level_{facts.service_level}" if facts.service_level in LEVELS else None
     bucket = service_bucket(r, facts.service_level)
     add(r, "received")
     if facts.channel == ONLINE:
         add(r, "received_online")
     elif facts.channel in COUNTER_CHANNELS:
         add(r, "received_counter")
-    if level is not None:
-        add(r, level)
     if bucket is not None:
         add(r, f"{bucket}_received")
         add(r, f"{bucket}_open")

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.reporting.processing.arithmetic import BUCKET_SERIES, ROW_SERIES
 from services.reporting.processing.facts import UNKNOWN_UNIT, Cell, CellKey, Facts
 from services.reporting.processing.models import TREE_SERIES
 from services.reporting.processing.names import NAMED_KINDS, Span, SpanKey, names_on
@@ -214,17 +215,18 @@ class Store:
         )
         self.levels_table = f"{schema}.agency_levels"
         self._grouped = {
-            (by, scoped): self._group_sql(by, scoped=scoped)
+            (by, scoped, series): self.group_sql(by, scoped=scoped, series=series)
             for by in (None, *KEYS)
             for scoped in (False, True)
+            for series in (ROW_SERIES, BUCKET_SERIES)
         }
 
-    def _group_sql(self, by: str | None, *, scoped: bool) -> str:
+    def group_sql(self, by: str | None, *, scoped: bool, series: Sequence[str]) -> str:
         """Two prefix sums per group: the tree's rows of the nodes, joined to their cells (and for
-        `level`, to the lead agency's level), summed per group key. `scoped`: only the cells of the
-        receiving units in $3."""
+        `level`, to the lead agency's level), `series` summed per group key. `scoped`: only the cells
+        of the receiving units in $3."""
         key = "''" if by is None else KEYS[by]
-        sums = ", ".join(f"sum(t.{s})" for s in TREE_SERIES)
+        sums = ", ".join(f"sum(t.{s})" for s in series)
         levels = f" LEFT JOIN {self.levels_table} a ON a.code = c.agency_code" if by == "level" else ""
         scope = " AND c.unit_code = ANY($3::text[])" if scoped else ""
         one = (
@@ -298,21 +300,22 @@ class Store:
         before_from: Sequence[int],
         *,
         units: Sequence[str] | None = None,
+        series: tuple[str, ...] = ROW_SERIES,
     ) -> dict[str, tuple[dict[str, int], dict[str, int]]]:
         """Per field, agency, procedure, receiving unit or lead agency level (`by`; everything in one
-        group "" when None), the prefix sums of every series over the two node sets: P(to) and
-        P(from - 1); only the cells received at `units` when given. At most 15 tree rows a cell and a
-        set, summed by the database (int4 sums: no numeric arithmetic)."""
+        group "" when None), the prefix sums of `series` (`ROW_SERIES` or `BUCKET_SERIES`) over the two
+        node sets: P(to) and P(from - 1); only the cells received at `units` when given. At most 15
+        tree rows a cell and a set, summed by the database (int4 sums: no numeric arithmetic)."""
         # A few thousand rows: a parallel plan only costs its workers' start-up (on 2 cores, a lot).
         await conn.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         args: list[Any] = [list(at_to), list(before_from)]
         if units is not None:
             args.append(list(units))
-        rows = await conn.fetch(self._grouped[(by, units is not None)], *args)
+        rows = await conn.fetch(self._grouped[(by, units is not None, series)], *args)
         sums: dict[str, tuple[dict[str, int], dict[str, int]]] = {}
         for row in rows:
             pair = sums.setdefault(row[1], ({}, {}))
-            pair[row[0]].update(zip(TREE_SERIES, row[2:], strict=True))
+            pair[row[0]].update(zip(series, row[2:], strict=True))
         return sums
 
     async def widen_names(self, conn: Any, spans: Mapping[SpanKey, tuple[datetime, datetime]]) -> None:

@@ -5,7 +5,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.reporting.processing.arithmetic import period_nodes
+from services.reporting.processing.arithmetic import BUCKET_SERIES, period_nodes
 from services.reporting.processing.reports import (
     LEVEL_NAMES,
     By,
@@ -53,5 +53,7 @@ async def service_levels_report(
     receipt day's rule set (levels or classes; its service bucket), read from the same two prefix sums
     as the processing report; only the dossiers received at `units_in` when given."""
     conn = await driver(session)
-    sums = await Store().group_sums(conn, None, *period_nodes(period_from, period_to), units=units_in)
+    sums = await Store().group_sums(
+        conn, None, *period_nodes(period_from, period_to), units=units_in, series=BUCKET_SERIES
+    )
     return service_levels_table(period_from=period_from, period_to=period_to, sums=sums.get("", ({}, {})))

@@ -15,6 +15,9 @@ closes, the supplement waits), each day's counters added to the tree's nodes as
 after would take its bucket's "open" counter below zero. A rebuild (`python -m
 services.reporting.rebuild`) gives the same numbers from the events.
 
+The buckets' receipts replace the per-level receipt counters level_1 .. level_4, dropped here; a
+downgrade adds them back empty, and a rebuild at the older release refills them.
+
 Revision ID: reporting_0010
 Revises: reporting_0009
 """
@@ -38,6 +41,7 @@ BUCKETS = tuple(f"{scheme}_{key}" for scheme, keys in SCHEME_KEYS.items() for ke
 KINDS = ("received", "early", "on_time", "late", "open", "overdue")
 SERIES = tuple(f"{bucket}_{kind}" for bucket in BUCKETS for kind in KINDS)
 EPOCH = "1990-01-01"  # arithmetic.EPOCH: day index 1
+LEVEL_SERIES = ("level_1", "level_2", "level_3", "level_4")
 SIZE = 1 << 15  # arithmetic.SIZE: days in the tree
 
 
@@ -122,8 +126,16 @@ def upgrade() -> None:
             schema="reporting",
         )
     op.execute(backfill_sql("reporting"))
+    for name in LEVEL_SERIES:
+        op.drop_column("report_tree", name, schema="reporting")
 
 
 def downgrade() -> None:
+    for name in LEVEL_SERIES:
+        op.add_column(
+            "report_tree",
+            sa.Column(name, sa.Integer(), nullable=False, server_default=sa.text("0")),
+            schema="reporting",
+        )
     for name in reversed(SERIES):
         op.drop_column("report_tree", name, schema="reporting")
