@@ -35,6 +35,22 @@ class Overdue(AboutClock):
     overdue_at: Utc
 
 
+class AppointmentChanged(DossierIdentity):
+    """`dossier.appointment_changed` (hẹn lại ngày trả kết quả): a legitimate pause of the dossier's
+    clock (a supplement, a financial obligation) ended and, under its procedure's policy (shift or
+    restart), moved the due the law recognises. `due_at` is that due from now on: the deadline
+    service's, the reports', the citizen's new appointment; `original_due_at` the appointment of the
+    receipt. Sent by the deadline service; by intake for an imported dossier's pauses
+    (`imported: true`). Never for an apology letter or an extension: neither moves it."""
+
+    due_at: Utc
+    original_due_at: Utc
+    reason: Literal["supplement", "obligation"]
+    paused_at: Utc
+    resumed_at: Utc
+    imported: bool = False
+
+
 class ExtensionGranted(DossierIdentity):
     """`dossier.extension_granted`: `due_at` is the due extended (after pauses), `new_due_at` it plus
     the working days asked; `original_due_at` never changes."""

@@ -12,7 +12,14 @@ from shared.events.catalog import (
     UnitClosed,
     UnitRegistered,
 )
-from shared.events.deadline import ApologyIssued, DueSoon, ExtensionDenied, ExtensionGranted, Overdue
+from shared.events.deadline import (
+    ApologyIssued,
+    AppointmentChanged,
+    DueSoon,
+    ExtensionDenied,
+    ExtensionGranted,
+    Overdue,
+)
 from shared.events.dossier import (
     DossierDigitized,
     DossierReceived,
@@ -62,6 +69,7 @@ PAYLOADS: Final[dict[str, type[Payload]]] = {
     "dossier.extension_granted": ExtensionGranted,
     "dossier.extension_denied": ExtensionDenied,
     "dossier.apology_issued": ApologyIssued,
+    "dossier.appointment_changed": AppointmentChanged,
     "survey.submitted": BallotSubmitted,
     "survey.feedback_received": FeedbackReceived,
     "survey.feedback_answered": FeedbackAnswered,
