@@ -80,7 +80,8 @@ class ApologyIssued(AboutClock):
 
     `timely`: issued no later than one working day before the due it is judged against (a later
     letter is still recorded, `false`); null when that due is unknown, and in events sent before the
-    field existed (read those as unknown, not as late)."""
+    field existed. Reports count a letter not known to be timely as a late one: only a letter known
+    to be in time makes a dossier "late with a timely letter"."""
 
     letter_id: UUID
     reason: str

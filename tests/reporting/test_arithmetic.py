@@ -16,7 +16,7 @@ from services.reporting.processing.events import events_of
 from services.reporting.processing.models import TREE_SERIES
 from services.reporting.processing.reports import processing_table, service_levels_table
 from shared.messaging.envelope import CloudEvent
-from tests.reporting.timelines import Pause, Timeline, expected_rows, reconciles, vn
+from tests.reporting.timelines import Appointment, Pause, Timeline, expected_rows, reconciles, vn
 
 FROM, TO = date(2021, 7, 1), date(2021, 12, 31)
 
@@ -112,6 +112,96 @@ def test_late_with_and_without_an_apology_letter() -> None:
 def test_an_apology_heard_after_the_resolution_still_counts() -> None:
     t = Timeline(received=vn(2021, 8, 1), due=vn(2021, 8, 10), resolved=vn(2021, 8, 12), apology=True)
     assert row(t, order="reversed")["late_with_apology"] == 1
+
+
+def test_late_is_split_by_a_timely_letter_a_late_letter_and_none() -> None:
+    late: dict[str, Any] = {"received": vn(2021, 8, 1), "due": vn(2021, 8, 10), "resolved": vn(2021, 8, 12)}
+    found = row(
+        Timeline(**late, letters=[True]),
+        Timeline(**late, letters=[False, True]),  # a second letter in time: the dossier had one
+        Timeline(**late, letters=[False]),
+        Timeline(**late, letters=[False, False]),
+        Timeline(**late, apology=True),  # a letter of unknown timeliness (sent before it was judged)
+        Timeline(**late),
+    )
+    assert found["resolved_late"] == 6
+    assert found["late_with_apology"] == 5
+    assert (found["late_with_timely_apology"], found["late_with_late_apology"]) == (2, 3)
+    assert found["late_without_apology"] == 1
+
+
+def test_a_timely_letter_heard_after_a_late_one_and_the_resolution_still_makes_it_timely() -> None:
+    t = Timeline(
+        received=vn(2021, 8, 1), due=vn(2021, 8, 10), resolved=vn(2021, 8, 12), letters=[False, True]
+    )
+    for order in ("as_happened", "reversed"):
+        found = row(t, order=order)
+        assert (found["late_with_timely_apology"], found["late_with_late_apology"]) == (1, 0)
+
+
+def test_letters_of_a_dossier_resolved_in_time_count_nowhere() -> None:
+    t = Timeline(received=vn(2021, 8, 1), due=vn(2021, 8, 10), resolved=vn(2021, 8, 10), letters=[True])
+    only(row(t), total=1, received=1, received_counter=1, resolved_total=1, resolved_on_time=1)
+
+
+def test_the_timely_late_letter_counters_split_only_the_period_s_late_resolutions() -> None:
+    before = Timeline(received=vn(2021, 6, 1), due=vn(2021, 6, 10), resolved=vn(2021, 6, 20), letters=[True])
+    inside = Timeline(received=vn(2021, 6, 1), due=vn(2021, 6, 10), resolved=vn(2021, 7, 2), letters=[None])
+    found = row(before, inside)
+    assert (found["late_with_timely_apology"], found["late_with_late_apology"]) == (0, 1)
+
+
+# -- the due the law recognises (dossier.appointment_changed) ----------------------------------------
+
+# Issue #16: received 2025-03-03, due 2025-03-10, paused 03-04 -> 03-14 for a supplement (shift
+# policy: the due moves by the pause's working days), resolved 2025-03-18.
+MARCH = (date(2025, 3, 1), date(2025, 3, 31))
+SHIFTED = Appointment(paused=vn(2025, 3, 4, 10), resumed=vn(2025, 3, 14, 9), due=vn(2025, 3, 20, 17))
+
+
+def _issue_16(**changes: Any) -> Timeline:
+    return Timeline(received=vn(2025, 3, 3, 8), due=vn(2025, 3, 10, 17), **changes)
+
+
+def test_a_dossier_resolved_within_its_moved_due_is_on_time_and_late_without_the_move() -> None:
+    moved = row(_issue_16(resolved=vn(2025, 3, 18, 15), appointments=[SHIFTED]), period=MARCH)
+    assert (moved["resolved_early"], moved["resolved_late"]) == (1, 0)
+    unmoved = row(_issue_16(resolved=vn(2025, 3, 18, 15)), period=MARCH)
+    assert (unmoved["resolved_late"], unmoved["late_without_apology"]) == (1, 1)
+
+
+def test_an_apology_letter_never_moves_the_due() -> None:
+    t = _issue_16(resolved=vn(2025, 3, 18, 15), letters=[True])  # its new return date is not a due
+    found = row(t, period=MARCH)
+    assert (found["resolved_late"], found["late_with_timely_apology"]) == (1, 1)
+
+
+def test_the_moved_due_is_the_latest_resumption_s_in_any_order() -> None:
+    later = Appointment(paused=vn(2025, 3, 17, 9), resumed=vn(2025, 3, 19, 9), due=vn(2025, 3, 24, 17))
+    t = _issue_16(resolved=vn(2025, 3, 21, 15), appointments=[later, SHIFTED])  # heard latest first
+    for order in ("as_happened", "reversed"):
+        found = row(t, period=MARCH, order=order)
+        assert (found["resolved_early"], found["resolved_late"]) == (1, 0), order
+    model = MemoryModel()
+    events = t.events()
+    feed(model, [*events, *reversed(events), events[1]])  # repeated: the same facts
+    (facts,) = model.facts.values()
+    assert facts.due_date == date(2025, 3, 24)
+    assert facts.original_due_date == date(2025, 3, 10)
+
+
+def test_a_pending_dossier_within_its_moved_due_is_within_and_overdue_after_it() -> None:
+    t = _issue_16(appointments=[SHIFTED])
+    within = row(t, period=(date(2025, 3, 1), date(2025, 3, 18)))
+    assert (within["pending_within"], within["pending_overdue"]) == (1, 0)
+    assert row(t, period=(date(2025, 3, 1), date(2025, 3, 21)))["pending_overdue"] == 1
+    unmoved = row(_issue_16(), period=(date(2025, 3, 1), date(2025, 3, 18)))
+    assert unmoved["pending_overdue"] == 1
+
+
+def test_a_moved_due_heard_before_the_receipt_gives_the_same_row() -> None:
+    t = _issue_16(resolved=vn(2025, 3, 18, 15), appointments=[SHIFTED])
+    assert row(t, period=MARCH, order="reversed") == row(t, period=MARCH)
 
 
 def test_withdrawn_rejected_and_stopped_are_counted_apart() -> None:

@@ -8,6 +8,7 @@ import random
 import uuid
 from collections import Counter
 from datetime import date, datetime, timedelta
+from typing import Literal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,7 +19,7 @@ from services.reporting.processing.events import events_of
 from services.reporting.processing.rule_periods import BUCKETS, service_bucket
 from shared.clock import VIETNAM
 from shared.messaging.envelope import CloudEvent
-from tests.reporting.timelines import Pause, Timeline, expected_rows, reconciles
+from tests.reporting.timelines import Appointment, Pause, Timeline, expected_rows, reconciles
 
 BASE = datetime(2021, 1, 1, tzinfo=VIETNAM)
 # Receipts from here fall on both sides of 1 July 2025 (Decree 61/2018, then Decree 118/2025), closes
@@ -26,6 +27,7 @@ BASE = datetime(2021, 1, 1, tzinfo=VIETNAM)
 REFORM = datetime(2025, 5, 1, tzinfo=VIETNAM)
 CELLS = [("P1", "F1", "A1"), ("P2", "F1", "A2"), ("P3", "F2", "A1")]
 UNITS = ["000.00.12.H57", "000.00.13.H57"]  # receiving units: a cell is also per unit
+PAUSE_REASONS: tuple[Literal["supplement", "obligation"], ...] = ("supplement", "obligation")
 
 
 def instant(days: int, minutes: int, base: datetime = BASE) -> datetime:
@@ -69,6 +71,14 @@ def timelines(draw: st.DrawFn, base: datetime = BASE) -> Timeline:
                     end_via=draw(st.sampled_from(["resumed", "supplied", "both"])),
                 )
             )
+    # The deadline service's moved dues: any number, at any resumption, moving the due either way.
+    appointments = []
+    for _ in range(draw(st.integers(0, 2))):
+        paused = instant(received_day + draw(st.integers(0, 30)), draw(minutes), base)
+        resumed = paused + timedelta(days=draw(st.integers(0, 15)), minutes=draw(st.integers(0, 600)))
+        moved = due + timedelta(days=draw(st.integers(-2, 25)), minutes=draw(st.integers(0, 600)))
+        reason = draw(st.sampled_from(PAUSE_REASONS))
+        appointments.append(Appointment(paused, resumed, moved, reason))
     obligation = None
     if draw(st.booleans()):
         start = received + timedelta(days=draw(st.integers(0, 10)))
@@ -91,6 +101,8 @@ def timelines(draw: st.DrawFn, base: datetime = BASE) -> Timeline:
         if close and close_kind == "resolved" and draw(st.booleans())
         else None,
         apology=draw(st.booleans()),
+        letters=draw(st.lists(st.sampled_from([True, False, None]), max_size=2)),
+        appointments=appointments,
         pauses=pauses,
         obligation=obligation,
         digitized=(2, 1) if draw(st.booleans()) else None,

@@ -62,7 +62,8 @@ async def test_every_event_through_the_consumer_path_gives_the_rules_rows(report
         "received_across_boundary": 0,
         "resolved_total": 2, "resolved_early": 1, "resolved_on_time": 0, "resolved_late": 1,
         "pending_total": 3, "pending_within": 2, "pending_overdue": 1, "withdrawn": 1, "rejected": 1,
-        "late_with_apology": 1, "late_without_apology": 0,
+        "late_with_apology": 1, "late_with_timely_apology": 0, "late_with_late_apology": 1,
+        "late_without_apology": 0,
     }  # fmt: skip
     for by, key in (("field", here["field_code"]), ("agency", here["agency"])):
         assert rows_by_key(await reporting.report(period=PERIOD, by=by))[key] == found

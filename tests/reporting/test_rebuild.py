@@ -24,7 +24,7 @@ from shared.clock import FixedClock
 from shared.db.engine import make_engine
 from shared.events.dossier import DossierResolved
 from tests.reporting.conftest import Reporting, eventually, fresh
-from tests.reporting.timelines import Pause, Timeline, expected_rows, vn
+from tests.reporting.timelines import Appointment, Pause, Timeline, expected_rows, vn
 
 REPO = Path(__file__).resolve().parents[2]
 PERIOD = (date(2021, 7, 1), date(2021, 12, 31))
@@ -56,6 +56,17 @@ def mixed(here: dict[str, Any]) -> list[Timeline]:
         ),
         Timeline(
             **here, received=vn(2021, 8, 1), due=vn(2021, 8, 20), rejected=vn(2021, 8, 3), digitized=(3, 1)
+        ),
+        # Paused for a supplement, its due moved to 2021-09-17 (dossier.appointment_changed): on time.
+        Timeline(
+            **here,
+            received=vn(2021, 9, 1),
+            due=vn(2021, 9, 10),
+            resolved=vn(2021, 9, 17),
+            appointments=[Appointment(vn(2021, 9, 2), vn(2021, 9, 9), vn(2021, 9, 17, 17))],
+        ),
+        Timeline(
+            **here, received=vn(2021, 9, 1), due=vn(2021, 9, 10), resolved=vn(2021, 9, 14), letters=[True]
         ),
     ]
 

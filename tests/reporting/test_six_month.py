@@ -171,6 +171,20 @@ def test_html_summary_says_the_totals_in_words() -> None:
         assert f"Biểu số {i}: {table.title}." in html
 
 
+def test_html_summary_splits_the_late_with_a_letter_by_a_timely_and_a_late_letter() -> None:
+    processing = _processing()
+    assert processing.totals is not None
+    split = {"late_with_timely_apology": 20, "late_with_late_apology": 15}
+    totals = {**processing.totals, **split}
+    columns = [*processing.columns, *(Column(k, f"Cột {k}") for k in split)]
+    table = Table(processing.code, processing.title, FROM, TO, columns, processing.rows, totals)
+    html = six_month_html([table], _view())
+    assert (
+        "Hồ sơ quá hạn có phiếu xin lỗi và hẹn lại ngày trả kết quả: 35 (gửi đúng thời hạn 20; gửi muộn 15); "
+        "chưa có phiếu xin lỗi: 54." in html
+    )
+
+
 def test_html_prints_every_table_in_full_escaped() -> None:
     html = six_month_html(TABLES, _view())
     assert "Hộ tịch &lt;script&gt;" in html

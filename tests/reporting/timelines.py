@@ -11,7 +11,7 @@ from typing import Any, Literal
 from services.reporting.processing.arithmetic import ROW_FIELDS
 from shared.clock import VIETNAM
 from shared.events.catalog import ProcedureSnapshot
-from shared.events.deadline import ApologyIssued
+from shared.events.deadline import ApologyIssued, AppointmentChanged
 from shared.events.dossier import (
     Applicant,
     DossierDigitized,
@@ -48,6 +48,16 @@ class Pause:
 
 
 @dataclass
+class Appointment:
+    """A legitimate pause of the dossier's clock that moved its due (dossier.appointment_changed)."""
+
+    paused: datetime
+    resumed: datetime
+    due: datetime  # the due the law recognises from `resumed` on
+    reason: Literal["supplement", "obligation"] = "supplement"
+
+
+@dataclass
 class Timeline:
     procedure: str = "DD-01"
     field_code: str = "DAT_DAI"
@@ -64,7 +74,9 @@ class Timeline:
     rejected: datetime | None = None
     stopped: datetime | None = None
     returned: datetime | None = None
-    apology: bool = False
+    apology: bool = False  # a letter sent before letters were judged (no `timely`)
+    letters: list[bool | None] = field(default_factory=list)  # more letters: `timely` of each
+    appointments: list[Appointment] = field(default_factory=list)
     pauses: list[Pause] = field(default_factory=list)
     obligation: tuple[datetime, datetime] | None = None  # a financial-obligation pause: never a wait
     digitized: tuple[int, int] | None = None  # (documents, reused)
@@ -142,7 +154,19 @@ class Timeline:
             )
             resumed = StepResumed(**about, reason=reason, resumed_at=end, due_at=end, policy="shift")
             out.append(self.event("dossier.step.resumed", end, resumed))
-        if self.apology:
+        for appointment in self.appointments:
+            changed = AppointmentChanged(
+                **identity,
+                due_at=appointment.due,
+                original_due_at=self.due,
+                reason=appointment.reason,
+                paused_at=appointment.paused,
+                resumed_at=appointment.resumed,
+                imported=self.imported,
+            )
+            source = "intake" if self.imported else "deadline"
+            out.append(self.event("dossier.appointment_changed", appointment.resumed, changed, source))
+        for timely in self.all_letters():
             at = self.due
             apology = ApologyIssued(
                 **identity,
@@ -157,6 +181,7 @@ class Timeline:
                 signed_by="Nguyễn Văn B",
                 signed_by_title="Giám đốc",
                 issued_at=at,
+                timely=timely,
             )
             out.append(self.event("dossier.apology_issued", at, apology, "deadline"))
         if self.resolved is not None:
@@ -204,7 +229,23 @@ class Timeline:
                 out.append(self.event("dossier.step.resumed", pause.end, resumed))
         return out
 
+    def all_letters(self) -> list[bool | None]:
+        first: list[bool | None] = [None] if self.apology else []
+        return first + self.letters
+
     # -- the brute force: docs/rules.md, "Report arithmetic", read straight off the timeline ----------
+
+    def judged_due(self) -> date:
+        """The due the law recognises: the one the latest resumption gave, else the receipt's."""
+        if not self.appointments:
+            return day_of(self.due)
+        latest = max(self.appointments, key=lambda a: (a.resumed, day_of(a.due)))
+        return day_of(latest.due)
+
+    def letter(self) -> str:
+        """timely if any letter was sent in time, late if any was sent (unknown counts as late), none."""
+        letters = self.all_letters()
+        return "timely" if True in letters else "late" if letters else "none"
 
     def waiting_at(self, day: date) -> bool:
         """Some step paused for a supplement by the end of `day` with nothing ending it since: neither
@@ -224,7 +265,7 @@ class Timeline:
 
     def row(self, period_from: date, period_to: date) -> dict[str, int]:
         row = dict.fromkeys(ROW_FIELDS, 0)
-        r, due = day_of(self.received), day_of(self.due)
+        r, due = day_of(self.received), self.judged_due()
         closes = []
         if self.resolved is not None:
             closes.append((day_of(self.resolved), 0, "resolved"))
@@ -251,7 +292,12 @@ class Timeline:
                 outcome = "early" if c < due else "on_time" if c == due else "late"
                 row[f"resolved_{outcome}"] = 1
                 if outcome == "late":
-                    row["late_with_apology" if self.apology else "late_without_apology"] = 1
+                    letter = self.letter()
+                    if letter == "none":
+                        row["late_without_apology"] = 1
+                    else:
+                        row["late_with_apology"] = 1
+                        row[f"late_with_{letter}_apology"] = 1
             else:
                 row[close[2]] = 1
         else:
@@ -284,4 +330,5 @@ def reconciles(row: dict[str, int]) -> bool:
         and row["resolved_total"] == row["resolved_early"] + row["resolved_on_time"] + row["resolved_late"]
         and row["pending_total"] == row["pending_within"] + row["pending_overdue"]
         and row["resolved_late"] == row["late_with_apology"] + row["late_without_apology"]
+        and row["late_with_apology"] == row["late_with_timely_apology"] + row["late_with_late_apology"]
     )

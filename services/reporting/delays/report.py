@@ -2,7 +2,8 @@
 
 The seed centre complained that land dossiers sat late at the environment step after the land office;
 this report names the agency. `delays_table` is pure. A dossier is resolved late when its result date
-(in Vietnam, within `from`..`to`) is after its original due date; its late steps are the
+(in Vietnam, within `from`..`to`) is after the due the law recognises (its original due moved by
+legitimate pauses, never by an apology letter); its late steps are the
 `dossier.step.completed` events with outcome `late` (each step judged by date against its own due, as
 routing's control slip, form 05, does). Per step agency:
 
@@ -114,7 +115,8 @@ def delays_table(
         rows=rows,
         totals=totals,
         notes=[
-            f"{late_dossiers} hồ sơ giải quyết quá hạn trong kỳ (so ngày có kết quả với hạn ban đầu).",
+            f"{late_dossiers} hồ sơ giải quyết quá hạn trong kỳ (so ngày có kết quả với hạn trả kết quả "
+            "theo quy định: hạn ban đầu, lùi theo thời gian tạm dừng hợp lệ).",
             "Một hồ sơ quá hạn ở hai cơ quan được tính ở cả hai dòng của cột “có bước quá hạn”; "
             "cột “bắt đầu từ cơ quan” tính mỗi hồ sơ một lần, theo bước quá hạn đầu tiên trên quy trình.",
         ],

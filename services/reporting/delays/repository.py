@@ -36,7 +36,7 @@ def _args(period_from: date, period_to: date, units: Sequence[str] | None) -> tu
 async def count_late_dossiers(
     session: AsyncSession, *, period_from: date, period_to: date, units: Sequence[str] | None = None
 ) -> int:
-    """How many dossiers were resolved in the period after their original due date (received at
+    """How many dossiers were resolved in the period after the due the law recognises (received at
     `units`, when given)."""
     scope, args = _args(period_from, period_to, units)
     return int(await (await driver(session)).fetchval(_COUNT_LATE + scope, *args) or 0)

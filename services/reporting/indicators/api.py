@@ -30,7 +30,8 @@ async def indicators(
     format: FormatQuery = None,
 ) -> Response:
     """Service-quality indicators per agency (Decision 766/QĐ-TTg style): on-time rate (resolved early
-    or on time / resolved in the period, against the original due date), online rate (received online
+    or on time / resolved in the period, against the due the law recognises: the original due moved by
+    legitimate pauses, never by an apology letter), online rate (received online
     / received), digitization rate (digitized / received), reuse rate (components reused / components
     digitized), satisfaction rate ((very satisfied + satisfied) / ballots) with full marks at 90 %.
     Dossiers count under their lead agency, ballots under the agency rated; dates in Vietnam, both

@@ -4,7 +4,9 @@
 `from` and `to` compared by date in Vietnam and both included:
 
 - on-time rate (tỷ lệ giải quyết đúng hạn) = (resolved early + on time) / resolved in the period, each
-  dossier judged against its ORIGINAL due date (an apology's new date never makes it on time);
+  dossier judged against the due the law recognises: its original due moved by legitimate pauses (a
+  supplement, a financial obligation), as the deadline service moves it; an apology's new date never
+  makes it on time;
 - online rate (tỷ lệ tiếp nhận trực tuyến) = received online / received in the period;
 - digitization rate (tỷ lệ số hóa) = dossiers received in the period whose documents are digitized /
   received in the period;
@@ -153,8 +155,8 @@ def indicators_table(
         notes=[
             "Tỷ lệ (%) làm tròn hai chữ số thập phân (từ 5 làm tròn lên); "
             "không có số liệu để tính thì để trống.",
-            "Đúng hạn gồm trước hạn và đúng hạn, so ngày có kết quả với hạn ban đầu "
-            "(thư xin lỗi không đổi hạn).",
+            "Đúng hạn gồm trước hạn và đúng hạn, so ngày có kết quả với hạn trả kết quả theo quy định "
+            "(hạn ban đầu, lùi theo thời gian tạm dừng hợp lệ; thư xin lỗi không đổi hạn).",
             f"Đạt điểm tối đa khi tỷ lệ hài lòng từ {full_marks_pct}% trở lên, "
             "tính trên số phiếu, không theo tỷ lệ đã làm tròn.",
         ],

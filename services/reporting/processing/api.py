@@ -33,9 +33,14 @@ async def processing(
 ) -> Response:
     """The processing report (tình hình, kết quả giải quyết TTHC) for [from, to], dates in Vietnam, both
     included: per field, lead agency or procedure, the dossiers carried over and received (online,
-    counter or post), resolved early / on time / late against the original due date, pending at the end
-    of `to` within or past the due (waiting for a supplement counts as within), withdrawn, rejected
-    (stopped included), and late with or without an apology letter. `totals` is the sum of the rows;
+    counter or post), resolved early / on time / late against the due the law recognises (the original
+    due moved by legitimate pauses, a supplement or a financial obligation, as the deadline service
+    moves it; an apology letter never moves it), pending at the end of `to` within or past that due
+    (waiting for a supplement counts as within), withdrawn, rejected (stopped included), and the late
+    ones with an apology letter (`late_with_apology`) sent in time (`late_with_timely_apology`: any of
+    its letters no later than one working day before the due) or late (`late_with_late_apology`; a
+    letter whose timeliness is unknown, issued before letters were judged, counts as late here), or
+    without any (`late_without_apology`). `totals` is the sum of the rows;
     total = carried over + received = resolved + pending + withdrawn + rejected, in every row.
     `unit`: only the dossiers received at that unit and the units under it (422 `unknown_unit`); a
     leader whose token carries a unit sees only that unit's subtree (403 `not_your_unit` outside it).

@@ -4,12 +4,14 @@ Every date is a calendar date in Vietnam; a period [from, to] is inclusive; a st
 state at the END of day `to` (a dossier resolved on `to` is no longer pending at `to`).
 
 Per dossier (`Facts`), with r = receipt date, c = close date (the earliest of resolved / rejected or
-stopped / withdrawn; never before r) and due = the original due date:
+stopped / withdrawn; never before r) and due = the due the law recognises (`Facts.due_date`: the
+original due as moved by legitimate pauses, dossier.appointment_changed; never by an apology letter):
 
 * counted in [F, T] when r <= T and (no close or c >= F);
 * carried over: r < F; received: F <= r <= T (online, or counter = direct + post);
 * closed in the period (F <= c <= T): resolved early (c < due), on time (c = due), late (c > due),
-  late with or without an apology letter; withdrawn; rejected (stopped counts as rejected);
+  late with a timely apology letter, with a late one (or one of unknown timeliness), or without any;
+  withdrawn; rejected (stopped counts as rejected);
 * pending at T (no close, or c > T): overdue when due < T and not waiting for a supplement at T,
   otherwise within.
 
@@ -98,7 +100,8 @@ BUCKET_SERIES = tuple(f"{bucket}_{kind}" for bucket in BUCKETS for kind in BUCKE
 ROW_SERIES = (
     *RECEIVED_SERIES,
     *CLOSED_SERIES[:3],
-    "late_with_apology",
+    "late_with_apology",  # resolved late with any apology letter
+    "late_with_timely_apology",  # ... with one sent in time (a late letter: the difference)
     *CLOSED_SERIES[3:],
     "pending_overdue",
 )
@@ -156,8 +159,11 @@ def contributions(facts: Facts) -> Contributions:
             add(c, f"resolved_{outcome}")
             if bucket is not None:
                 add(c, f"{bucket}_{outcome}")
-            if outcome == "late" and facts.apology:
+            letter = facts.letter
+            if outcome == "late" and letter != "none":
                 add(c, "late_with_apology")
+                if letter == "timely":
+                    add(c, "late_with_timely_apology")
         else:
             add(c, kind)
 
@@ -258,6 +264,8 @@ ROW_FIELDS = (
     "withdrawn",
     "rejected",
     "late_with_apology",
+    "late_with_timely_apology",
+    "late_with_late_apology",
     "late_without_apology",
 )
 
@@ -274,6 +282,7 @@ def row_counts(at_to: Mapping[str, int], before_from: Mapping[str, int]) -> dict
     pending = t("received", 0) - closed_to  # open at the end of T
     overdue = t("pending_overdue", 0)
     late_with = t("late_with_apology", 0) - b("late_with_apology", 0)
+    timely = t("late_with_timely_apology", 0) - b("late_with_timely_apology", 0)
     return {
         "total": carried + received,
         "carried_over": carried,
@@ -291,6 +300,8 @@ def row_counts(at_to: Mapping[str, int], before_from: Mapping[str, int]) -> dict
         "withdrawn": t("withdrawn", 0) - b("withdrawn", 0),
         "rejected": t("rejected", 0) - b("rejected", 0),
         "late_with_apology": late_with,
+        "late_with_timely_apology": timely,
+        "late_with_late_apology": late_with - timely,
         "late_without_apology": late - late_with,
     }
 

@@ -61,7 +61,12 @@ def classify(facts: Facts, period_from: date, period_to: date) -> dict[str, int]
             row["resolved_total"] = 1
             row[f"resolved_{outcome}"] = 1
             if outcome == "late":
-                row["late_with_apology" if facts.apology else "late_without_apology"] = 1
+                letter = facts.letter
+                if letter == "none":
+                    row["late_without_apology"] = 1
+                else:
+                    row["late_with_apology"] = 1
+                    row[f"late_with_{letter}_apology"] = 1
         else:
             row[kind] = 1
         return row

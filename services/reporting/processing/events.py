@@ -10,7 +10,7 @@ read the same way.
 from collections.abc import Sequence
 from typing import Final
 
-from shared.events.deadline import ApologyIssued
+from shared.events.deadline import ApologyIssued, AppointmentChanged
 from shared.events.dossier import (
     DossierDigitized,
     DossierReceived,
@@ -35,13 +35,21 @@ DossierEvent = (
     | DossierStopped
     | DossierDigitized
     | ApologyIssued
+    | AppointmentChanged
     | StepPaused
     | SupplementRequested
     | StepResumed
     | SupplementReceived
 )
 # The events that say whether the dossier came in by the historical import.
-Importable = DossierReceived | DossierResolved | DossierWithdrawn | DossierReturned | SupplementReceived
+Importable = (
+    DossierReceived
+    | DossierResolved
+    | DossierWithdrawn
+    | DossierReturned
+    | SupplementReceived
+    | AppointmentChanged
+)
 
 # The events the processing read model folds into a dossier's facts, by name (the type without prefix
 # and version), each with its shared payload type.
@@ -54,6 +62,7 @@ NAMES: Final[dict[str, type[DossierEvent]]] = {
     "dossier.stopped": DossierStopped,
     "dossier.digitized": DossierDigitized,
     "dossier.apology_issued": ApologyIssued,
+    "dossier.appointment_changed": AppointmentChanged,
     "dossier.step.paused": StepPaused,
     "dossier.supplement_requested": SupplementRequested,
     "dossier.step.resumed": StepResumed,

@@ -2,19 +2,20 @@
 more event.
 
 Every fact is owned by one kind of event and set from it alone (earliest date wins, flags only turn
-on, marks are sets), so any order and any repetition of one dossier's events folds to the same facts,
-and so to the same counters (`arithmetic.contributions`).
+on, marks are sets, the appointment of the latest resumption wins), so any order and any repetition
+of one dossier's events folds to the same facts, and so to the same counters
+(`arithmetic.contributions`).
 """
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from services.reporting.processing.events import DossierEvent, Importable
 from shared.clock import vietnam_date
-from shared.events.deadline import ApologyIssued
+from shared.events.deadline import ApologyIssued, AppointmentChanged
 from shared.events.dossier import (
     DossierDigitized,
     DossierReceived,
@@ -50,6 +51,9 @@ class Cell:
 
 
 Mark = tuple[str, datetime]  # (step id, instant)
+# The due the law recognises after a legitimate pause: (the instant the pause ended, the due from then).
+Appointment = tuple[datetime, date]
+Letter = Literal["timely", "late", "none"]
 PAUSE, END = 0, 1  # at the same instant a pause comes first: paused and resumed at once is no wait
 
 
@@ -65,12 +69,14 @@ class Facts:
     received_across_boundary: bool = False  # received at a unit other than the lead agency's
     received_at: datetime | None = None
     received_date: date | None = None
-    due_date: date | None = None
+    original_due_date: date | None = None  # the appointment of the receipt
+    appointment: Appointment | None = None  # the latest resumption's due (dossier.appointment_changed)
     resolved_date: date | None = None
     withdrawn_date: date | None = None
     rejected_date: date | None = None
     returned_date: date | None = None
-    apology: bool = False
+    apology: bool = False  # an apology letter (form 04) was issued
+    apology_timely: bool = False  # one of them in time (`ApologyIssued.timely` true)
     imported: bool = False
     digitized: bool = False
     documents_digitized: int = 0
@@ -78,6 +84,21 @@ class Facts:
     pauses: frozenset[Mark] = frozenset()  # supplement pauses per step
     resumes: frozenset[Mark] = frozenset()  # their resumptions per step
     supplied: frozenset[datetime] = frozenset()  # the citizen's supplements (resume every step)
+
+    @property
+    def due_date(self) -> date | None:
+        """The due the reports judge by (docs/rules.md, "Report arithmetic"): the appointment of the
+        latest legitimate pause's end, as the deadline service moved it, else the original due. An
+        apology letter never moves it."""
+        return self.original_due_date if self.appointment is None else self.appointment[1]
+
+    @property
+    def letter(self) -> Letter:
+        """The dossier's apology letters: "timely" if any was sent in time, else "late" if any was sent
+        (late, or of unknown timeliness: sent before events said), else "none"."""
+        if self.apology_timely:
+            return "timely"
+        return "late" if self.apology else "none"
 
     def closure(self) -> tuple[str, date] | None:
         """How and when the dossier closed: the earliest close heard (on a tie: resolved, then
@@ -187,13 +208,13 @@ def fold(facts: Facts | None, event: DossierEvent) -> Facts:
                     "received_across_boundary": event.received_across_boundary,
                     "received_at": event.received_at,
                     "received_date": vietnam_date(event.received_at),
-                    "due_date": vietnam_date(event.due_at),
+                    "original_due_date": vietnam_date(event.due_at),
                 }
         case DossierResolved():
             changes["resolved_date"] = _earliest(now.resolved_date, vietnam_date(event.resolved_at))
             if now.received_at is None:
                 # Until the receipt is heard, the resolution's copy of the original due stands in.
-                changes["due_date"] = _earliest(now.due_date, vietnam_date(event.due_at))
+                changes["original_due_date"] = _earliest(now.original_due_date, vietnam_date(event.due_at))
         case DossierWithdrawn():
             changes["withdrawn_date"] = _earliest(now.withdrawn_date, vietnam_date(event.withdrawn_at))
         case DossierRejected():
@@ -204,6 +225,12 @@ def fold(facts: Facts | None, event: DossierEvent) -> Facts:
             changes["returned_date"] = _earliest(now.returned_date, vietnam_date(event.returned_at))
         case ApologyIssued():
             changes["apology"] = True
+            if event.timely:
+                changes["apology_timely"] = True
+        case AppointmentChanged():  # the latest resumption owns the due (on a tie, the later due)
+            heard = (event.resumed_at, vietnam_date(event.due_at))
+            if now.appointment is None or heard > now.appointment:
+                changes["appointment"] = heard
         case DossierDigitized():
             changes |= {
                 "digitized": True,

@@ -55,13 +55,19 @@ COUNT_HEADINGS: Final[dict[str, str]] = {
     "withdrawn": "Rút hồ sơ",
     "rejected": "Từ chối, dừng giải quyết",
     "late_with_apology": "Quá hạn có văn bản xin lỗi",
+    "late_with_timely_apology": "Quá hạn có văn bản xin lỗi: gửi đúng thời hạn",
+    "late_with_late_apology": "Quá hạn có văn bản xin lỗi: gửi muộn",
     "late_without_apology": "Quá hạn không có văn bản xin lỗi",
 }
 
 PROCESSING_NOTES: Final = (
     "Ngày được tính theo giờ Việt Nam; kỳ báo cáo gồm cả ngày đầu và ngày cuối.",
     "Tổng số = kỳ trước chuyển qua + mới tiếp nhận = đã giải quyết + đang giải quyết + rút + từ chối.",
-    "Trước hạn, đúng hạn, quá hạn: so ngày có kết quả với hạn trả ban đầu (thư xin lỗi không đổi hạn).",
+    "Trước hạn, đúng hạn, quá hạn: so ngày có kết quả với hạn trả kết quả theo quy định: hạn ban đầu, "
+    "lùi theo thời gian tạm dừng hợp lệ (bổ sung hồ sơ, thực hiện nghĩa vụ tài chính); văn bản xin lỗi "
+    "không làm thay đổi hạn.",
+    "Văn bản xin lỗi gửi đúng thời hạn: chậm nhất 01 ngày làm việc trước hạn trả kết quả; gửi muộn gồm "
+    "cả văn bản không ghi nhận được thời điểm so với hạn (gửi trước khi hệ thống ghi nhận).",
     "Đang giải quyết tính đến hết ngày cuối kỳ; hồ sơ đang chờ bổ sung được tính là chưa đến hạn.",
 )
 
@@ -120,7 +126,8 @@ SERVICE_LEVELS_NOTES: Final = (
     "Mỗi hồ sơ tính theo bộ quy định có hiệu lực vào ngày tiếp nhận hồ sơ: số mới tiếp nhận, kết quả giải "
     "quyết (cả khi có kết quả sau khi bộ quy định mới có hiệu lực) và số đang giải quyết tại ngày cuối kỳ "
     "đều thuộc phần của bộ quy định đó.",
-    "Trước hạn, đúng hạn, quá hạn: so ngày có kết quả với hạn trả ban đầu; tỷ lệ đúng hạn gồm trước hạn.",
+    "Trước hạn, đúng hạn, quá hạn: so ngày có kết quả với hạn trả kết quả theo quy định (hạn ban đầu, lùi "
+    "theo thời gian tạm dừng hợp lệ); tỷ lệ đúng hạn gồm trước hạn.",
     "Tỷ lệ (%) làm tròn hai chữ số thập phân (từ 5 làm tròn lên), tính từ số hồ sơ của từng dòng; "
     "dòng tổng cộng tính từ số tổng cộng.",
 )

@@ -38,11 +38,14 @@ FACT_COLUMNS: Final = (
     ("received_at", "timestamptz"),
     ("received_date", "date"),
     ("due_date", "date"),
+    ("original_due_date", "date"),
+    ("appointment_resumed_at", "timestamptz"),
     ("resolved_date", "date"),
     ("withdrawn_date", "date"),
     ("rejected_date", "date"),
     ("returned_date", "date"),
     ("apology", "boolean"),
+    ("apology_timely", "boolean"),
     ("imported", "boolean"),
     ("supplement_waiting", "boolean"),
     ("digitized", "boolean"),
@@ -105,11 +108,14 @@ def fact_record(facts: Facts, cell_id: int | None) -> tuple[Any, ...]:
         facts.received_at,
         facts.received_date,
         facts.due_date,
+        facts.original_due_date,
+        None if facts.appointment is None else facts.appointment[0],
         facts.resolved_date,
         facts.withdrawn_date,
         facts.rejected_date,
         facts.returned_date,
         facts.apology,
+        facts.apology_timely,
         facts.imported,
         facts.supplement_waiting,
         facts.digitized,
@@ -126,6 +132,7 @@ def _facts_of(row: Mapping[str, Any]) -> Facts:
     def instants(items: Iterable[Any]) -> frozenset[tuple[str, datetime]]:
         return frozenset((step, datetime.fromisoformat(at)) for step, at in items)
 
+    resumed = row["appointment_resumed_at"]
     cell = None
     if row["procedure_code"] is not None:
         cell = Cell(
@@ -146,12 +153,15 @@ def _facts_of(row: Mapping[str, Any]) -> Facts:
         received_across_boundary=row["received_across_boundary"],
         received_at=row["received_at"],
         received_date=row["received_date"],
-        due_date=row["due_date"],
+        original_due_date=row["original_due_date"],
+        # due_date holds the appointment's due when there is one (`fact_record`).
+        appointment=None if resumed is None else (resumed, row["due_date"]),
         resolved_date=row["resolved_date"],
         withdrawn_date=row["withdrawn_date"],
         rejected_date=row["rejected_date"],
         returned_date=row["returned_date"],
         apology=row["apology"],
+        apology_timely=row["apology_timely"],
         imported=row["imported"],
         digitized=row["digitized"],
         documents_digitized=row["documents_digitized"],
@@ -388,7 +398,7 @@ def naive_sql(facts_table: str) -> str:
     return f"""
     WITH f AS (
       SELECT cell_id, received_date AS r, due_date AS due, channel, received_across_boundary,
-             apology, waiting,
+             apology, apology_timely, waiting,
              resolved_date, rejected_date, withdrawn_date,
              LEAST(resolved_date, rejected_date, withdrawn_date) AS closed
       FROM {facts_table}
@@ -419,6 +429,10 @@ def naive_sql(facts_table: str) -> str:
       count(*) FILTER (WHERE closed_in AND kind = 'withdrawn') AS withdrawn,
       count(*) FILTER (WHERE closed_in AND kind = 'rejected') AS rejected,
       count(*) FILTER (WHERE closed_in AND kind = 'resolved' AND c > due AND apology) AS late_with_apology,
+      count(*) FILTER (WHERE closed_in AND kind = 'resolved' AND c > due AND apology_timely)
+        AS late_with_timely_apology,
+      count(*) FILTER (WHERE closed_in AND kind = 'resolved' AND c > due AND apology AND NOT apology_timely)
+        AS late_with_late_apology,
       count(*) FILTER (WHERE closed_in AND kind = 'resolved' AND c > due AND NOT apology)
         AS late_without_apology
     FROM g GROUP BY cell_id

@@ -163,10 +163,13 @@ def _summary(tables: Sequence[Table]) -> tuple[tuple[str, tuple[str, ...]], ...]
             f"Rút hồ sơ: {number(t['withdrawn'])}; từ chối, dừng giải quyết: {number(t['rejected'])}."
         )
     if t is not None and have(t, "late_with_apology", "late_without_apology"):
-        lines.append(
-            f"Hồ sơ quá hạn có phiếu xin lỗi và hẹn lại ngày trả kết quả: {number(t['late_with_apology'])}; "
-            f"chưa có phiếu xin lỗi: {number(t['late_without_apology'])}."
-        )
+        text = f"Hồ sơ quá hạn có phiếu xin lỗi và hẹn lại ngày trả kết quả: {number(t['late_with_apology'])}"
+        if have(t, "late_with_timely_apology", "late_with_late_apology"):
+            text += (
+                f" (gửi đúng thời hạn {number(t['late_with_timely_apology'])}; "
+                f"gửi muộn {number(t['late_with_late_apology'])})"
+            )
+        lines.append(text + f"; chưa có phiếu xin lỗi: {number(t['late_without_apology'])}.")
     if lines:
         sections.append(("I. TÌNH HÌNH TIẾP NHẬN VÀ GIẢI QUYẾT HỒ SƠ", tuple(lines)))
 
