@@ -7,13 +7,14 @@ for step events, `step_agency_code`. The types send times in UTC ISO 8601. No pe
 """
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from shared.events.catalog import CalendarOverrideRemoved, CalendarOverrideSet
 from shared.events.deadline import (
     AboutClock,
     ApologyIssued,
+    AppointmentChanged,
     DueSoon,
     ExtensionDenied,
     ExtensionGranted,
@@ -23,6 +24,7 @@ from shared.events.dossier import DossierIdentity
 
 # Every event deadline emits; the catalogue documents each (tests/deadline/test_docs.py holds them).
 EMITTED = (
+    "dossier.appointment_changed",
     "dossier.due_soon",
     "dossier.overdue",
     "dossier.extension_granted",
@@ -61,6 +63,28 @@ def due_soon(*, clock: Any, warned_at: datetime, hours_before: int) -> DueSoon:
 def overdue(*, clock: Any, overdue_at: datetime) -> Overdue:
     """`dossier.overdue` (quá hạn): a `clocks` row whose `due_at` has passed."""
     return Overdue(**dict(about_clock(clock)), due_at=clock.due_at, overdue_at=overdue_at)
+
+
+def appointment_changed(
+    *,
+    dossier: Any,
+    due_at: datetime,
+    reason: Literal["supplement", "obligation"],
+    paused_at: datetime,
+    resumed_at: datetime,
+) -> AppointmentChanged:
+    """`dossier.appointment_changed` (hẹn lại ngày trả kết quả), from the `dossiers` row: the pause of
+    the dossier's clock from `paused_at` to `resumed_at` moved its due to `due_at`, the citizen's new
+    appointment; `original_due_at` is the receipt's. Never for an extension or an apology letter."""
+    return AppointmentChanged(
+        **dict(identity(dossier)),
+        due_at=due_at,
+        original_due_at=dossier.original_due_at,
+        reason=reason,
+        paused_at=paused_at,
+        resumed_at=resumed_at,
+        imported=False,
+    )
 
 
 def extension_granted(

@@ -5,7 +5,8 @@ events carry (facts.py: the receipt, a step's start or end, a pause mark, the do
 `recompute` every clock of each dossier touched from all its facts with the pure rules, once per
 dossier however many of its events came. Nothing depends on the order the facts came in: a step heard
 before the receipt gets its clock at once and the dossier's clock joins it later; a resumption heard
-before its pause is paired when the pause arrives.
+before its pause is paired when the pause arrives. A resumption that moves the dossier's due is the
+citizen's new appointment, announced in the same transaction (appointments.py).
 """
 
 import uuid
@@ -15,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.deadline.clocks import repository, rules
+from services.deadline.clocks import appointments, repository, rules
 from services.deadline.context import Context
 from services.deadline.extensions.repository import granted_extensions
 from shared.calendar import DEFAULT_CUTOFF, WorkingCalendar
@@ -48,15 +49,17 @@ async def recompute(session: AsyncSession, ctx: Context, dossier_ids: Sequence[u
     marks = _by_dossier(await repository.marks_of(session, dossier_ids))
     granted = _by_dossier(await granted_extensions(session, dossier_ids))
     changes: list[dict[str, Any]] = []
+    resumptions: dict[uuid.UUID, tuple[rules.Resumption, ...]] = {}
     for dossier_id in dossier_ids:
         facts = (clocks.get(dossier_id, []), marks.get(dossier_id, []), granted.get(dossier_id, []))
-        derived = _derive(ctx, calendar, dossiers.get(dossier_id), *facts)
+        derived, resumptions[dossier_id] = _derive(ctx, calendar, dossiers.get(dossier_id), *facts)
         changes.extend(
             {"b_id": row.id, **{f"v_{k}": v for k, v in values.items()}}
             for row, values in derived
             if any(getattr(row, k) != v for k, v in values.items())
         )
     await repository.update_clocks(session, changes)
+    await appointments.announce(session, ctx, dossiers, resumptions)
 
 
 def _by_dossier(rows: Sequence[Any]) -> dict[uuid.UUID, list[Any]]:
@@ -74,8 +77,9 @@ def _derive(
     rows: Sequence[Any],
     mark_rows: Sequence[Any],
     granted: Sequence[Any],
-) -> list[tuple[Any, dict[str, object]]]:
-    """Each clock row of one dossier with its values derived from the dossier's facts."""
+) -> tuple[list[tuple[Any, dict[str, object]]], tuple[rules.Resumption, ...]]:
+    """Each clock row of one dossier with its values derived from the dossier's facts, and the
+    resumptions of the dossier's clock."""
     marks = _marks_by_step(mark_rows)
     minutes = {e.step_id: e.minutes or 0 for e in granted}
     terms = terms_of(dossier)
@@ -105,10 +109,12 @@ def _derive(
         result.append((row, derived.values()))
         if derived.extended_due_at is not None:
             extended.append(derived.extended_due_at)
+    resumptions: tuple[rules.Resumption, ...] = ()
     for row in rows:
         if row.scope == "dossier" and dossier is not None:
-            result.append((row, _dossier_clock(ctx, dossier, terms, step_pauses, extended, calendar)))
-    return result
+            values, resumptions = _dossier_clock(ctx, dossier, terms, step_pauses, extended, calendar)
+            result.append((row, values))
+    return result, resumptions
 
 
 def _dossier_clock(
@@ -118,8 +124,9 @@ def _dossier_clock(
     step_pauses: list[rules.Pause],
     extended: list[datetime],
     calendar: WorkingCalendar,
-) -> dict[str, object]:
-    """The dossier's clock: paused while any step is; its extended due is the latest step's beyond it."""
+) -> tuple[dict[str, object], tuple[rules.Resumption, ...]]:
+    """The dossier's clock: paused while any step is; its extended due is the latest step's beyond it.
+    With the resumptions of its pauses (the merged ones), each with the due before and after."""
     facts = rules.ClockFacts(
         original_due=dossier.original_due_at,
         days=dossier.full_days,
@@ -135,4 +142,4 @@ def _dossier_clock(
     latest = max(extended, default=None)
     due = derived.due_at
     values["extended_due_at"] = latest if latest is not None and due is not None and latest > due else None
-    return values
+    return values, derived.resumptions

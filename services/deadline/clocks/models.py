@@ -150,3 +150,19 @@ pause_marks = Table(
     UniqueConstraint("step_id", "kind", "at", name="uq_pause_marks_mark"),
 )
 Index("ix_pause_marks_dossier_id", pause_marks.c.dossier_id)
+
+# The new appointments announced (`dossier.appointment_changed`): one row per resumption of a dossier's
+# clock that moved its due, holding the due last announced for it, so deriving the same facts again
+# announces nothing (clocks/appointments.py).
+appointments = Table(
+    "appointments",
+    metadata,
+    Column("dossier_id", Uuid, primary_key=True),
+    Column("resumed_at", DateTime(timezone=True), primary_key=True, comment="the end of the dossier's pause"),
+    Column("paused_at", DateTime(timezone=True), nullable=False),
+    Column("reason", Text, nullable=False, comment="supplement | obligation"),
+    Column("due_at", DateTime(timezone=True), nullable=False, comment="the due last announced for it"),
+    Column("event_id", Uuid, nullable=False, comment="the last dossier.appointment_changed staged for it"),
+    Column("announced_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("reason IN ('supplement', 'obligation')", name="reason"),
+)

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.deadline.bulk import any_of, execute_each, update_each
-from services.deadline.clocks.models import clocks, dossiers, pause_marks
+from services.deadline.clocks.models import appointments, clocks, dossiers, pause_marks
 
 
 async def lock_dossiers(session: AsyncSession, dossier_ids: Iterable[uuid.UUID]) -> None:
@@ -212,3 +212,26 @@ async def marks_of(session: AsyncSession, dossier_ids: Collection[uuid.UUID]) ->
         .order_by(pause_marks.c.at, pause_marks.c.id)
     )
     return (await session.execute(query)).all()
+
+
+# -- new appointments announced ------------------------------------------------------------------
+
+
+async def appointments_of(session: AsyncSession, dossier_ids: Collection[uuid.UUID]) -> Sequence[Row[Any]]:
+    """The resumptions announced of these dossiers, each with the due last announced for it."""
+    query = select(appointments).where(any_of(appointments.c.dossier_id, dossier_ids))
+    return (await session.execute(query)).all()
+
+
+async def record_appointments(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """The resumptions just announced (every column of `appointments`); one announced again (its due
+    changed) keeps its key and takes the new values."""
+    if not rows:
+        return
+    stmt = pg_insert(appointments)
+    kept = ("dossier_id", "resumed_at")
+    upsert = stmt.on_conflict_do_update(
+        index_elements=[appointments.c.dossier_id, appointments.c.resumed_at],
+        set_={name: stmt.excluded[name] for name in rows[0] if name not in kept},
+    )
+    await execute_each(session, upsert, rows)

@@ -5,12 +5,13 @@
 * the dossier's clock pauses while any of its steps is paused (the union of the steps' pauses);
 * a resumption moves the due by the procedure's policy (``shared.calendar.resumed_dues``); a pause for
   a financial obligation always shifts, since only a supplement makes a dossier "complete" afresh;
-* ``warn_at``: the moment ``due_soon_hours`` working hours before the due.
+* ``warn_at``: the moment ``due_soon_hours`` working hours before the due;
+* the dossier's new appointment (``to_announce``): each resumption of its clock that moved its due.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
@@ -120,6 +121,21 @@ class ClockFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class Resumption:
+    """A pause that ended while the clock ran, and the due it left: ``due_before`` → ``due_after``."""
+
+    paused_at: datetime
+    resumed_at: datetime
+    reason: str | None
+    due_before: datetime
+    due_after: datetime
+
+    @property
+    def moved(self) -> bool:
+        return self.due_after != self.due_before
+
+
+@dataclass(frozen=True, slots=True)
 class Derived:
     state: ClockState
     due_at: datetime | None
@@ -129,6 +145,7 @@ class Derived:
     paused_minutes: int
     stopped_at: datetime | None = None
     stop_reason: str | None = None
+    resumptions: tuple[Resumption, ...] = ()  # in time order; not a column
 
     def values(self) -> dict[str, object]:
         return {
@@ -167,6 +184,7 @@ def derive(
     due = facts.original_due
     total = 0
     open_since: datetime | None = None
+    resumptions: list[Resumption] = []
     for pause in sorted(facts.pauses, key=lambda p: p.start):
         if facts.stopped_at is not None and pause.start >= facts.stopped_at:
             continue
@@ -197,6 +215,7 @@ def derive(
             restarted_due=restarted,
             calendar=calendar,
         )
+        resumptions.append(Resumption(pause.start, end, pause.reason, due, dues.sla_due_at))
         due, total = dues.sla_due_at, total + dues.paused_minutes
     extended = shifted(due, facts.extension_minutes, calendar) if facts.extension_minutes > 0 else None
     state: ClockState = "stopped" if stopped else "paused" if open_since is not None else "running"
@@ -209,8 +228,33 @@ def derive(
         total,
         facts.stopped_at,
         stop_reason if stopped else None,
+        tuple(resumptions),
     )
 
 
 def _as_policy(value: str | None) -> Policy:
     return "restart" if value == "restart" else "shift"
+
+
+AppointmentReason = Literal["supplement", "obligation"]
+
+
+def appointment_reason(pause_reason: str | None) -> AppointmentReason:
+    """What a new appointment says of its pause: a financial obligation (nghĩa vụ tài chính), or a
+    supplement."""
+    return "obligation" if pause_reason == "financial_obligation" else "supplement"
+
+
+def to_announce(
+    resumptions: Iterable[Resumption], announced: Mapping[datetime, datetime]
+) -> list[Resumption]:
+    """The resumptions of a dossier's clock to announce as its new appointment, given the due already
+    announced for each `resumed_at`: one that moved the due and was never announced, and one announced
+    whose due is now another (a fact heard late, a day off set since). The same facts never announce
+    anything twice."""
+    result: list[Resumption] = []
+    for resumption in resumptions:
+        sent = announced.get(resumption.resumed_at)
+        if (sent is None and resumption.moved) or (sent is not None and sent != resumption.due_after):
+            result.append(resumption)
+    return result
