@@ -12,6 +12,7 @@ from uuid import UUID
 
 from services.intake.schemas import ApplicantKind, Channel
 from shared.events.catalog import ProcedureSnapshot
+from shared.events.deadline import AppointmentChanged
 from shared.events.dossier import (
     Applicant,
     DossierDigitized,
@@ -128,4 +129,27 @@ def digitized(
     items; the counts are of every component then (`reused`: taken from an earlier dossier)."""
     return DossierDigitized(
         **identity.model_dump(), documents=documents, pages=pages, reused=reused, digitized_at=digitized_at
+    )
+
+
+def appointment_changed(
+    *,
+    identity: DossierIdentity,
+    due_at: datetime,
+    original_due_at: datetime,
+    reason: Literal["supplement", "obligation"],
+    paused_at: datetime,
+    resumed_at: datetime,
+) -> AppointmentChanged:
+    """`dossier.appointment_changed` (hẹn lại ngày trả kết quả): the deadline service sends it for live
+    dossiers; intake only for an imported dossier's pauses (`imported: true`), whose clock ran in the
+    old system. `due_at` is the due after the pause, `original_due_at` the receipt's."""
+    return AppointmentChanged(
+        **identity.model_dump(),
+        due_at=due_at,
+        original_due_at=original_due_at,
+        reason=reason,
+        paused_at=paused_at,
+        resumed_at=resumed_at,
+        imported=True,
     )

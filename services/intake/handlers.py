@@ -1,5 +1,6 @@
 """What intake takes from other services' events: from routing's, the status the counter shows and when
-a result is ready; from the deadline service's, the calendar's admin overrides for appointment dates."""
+a result is ready; from the deadline service's, a dossier's new appointment after a pause
+(`appointment/handlers.py`) and the calendar's admin overrides for appointment dates."""
 
 from collections.abc import Callable
 from datetime import datetime
@@ -7,6 +8,7 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.intake.appointment.handlers import appointment_changed
 from services.intake.dossiers import repository
 from services.intake.models import calendar_overrides
 from shared.calendar_replica import override_handlers
@@ -78,12 +80,14 @@ HANDLERS: dict[str, Handler] = {
     event_type("dossier.rejected"): _moves_to(
         "rejected", DossierRejected, lambda rejected: rejected.rejected_at
     ),
+    event_type("dossier.appointment_changed"): appointment_changed,
 }
 SUBJECTS = (
     "dossier.*.step.assigned",
     "dossier.*.supplement_requested",
     "dossier.*.resolved",
     "dossier.*.rejected",
+    "dossier.*.appointment_changed",
 )
 
 

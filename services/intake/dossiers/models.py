@@ -74,6 +74,18 @@ dossiers = Table(
     ),
     Column("clock_started_at", DateTime(timezone=True)),
     Column("due_at", DateTime(timezone=True)),
+    Column(
+        "appointment_at",
+        DateTime(timezone=True),
+        comment="the appointment a pause moved (dossier.appointment_changed); null: due_at stands",
+    ),
+    Column("appointment_reason", Text, comment="supplement | obligation: the pause that last moved it"),
+    Column("appointment_paused_at", DateTime(timezone=True)),
+    Column(
+        "appointment_resumed_at",
+        DateTime(timezone=True),
+        comment="the resumption it is from: a later one wins, whatever order the events came in",
+    ),
     Column("resolved_at", DateTime(timezone=True)),
     Column("returned_at", DateTime(timezone=True)),
     Column("withdrawn_at", DateTime(timezone=True)),

@@ -60,7 +60,7 @@ async def import_dossiers(
 ) -> ImportSummary:
     """Import historical dossiers (hồ sơ từ hệ thống cũ), one JSON object a line, with their timeline:
     `procedure_code`, `external_code`, `channel`, `service_level`, `applicant`, `received_at`, `due_at`,
-    `resolved_at`, `returned_at`, `withdrawn_at`.
+    `resolved_at`, `returned_at`, `withdrawn_at`, `pauses`.
 
     - `due_at` and `service_level` are optional: when absent they come from the procedure version in
       force on the receipt date, as at the counter. Given timestamps are kept as given (stored UTC)
@@ -68,16 +68,24 @@ async def import_dossiers(
     - Each line is checked on its own; a bad one is listed in `errors` with its line number and a
       `code` (`malformed_json`, `validation_error`, `invalid_encoding`, `unknown_procedure`,
       `procedure_not_in_force`, `dates_out_of_order`, `inconsistent_timeline`, `in_the_future`,
-      `due_not_computable`) and never stops the good lines. The answer is 200 whenever the request
+      `due_not_computable`, `unknown_unit`, `unit_closed`, `unit_not_open`, and for `pauses`
+      `unknown_pause_kind`, `pause_out_of_order`, `pause_outside_timeline`, `pauses_overlap`) and
+      never stops the good lines. The answer is 200 whenever the request
       itself was fine; `errors` lists the first 1000 failed lines, `errors_omitted` the rest.
     - Idempotent: a line whose `external_code` was already imported is counted as `skipped`.
       Send a corrected file again as a whole; only what was missing is imported.
     - Lines are committed in batches as they are read, so a very large file needs no more memory than
       a small one. If a line is longer than 64 KiB the request stops with 413 (its body names the
       line and the counts so far), and the lines before it stay imported.
+    - `pauses` (`[{"kind": "supplement" | "obligation", "from": …, "to": …}]`, both ends required):
+      the clock's pauses in the old system, within received_at and resolved_at (or withdrawn_at), none
+      overlapping. Each that moved the due under the procedure's policy (shift or restart; an
+      obligation always shifts) gives the dossier a new appointment (`appointment_at`), as the
+      deadline service gives a live one; `due_at` stays the receipt's.
     - Each imported dossier gets a dossier code of the centre's unit for its receipt date (the next
       numbers of that day, in file order), status after its last step, and the events a live
-      dossier would have caused, with `"imported": true`: `dossier.received`, then `dossier.resolved`,
+      dossier would have caused, with `"imported": true`: `dossier.received`, one
+      `dossier.appointment_changed` a pause that moved the due, then `dossier.resolved`,
       `dossier.returned` (channel `counter`) or `dossier.withdrawn`.
     """
     content_type = request.headers.get("content-type", "")

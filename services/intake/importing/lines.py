@@ -5,6 +5,7 @@ from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from services.intake.importing.schemas import ImportLine
 
@@ -82,4 +83,12 @@ def parse_line(raw: bytes) -> ImportLine | LineProblem:
             return LineProblem("malformed_json", f"The line is not one JSON object: {errors[0]['msg']}.")
         where = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'line'}: {e['msg']}" for e in errors[:5])
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-        return LineProblem("validation_error", f"{where}{more}.")
+        code = "unknown_pause_kind" if all(_unknown_pause_kind(e) for e in errors) else "validation_error"
+        return LineProblem(code, f"{where}{more}.")
+
+
+def _unknown_pause_kind(error: ErrorDetails) -> bool:
+    """A `pauses.<n>.kind` that is none of the kinds: when that is all that is wrong with the line, the
+    line's error gets a code of its own."""
+    loc = error["loc"]
+    return error["type"] == "literal_error" and len(loc) == 3 and loc[0] == "pauses" and loc[2] == "kind"

@@ -4,7 +4,7 @@ I/O and no clock reads; `now` and the ids are arguments."""
 import functools
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Final
 from uuid import UUID
@@ -12,6 +12,7 @@ from uuid import UUID
 from pydantic_core import to_json
 
 from services.intake import events
+from services.intake.appointment.rules import TIMELINE_STATUS, Moved, timeline_note
 from services.intake.dossiers.rules import received_across_boundary
 from services.intake.importing.rules import final_status, later_steps
 from services.intake.importing.schemas import ImportLine
@@ -47,6 +48,10 @@ DOSSIER_COLUMNS: Final = (
     "rule_set",
     "clock_started_at",
     "due_at",
+    "appointment_at",
+    "appointment_reason",
+    "appointment_paused_at",
+    "appointment_resumed_at",
     "resolved_at",
     "returned_at",
     "withdrawn_at",
@@ -81,11 +86,17 @@ class Accepted:
     rule_set: str = ""  # the code of the rule set of `day`, which the dossier is judged by
     dossier_id: UUID | None = None
     applicant_id: UUID | None = None
+    moved: list[Moved] = field(default_factory=list)  # the pauses that moved the due, in time order
 
     @property
     def due_at(self) -> datetime:
         assert self.due is not None
         return self.line.due_at or self.due.due
+
+    @property
+    def version(self) -> int:
+        """The dossier's version after its last step: received, each new appointment, each later step."""
+        return RECEIVED_VERSION + len(self.moved) + len(later_steps(self.line))
 
     @property
     def service_level(self) -> int:
@@ -126,12 +137,13 @@ def dossier_record(item: Accepted, *, unit_code: str, created_by: str, now: date
         item.rule_set,
         due.clock_start.astimezone(UTC),
         item.due_at.astimezone(UTC),
+        *_appointment(item.moved[-1] if item.moved else None),
         _utc(line.resolved_at),
         _utc(line.returned_at),
         _utc(line.withdrawn_at),
         "counter" if line.returned_at is not None else None,
         True,
-        RECEIVED_VERSION + len(later_steps(line)),
+        item.version,
         created_by,
         now,
     )
@@ -145,10 +157,19 @@ def timeline_records(item: Accepted) -> list[Record]:
         "received",
         f"Đã tiếp nhận, hẹn trả kết quả {due:%H:%M %d/%m/%Y}",
     )
+    moved = [
+        (
+            item.dossier_id,
+            m.pause.resumed_at.astimezone(UTC),
+            TIMELINE_STATUS,
+            timeline_note(m.pause.kind, m.due_at),
+        )
+        for m in item.moved
+    ]
     later = [
         (item.dossier_id, at.astimezone(UTC), status, NOTES[status]) for status, at in later_steps(item.line)
     ]
-    return [received, *later]
+    return [received, *moved, *later]
 
 
 def event_records(
@@ -183,6 +204,16 @@ def event_records(
             ),
         )
     ]
+    for m in item.moved:
+        moved = events.appointment_changed(
+            identity=identity,
+            due_at=m.due_at,
+            original_due_at=item.due_at,
+            reason=m.pause.kind,
+            paused_at=m.pause.paused_at,
+            resumed_at=m.pause.resumed_at,
+        )
+        steps.append(("appointment_changed", moved))
     for status, at in later_steps(line):
         if status == "resolved":
             later: Payload = events.resolved(
@@ -223,3 +254,17 @@ def _topic(agency_code: str, status: str) -> str:
 
 def _utc(at: datetime | None) -> datetime | None:
     return None if at is None else at.astimezone(UTC)
+
+
+def _appointment(moved: Moved | None) -> Record:
+    """`appointment_at`, `appointment_reason`, `appointment_paused_at`, `appointment_resumed_at`: of
+    the last pause that moved the due, as `dossier.appointment_changed` would have stored them."""
+    if moved is None:
+        return (None, None, None, None)
+    pause = moved.pause
+    return (
+        moved.due_at.astimezone(UTC),
+        pause.kind,
+        pause.paused_at.astimezone(UTC),
+        pause.resumed_at.astimezone(UTC),
+    )

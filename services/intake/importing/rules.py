@@ -2,6 +2,7 @@
 makes of the dossier. No clock reads: `now` is an argument."""
 
 from datetime import date, datetime
+from itertools import pairwise
 
 from services.intake.importing.lines import LineProblem
 from services.intake.importing.schemas import ImportLine
@@ -13,6 +14,7 @@ def timeline_problem(line: ImportLine, now: datetime) -> LineProblem | None:
 
     received ≤ resolved ≤ returned; received ≤ withdrawn; received ≤ due; a result is returned only
     once resolved, and a withdrawn dossier has no result. Nothing but the due date is in the future.
+    Then the pauses (`pauses_problem`).
     """
     received = line.received_at
     for name, at in (
@@ -39,6 +41,34 @@ def timeline_problem(line: ImportLine, now: datetime) -> LineProblem | None:
     ):
         if earlier is not None and later is not None and later < earlier:
             return LineProblem("dates_out_of_order", f"{name_later} is before {name_earlier}.")
+    return pauses_problem(line, now) if line.pauses else None
+
+
+def pauses_problem(line: ImportLine, now: datetime) -> LineProblem | None:
+    """What is impossible in the line's pauses, or None: each ends after it starts
+    (`pause_out_of_order`), lies within the dossier's clock, from received_at to resolved_at (or
+    withdrawn_at) (`pause_outside_timeline`; a later end than now is `in_the_future`), and no two
+    overlap (`pauses_overlap`; one may start when the other ends). Details name the pause by its place
+    in `pauses`, counted from 0."""
+    end, end_name = (
+        (line.resolved_at, "resolved_at")
+        if line.resolved_at is not None
+        else (line.withdrawn_at, "withdrawn_at")
+    )
+    for n, pause in enumerate(line.pauses):
+        if pause.resumed_at <= pause.paused_at:
+            return LineProblem("pause_out_of_order", f"pauses.{n}: 'to' is not after 'from'.")
+        if pause.resumed_at > now:
+            return LineProblem("in_the_future", f"pauses.{n}: 'to' is later than now.")
+        if pause.paused_at < line.received_at:
+            return LineProblem("pause_outside_timeline", f"pauses.{n}: 'from' is before received_at.")
+        if end is not None and pause.resumed_at > end:
+            return LineProblem("pause_outside_timeline", f"pauses.{n}: 'to' is after {end_name}.")
+    ordered = sorted(enumerate(line.pauses), key=lambda numbered: numbered[1].paused_at)
+    for (a, earlier), (b, later) in pairwise(ordered):
+        if later.paused_at < earlier.resumed_at:
+            first, second = sorted((a, b))
+            return LineProblem("pauses_overlap", f"pauses.{first} and pauses.{second} overlap.")
     return None
 
 

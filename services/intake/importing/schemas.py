@@ -13,11 +13,28 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from services.intake.appointment.rules import PauseKind
 from services.intake.schemas import ApplicantIn, Channel, Code, UnitCode
 from shared.inputs import ONE_LINE, Instant
 from shared.text import nfc
 
 ExternalCode = Annotated[str, AfterValidator(nfc), StringConstraints(min_length=1, max_length=100), ONE_LINE]
+MAX_PAUSES = 20
+
+
+class ImportPause(BaseModel):
+    """A pause of the dossier's clock in the old system (tạm dừng tính thời hạn), ended: while the
+    citizen owed a supplement (bổ sung hồ sơ) or a financial obligation (nghĩa vụ tài chính)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    kind: PauseKind = Field(description="supplement | obligation (`unknown_pause_kind` otherwise)")
+    paused_at: Instant = Field(alias="from", description="when the clock stopped")
+    resumed_at: Instant = Field(
+        alias="to",
+        description="when it ran again: required, a pause still under way is not imported; after `from`, "
+        "within received_at and resolved_at (or withdrawn_at), not overlapping another pause",
+    )
 
 
 class ImportLine(BaseModel):
@@ -42,6 +59,12 @@ class ImportLine(BaseModel):
     unit_code: UnitCode | None = Field(
         default=None,
         description="the receiving unit, open on the receipt day; default: the deployment's default unit",
+    )
+    pauses: list[ImportPause] = Field(
+        default_factory=list,
+        max_length=MAX_PAUSES,
+        description="the clock's pauses; each that moved the due under the procedure's policy gives the "
+        "dossier a new appointment (`dossier.appointment_changed`); `due_at` stays the receipt's",
     )
 
 

@@ -24,8 +24,15 @@ Semantics (the route's OpenAPI text says the same to callers):
   A batch's numbers are reserved in a short transaction of their own just before the batch is
   written (so live receptions on that day never wait behind an import's batch); a batch that then
   fails to commit, or a line lost to a concurrent import of the same file, leaves its numbers unused.
+* Pauses (`pauses`: supplement or financial obligation, each with its end): checked against the
+  timeline (`pause_out_of_order`, `pause_outside_timeline`, `pauses_overlap`, `unknown_pause_kind`),
+  then each that moved the due under the procedure's policy for the line's rule set (obligations always
+  shift; `appointment/rules.py`, the deadline service's arithmetic on intake's working calendar) gives a
+  new appointment; the dossier keeps the last one (`appointment_at`), `due_at` the receipt's. Only lines
+  with pauses pay for the arithmetic.
 * Events: those a live dossier would have caused, flagged `"imported": true`: `dossier.received`,
-  then `dossier.resolved` (intake emits it only here: the routing happened in the old system),
+  then one `dossier.appointment_changed` a pause that moved the due (the deadline service's event for a
+  live dossier), `dossier.resolved` (intake emits it only here: the routing happened in the old system),
   `dossier.returned` (delivery channel `counter`) and `dossier.withdrawn`, as the timeline has them.
   `sequence` is the dossier's version as for a live one: 2 once received, then +1 a step; the stored
   dossier keeps the last version and the status of its last step.
@@ -57,9 +64,11 @@ from services.intake.dossiers.models import applicants, timeline
 from services.intake.dossiers.rules import appointment, dossier_code
 from services.intake.importing import repository
 from services.intake.importing.lines import LineProblem, LineTooLong, ndjson_lines, parse_line
+from services.intake.importing.pauses import moved_appointments
 from services.intake.importing.rows import (
     APPLICANT_COLUMNS,
     OUTBOX_COLUMNS,
+    RECEIVED_VERSION,
     TIMELINE_COLUMNS,
     Accepted,
     Record,
@@ -69,7 +78,7 @@ from services.intake.importing.rows import (
     new_ids,
     timeline_records,
 )
-from services.intake.importing.rules import later_steps, receipt_day, timeline_problem
+from services.intake.importing.rules import receipt_day, timeline_problem
 from services.intake.importing.schemas import ImportLine, ImportSummary, LineError
 from services.intake.models import audit_log, messaging
 from services.intake.units import repository as units
@@ -233,7 +242,7 @@ class _Run:
             item.code = dossier_code(item.unit, item.day, first[item.unit, item.day])
             first[item.unit, item.day] += 1
             item.dossier_id, item.applicant_id = next(ids), next(ids)
-        event_ids = new_ids(sum(1 + len(later_steps(item.line)) for item in ready))
+        event_ids = new_ids(sum(item.version - RECEIVED_VERSION + 1 for item in ready))
         return _Rows(
             items=ready,
             applicants=[applicant_record(item) for item in ready],
@@ -269,15 +278,17 @@ class _Run:
             if unit_problem is not None:
                 self._fail(batch, item.number, unit_problem, line.external_code)
                 continue
+            item.procedure = procedure
+            item.rule_set = rule_set_on(item.day).code
             try:
                 item.due = self._due(procedure, line, calendar)
+                if line.pauses:
+                    item.moved = moved_appointments(item, calendar)
             except ValueError as exc:
                 problem = LineProblem("due_not_computable", str(exc))
                 self._fail(batch, item.number, problem, line.external_code)
                 continue
             seen.add(line.external_code)
-            item.procedure = procedure
-            item.rule_set = rule_set_on(item.day).code
             ready.append(item)
         return ready
 

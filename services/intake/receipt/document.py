@@ -9,6 +9,12 @@ unit, the applicant (address, phone masked, e-mail), the request, 1. the papers 
 of sets, 3. the regulated processing time, 4. the receipt time, 5. the appointment, 6. where the result
 is collected, the tracking book entry (the dossier code), then the look-up with its QR code.
 
+The same form prints the new appointment (giấy hẹn lại ngày trả kết quả) when a pause of the clock
+moved it (`ReceiptView.rescheduled`): the official lists (Circular 01/2018, the 2025 set) have no form of
+their own for it (form 04 is the apology of a late agency, which never moves the appointment), so it is
+form 01 again, its title saying it is a new appointment, with the receipt's appointment, the pause and
+the new one.
+
 The frame is `shared.printing.form`'s, shared with forms 02 and 03; only the look-up block is drawn
 here. Pure rendering: no database, no clock reads; times are arguments and are shown in Vietnam time
 whatever zone they come in.
@@ -69,6 +75,24 @@ class ProcessingTime:
 
 
 @dataclass(frozen=True)
+class Rescheduled:
+    """A new appointment: the pause that moved it last (`reason`: supplement | obligation) and the
+    appointment after it. The receipt's own stays in `ReceiptView.appointment_at`."""
+
+    appointment_at: datetime
+    reason: str
+    paused_at: datetime
+    resumed_at: datetime
+
+
+_PAUSES = {
+    "supplement": "Tạm dừng tính thời hạn để bổ sung hồ sơ",
+    "obligation": "Tạm dừng tính thời hạn để thực hiện nghĩa vụ tài chính",
+}
+_RESCHEDULED_TITLE = "{title} (hẹn lại ngày trả kết quả)"
+
+
+@dataclass(frozen=True)
 class ReceiptView:
     """Everything printed on the receipt, already looked up and masked by the caller."""
 
@@ -92,6 +116,7 @@ class ReceiptView:
     processing_time: ProcessingTime | None = None
     return_unit_name: str | None = None  # where the result is collected; None: the receiving unit
     return_unit_address: str | None = None
+    rescheduled: Rescheduled | None = None  # set: the notice of a new appointment
 
 
 def processing_time_text(time: ProcessingTime) -> str:
@@ -189,12 +214,34 @@ def _form(view: ReceiptView) -> tuple[OfficialForm, _Lookup]:
             )
         )
     blocks.append(Line(f"{next(item)}. Thời gian nhận hồ sơ: ", vietnamese_datetime(view.received_at)))
-    blocks.append(
-        Line(
-            f"{next(item)}. Thời gian trả kết quả giải quyết hồ sơ: ",
-            vietnamese_datetime(view.appointment_at),
+    new = view.rescheduled
+    if new is None:
+        blocks.append(
+            Line(
+                f"{next(item)}. Thời gian trả kết quả giải quyết hồ sơ: ",
+                vietnamese_datetime(view.appointment_at),
+            )
         )
-    )
+    else:
+        blocks.append(
+            Line(
+                f"{next(item)}. Thời gian hẹn trả kết quả ban đầu: ",
+                vietnamese_datetime(view.appointment_at),
+            )
+        )
+        blocks.append(
+            Line(
+                "Lý do hẹn lại: ",
+                f"{_PAUSES.get(new.reason, 'Tạm dừng tính thời hạn')} "
+                f"từ {vietnamese_datetime(new.paused_at)} đến {vietnamese_datetime(new.resumed_at)}",
+            )
+        )
+        blocks.append(
+            Line(
+                "Thời gian trả kết quả giải quyết hồ sơ (hẹn lại): ",
+                vietnamese_datetime(new.appointment_at),
+            )
+        )
     blocks.append(Line(f"{next(item)}. Đăng ký nhận kết quả tại: ", n(_result_place(view))))
     # The tracking book (sổ theo dõi hồ sơ, form 06) numbers its entries by the dossier code.
     blocks.append(Line("Vào Sổ theo dõi hồ sơ, số: ", n(view.dossier_code)))
@@ -214,8 +261,9 @@ def _form(view: ReceiptView) -> tuple[OfficialForm, _Lookup]:
         basis=n(view.form.basis_line),
         agency=n(view.centre_name).upper(),
         reference=Line("Mã hồ sơ: ", n(view.dossier_code)),
-        date_line=vietnamese_date(view.received_at).capitalize(),
-        title=n(view.form.title).upper(),
+        # A new appointment is dated by the resumption that made it, so a reprint says the same.
+        date_line=vietnamese_date(view.received_at if new is None else new.resumed_at).capitalize(),
+        title=n(_RESCHEDULED_TITLE.format(title=view.form.title) if new else view.form.title).upper(),
         blocks=tuple(blocks),
         signatures=(
             Signature("NGƯỜI NỘP HỒ SƠ", SIGN_HINT, applicant.name),
@@ -272,8 +320,9 @@ _QR_SIZE = 32.0  # mm
 def receipt_pdf(view: ReceiptView) -> bytes:
     """The same receipt as an A4 PDF, fonts embedded (DejaVu Sans subsets), QR drawn as vectors."""
     form, lookup = _form(view)
-    # Deterministic bytes: the receipt's own time, not the wall clock.
-    return form_pdf(form, created_at=view.received_at, extra=lambda pdf: _pdf_lookup(pdf, lookup))
+    # Deterministic bytes: the receipt's own time (the new appointment's), not the wall clock.
+    created_at = view.received_at if view.rescheduled is None else view.rescheduled.resumed_at
+    return form_pdf(form, created_at=created_at, extra=lambda pdf: _pdf_lookup(pdf, lookup))
 
 
 def _pdf_lookup(pdf: OfficialPdf, lookup: _Lookup) -> None:

@@ -116,7 +116,8 @@ async def lookup(
     secret: Annotated[Text, Query(min_length=4, max_length=20)],
 ) -> PublicStatus:
     """A citizen's status look-up with the code and the secret printed on the receipt; no login.
-    Rate-limited per client; shows the public timeline only (no personal data, no internal notes)."""
+    Rate-limited per client; shows the public timeline only (no personal data, no internal notes), and
+    the appointment now (`appointment_at`) beside the receipt's (`due_at`) once a pause has moved it."""
     limiter.check(request.client.host if request.client else "unknown")
     row = await dossiers.dossier(session, code)
     if (
@@ -132,6 +133,7 @@ async def lookup(
         status=row.status,
         received_at=row.received_at,
         due_at=row.due_at,
+        appointment_at=row.appointment_at or row.due_at,
         timeline=[TimelineEntry(at=e.at, status=e.status, note=e.public_note) for e in entries],
     )
 
@@ -156,6 +158,7 @@ async def _dossier_out(session: AsyncSession, dossier_id: UUID, secret: str | No
         received_at=row.received_at,
         rule_set=row.rule_set,
         due_at=row.due_at,
+        appointment_at=row.appointment_at or row.due_at,
         returned_at=row.returned_at,
         withdrawn_at=row.withdrawn_at,
         documents=list(row.documents),

@@ -89,7 +89,14 @@ class DossierOut(BaseModel):
         description="the rule set the dossier is judged by, that of its receipt day (forms, supplement "
         "policy default); null until it is received"
     )
-    due_at: datetime | None
+    due_at: datetime | None = Field(
+        description="the appointment of the receipt (hẹn trả kết quả), never moved"
+    )
+    appointment_at: datetime | None = Field(
+        description="the citizen's appointment now: `due_at` moved by legitimate pauses (a supplement, a "
+        "financial obligation) under the procedure's policy; equal to `due_at` until a pause moves it "
+        "(then `GET /v1/dossiers/{key}/appointment` prints the new one); null until received"
+    )
     returned_at: datetime | None
     withdrawn_at: datetime | None
     documents: list[str]
@@ -130,5 +137,9 @@ class PublicStatus(BaseModel):
     procedure_name: str
     status: str
     received_at: datetime | None
-    due_at: datetime | None
+    due_at: datetime | None = Field(description="the appointment printed on the receipt")
+    appointment_at: datetime | None = Field(
+        description="the appointment now: `due_at` moved by a supplement or a financial obligation, as "
+        "the timeline says (`appointment_changed`); equal to `due_at` until one moves it"
+    )
     timeline: list[TimelineEntry]
