@@ -31,7 +31,15 @@ from shared.calendar.hours import (
     working_minutes_between,
 )
 from shared.calendar.official import OFFICIAL_YEARS, DayKind, OfficialDay, OfficialYear
-from shared.calendar.pause import Dues, Policy, due_from, paused_minutes, resumed_dues, shifted
+from shared.calendar.pause import (
+    Dues,
+    Policy,
+    due_after_pause,
+    due_from,
+    paused_minutes,
+    resumed_dues,
+    shifted,
+)
 
 __all__ = [
     "DEFAULT_CUTOFF",
@@ -52,6 +60,7 @@ __all__ = [
     "WorkingCalendar",
     "WorkingDays",
     "add_working_minutes",
+    "due_after_pause",
     "due_at",
     "due_from",
     "is_working_moment",

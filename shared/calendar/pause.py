@@ -88,3 +88,33 @@ def resumed_dues(
         return Dues(shifted(sla_due_at, minutes, calendar), shifted(due_at, minutes, calendar), minutes)
     extra = max(0, working_minutes_between(sla_due_at, due_at, calendar))
     return Dues(restarted_due, shifted(restarted_due, extra, calendar), minutes)
+
+
+def due_after_pause(
+    due: datetime,
+    *,
+    policy: Policy,
+    paused_at: datetime,
+    resumed_at: datetime,
+    days: Decimal | None,
+    calendar: WorkingCalendar,
+    kind: Kind | str = "working",
+    same_day: bool = False,
+    cutoff: time = DEFAULT_CUTOFF,
+) -> Dues:
+    """The dues of a clock without an extension after one pause: ``restart`` counts the procedure's
+    full ``days`` afresh from the resumption (``due_from``; without ``days`` it cannot, and the due
+    stays), ``shift`` moves the due by the pause. The deadline service's clocks and intake's imported
+    pauses both go through it, so an imported dossier is judged as a live one."""
+    restarted = due
+    if policy == "restart" and days is not None:
+        restarted = due_from(resumed_at, days, calendar=calendar, kind=kind, same_day=same_day, cutoff=cutoff)
+    return resumed_dues(
+        policy=policy,
+        sla_due_at=due,
+        due_at=due,
+        paused_at=paused_at,
+        resumed_at=resumed_at,
+        restarted_due=restarted,
+        calendar=calendar,
+    )

@@ -10,6 +10,7 @@ from shared.calendar import (
     Dues,
     Policy,
     WorkingCalendar,
+    due_after_pause,
     due_from,
     paused_minutes,
     resumed_dues,
@@ -100,3 +101,19 @@ def test_shift_always_adds_exactly_the_paused_office_time(pause_start: int, paus
     )
     assert dues.sla_due_at >= due
     assert working_minutes_between(due, dues.sla_due_at, CAL) == dues.paused_minutes
+
+
+def test_the_due_after_one_pause_shifts_or_counts_the_full_days_again() -> None:
+    """The issue's example: received 2025-03-03, due Monday 2025-03-10 08:00, a supplement from
+    Tuesday 2025-03-04 08:00 to Friday 2025-03-14 08:00 (eight working days)."""
+    due, paused_at, resumed_at = vn(2025, 3, 10, 8), vn(2025, 3, 4, 8), vn(2025, 3, 14, 8)
+
+    def after(policy: Policy, days: Decimal | None) -> Dues:
+        return due_after_pause(
+            due, policy=policy, paused_at=paused_at, resumed_at=resumed_at, days=days, calendar=CAL
+        )
+
+    shift = after("shift", Decimal(5))
+    assert (shift.sla_due_at, shift.paused_minutes) == (vn(2025, 3, 20, 8), 8 * 8 * 60)
+    assert after("restart", Decimal(5)).sla_due_at == vn(2025, 3, 21, 8), "five working days from then"
+    assert after("restart", None).sla_due_at == due, "without the procedure's days the due stays"

@@ -22,9 +22,8 @@ from shared.calendar import (
     Policy,
     WorkingCalendar,
     add_working_minutes,
-    due_from,
+    due_after_pause,
     paused_minutes,
-    resumed_dues,
     shifted,
 )
 
@@ -196,24 +195,16 @@ def derive(
             open_since = pause.start
             break
         policy: Policy = policy_of(pause, terms) if uses_policy else _as_policy(pause.policy)
-        restarted = due
-        if policy == "restart" and facts.days is not None:
-            restarted = due_from(
-                end,
-                facts.days,
-                calendar=calendar,
-                kind=terms.kind,
-                same_day=terms.same_day,
-                cutoff=terms.cutoff,
-            )
-        dues = resumed_dues(
+        dues = due_after_pause(
+            due,
             policy=policy,
-            sla_due_at=due,
-            due_at=due,
             paused_at=pause.start,
             resumed_at=end,
-            restarted_due=restarted,
+            days=facts.days,
             calendar=calendar,
+            kind=terms.kind,
+            same_day=terms.same_day,
+            cutoff=terms.cutoff,
         )
         resumptions.append(Resumption(pause.start, end, pause.reason, due, dues.sla_due_at))
         due, total = dues.sla_due_at, total + dues.paused_minutes

@@ -4,9 +4,9 @@ functions: no I/O, no clock reads; the calendar and the procedure's terms are ar
 A pause for a supplement (bổ sung hồ sơ) or a financial obligation (nghĩa vụ tài chính) stops the clock;
 when it ends the due the law recognises moves by the procedure's policy (`shared.calendar.resumed_dues`):
 `shift` by the office time the pause lasted, `restart` counted afresh from the resumption with the full
-days. A financial obligation always shifts: only a supplement makes the dossier complete afresh. The
-arithmetic is the deadline service's (`services/deadline/clocks/rules.py`, `derive`), pause after pause
-in time order from the receipt's appointment, so an imported dossier is judged as a live one.
+days. A financial obligation always shifts: only a supplement makes the dossier complete afresh. Each
+pause goes through `shared.calendar.due_after_pause`, as in the deadline service's clocks, pause after
+pause in time order from the receipt's appointment, so an imported dossier is judged as a live one.
 """
 
 from collections.abc import Iterable
@@ -15,7 +15,7 @@ from datetime import datetime, time
 from decimal import Decimal
 from typing import Literal
 
-from shared.calendar import Policy, WorkingCalendar, due_from, resumed_dues
+from shared.calendar import Policy, WorkingCalendar, due_after_pause
 from shared.clock import VIETNAM
 
 PauseKind = Literal["supplement", "obligation"]
@@ -64,24 +64,16 @@ def moved_by(
     moved: list[Moved] = []
     for pause in sorted(pauses, key=lambda p: p.paused_at):
         policy: Policy = terms.policy if pause.kind == "supplement" else "shift"
-        restarted = due
-        if policy == "restart":
-            restarted = due_from(
-                pause.resumed_at,
-                terms.days,
-                calendar=calendar,
-                kind=terms.kind,
-                same_day=terms.same_day,
-                cutoff=terms.cutoff,
-            )
-        dues = resumed_dues(
+        dues = due_after_pause(
+            due,
             policy=policy,
-            sla_due_at=due,
-            due_at=due,
             paused_at=pause.paused_at,
             resumed_at=pause.resumed_at,
-            restarted_due=restarted,
+            days=terms.days,
             calendar=calendar,
+            kind=terms.kind,
+            same_day=terms.same_day,
+            cutoff=terms.cutoff,
         )
         if dues.sla_due_at != due:
             due = dues.sla_due_at
