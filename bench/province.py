@@ -9,15 +9,18 @@ procedures, 5M dossiers over five years, on real services, PostgreSQL and NATS. 
    repeat. The load client is bench/rawhttp.py (its CPU share is printed);
 2. the six-month processing report `by=unit` (JSON) for the whole province and for one commune
    (`unit=`), p50 / p95 against issue #15's target (p95 <= 100 ms), and the six-month document
-   (`/v1/reports/six-month`, HTML) for both;
+   (`/v1/reports/six-month`, HTML) for both; and the report's one SQL statement timed alone, as the
+   service runs it (its own series from `report_unit_tree`, the tree summed per receiving unit) and as
+   it ran before that table (every series of `report_tree`, 14 rows a cell);
 3. the memory of each service at that size: intake and reporting after the load and the reports,
    then all five once routing, deadline and survey have caught up with the day's receptions.
 
 The reporting read model is loaded as bench/reporting.py loads it (generate_series into
-`dossier_facts`, then the per-day counters and the Fenwick tree in SQL, as a rebuild's settle writes
-it), in a province's shape: a provincial centre, 4 branches and 115 commune centres under it; 10
-central, 60 provincial and 330 commune agencies; 1,700 procedures received at the provincial centre
-(400 of them at each branch) and 300 commune procedures; each commune centre received
+`dossier_facts`, then the per-day counters and the Fenwick tree in SQL, and the tree summed per
+receiving unit, as a rebuild's settle writes them), in a province's shape: a provincial centre, 4
+branches and 115 commune centres under it; 10 central, 60 provincial and 330 commune agencies; 1,700
+procedures received at the provincial centre (400 of them at each branch) and 300 commune procedures;
+each commune centre received
 BENCH_PROVINCE_COMMUNE_PROCEDURES of those and BENCH_PROVINCE_COMMUNE_ACROSS provincial ones across the
 boundary. The report's cost follows the number of cells (procedure x lead agency x receiving unit a
 dossier was received under), printed with the load. 35 % of the dossiers are received at the
@@ -50,7 +53,7 @@ from bench.servers import BenchServers, bench_servers, percentile, start_service
 from services.reporting.processing.arithmetic import ROW_SERIES, period_nodes
 from services.reporting.processing.models import TREE_SERIES
 from services.reporting.processing.rebuilder import tree_from_days_sql
-from services.reporting.processing.repository import Store
+from services.reporting.processing.repository import Store, unit_tree_from_tree_sql
 from shared.auth import issue_token
 from shared.db.engine import asyncpg_dsn
 from tools.devstack.launch import wait_ready
@@ -313,14 +316,24 @@ FROM (
 
 
 async def settle(conn: asyncpg.Connection) -> int:
-    """The per-day counters of every dossier and the tree from them, as bench/reporting.py's `load`
-    (a rebuild's settle) writes them; returns the tree's rows."""
-    await conn.execute("TRUNCATE reporting.report_tree")
+    """The per-day counters of every dossier, the tree from them and the tree summed per unit, as a
+    rebuild's settle writes them; returns the tree's rows."""
+    await conn.execute("TRUNCATE reporting.report_tree, reporting.report_unit_tree")
     await conn.execute("DROP TABLE IF EXISTS reporting.bench_days")
     await conn.execute(DAYS_SQL)
     await conn.execute(tree_from_days_sql("reporting.bench_days", "reporting.report_tree"))
     await conn.execute("DROP TABLE reporting.bench_days")
-    for table in ("dossier_facts", "report_tree", "step_outcomes", "report_cells", "units", "agency_levels"):
+    store = Store()
+    await conn.execute(unit_tree_from_tree_sql(store.tree_table, store.cells_table, store.unit_tree_table))
+    for table in (
+        "dossier_facts",
+        "report_tree",
+        "report_unit_tree",
+        "step_outcomes",
+        "report_cells",
+        "units",
+        "agency_levels",
+    ):
         await conn.execute(f"VACUUM ANALYZE reporting.{table}")
     rows: int = await conn.fetchval("SELECT count(*) FROM reporting.report_tree")
     return rows
@@ -394,7 +407,8 @@ async def timed(http: httpx.AsyncClient, path: str, params: dict[str, str], requ
 
 async def sql_alone(conn: asyncpg.Connection) -> None:
     """What the by=unit report reads: the tree rows of its two node sets, and its one SQL statement
-    timed alone on the database (the rest of a request's time is the service's: scope, names, JSON)."""
+    timed alone on the database (the rest of a request's time is the service's: scope, names, JSON),
+    as the service runs it and as it ran before the unit tree."""
     at_to, before_from = period_nodes(
         date.fromisoformat(SIX_MONTHS["from"]), date.fromisoformat(SIX_MONTHS["to"])
     )
@@ -408,11 +422,19 @@ async def sql_alone(conn: asyncpg.Connection) -> None:
         nodes,
         COMMUNE,
     )
-    print(f"  the report's {len(nodes)} tree nodes hold {whole:,} rows: {one:,} of them {COMMUNE}'s")
-    # Two designs of the same statement: every series of the tree summed (as before the report summed
-    # only its own), and the processing report's own series (`arithmetic.ROW_SERIES`, what it runs now).
+    per_unit = await conn.fetchval(
+        "SELECT count(*) FROM reporting.report_unit_tree WHERE node = ANY($1::int[])", nodes
+    )
+    print(
+        f"  the report's {len(nodes)} tree nodes hold {whole:,} rows: {one:,} of them {COMMUNE}'s; "
+        f"{per_unit:,} rows of the tree per unit"
+    )
+    # Two designs of the same statement (`Store.group_sql`): every series of the cell tree summed, 14
+    # rows a cell (the design before the unit tree, and before the report summed only its own series),
+    # and the processing report's own series (`arithmetic.ROW_SERIES`) from the tree summed per unit,
+    # 14 rows a unit: what the service runs for by=unit now.
     store = Store()
-    designs = (("all series", TREE_SERIES), ("its own series", ROW_SERIES))
+    designs = (("all series, report_tree", TREE_SERIES), ("its own series, report_unit_tree", ROW_SERIES))
     for label, units in (("whole province", None), (f"unit={COMMUNE}", [COMMUNE])):
         args = [at_to, before_from] if units is None else [at_to, before_from, units]
         for design, series in designs:
@@ -425,43 +447,9 @@ async def sql_alone(conn: asyncpg.Connection) -> None:
                     await conn.fetch(sql, *args)
                 times.append((time.perf_counter() - began) * 1000)
             print(
-                f"  {f'its SQL alone, {len(series)} {design}, ' + label:<62} ({REQUESTS:>3} requests) "
+                f"  {f'its SQL alone, {len(series)} {design}, ' + label:<72} ({REQUESTS:>3} requests) "
                 f"p50 {percentile(times, 50):7.1f} ms   p95 {percentile(times, 95):7.1f} ms"
             )
-    await rollup_prototype(conn, at_to, before_from)
-
-
-async def rollup_prototype(conn: asyncpg.Connection, at_to: list[int], before_from: list[int]) -> None:
-    """A third design, as a prototype the service does not have: the tree summed per receiving unit
-    once (as a handler would keep it beside the per-cell tree), so the whole province's by=unit report
-    reads 14 rows a unit instead of 14 a cell. Prints how long building it took and its statement."""
-    began = time.perf_counter()
-    await conn.execute("DROP TABLE IF EXISTS reporting.bench_unit_tree")
-    await conn.execute(
-        "CREATE UNLOGGED TABLE reporting.bench_unit_tree AS SELECT t.node, c.unit_code, "  # noqa: S608
-        + ", ".join(f"sum(t.{s})::int AS {s}" for s in ROW_SERIES)
-        + " FROM reporting.report_tree t JOIN reporting.report_cells c USING (cell_id) GROUP BY 1, 2"
-    )
-    await conn.execute("ALTER TABLE reporting.bench_unit_tree ADD PRIMARY KEY (node, unit_code)")
-    await conn.execute("ANALYZE reporting.bench_unit_tree")
-    built = time.perf_counter() - began
-    sums = ", ".join(f"sum({s})" for s in ROW_SERIES)
-    sql = (
-        f"SELECT 0, unit_code, {sums} FROM reporting.bench_unit_tree WHERE node = ANY($1::int[]) GROUP BY 2 "  # noqa: S608
-        f"UNION ALL SELECT 1, unit_code, {sums} FROM reporting.bench_unit_tree "
-        "WHERE node = ANY($2::int[]) GROUP BY 2"
-    )
-    times = []
-    for _ in range(REQUESTS):
-        began = time.perf_counter()
-        await conn.fetch(sql, at_to, before_from)
-        times.append((time.perf_counter() - began) * 1000)
-    label = f"prototype, a tree per unit (built in {built:.0f} s), whole province"
-    print(
-        f"  {label:<62} ({REQUESTS:>3} requests) "
-        f"p50 {percentile(times, 50):7.1f} ms   p95 {percentile(times, 95):7.1f} ms"
-    )
-    await conn.execute("DROP TABLE reporting.bench_unit_tree")
 
 
 async def reports(base: str, secret: str) -> None:

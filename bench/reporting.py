@@ -29,7 +29,7 @@ from services.reporting.app import read_models
 from services.reporting.processing import arithmetic
 from services.reporting.processing.models import TREE_SERIES
 from services.reporting.processing.rebuilder import tree_from_days_sql
-from services.reporting.processing.repository import naive_sql
+from services.reporting.processing.repository import naive_sql, unit_tree_from_tree_sql
 from services.reporting.rebuild.run import Rebuild
 from shared.auth import issue_token
 from shared.clock import SystemClock
@@ -203,13 +203,19 @@ async def load(conn: asyncpg.Connection, first: int, last: int) -> None:
         await conn.execute(LOAD_FACTS, start, min(last, start + chunk - 1))
     await conn.execute(LOAD_STEPS, first, last)
     loaded = time.monotonic()
-    await conn.execute("TRUNCATE reporting.report_tree")
+    await conn.execute("TRUNCATE reporting.report_tree, reporting.report_unit_tree")
     await conn.execute("DROP TABLE IF EXISTS reporting.bench_days")
     await conn.execute(DAYS_SQL)
     await conn.execute(tree_from_days_sql("reporting.bench_days", "reporting.report_tree"))
+    await conn.execute(
+        unit_tree_from_tree_sql(
+            "reporting.report_tree", "reporting.report_cells", "reporting.report_unit_tree"
+        )
+    )
     await conn.execute("DROP TABLE reporting.bench_days")
     await conn.execute("VACUUM ANALYZE reporting.dossier_facts")
     await conn.execute("VACUUM ANALYZE reporting.report_tree")
+    await conn.execute("VACUUM ANALYZE reporting.report_unit_tree")
     await conn.execute("VACUUM ANALYZE reporting.step_outcomes")
     tree_rows = await conn.fetchval("SELECT count(*) FROM reporting.report_tree")
     print(

@@ -47,7 +47,10 @@ per *cell* (procedure x field x lead agency: a few hundred to a few thousand, ho
 in a Fenwick tree over days (`SIZE` days from `EPOCH`; node i holds the days (i - lowbit(i), i]):
 adding to one day touches at most 16 nodes, and a prefix sum reads at most 15. A report reads at most
 30 rows per cell, whatever the period and however many dossiers, and the database sums them per field,
-agency or procedure (int4 columns: int8 sums, no numeric arithmetic).
+agency or procedure (int4 columns: int8 sums, no numeric arithmetic). By receiving unit it reads the
+same tree summed per unit (`report_unit_tree`, `ROW_SERIES` only), which the handlers and the rebuild
+keep in step with the cell tree in the same transaction: a whole province's report by unit reads 30
+rows a unit (some 120 units) instead of 30 a cell (some 17,000; issue #15, bench/province.py).
 
 Why a Fenwick tree: plain per-day rows make a six-month report read 183 rows a cell, and "carried
 over" (a state at F - 1) the whole history before it; month and day roll-ups read up to ~45 rows a
@@ -95,8 +98,9 @@ CLOSED_SERIES = ("resolved_early", "resolved_on_time", "resolved_late", "withdra
 BUCKET_RESULTS = ("received", "early", "on_time", "late", "open", "overdue")
 BUCKET_SERIES = tuple(f"{bucket}_{kind}" for bucket in BUCKETS for kind in BUCKET_RESULTS)
 # What the processing report, the indicators and the dashboard read; the service-level report reads
-# only `BUCKET_SERIES`. A report sums only its own series: a province's whole-province report reads
-# some 160,000 tree rows, and every column summed costs on each of them (bench/province.py).
+# only `BUCKET_SERIES`. A report sums only its own series: a province's whole-province report by field
+# reads some 160,000 tree rows, and every column summed costs on each of them (bench/province.py).
+# The tree summed per receiving unit (`report_unit_tree`) holds only these.
 ROW_SERIES = (
     *RECEIVED_SERIES,
     *CLOSED_SERIES[:3],

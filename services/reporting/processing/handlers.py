@@ -1,5 +1,6 @@
 """The processing read model's consumer: intake's, routing's and deadline's dossier events folded into
-`dossier_facts`, and the per-day counters of `report_tree` moved by the difference (arithmetic.py).
+`dossier_facts`, and the per-day counters of `report_tree` (and of its sum per receiving unit,
+`report_unit_tree`) moved by the difference (arithmetic.py).
 
 The live handler runs in the consumer's unit of work, beside the inbox row, and never commits. It takes
 the dossier's advisory lock (replicas may run several consumers), reads the stored facts, folds the
@@ -12,7 +13,7 @@ rebuild uses it with its own tables and keeps the counters in memory until it wr
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -37,11 +38,13 @@ class FactsBatch:
 
     `cell_cache` remembers cell ids (and the receipt their names came from) across batches: a cell is
     written only when it is new or a later receipt renames it. `span_cache` remembers the names' spans
-    written (`names.py`): a span is written only when a receipt widens it."""
+    written (`names.py`): a span is written only when a receipt widens it. `units` maps the id of
+    every cell a change was reported for to its receiving unit (the unit tree's key)."""
 
     store: Store
     cell_cache: dict[CellKey, tuple[int, datetime]] | None = None
     span_cache: dict[SpanKey, tuple[datetime, datetime]] | None = None
+    units: dict[int, str] = field(default_factory=dict)
 
     async def apply(self, conn: Any, events: Sequence[DossierEvent]) -> DailyChange:
         if not events:
@@ -66,6 +69,8 @@ class FactsBatch:
                 ids_by_key[was.facts.cell.key] = was.cell_id
             if facts.cell is not None:
                 ids_by_key[facts.cell.key] = cell_ids.get(facts.cell.key) or ids_by_key[facts.cell.key]
+            for key, cell_id in ids_by_key.items():
+                self.units[cell_id] = key[3]  # CellKey: (procedure, field, agency, unit)
             for (key, day, series), amount in arithmetic.delta(_facts(was), facts).items():
                 daily[(ids_by_key[key], day, series)] += amount
             records.append(fact_record(facts, ids_by_key.get(facts.cell.key) if facts.cell else None))
@@ -138,8 +143,9 @@ def dossier_batch(store: Store | None = None) -> BatchHandler:
             return
         conn = await driver(session)
         await store.lock(conn, (event.dossier_id for event in read))
-        daily = await FactsBatch(store).apply(conn, read)
-        await store.add_to_tree(conn, tree_rows(daily))
+        batch = FactsBatch(store)
+        daily = await batch.apply(conn, read)
+        await store.add_to_tree(conn, tree_rows(daily), batch.units)
 
     return handle
 

@@ -7,6 +7,9 @@ explains the design), in schema `reporting`:
   under, with the names the reports show (a unit's name is in ``units``).
 * ``report_tree``: per cell, the per-day counters of `arithmetic.SERIES` kept as a Fenwick tree over
   days (node = 1-based day index since `arithmetic.EPOCH`), so any prefix sum is at most 15 rows a cell.
+* ``report_unit_tree``: the same tree summed per receiving unit (the cells' ``unit_code``), for
+  `arithmetic.ROW_SERIES` only, written in the same transaction as ``report_tree``: a report by unit
+  reads at most 15 rows a unit instead of 15 a cell (issue #15).
 """
 
 from sqlalchemy import (
@@ -178,6 +181,19 @@ report_tree = Table(
     *(Column(name, Integer, nullable=False, server_default=text("0")) for name in TREE_SERIES),
 )
 
+# `report_tree` summed per receiving unit, the processing report's own series only
+# (`arithmetic.ROW_SERIES`, the first of TREE_SERIES; a test holds them together): what a report by
+# unit reads (`Store.group_sql`). Kept in step by `Store.add_to_tree` and by the rebuild's settle.
+UNIT_TREE_SERIES = TREE_SERIES[:15]
+
+report_unit_tree = Table(
+    "report_unit_tree",
+    metadata,
+    Column("node", Integer, primary_key=True, comment="Fenwick node: 1-based day index since the epoch"),
+    Column("unit_code", Text, primary_key=True, comment="the receiving unit (report_cells.unit_code)"),
+    *(Column(name, Integer, nullable=False, server_default=text("0")) for name in UNIT_TREE_SERIES),
+)
+
 # Each name a procedure, field or lead agency was received under, with the first and last receipt
 # under it: a report over a period names each as it was then (`names.name_on`), not as it is today.
 # Spans only grow (LEAST / GREATEST), so events in any order and any number of times give the same row.
@@ -192,4 +208,4 @@ name_spans = Table(
 )
 
 # The processing read model's tables, emptied and refilled by a rebuild.
-PROCESSING_TABLES = (dossier_facts, report_cells, report_tree, name_spans)
+PROCESSING_TABLES = (dossier_facts, report_cells, report_tree, report_unit_tree, name_spans)

@@ -1,6 +1,7 @@
 """The processing read model in a rebuild (`readmodels.Rebuilder`): facts folded a batch at a time
 (`FactsBatch`: one read and one write of facts per batch), the per-day counters kept in memory and
-spilled to an unlogged table, and the Fenwick tree written once, in SQL, when caught up (`settle`).
+spilled to an unlogged table, and the Fenwick tree written once, in SQL, when caught up (`settle`),
+then summed per receiving unit into the unit tree (`unit_tree_from_tree_sql`).
 """
 
 import logging
@@ -13,7 +14,7 @@ from services.reporting.processing import arithmetic
 from services.reporting.processing.events import DossierEvent, events_of
 from services.reporting.processing.handlers import DailyChange, FactsBatch, tree_rows
 from services.reporting.processing.models import TREE_SERIES
-from services.reporting.processing.repository import Store, driver
+from services.reporting.processing.repository import Store, driver, unit_tree_from_tree_sql
 from services.reporting.readmodels import REBUILD_SCHEMA
 from shared.messaging.consumer import PoisonEvent
 from shared.messaging.envelope import CloudEvent
@@ -39,7 +40,7 @@ class FactsRebuilder:
         conn = await driver(session)
         daily = await self.batch.apply(conn, read)
         if self.settled:
-            await self.store.add_to_tree(conn, tree_rows(daily))
+            await self.store.add_to_tree(conn, tree_rows(daily), self.batch.units)
             return
         self._hold(daily)
         if len(self.days) >= SPILL_AT:
@@ -74,13 +75,18 @@ class FactsRebuilder:
         self.days.clear()
 
     async def settle(self, session: AsyncSession) -> None:
-        """Every per-day counter into the tree: each day adds to the (at most 15) nodes covering it."""
+        """Every per-day counter into the tree: each day adds to the (at most 15) nodes covering it;
+        then the tree summed per receiving unit into the unit tree."""
         conn = await driver(session)
         await self._spill(conn)
         exists = await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", self.staging)
         if exists:
             await conn.execute(tree_from_days_sql(self.staging, self.store.tree_table))
             await conn.execute(f"DROP TABLE {self.staging}")
+            store = self.store
+            await conn.execute(
+                unit_tree_from_tree_sql(store.tree_table, store.cells_table, store.unit_tree_table)
+            )
         self.settled = True
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting.processing.arithmetic import BUCKET_SERIES, ROW_SERIES
 from services.reporting.processing.facts import UNKNOWN_UNIT, Cell, CellKey, Facts
-from services.reporting.processing.models import TREE_SERIES
+from services.reporting.processing.models import TREE_SERIES, UNIT_TREE_SERIES
 from services.reporting.processing.names import NAMED_KINDS, Span, SpanKey, names_on
 from services.reporting.readmodels import LIVE_SCHEMA
 
@@ -179,6 +179,7 @@ class Store:
         self.schema = schema
         facts, cells, tree = (f"{schema}.{name}" for name in ("dossier_facts", "report_cells", "report_tree"))
         self.facts_table, self.cells_table, self.tree_table = facts, cells, tree
+        self.unit_tree_table = unit_tree = f"{schema}.report_unit_tree"
         read = ", ".join(f"{name}::text" if kind in _WIRE else name for name, kind in FACT_COLUMNS)
         self._load = f"SELECT {read} FROM {facts} WHERE dossier_id = ANY($1::uuid[])"  # noqa: S608
         arrays = ", ".join(f"${i}::{_WIRE.get(kind, kind)}[]" for i, (_, kind) in enumerate(FACT_COLUMNS, 1))
@@ -210,6 +211,13 @@ class Store:
             "ON CONFLICT (node, cell_id) DO UPDATE SET "
             + ", ".join(f"{s} = tree.{s} + excluded.{s}" for s in TREE_SERIES)
         )
+        unit_arrays = ", ".join(f"${i}::int[]" for i in range(3, 3 + len(UNIT_TREE_SERIES)))
+        self._unit_tree = (
+            f"INSERT INTO {unit_tree} AS tree (node, unit_code, {', '.join(UNIT_TREE_SERIES)}) "  # noqa: S608
+            f"SELECT * FROM unnest($1::int[], $2::text[], {unit_arrays}) "
+            "ON CONFLICT (node, unit_code) DO UPDATE SET "
+            + ", ".join(f"{s} = tree.{s} + excluded.{s}" for s in UNIT_TREE_SERIES)
+        )
         sums = ", ".join(f"sum({s})" for s in TREE_SERIES)
         self._prefix = (
             f"SELECT 0 AS side, cell_id, {sums} FROM {tree} WHERE node = ANY($1::int[]) GROUP BY cell_id "  # noqa: S608
@@ -234,7 +242,16 @@ class Store:
     def group_sql(self, by: str | None, *, scoped: bool, series: Sequence[str]) -> str:
         """Two prefix sums per group: the tree's rows of the nodes, joined to their cells (and for
         `level`, to the lead agency's level), `series` summed per group key. `scoped`: only the cells
-        of the receiving units in $3."""
+        of the receiving units in $3. By unit, the processing report's own series (`ROW_SERIES`) are
+        read from the tree summed per unit (`report_unit_tree`): 15 rows a unit, not 15 a cell."""
+        if by == "unit" and tuple(series) == ROW_SERIES:
+            sums = ", ".join(f"sum({s})" for s in series)
+            scope = " AND unit_code = ANY($3::text[])" if scoped else ""
+            one = (
+                f"SELECT {{side}}, unit_code, {sums} FROM {self.unit_tree_table} "  # noqa: S608
+                f"WHERE node = ANY(${{param}}::int[]){scope} GROUP BY 2"
+            )
+            return one.format(side=0, param=1) + " UNION ALL " + one.format(side=1, param=2)
         key = "''" if by is None else KEYS[by]
         sums = ", ".join(f"sum(t.{s})" for s in series)
         levels = f" LEFT JOIN {self.levels_table} a ON a.code = c.agency_code" if by == "level" else ""
@@ -282,14 +299,28 @@ class Store:
             for r in rows
         }
 
-    async def add_to_tree(self, conn: Any, changes: Mapping[tuple[int, int], Mapping[str, int]]) -> None:
-        """Add per-(cell, node) amounts to the tree, in (node, cell) order for every writer."""
+    async def add_to_tree(
+        self, conn: Any, changes: Mapping[tuple[int, int], Mapping[str, int]], units: Mapping[int, str]
+    ) -> None:
+        """Add per-(cell, node) amounts to the tree, and the same summed per receiving unit (`units`:
+        each changed cell's unit code) to the unit tree, in (node, key) order for every writer: the
+        cell tree first, then the unit tree, so two batches never wait for each other in a circle."""
         if not changes:
             return
         keys = sorted(changes, key=lambda k: (k[1], k[0]))
         columns: list[list[int]] = [[k[1] for k in keys], [k[0] for k in keys]]
         columns += [[int(changes[k].get(s, 0)) for k in keys] for s in TREE_SERIES]
         await conn.execute(self._tree, *columns)
+        per_unit = unit_changes(changes, units)
+        if not per_unit:
+            return
+        unit_keys = sorted(per_unit)
+        await conn.execute(
+            self._unit_tree,
+            [k[0] for k in unit_keys],
+            [k[1] for k in unit_keys],
+            *([per_unit[k][i] for k in unit_keys] for i in range(len(UNIT_TREE_SERIES))),
+        )
 
     async def prefix_sums(
         self, conn: Any, at_to: Sequence[int], before_from: Sequence[int]
@@ -315,7 +346,8 @@ class Store:
         """Per field, agency, procedure, receiving unit or lead agency level (`by`; everything in one
         group "" when None), the prefix sums of `series` (`ROW_SERIES` or `BUCKET_SERIES`) over the two
         node sets: P(to) and P(from - 1); only the cells received at `units` when given. At most 15
-        tree rows a cell and a set, summed by the database (int4 sums: no numeric arithmetic)."""
+        tree rows a cell and a set (by unit, of `ROW_SERIES`: a unit, from the unit tree), summed by the
+        database (int4 sums: no numeric arithmetic)."""
         # A few thousand rows: a parallel plan only costs its workers' start-up (on 2 cores, a lot).
         await conn.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         args: list[Any] = [list(at_to), list(before_from)]
@@ -387,6 +419,29 @@ KEYS: Final = {
     "unit": "c.unit_code",
     "level": "coalesce(a.level, '')",
 }
+
+
+def unit_changes(
+    changes: Mapping[tuple[int, int], Mapping[str, int]], units: Mapping[int, str]
+) -> dict[tuple[int, str], list[int]]:
+    """Per-(cell, node) tree changes summed per (node, unit): the unit tree's rows they touch, each
+    the amounts of `UNIT_TREE_SERIES` in order (rows that sum to nothing left out)."""
+    rows: dict[tuple[int, str], list[int]] = {}
+    for (cell_id, node), change in changes.items():
+        row = rows.setdefault((node, units[cell_id]), [0] * len(UNIT_TREE_SERIES))
+        for i, series in enumerate(UNIT_TREE_SERIES):
+            row[i] += int(change.get(series, 0))
+    return {key: row for key, row in rows.items() if any(row)}
+
+
+def unit_tree_from_tree_sql(tree_table: str, cells_table: str, unit_tree_table: str) -> str:
+    """Fill an empty unit tree from the cell tree: its rows summed per (node, receiving unit)."""
+    sums = ", ".join(f"sum(t.{s})" for s in UNIT_TREE_SERIES)
+    return (
+        f"INSERT INTO {unit_tree_table} (node, unit_code, {', '.join(UNIT_TREE_SERIES)}) "  # noqa: S608
+        f"SELECT t.node, c.unit_code, {sums} FROM {tree_table} t JOIN {cells_table} c USING (cell_id) "
+        "GROUP BY 1, 2"
+    )
 
 
 def dossier_lock_key(dossier_id: UUID) -> int:
