@@ -48,7 +48,7 @@ from sqlalchemy import make_url
 
 from bench.intake_reception import BODY, WORKERS, start_intake
 from bench.rawhttp import RawConnection
-from bench.reporting import DAYS_SQL, LOAD_STEPS, start_reporting
+from bench.reporting import DAYS_SQL, LOAD_STEPS, facts_sql, start_reporting
 from bench.servers import BenchServers, bench_servers, percentile, start_service
 from services.reporting.processing.arithmetic import ROW_SERIES, period_nodes
 from services.reporting.processing.models import TREE_SERIES
@@ -291,28 +291,13 @@ def load_facts_sql(base: int, centre: int, branches: int, communes: int) -> str:
         f"WHEN k < {second} THEN {centre + 1} + floor(i * {branches}) "
         f"ELSE {centre + branches + 1} + floor(i * {communes}) END::int"
     )
-    return f"""
-INSERT INTO reporting.dossier_facts (dossier_id, code, cell_id, procedure_code, procedure_name, field_code,
-  field_name, agency_code, agency_name, unit_code, channel, service_level, received_at, received_date,
-  due_date, resolved_date, withdrawn_date, rejected_date, apology, digitized, documents_digitized,
-  documents_reused)
-SELECT md5('bench' || n)::uuid, 'BENCH-' || n, c.cell_id, c.procedure_code, c.procedure_name, c.field_code,
-  c.field_name, c.agency_code, c.agency_name, c.unit_code,
-  CASE WHEN ch < 0.4 THEN 'online' WHEN ch < 0.9 THEN 'direct' ELSE 'post' END, level,
-  r + time '09:00', r, r + days,
-  CASE WHEN roll < 0.85 AND r + took <= date '{LAST_DAY}' THEN r + took END,
-  CASE WHEN roll >= 0.85 AND roll < 0.88 AND r + took <= date '{LAST_DAY}' THEN r + took END,
-  CASE WHEN roll >= 0.88 AND roll < 0.90 AND r + took <= date '{LAST_DAY}' THEN r + took END,
-  took > days AND ch < 0.2, ch < 0.5, CASE WHEN ch < 0.5 THEN 4 ELSE 0 END,
-  CASE WHEN ch < 0.1 THEN 1 ELSE 0 END
-FROM (
-  SELECT n, {pick} AS cell_id,
-         date '{FIRST_DAY}' + floor(random() * {DAYS})::int AS r, 3 + floor(random() * 18)::int AS days,
-         random() AS roll, floor(random() * 26)::int AS took, random() AS ch,
-         1 + floor(random() * 4)::int AS level
-  FROM (SELECT n, random() AS k, random() AS i FROM generate_series($1::int, $2::int) AS n) AS g
-) AS s JOIN reporting.report_cells c USING (cell_id)
-"""  # noqa: S608
+    return facts_sql(
+        cell=pick,
+        numbers="(SELECT n, random() AS k, random() AS i FROM generate_series($1::int, $2::int) AS n) AS g",
+        first_day=FIRST_DAY,
+        days=DAYS,
+        last_day=LAST_DAY,
+    )
 
 
 async def settle(conn: asyncpg.Connection) -> int:

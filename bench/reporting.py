@@ -94,9 +94,13 @@ FROM generate_series(1, {CELLS}) AS p;
 SELECT setval(pg_get_serial_sequence('reporting.report_cells', 'cell_id'), {CELLS});
 """  # noqa: S608
 
-# Dossiers $1..$2: received over 2019-2025, due 3-20 days later; 85 % resolved within 0-25 days (so
-# some late), 3 % withdrawn, 2 % rejected, the rest (and anything closing after 2025) still open.
-LOAD_FACTS = f"""
+
+def facts_sql(*, cell: str, numbers: str, first_day: date, days: int, last_day: date) -> str:
+    """Dossiers $1..$2 received over ``days`` days from ``first_day``, due 3-20 days later; 85 % resolved
+    within 0-25 days (so some late), 3 % withdrawn, 2 % rejected, the rest (and anything closing after
+    ``last_day``) still open. ``numbers`` yields the dossier numbers n (and whatever ``cell``, the SQL
+    expression choosing each dossier's cell, reads)."""
+    return f"""
 INSERT INTO reporting.dossier_facts (dossier_id, code, cell_id, procedure_code, procedure_name, field_code,
   field_name, agency_code, agency_name, unit_code, channel, service_level, received_at, received_date,
   due_date, resolved_date, withdrawn_date, rejected_date, apology, digitized, documents_digitized,
@@ -105,19 +109,28 @@ SELECT md5('bench' || n)::uuid, 'BENCH-' || n, c.cell_id, c.procedure_code, c.pr
   c.field_name, c.agency_code, c.agency_name, c.unit_code,
   CASE WHEN ch < 0.4 THEN 'online' WHEN ch < 0.9 THEN 'direct' ELSE 'post' END, level,
   r + time '09:00', r, r + days,
-  CASE WHEN roll < 0.85 AND r + took <= date '2025-12-31' THEN r + took END,
-  CASE WHEN roll >= 0.85 AND roll < 0.88 AND r + took <= date '2025-12-31' THEN r + took END,
-  CASE WHEN roll >= 0.88 AND roll < 0.90 AND r + took <= date '2025-12-31' THEN r + took END,
+  CASE WHEN roll < 0.85 AND r + took <= date '{last_day}' THEN r + took END,
+  CASE WHEN roll >= 0.85 AND roll < 0.88 AND r + took <= date '{last_day}' THEN r + took END,
+  CASE WHEN roll >= 0.88 AND roll < 0.90 AND r + took <= date '{last_day}' THEN r + took END,
   took > days AND ch < 0.2, ch < 0.5, CASE WHEN ch < 0.5 THEN 4 ELSE 0 END,
   CASE WHEN ch < 0.1 THEN 1 ELSE 0 END
 FROM (
-  SELECT n, 1 + floor(random() * {CELLS})::int AS cell_id,
-         date '{FIRST_DAY}' + floor(random() * {DAYS})::int AS r, 3 + floor(random() * 18)::int AS days,
+  SELECT n, {cell} AS cell_id,
+         date '{first_day}' + floor(random() * {days})::int AS r, 3 + floor(random() * 18)::int AS days,
          random() AS roll, floor(random() * 26)::int AS took, random() AS ch,
          1 + floor(random() * 4)::int AS level
-  FROM generate_series($1::int, $2::int) AS n
+  FROM {numbers}
 ) AS s JOIN reporting.report_cells c USING (cell_id)
 """  # noqa: S608
+
+
+LOAD_FACTS = facts_sql(
+    cell=f"1 + floor(random() * {CELLS})::int",
+    numbers="generate_series($1::int, $2::int) AS n",
+    first_day=FIRST_DAY,
+    days=DAYS,
+    last_day=date(2025, 12, 31),
+)
 
 # Two route steps of every resolved dossier among $1..$2, as routing's `dossier.step.completed` leaves
 # them in the satisfaction read model: the lead agency's, then another's. A late dossier's second step
