@@ -20,6 +20,7 @@ from services.reporting.processing.events import SUBJECTS as PROCESSING_SUBJECTS
 from services.reporting.processing.handlers import dossier_batch, dossier_handlers
 from services.reporting.processing.models import PROCESSING_TABLES
 from services.reporting.processing.rebuilder import FactsRebuilder
+from services.reporting.processing_times import api as processing_times_api
 from services.reporting.readmodels import ReadModel, subscriptions
 from services.reporting.rebuild import api as rebuild_api
 from services.reporting.rebuild.runner import Runner
@@ -71,6 +72,7 @@ ROUTERS: list[APIRouter] = [
     rebuild_api.router,
     satisfaction_api.router,
     indicators_api.router,
+    processing_times_api.router,
     delays_api.router,
     six_month_api.router,
     dashboard_api.router,

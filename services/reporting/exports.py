@@ -231,6 +231,7 @@ def csv_bytes(table: Table) -> bytes:
 COUNT_FORMAT: Final = "#,##0"
 DECIMAL_FORMAT: Final = "#,##0.##"
 PERCENT_FORMAT: Final = "0.00"  # percentage points, as the heading's "(%)" says
+DAYS_FORMAT: Final = "#,##0.00"  # an average of days, two decimals (`Column.kind` "decimal")
 _HEADING_FILL: Final = PatternFill("solid", fgColor="D9E1F2")
 _THIN: Final = Side(style="thin", color="808080")
 _BOX: Final = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -252,6 +253,8 @@ def _cell_value(column: Column, value: Any) -> Any:
 def _number_format(column: Column, value: Any) -> str | None:
     if column.kind == "percent":
         return PERCENT_FORMAT
+    if column.kind == "decimal":
+        return DAYS_FORMAT
     if column.kind == "count" and isinstance(value, int | float) and not isinstance(value, bool):
         return COUNT_FORMAT if float(value).is_integer() else DECIMAL_FORMAT
     return None

@@ -20,9 +20,17 @@ def percent(part: int, whole: int) -> Decimal | None:
     """``part`` of ``whole`` in percentage points, two decimals, half up; None when ``whole`` is 0."""
     if part < 0 or whole < 0:
         raise ValueError(f"a percentage of counts: {part} of {whole}")
+    return quotient(100 * part, whole)
+
+
+def quotient(part: int, whole: int) -> Decimal | None:
+    """``part`` ÷ ``whole`` to two decimals, half up, exactly (an average from its sum and its count);
+    None when ``whole`` is 0."""
+    if part < 0 or whole < 0:
+        raise ValueError(f"a quotient of counts: {part} / {whole}")
     if whole == 0:
         return None
-    scale = 100 * 10**PLACES
+    scale = 10**PLACES
     # floor(part * scale / whole + 1/2), exactly: half up for a non-negative ratio.
     units = (2 * part * scale + whole) // (2 * whole)
     return Decimal(units).scaleb(-PLACES)

@@ -13,7 +13,17 @@ from typing import Any
 class Column:
     key: str
     heading: str  # Vietnamese, as on the official form
-    kind: str = "count"  # "text", "count" or "percent"
+    kind: str = "count"  # "text", "count", "percent" or "decimal" (two decimals, e.g. an average of days)
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """An indicator the regulation asks for whose data this system cannot have, and why: a report says
+    so rather than show it as 0."""
+
+    code: str  # stable machine name
+    name: str  # Vietnamese, as the regulation names it
+    reason: str  # Vietnamese: what the system would need to know
 
 
 @dataclass(frozen=True)
@@ -26,8 +36,14 @@ class Table:
     rows: list[dict[str, Any]]
     totals: dict[str, Any] | None = None  # always the sum of the rows where a total makes sense
     notes: list[str] = field(default_factory=list)
+    unavailable: list[Unavailable] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
+        shown: dict[str, Any] = {}
+        if self.unavailable:
+            shown["unavailable"] = [
+                {"code": u.code, "name": u.name, "reason": u.reason} for u in self.unavailable
+            ]
         return {
             "report": self.code,
             "title": self.title,
@@ -37,4 +53,5 @@ class Table:
             "rows": self.rows,
             "totals": self.totals,
             "notes": self.notes,
+            **shown,
         }

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from services.routing.control_slip.api import router as control_slip_router
 from services.routing.inbound.handlers import SUBJECTS, handlers
 from services.routing.models import messaging
+from services.routing.payments.api import router as payments_router
 from services.routing.plans.api import router as plans_router
 from services.routing.queues.api import router as queues_router
 from services.routing.steps.api import router as steps_router
@@ -25,7 +26,14 @@ SPEC = ServiceSpec(
     title="motcua Routing (luân chuyển hồ sơ)",
     description="Route plans, agency queues, officer actions and paper transfers between agencies.",
     tables=messaging,
-    routers=[queues_router, steps_router, plans_router, control_slip_router, transfers_router],
+    routers=[
+        queues_router,
+        steps_router,
+        payments_router,
+        plans_router,
+        control_slip_router,
+        transfers_router,
+    ],
 )
 
 

@@ -8,6 +8,7 @@ No personal data: the applicant is never named here.
 
 from datetime import datetime
 from typing import Any, Literal
+from uuid import UUID
 
 from shared.calendar import Policy
 from shared.events.dossier import DossierIdentity, DossierResolved
@@ -16,6 +17,7 @@ from shared.events.steps import (
     DossierRejected,
     DossierStopped,
     ExtensionRequested,
+    FeePaid,
     Step,
     StepAssigned,
     StepCompleted,
@@ -36,9 +38,12 @@ EMITTED = (
     "dossier.rejected",
     "dossier.stopped",
     "dossier.extension_requested",
+    "dossier.fee_paid",
 )
 
 PauseReason = Literal["supplement", "financial_obligation"]
+# How a fee was paid: `online` through an online payment platform (thanh toán trực tuyến).
+PaymentChannel = Literal["online", "counter", "bank_transfer"]
 
 
 def identity(plan: Any) -> DossierIdentity:
@@ -178,4 +183,26 @@ def extension_requested(
         current_due_at=step.due_at,
         requested_by=requested_by,
         requested_by_role=requested_by_role,
+    )
+
+
+def fee_paid(
+    *,
+    identity: DossierIdentity,
+    step: Any,
+    payment_id: UUID,
+    amount: int,
+    channel: PaymentChannel,
+    paid_at: datetime,
+    reference: str | None,
+) -> FeePaid:
+    """`dossier.fee_paid` (nộp phí, lệ phí): one payment at the step that asked for the obligation;
+    `channel` online is the numerator of Decision 766's online payment rate."""
+    return FeePaid(
+        **dict(_about_step(identity, step)),
+        payment_id=payment_id,
+        amount=amount,
+        channel=channel,
+        paid_at=paid_at,
+        reference=reference,
     )

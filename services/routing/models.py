@@ -2,7 +2,8 @@
 log, and the calendar's overrides replicated from the deadline service.
 
 Each sub-domain keeps its tables in its own `models.py` on this metadata: `plans/` (plans, steps,
-supplement requests), `inbound/` (facts that arrived early), `transfers/` (paper transfer batches).
+supplement requests), `inbound/` (facts that arrived early), `transfers/` (paper transfer batches),
+`payments/` (fees paid against a step's financial obligation).
 """
 
 from shared.audit import audit_table

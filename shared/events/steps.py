@@ -68,6 +68,20 @@ class StepResumed(AboutStep):
     policy: Literal["shift", "restart"]
 
 
+class FeePaid(AboutStep):
+    """`dossier.fee_paid` (nộp phí, lệ phí, nghĩa vụ tài chính): one payment recorded at the step that
+    asked for the financial obligation. `channel` `online` is a payment through an online payment
+    platform (thanh toán trực tuyến), the numerator of Decision 766's online payment rate; `amount` in
+    đồng. Never who paid or an account number: `reference` is the payment platform's or the receipt's
+    number, as the agency's books name it."""
+
+    payment_id: UUID
+    amount: int = Field(gt=0, description="in Vietnamese đồng")
+    channel: Literal["online", "counter", "bank_transfer"]
+    paid_at: Utc
+    reference: str | None = None
+
+
 class SupplementItem(Payload):
     """A paper asked for on form 02."""
 

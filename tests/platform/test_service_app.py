@@ -281,3 +281,4 @@ async def test_the_api_pages_load_nothing_from_elsewhere_and_say_so_in_their_pol
     )
     assert script.status_code == 200
     assert len(script.content) > 100_000
+    assert b"cdn.redoc.ly" not in script.content  # ReDoc's badge: its image inline, not from its CDN

@@ -31,6 +31,7 @@ from services.reporting.indicators.api import router as indicators_router
 from services.reporting.models import messaging
 from services.reporting.processing.api import router as reports_router
 from services.reporting.processing.handlers import dossier_handlers
+from services.reporting.processing_times.api import router as processing_times_router
 from services.reporting.satisfaction.api import router as satisfaction_router
 from services.reporting.satisfaction.handlers import HANDLERS
 from services.routing import events as routing_events
@@ -124,7 +125,13 @@ async def reporting_app(stack: Stack, *, now: datetime) -> AsyncIterator[Reporti
         title="motcua Reporting (test)",
         description="the reports",
         tables=messaging,
-        routers=[reports_router, satisfaction_router, indicators_router, delays_router],
+        routers=[
+            reports_router,
+            satisfaction_router,
+            indicators_router,
+            processing_times_router,
+            delays_router,
+        ],
     )
     clock = FixedClock(now)
     app = create_service_app(spec, settings, clock)
@@ -191,13 +198,15 @@ def ballot(
     return _event("survey.submitted", payload, at, dossier_code)
 
 
-def feedback_received(item: uuid.UUID, agency: str, at: datetime, due: datetime) -> CloudEvent:
+def feedback_received(
+    item: uuid.UUID, agency: str, at: datetime, due: datetime, *, dossier_code: str | None = None
+) -> CloudEvent:
     stored = {
         "id": item,
         "kind": "complaint",
         "topic": "Thái độ phục vụ",
         "agency_code": agency,
-        "dossier_code": None,
+        "dossier_code": dossier_code,
         "source": "citizen",
         "received_at": at,
         "answer_due_at": due,
@@ -238,7 +247,12 @@ class Dossier:
 
 
 def received(
-    d: Dossier, at: datetime, due: datetime, *, channel: Literal["direct", "post", "online"] = "direct"
+    d: Dossier,
+    at: datetime,
+    due: datetime,
+    *,
+    channel: Literal["direct", "post", "online"] = "direct",
+    service_level: int = 3,
 ) -> CloudEvent:
     procedure = ProcedureSnapshot(
         code=f"P-{d.agency}",
@@ -249,14 +263,14 @@ def received(
         field_name="Đất đai",
         agency_code=d.agency,
         agency_name=f"Cơ quan {d.agency}",
-        service_level=3,
+        service_level=service_level,
         processing_days=Decimal(10),
     )
     payload = intake_events.received(
         identity=d.identity(),
         procedure=procedure,
         channel=channel,
-        service_level=3,
+        service_level=service_level,
         unit_code="000.00.12.H57",
         received_at=at,
         clock_started_at=at,

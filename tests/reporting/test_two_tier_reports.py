@@ -140,7 +140,14 @@ async def test_satisfaction_and_indicators_fold_the_old_agency_into_its_successo
     merger = Merger()
     await merger.deliver(reporting)
     await reporting.deliver(
-        ballot(merger.old, vn(2025, 7, 5), channel="portal", dossier_code=merger.carried.code),
+        ballot(
+            merger.old,
+            vn(2025, 7, 5),
+            "simple",
+            "unsatisfied",
+            channel="portal",
+            dossier_code=merger.carried.code,
+        ),
         ballot(merger.new, vn(2025, 8, 20), channel="portal", dossier_code=merger.received.code),
     )
 
@@ -159,7 +166,8 @@ async def test_satisfaction_and_indicators_fold_the_old_agency_into_its_successo
     )
     (row,) = indicators["rows"]
     assert row["key"] == merger.new
-    assert (row["received"], row["resolved"], row["ballots"]) == (1, 1, 2)  # the resolution was the old one's
+    # the resolution was the old one's, and so is the unsatisfied ballot about it: both fold in
+    assert (row["received"], row["resolved"], row["dissatisfied"], row["satisfaction_rate"]) == (1, 1, 1, 0.0)
 
 
 async def test_a_renamed_agency_keeps_its_old_name_in_an_old_period(reporting: Reporting) -> None:

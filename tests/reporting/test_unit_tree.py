@@ -6,6 +6,7 @@ which now reads it, equals the rows from the cell tree summed per unit and the b
 import importlib.util
 import random
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from types import ModuleType
@@ -15,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.reporting.processing import arithmetic
-from services.reporting.processing.arithmetic import ROW_FIELDS, ROW_SERIES, add_rows
+from services.reporting.processing.arithmetic import ROW_FIELDS, ROW_SERIES, UNIT_SERIES, add_rows
 from services.reporting.processing.models import TREE_SERIES, UNIT_TREE_SERIES
 from services.reporting.processing.repository import Store, driver
 from services.reporting.readmodels import LIVE_SCHEMA
@@ -36,16 +37,16 @@ def migration() -> ModuleType:
     return module
 
 
-def test_the_unit_tree_holds_the_processing_report_s_series() -> None:
-    assert UNIT_TREE_SERIES == ROW_SERIES
-    assert migration().SERIES == ROW_SERIES
+def test_the_unit_tree_holds_the_processing_report_s_and_the_indicators_series() -> None:
+    assert UNIT_TREE_SERIES == UNIT_SERIES
+    assert migration().SERIES == ROW_SERIES  # as of reporting_0012; reporting_0013 added the others
 
 
-def difference_sql(schema: str = LIVE_SCHEMA) -> str:
+def difference_sql(schema: str = LIVE_SCHEMA, series: Sequence[str] = UNIT_TREE_SERIES) -> str:
     """The rows of the cell tree grouped by (node, unit) not in the unit tree, and the other way round,
     rows of nothing left out on both sides; only the units in $1 unless it is null."""
-    nothing = " AND ".join(f"{s} = 0" for s in UNIT_TREE_SERIES)
-    sums = ", ".join(f"sum(t.{s})::int8 AS {s}" for s in UNIT_TREE_SERIES)
+    nothing = " AND ".join(f"{s} = 0" for s in series)
+    sums = ", ".join(f"sum(t.{s})::int8 AS {s}" for s in series)
     grouped = (
         f"SELECT * FROM (SELECT t.node, c.unit_code, {sums} FROM {schema}.report_tree t "  # noqa: S608
         f"JOIN {schema}.report_cells c USING (cell_id) "
@@ -53,7 +54,7 @@ def difference_sql(schema: str = LIVE_SCHEMA) -> str:
         f"WHERE NOT ({nothing})"
     )
     units = (
-        f"SELECT node, unit_code, {', '.join(f'{s}::int8' for s in UNIT_TREE_SERIES)} "  # noqa: S608
+        f"SELECT node, unit_code, {', '.join(f'{s}::int8' for s in series)} "  # noqa: S608
         f"FROM {schema}.report_unit_tree "
         f"WHERE ($1::text[] IS NULL OR unit_code = ANY($1::text[])) AND NOT ({nothing})"
     )
@@ -157,10 +158,19 @@ async def test_the_migration_fills_the_unit_tree_from_the_cell_tree(reporting: R
         assert any(row["unit_code"] == here["unit"] for row in before)
         await conn.execute(f"DELETE FROM {LIVE_SCHEMA}.report_unit_tree")  # noqa: S608
         await conn.execute(migration().fill_sql(LIVE_SCHEMA))
-        assert list(await conn.fetch(difference_sql(), None)) == []
+        # reporting_0012 filled the series of its day; reporting_0013's start at 0 (a rebuild fills them)
+        filled = migration().SERIES
+        assert list(await conn.fetch(difference_sql(series=filled), None)) == []
         after = await conn.fetch(f"SELECT * FROM {LIVE_SCHEMA}.report_unit_tree ORDER BY 1, 2")  # noqa: S608
-        nonzero = [row for row in before if any(row[s] for s in UNIT_TREE_SERIES)]
-        assert [row for row in after if any(row[s] for s in UNIT_TREE_SERIES)] == nonzero
+
+        def nonzero(rows: list[Any]) -> list[tuple[Any, ...]]:
+            return [
+                tuple(row[s] for s in ("node", "unit_code", *filled))
+                for row in rows
+                if any(row[s] for s in filled)
+            ]
+
+        assert nonzero(after) == nonzero(before)
         await session.rollback()
 
 

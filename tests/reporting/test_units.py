@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from services.reporting.percent import percent
 from services.reporting.processing.arithmetic import ROW_FIELDS
 from services.reporting.six_month.service import six_month_tables
 from shared.auth import Role, issue_token
@@ -300,7 +301,7 @@ async def indicators(
     )
 
 
-async def test_indicators_by_unit_count_dossiers_and_their_ballots_where_the_dossier_was_received(
+async def test_indicators_by_unit_count_dossiers_and_their_dissatisfaction_where_the_dossier_was_received(
     reporting: Reporting,
 ) -> None:
     units = Hierarchy()
@@ -325,20 +326,22 @@ async def test_indicators_by_unit_count_dossiers_and_their_ballots_where_the_dos
     for unit in units.all:
         assert rows[unit]["received"] == processing[unit]["received"]
         assert rows[unit]["resolved"] == processing[unit]["resolved_total"]
-    assert (rows[units.commune_1]["ballots"], rows[units.commune_1]["ballots_satisfied"]) == (1, 1)
-    assert (rows[units.commune_3]["ballots"], rows[units.commune_3]["ballots_satisfied"]) == (1, 0)
-    assert body["totals"]["ballots"] == 2
+    # Decision 766 counts dossiers: commune 3's dossier rated "not satisfied" is its dissatisfied one.
+    assert (rows[units.commune_1]["dissatisfied"], rows[units.commune_3]["dissatisfied"]) == (0, 1)
+    resolved_3 = rows[units.commune_3]["resolved"]
+    assert rows[units.commune_3]["satisfaction_rate"] == float(percent(resolved_3 - 1, resolved_3) or 0)
+    assert body["totals"]["dissatisfied"] == 1
     assert body["totals"]["received"] == sum(r["received"] for r in body["rows"])
     assert [c["heading"] for c in body["columns"][:2]] == ["Mã đơn vị", "Đơn vị tiếp nhận"]
 
-    # Per agency within the branch: its dossiers only, and the ballot of the dossier at commune 1.
+    # Per agency within the branch: its dossiers only, none of them rated unsatisfied.
     branch = by_key((await indicators(reporting, unit=units.branch)).json())
     assert list(branch) == [here["agency"]]
     assert branch[here["agency"]]["received"] == sum(processing[u]["received"] for u in units.all[1:4])
-    assert (branch[here["agency"]]["ballots"], branch[here["agency"]]["ballots_satisfied"]) == (1, 1)
-    # Without a unit, the agency's row counts every ballot, the kiosk's too.
+    assert branch[here["agency"]]["dissatisfied"] == 0
+    # Without a unit, the agency's row: the kiosk's ballot names no dossier and counts in none.
     whole = by_key((await indicators(reporting)).json())
-    assert whole[here["agency"]]["ballots"] == 3
+    assert whole[here["agency"]]["dissatisfied"] == 1
 
 
 async def test_indicators_refuse_an_unknown_unit_and_a_unit_outside_the_leaders(reporting: Reporting) -> None:

@@ -42,6 +42,11 @@ report reads every count of a dossier in its receipt day's scheme from the same 
 (`bucket_counts`), whatever the cell and whatever the day of the count: a procedure's level may change
 between its versions, and a dossier received under one rule set may be resolved under the next.
 
+Decision 766's indicators add their own series the same way: the dossiers received of procedures
+offered fully or partly online (their bucket) and of them those received online, on r; each fee payment
+(and each paid online) on the day paid; and for a dossier resolved on c whose regulated time is known,
++1 `resolved_timed`, its regulated time and the time it took (`elapsed_tenths`) on c.
+
 The two prefix sums P(T) and P(F-1) per group are the whole report. The counters live per day and
 per *cell* (procedure x field x lead agency: a few hundred to a few thousand, however many dossiers)
 in a Fenwick tree over days (`SIZE` days from `EPOCH`; node i holds the days (i - lowbit(i), i]):
@@ -73,6 +78,7 @@ from typing import TypeVar
 
 from services.reporting.processing.facts import CellKey, Facts
 from services.reporting.processing.rule_periods import BUCKETS, service_bucket
+from shared.calendar.days import WorkingDays
 
 EPOCH = date(1990, 1, 1)  # day index 1
 SIZE = 1 << 15  # days in the tree: 1990-01-01 .. 2079-09-18
@@ -109,7 +115,36 @@ ROW_SERIES = (
     *CLOSED_SERIES[3:],
     "pending_overdue",
 )
-SERIES = (*ROW_SERIES, *BUCKET_SERIES)
+# Decision 766's indicators beside the processing report's counts (`indicators/report.py`): dossiers
+# received of procedures offered fully or partly online, and of them those received online, on r (the
+# bucket of the receipt day's scheme: level 4 or "full online", level 3 or "partial online"); fee
+# payments on the day paid, and of them those paid online (dossier.fee_paid). In the unit tree too.
+ONLINE_CLASS_SERIES = (
+    "full_online_received",
+    "full_online_received_online",
+    "partial_online_received",
+    "partial_online_received_online",
+)
+PAYMENT_SERIES = ("fees_paid", "fees_paid_online")
+# What the indicators read: their dossier counts, per agency or per unit.
+INDICATOR_SERIES = (
+    *RECEIVED_SERIES[:6],
+    *CLOSED_SERIES[:3],
+    *ONLINE_CLASS_SERIES,
+    *PAYMENT_SERIES,
+)
+# The processing time of the dossiers resolved on c whose regulated time is known (`Facts.regulated_tenths`),
+# in tenths of a day: how many, their regulated time and the time they took (`elapsed_tenths`), for the
+# average per procedure against its regulated time. Only in the cell tree (read by procedure).
+TIME_SERIES = ("resolved_timed", "regulated_tenths", "elapsed_tenths")
+SERIES = (*ROW_SERIES, *ONLINE_CLASS_SERIES, *PAYMENT_SERIES, *BUCKET_SERIES, *TIME_SERIES)
+# The series kept in the tree summed per receiving unit (`report_unit_tree`).
+UNIT_SERIES = (*ROW_SERIES, *ONLINE_CLASS_SERIES, *PAYMENT_SERIES)
+FULL_ONLINE_BUCKETS = frozenset({"levels_4", "classes_full_online"})
+PARTIAL_ONLINE_BUCKETS = frozenset({"levels_3", "classes_partial_online"})
+# The official working days (`shared.calendar`) a processing time is counted in. A province's own
+# overrides (a day off it declared) are the deadline service's and not kept here: docs/rules.md.
+WORKING_DAYS = WorkingDays()
 
 COUNTER_CHANNELS = frozenset({"direct", "post"})  # tại quầy, bưu chính
 ONLINE = "online"
@@ -145,6 +180,17 @@ def contributions(facts: Facts) -> Contributions:
     if bucket is not None:
         add(r, f"{bucket}_received")
         add(r, f"{bucket}_open")
+        online_class = "full_online" if bucket in FULL_ONLINE_BUCKETS else None
+        if bucket in PARTIAL_ONLINE_BUCKETS:
+            online_class = "partial_online"
+        if online_class is not None:
+            add(r, f"{online_class}_received")
+            if facts.channel == ONLINE:
+                add(r, f"{online_class}_received_online")
+    for _, paid_on, online in facts.payments:
+        add(paid_on, "fees_paid")
+        if online:
+            add(paid_on, "fees_paid_online")
     if facts.received_across_boundary:
         add(r, "received_across_boundary")
     if facts.digitized:
@@ -163,6 +209,10 @@ def contributions(facts: Facts) -> Contributions:
             add(c, f"resolved_{outcome}")
             if bucket is not None:
                 add(c, f"{bucket}_{outcome}")
+            if facts.regulated_tenths is not None:
+                add(c, "resolved_timed")
+                add(c, "regulated_tenths", facts.regulated_tenths)
+                add(c, "elapsed_tenths", elapsed_tenths(facts.regulated_tenths, due, c, facts.day_kind))
             letter = facts.letter
             if outcome == "late" and letter != "none":
                 add(c, "late_with_apology")
@@ -191,6 +241,20 @@ def resolution(resolved: date, due: date) -> str:
     if resolved < due:
         return "early"
     return "on_time" if resolved == due else "late"
+
+
+def elapsed_tenths(regulated_tenths: int, due: date, resolved: date, day_kind: str) -> int:
+    """The time a dossier resolved on `resolved` took, in tenths of a day of its procedure's kind
+    (working or calendar): its regulated time, less the days it was resolved before its due or plus
+    those it was resolved after. Judged against the due the law recognises, so a legitimate pause (which
+    moved the due) is not counted, an apology's new date is, and a dossier resolved on its due took
+    exactly its regulated time. Never below 0."""
+    if day_kind == "calendar":
+        days = (resolved - due).days
+    else:
+        first = WORKING_DAYS.first_working_on_or_after
+        days = WORKING_DAYS.working_days_between(first(due.toordinal()), first(resolved.toordinal()))
+    return max(0, regulated_tenths + 10 * days)
 
 
 def delta(before: Facts | None, after: Facts) -> Contributions:

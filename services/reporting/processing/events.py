@@ -19,7 +19,14 @@ from shared.events.dossier import (
     DossierWithdrawn,
     SupplementReceived,
 )
-from shared.events.steps import DossierRejected, DossierStopped, StepPaused, StepResumed, SupplementRequested
+from shared.events.steps import (
+    DossierRejected,
+    DossierStopped,
+    FeePaid,
+    StepPaused,
+    StepResumed,
+    SupplementRequested,
+)
 from shared.messaging.envelope import CloudEvent, event_type
 from shared.messaging.payloads import parse_data
 
@@ -40,6 +47,7 @@ DossierEvent = (
     | SupplementRequested
     | StepResumed
     | SupplementReceived
+    | FeePaid
 )
 # The events that say whether the dossier came in by the historical import.
 Importable = (
@@ -67,6 +75,7 @@ NAMES: Final[dict[str, type[DossierEvent]]] = {
     "dossier.supplement_requested": SupplementRequested,
     "dossier.step.resumed": StepResumed,
     "dossier.supplement_received": SupplementReceived,
+    "dossier.fee_paid": FeePaid,
 }
 MODELS: Final[dict[str, type[DossierEvent]]] = {event_type(name): model for name, model in NAMES.items()}
 # The subjects of stream DOSSIERS the processing read model needs (`dossier.<agency>.<event>`).

@@ -24,7 +24,14 @@ from shared.events.dossier import (
     DossierWithdrawn,
     SupplementReceived,
 )
-from shared.events.steps import DossierRejected, DossierStopped, StepPaused, StepResumed, SupplementRequested
+from shared.events.steps import (
+    DossierRejected,
+    DossierStopped,
+    FeePaid,
+    StepPaused,
+    StepResumed,
+    SupplementRequested,
+)
 
 CellKey = tuple[str, str, str, str]  # (procedure_code, field_code, agency_code, unit_code)
 # The receiving unit of the cells made before reporting kept units (migration reporting_0007): their
@@ -51,6 +58,7 @@ class Cell:
 
 
 Mark = tuple[str, datetime]  # (step id, instant)
+Payment = tuple[str, date, bool]  # (payment id, day paid in Vietnam, paid online)
 # The due the law recognises after a legitimate pause: (the instant the pause ended, the due from then).
 Appointment = tuple[datetime, date]
 Letter = Literal["timely", "late", "none"]
@@ -66,6 +74,8 @@ class Facts:
     cell: Cell | None = None
     channel: str | None = None
     service_level: int | None = None
+    regulated_tenths: int | None = None  # the procedure's processing time for this dossier, in tenths
+    day_kind: str = "working"  # ... of working or calendar days
     received_across_boundary: bool = False  # received at a unit other than the lead agency's
     received_at: datetime | None = None
     received_date: date | None = None
@@ -84,6 +94,7 @@ class Facts:
     pauses: frozenset[Mark] = frozenset()  # supplement pauses per step
     resumes: frozenset[Mark] = frozenset()  # their resumptions per step
     supplied: frozenset[datetime] = frozenset()  # the citizen's supplements (resume every step)
+    payments: frozenset[Payment] = frozenset()  # fees paid (dossier.fee_paid)
 
     @property
     def due_date(self) -> date | None:
@@ -189,6 +200,16 @@ def _cell(received: DossierReceived) -> Cell:
     )
 
 
+def regulated_tenths(received: DossierReceived) -> int:
+    """The processing time the procedure gives this dossier (its online time for one received online,
+    when the procedure has one: as intake counted its appointment), in tenths of a day."""
+    procedure = received.procedure
+    days = procedure.processing_days
+    if received.channel == "online" and procedure.online_processing_days:
+        days = procedure.online_processing_days
+    return int(days * 10)
+
+
 def fold(facts: Facts | None, event: DossierEvent) -> Facts:
     """The facts after one event, as `events.events_of` read it (its shared payload type, instants as
     aware datetimes). Any order and any repetition of a dossier's events folds to the same facts."""
@@ -205,6 +226,8 @@ def fold(facts: Facts | None, event: DossierEvent) -> Facts:
                     "cell": _cell(event),
                     "channel": event.channel,
                     "service_level": event.service_level,
+                    "regulated_tenths": regulated_tenths(event),
+                    "day_kind": event.procedure.day_kind,
                     "received_across_boundary": event.received_across_boundary,
                     "received_at": event.received_at,
                     "received_date": vietnam_date(event.received_at),
@@ -245,6 +268,9 @@ def fold(facts: Facts | None, event: DossierEvent) -> Facts:
             changes["resumes"] = now.resumes | {(str(event.step_id), event.resumed_at)}
         case SupplementReceived():
             changes["supplied"] = now.supplied | {event.received_at}
+        case FeePaid():
+            paid = (str(event.payment_id), vietnam_date(event.paid_at), event.channel == "online")
+            changes["payments"] = now.payments | {paid}
     return _with(now, changes) if changes else now
 
 

@@ -58,6 +58,8 @@ dossier_facts = Table(
     Column("unit_code", Text, comment="the receiving unit; null in rows stored before units were kept"),
     Column("channel", Text, comment="direct, post or online"),
     Column("service_level", SmallInteger, comment="online service level 1-4"),
+    Column("regulated_tenths", Integer, comment="the procedure's processing time for it, tenths of a day"),
+    Column("day_kind", Text, comment="working or calendar: the kind of days of regulated_tenths"),
     Column(
         "received_across_boundary",
         Boolean,
@@ -101,7 +103,7 @@ dossier_facts = Table(
         JSONB,
         nullable=False,
         server_default=text("'{}'::jsonb"),
-        comment="supplement pauses and resumptions heard: {pauses, resumes, supplied}",
+        comment="supplement pauses and resumptions, fee payments: {pauses, resumes, supplied, payments}",
     ),
     Column(
         "waiting",
@@ -159,6 +161,13 @@ TREE_SERIES = (
     "withdrawn",
     "rejected",
     "pending_overdue",
+    # Decision 766's indicators: receipts of procedures offered online, fee payments (reporting_0013).
+    "full_online_received",
+    "full_online_received_online",
+    "partial_online_received",
+    "partial_online_received_online",
+    "fees_paid",
+    "fees_paid_online",
     # Per service bucket fixed at receipt (the receipt day's scheme and the level under it), its
     # dossiers' receipts and results (the service-level report; migration reporting_0010).
     *(
@@ -170,6 +179,10 @@ TREE_SERIES = (
         for key in keys
         for kind in ("received", "early", "on_time", "late", "open", "overdue")
     ),
+    # The processing time of the dossiers resolved, in tenths of a day (reporting_0013).
+    "resolved_timed",
+    "regulated_tenths",
+    "elapsed_tenths",
 )
 
 report_tree = Table(
@@ -181,10 +194,10 @@ report_tree = Table(
     *(Column(name, Integer, nullable=False, server_default=text("0")) for name in TREE_SERIES),
 )
 
-# `report_tree` summed per receiving unit, the processing report's own series only
-# (`arithmetic.ROW_SERIES`, the first of TREE_SERIES; a test holds them together): what a report by
+# `report_tree` summed per receiving unit, the processing report's and the indicators' series only
+# (`arithmetic.UNIT_SERIES`, the first of TREE_SERIES; a test holds them together): what a report by
 # unit reads (`Store.group_sql`). Kept in step by `Store.add_to_tree` and by the rebuild's settle.
-UNIT_TREE_SERIES = TREE_SERIES[:15]
+UNIT_TREE_SERIES = TREE_SERIES[:21]
 
 report_unit_tree = Table(
     "report_unit_tree",

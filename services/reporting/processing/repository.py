@@ -15,7 +15,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.reporting.processing.arithmetic import BUCKET_SERIES, ROW_SERIES
+from services.reporting.processing.arithmetic import BUCKET_SERIES, INDICATOR_SERIES, ROW_SERIES, TIME_SERIES
 from services.reporting.processing.facts import UNKNOWN_UNIT, Cell, CellKey, Facts
 from services.reporting.processing.models import TREE_SERIES, UNIT_TREE_SERIES
 from services.reporting.processing.names import NAMED_KINDS, Span, SpanKey, names_on
@@ -34,6 +34,8 @@ FACT_COLUMNS: Final = (
     ("unit_code", "text"),
     ("channel", "text"),
     ("service_level", "smallint"),
+    ("regulated_tenths", "int"),
+    ("day_kind", "text"),
     ("received_across_boundary", "boolean"),
     ("received_at", "timestamptz"),
     ("received_date", "date"),
@@ -79,6 +81,7 @@ def _marks_json(facts: Facts) -> str:
             "pauses": sorted([step, at.isoformat()] for step, at in facts.pauses),
             "resumes": sorted([step, at.isoformat()] for step, at in facts.resumes),
             "supplied": sorted(at.isoformat() for at in facts.supplied),
+            "payments": sorted([payment, day.isoformat(), online] for payment, day, online in facts.payments),
         },
         separators=(",", ":"),
     )
@@ -104,6 +107,8 @@ def fact_record(facts: Facts, cell_id: int | None) -> tuple[Any, ...]:
         cell and cell.unit_code,
         facts.channel,
         facts.service_level,
+        facts.regulated_tenths,
+        facts.day_kind,
         facts.received_across_boundary,
         facts.received_at,
         facts.received_date,
@@ -150,6 +155,8 @@ def _facts_of(row: Mapping[str, Any]) -> Facts:
         cell=cell,
         channel=row["channel"],
         service_level=row["service_level"],
+        regulated_tenths=row["regulated_tenths"],
+        day_kind=row["day_kind"] or "working",
         received_across_boundary=row["received_across_boundary"],
         received_at=row["received_at"],
         received_date=row["received_date"],
@@ -169,6 +176,9 @@ def _facts_of(row: Mapping[str, Any]) -> Facts:
         pauses=instants(marks.get("pauses", ())),
         resumes=instants(marks.get("resumes", ())),
         supplied=frozenset(datetime.fromisoformat(at) for at in marks.get("supplied", ())),
+        payments=frozenset(
+            (payment, date.fromisoformat(day), online) for payment, day, online in marks.get("payments", ())
+        ),
     )
 
 
@@ -236,15 +246,15 @@ class Store:
             (by, scoped, series): self.group_sql(by, scoped=scoped, series=series)
             for by in (None, *KEYS)
             for scoped in (False, True)
-            for series in (ROW_SERIES, BUCKET_SERIES)
+            for series in REPORT_SERIES
         }
 
     def group_sql(self, by: str | None, *, scoped: bool, series: Sequence[str]) -> str:
         """Two prefix sums per group: the tree's rows of the nodes, joined to their cells (and for
         `level`, to the lead agency's level), `series` summed per group key. `scoped`: only the cells
-        of the receiving units in $3. By unit, the processing report's own series (`ROW_SERIES`) are
-        read from the tree summed per unit (`report_unit_tree`): 15 rows a unit, not 15 a cell."""
-        if by == "unit" and tuple(series) == ROW_SERIES:
+        of the receiving units in $3. By unit, series the unit tree holds (the processing report's and
+        the indicators') are read from it (`report_unit_tree`): 15 rows a unit, not 15 a cell."""
+        if by == "unit" and set(series) <= set(UNIT_TREE_SERIES):
             sums = ", ".join(f"sum({s})" for s in series)
             scope = " AND unit_code = ANY($3::text[])" if scoped else ""
             one = (
@@ -344,7 +354,7 @@ class Store:
         series: tuple[str, ...] = ROW_SERIES,
     ) -> dict[str, tuple[dict[str, int], dict[str, int]]]:
         """Per field, agency, procedure, receiving unit or lead agency level (`by`; everything in one
-        group "" when None), the prefix sums of `series` (`ROW_SERIES` or `BUCKET_SERIES`) over the two
+        group "" when None), the prefix sums of `series` (one of `REPORT_SERIES`) over the two
         node sets: P(to) and P(from - 1); only the cells received at `units` when given. At most 15
         tree rows a cell and a set (by unit, of `ROW_SERIES`: a unit, from the unit tree), summed by the
         database (int4 sums: no numeric arithmetic)."""
@@ -412,6 +422,10 @@ class Store:
         rows = await conn.fetch(naive_sql(self.facts_table), period_from, period_to)
         return {row["cell_id"]: {k: int(v) for k, v in row.items() if k != "cell_id"} for row in rows}
 
+
+# What each report sums: the processing report's, the service-level report's, the indicators' and the
+# processing times' series (`group_sums`: the statements are built once per kind).
+REPORT_SERIES: Final = (ROW_SERIES, BUCKET_SERIES, INDICATOR_SERIES, TIME_SERIES)
 
 # by -> the SQL of a group's key (`c` the cell, `a` its lead agency's level)
 KEYS: Final = {

@@ -53,7 +53,7 @@ def parse_step_id(value: str) -> uuid.UUID:
         raise Problem(404, "step_not_found", f"No step {value}.") from None
 
 
-async def _locked(
+async def locked_step(
     session: AsyncSession, officer: Officer, step_id: uuid.UUID
 ) -> tuple[Any, Row[Any], list[Row[Any]]]:
     """The step's plan, the step, and every step of the plan (the route), locked and as they are now."""
@@ -61,13 +61,18 @@ async def _locked(
     step = next((s for s in locked.steps if s.id == step_id), None) if locked is not None else None
     if locked is None or step is None:
         raise Problem(404, "step_not_found", f"No step {step_id}.")
-    if officer.who.agency != step.agency_code:
+    ensure_own_agency(officer.who, step)
+    return locked.plan, step, locked.steps
+
+
+def ensure_own_agency(who: Principal, step: Row[Any]) -> None:
+    """Only the step's agency's staff act on it or read what it keeps."""
+    if who.agency != step.agency_code:
         raise Problem(
             403,
             "not_your_agency",
-            f"This step is at agency {step.agency_code}; your token is for {officer.who.agency}.",
+            f"This step is at agency {step.agency_code}; your token is for {who.agency}.",
         )
-    return locked.plan, step, locked.steps
 
 
 def _require(step: Row[Any], *allowed: str) -> None:
@@ -76,9 +81,10 @@ def _require(step: Row[Any], *allowed: str) -> None:
         raise Problem(409, code, f"Not possible now: {why} (state {step.state}).")
 
 
-async def _audit(
+async def audit_step(
     session: AsyncSession, officer: Officer, plan: Any, step: Row[Any], action: str, **detail: Any
 ) -> None:
+    """Who did `step.<action>` to the step, when, and with what (`detail`, never personal data)."""
     await audit.record(
         session,
         audit_log,
@@ -92,7 +98,7 @@ async def _audit(
 
 async def accept(session: AsyncSession, officer: Officer, step_id: uuid.UUID) -> Row[Any]:
     """The agency takes the dossier up (tiếp nhận hồ sơ chuyển đến)."""
-    plan, step, _ = await _locked(session, officer, step_id)
+    plan, step, _ = await locked_step(session, officer, step_id)
     _require(step, "assigned")
     accepted = await repository.update_step(
         session,
@@ -101,20 +107,20 @@ async def accept(session: AsyncSession, officer: Officer, step_id: uuid.UUID) ->
         accepted_at=officer.ctx.clock.now(),
         accepted_by=officer.who.sub,
     )
-    await _audit(session, officer, plan, step, "accepted")
+    await audit_step(session, officer, plan, step, "accepted")
     return accepted
 
 
 async def complete(session: AsyncSession, officer: Officer, step_id: uuid.UUID, note: str) -> Row[Any]:
     """The agency's part is done, with its result note; the next group starts, or the dossier resolves."""
-    plan, step, route = await _locked(session, officer, step_id)
+    plan, step, route = await locked_step(session, officer, step_id)
     _require(step, "in_progress")
     now = officer.ctx.clock.now()
     async with plan_events(session, officer.ctx.outbox, plan) as out:
         done = await progress.complete(
             session, officer.ctx, out, plan, step, route, at=now, by=officer.who.sub, note=note
         )
-    await _audit(session, officer, plan, step, "completed", note=note)
+    await audit_step(session, officer, plan, step, "completed", note=note)
     return done
 
 
@@ -129,7 +135,7 @@ async def request_supplement(
 
     Once per agency and dossier; again only by a leader, with the reason for overriding the limit.
     """
-    plan, step, _ = await _locked(session, officer, step_id)
+    plan, step, _ = await locked_step(session, officer, step_id)
     _require(step, "assigned", "in_progress")
     if override_reason is not None and officer.who.role != "leader":
         raise Problem(403, "override_needs_leader", "Only a leader may override the supplement limit.")
@@ -167,7 +173,7 @@ async def request_supplement(
         )
         paused = await progress.pause(session, out, step, reason="supplement", at=now)
         paused = await followups.apply_early_supplement(session, officer.ctx, out, plan, paused)
-    await _audit(
+    await audit_step(
         session, officer, plan, step, "supplement_requested", items=items, override_reason=override_reason
     )
     return paused
@@ -177,13 +183,13 @@ async def request_obligation(
     session: AsyncSession, officer: Officer, step_id: uuid.UUID, note: str
 ) -> Row[Any]:
     """A financial obligation is asked of the citizen (nghĩa vụ tài chính): the clock pauses until met."""
-    plan, step, _ = await _locked(session, officer, step_id)
+    plan, step, _ = await locked_step(session, officer, step_id)
     _require(step, "assigned", "in_progress")
     async with plan_events(session, officer.ctx.outbox, plan) as out:
         paused = await progress.pause(
             session, out, step, reason="financial_obligation", at=officer.ctx.clock.now()
         )
-    await _audit(session, officer, plan, step, "obligation_requested", note=note)
+    await audit_step(session, officer, plan, step, "obligation_requested", note=note)
     return paused
 
 
@@ -191,7 +197,7 @@ async def obligation_fulfilled(
     session: AsyncSession, officer: Officer, step_id: uuid.UUID, note: str | None
 ) -> Row[Any]:
     """The obligation is met: the clock runs again, the due moved later by the paused working time."""
-    plan, step, _ = await _locked(session, officer, step_id)
+    plan, step, _ = await locked_step(session, officer, step_id)
     if step.state in OPEN_STEP_STATES and step.pause_reason != "financial_obligation":
         raise Problem(
             409, "step_not_paused_for_obligation", "The step is not waiting for a financial obligation."
@@ -201,7 +207,7 @@ async def obligation_fulfilled(
         resumed = await progress.resume(
             session, officer.ctx, out, plan, step, at=officer.ctx.clock.now(), policy="shift"
         )
-    await _audit(session, officer, plan, step, "obligation_fulfilled", note=note)
+    await audit_step(session, officer, plan, step, "obligation_fulfilled", note=note)
     return resumed
 
 
@@ -218,7 +224,7 @@ async def stop(session: AsyncSession, officer: Officer, step_id: uuid.UUID, reas
 async def _end(
     session: AsyncSession, officer: Officer, step_id: uuid.UUID, reason: str, *, state: str
 ) -> Row[Any]:
-    plan, step, _ = await _locked(session, officer, step_id)
+    plan, step, _ = await locked_step(session, officer, step_id)
     _require(step, *OPEN_STEP_STATES)
     now = officer.ctx.clock.now()
     ended = await progress.end_plan(session, plan, step, state=state, at=now, reason=reason)
@@ -230,7 +236,7 @@ async def _end(
         else:
             data = events.stopped(identity=out.identity, step=step, stopped_at=now, reason=reason)
         out.emit(state, step.agency_code, data)
-    await _audit(session, officer, plan, step, state, reason=reason)
+    await audit_step(session, officer, plan, step, state, reason=reason)
     return ended
 
 
@@ -238,7 +244,7 @@ async def request_extension(
     session: AsyncSession, officer: Officer, step_id: uuid.UUID, reason: str, days: int
 ) -> Row[Any]:
     """Ask the deadline service for more time (xin gia hạn): once per step, and only before its due."""
-    plan, step, _ = await _locked(session, officer, step_id)
+    plan, step, _ = await locked_step(session, officer, step_id)
     _require(step, *OPEN_STEP_STATES)
     now = officer.ctx.clock.now()
     if step.extension_requested_at is not None:
@@ -263,5 +269,5 @@ async def request_extension(
             ),
         )
     asked = await followups.apply_early_decision(session, officer.ctx, asked)
-    await _audit(session, officer, plan, step, "extension_requested", reason=reason, days=days)
+    await audit_step(session, officer, plan, step, "extension_requested", reason=reason, days=days)
     return asked
