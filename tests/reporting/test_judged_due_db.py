@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-from services.reporting.processing.repository import Store, driver
+from services.reporting.processing.repository import Store
+from shared.db.raw import driver
 from shared.messaging.envelope import event_type
 from tests.reporting.conftest import Reporting, eventually, fresh
 from tests.reporting.test_processing_db import rows_by_key

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.reporting.processing.arithmetic import BUCKET_SERIES
-from services.reporting.processing.repository import driver
 from services.reporting.processing.rule_periods import LEVELS, service_bucket
 from services.reporting.readmodels import LIVE_SCHEMA, REBUILD_LOCK
+from shared.db.raw import driver
 from shared.rule_sets import rule_sets
 from tests.reporting.conftest import Reporting
 from tests.reporting.test_arithmetic_properties import REFORM, deliveries, timelines

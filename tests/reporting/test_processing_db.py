@@ -14,8 +14,9 @@ from sqlalchemy import text
 
 from services.reporting.processing import arithmetic
 from services.reporting.processing.arithmetic import ROW_FIELDS
-from services.reporting.processing.repository import Store, driver
+from services.reporting.processing.repository import Store
 from shared.auth import Role
+from shared.db.raw import driver
 from tests.reporting.conftest import Reporting, fresh
 from tests.reporting.test_arithmetic_properties import deliveries, periods, timelines
 from tests.reporting.timelines import Pause, Timeline, expected_rows, reconciles, vn

@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from services.reporting.processing import arithmetic
 from services.reporting.processing.arithmetic import ROW_FIELDS, ROW_SERIES, UNIT_SERIES, add_rows
 from services.reporting.processing.models import TREE_SERIES, UNIT_TREE_SERIES
-from services.reporting.processing.repository import Store, driver
+from services.reporting.processing.repository import Store
 from services.reporting.readmodels import LIVE_SCHEMA
+from shared.db.raw import driver
 from tests.reporting.conftest import Reporting, eventually, fresh
 from tests.reporting.test_arithmetic_properties import UNITS, deliveries, periods, timelines
 from tests.reporting.test_rebuild import PERIOD, mixed, wait_for_rebuild

@@ -7,9 +7,11 @@ version goes up by one with each change that writes the dossier row or emits an 
 carries it as its `sequence`, so a consumer can tell a stale one. Routing's `plan_events` is the same
 idea for a route plan.
 
-Two writers of dossiers do without it: the historical import stores whole histories in bulk
-(`importing/rows.py`, with the same event payloads from `events.py`), and `handlers.py` mirrors
-routing's status, which is no change of intake's own.
+Writers of dossiers that do without it: the historical import stores whole histories in bulk
+(`importing/rows.py`, with the same event payloads from `events.py`); `handlers.py` mirrors routing's
+status, which is no change of intake's own; and reception's two hot writes, a submission
+(`reception/repository.SUBMIT`) and a receipt (`numbering.RECEIVE`), each one statement that writes the
+same rows this would, so the unit's day counter is locked for one statement only (issue #17).
 """
 
 from collections.abc import AsyncIterator

@@ -54,21 +54,6 @@ async def public_timeline(session: AsyncSession, dossier_id: UUID) -> list[Row[A
     return list((await session.execute(query)).all())
 
 
-async def add_applicant(session: AsyncSession, values: dict[str, Any]) -> None:
-    await session.execute(insert(applicants), values)
-
-
-# A portal submission's id is unique: the same id again (under another Idempotency-Key) inserts nothing.
-_INSERT_DOSSIER = (
-    pg_insert(dossiers).on_conflict_do_nothing(index_elements=[dossiers.c.portal_id]).returning(dossiers.c.id)
-)
-
-
-async def add_dossier(session: AsyncSession, values: dict[str, Any]) -> bool:
-    """Insert a submitted dossier; False when its portal id is taken."""
-    return (await session.execute(_INSERT_DOSSIER, values)).first() is not None
-
-
 # The SET clause comes from the parameters' keys (column names): compiled once per set of keys, then cached.
 _UPDATE_DOSSIER = update(dossiers).where(dossiers.c.id == bindparam("dossier_id"))
 

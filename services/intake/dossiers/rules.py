@@ -16,7 +16,12 @@ SECRET_LENGTH = 8
 
 def dossier_code(unit_code: str, day: date, number: int) -> str:
     """`<receiving unit>-<yyMMdd>-<NNNN>`: the receipt date in Vietnam and the unit's counter that day."""
-    return f"{unit_code}-{day:%y%m%d}-{number:04d}"
+    return f"{dossier_code_prefix(unit_code, day)}{number:04d}"
+
+
+def dossier_code_prefix(unit_code: str, day: date) -> str:
+    """A dossier code up to its number: what is known before the day's counter gives the number."""
+    return f"{unit_code}-{day:%y%m%d}-"
 
 
 def appointment(
@@ -47,9 +52,15 @@ def new_lookup_secret() -> str:
     return "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(SECRET_LENGTH))
 
 
+def secret_key(secret: str) -> str:
+    """The secret as hashed: as printed, whatever the citizen's spaces and case."""
+    return secret.strip().upper()
+
+
 def hash_lookup_secret(code: str, secret: str) -> str:
-    """Stored instead of the secret; keyed by the dossier code so equal secrets hash differently."""
-    return hashlib.sha256(f"{code}:{secret.strip().upper()}".encode()).hexdigest()
+    """Stored instead of the secret; keyed by the dossier code so equal secrets hash differently.
+    (`numbering.RECEIVE` computes the same in SQL, where the code is made.)"""
+    return hashlib.sha256(f"{code}:{secret_key(secret)}".encode()).hexdigest()
 
 
 def lookup_secret_matches(code: str, secret: str, stored_hash: str | None) -> bool:

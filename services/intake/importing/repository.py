@@ -26,12 +26,6 @@ async def procedure_versions(session: AsyncSession, code: str) -> list[tuple[dat
     return [(row.effective_from, row.version, row.id) for row in await session.execute(query)]
 
 
-async def driver(session: AsyncSession) -> Any:
-    """The asyncpg connection under the session's transaction, for COPY and array parameters."""
-    connection = await session.connection()
-    return (await connection.get_raw_connection()).driver_connection
-
-
 # The SQL below is built from this module's table and column names only, never from input.
 _RESERVE: Final = (
     f"INSERT INTO {dossier_counters.fullname} (unit_code, day, last) "  # noqa: S608

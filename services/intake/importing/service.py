@@ -88,6 +88,7 @@ from shared.auth import Principal
 from shared.calendar import DueResult, WorkingCalendar
 from shared.clock import Clock
 from shared.db.engine import Sessions, unit_of_work
+from shared.db.raw import driver
 from shared.errors import Problem
 from shared.events.catalog import ProcedureSnapshot
 from shared.rule_sets import rule_set, rule_set_on
@@ -231,10 +232,10 @@ class _Run:
             if not ready:
                 return None
             first: dict[tuple[str, date], int] = {}
-            driver = await repository.driver(session)
+            conn = await driver(session)
             for unit in sorted({item.unit for item in ready}):  # one order: two imports never deadlock
                 counts = Counter(item.day for item in ready if item.unit == unit)
-                reserved = await repository.reserve_dossier_numbers(driver, unit, counts)
+                reserved = await repository.reserve_dossier_numbers(conn, unit, counts)
                 first.update({(unit, day): number for day, number in reserved.items()})
         now = self.desk.clock.now()
         ids = new_ids(2 * len(ready))
@@ -355,7 +356,7 @@ class _Run:
     async def _without_existing(self, session: AsyncSession, ready: list[Accepted]) -> list[Accepted]:
         """Drop what an earlier batch or import has stored, or the batch being written holds."""
         codes = [item.line.external_code for item in ready]
-        stored = await repository.existing_external_codes(await repository.driver(session), codes)
+        stored = await repository.existing_external_codes(await driver(session), codes)
         existing = stored | self._in_flight
         kept = [item for item in ready if item.line.external_code not in existing]
         self.skipped += len(ready) - len(kept)
@@ -365,18 +366,18 @@ class _Run:
         """One batch, one transaction. The dossier insert skips an external code that a concurrent
         import stored meanwhile; that dossier's other rows are then left out too."""
         async with unit_of_work(self.desk.sessions) as session:
-            driver = await repository.driver(session)
-            await repository.copy(driver, applicants, APPLICANT_COLUMNS, rows.applicants)
-            inserted = await repository.insert_dossiers(driver, rows.dossiers)
+            conn = await driver(session)
+            await repository.copy(conn, applicants, APPLICANT_COLUMNS, rows.applicants)
+            inserted = await repository.insert_dossiers(conn, rows.dossiers)
             kept = [item for item in rows.items if item.line.external_code in inserted]
             if len(kept) < len(rows.items):
                 lost = [item.applicant_id for item in rows.items if item.line.external_code not in inserted]
                 await repository.drop_applicants(session, lost)
             codes = [item.line.external_code for item in kept]
             timeline_rows = [r for c in codes for r in rows.timeline[c]]
-            await repository.copy(driver, timeline, TIMELINE_COLUMNS, timeline_rows)
+            await repository.copy(conn, timeline, TIMELINE_COLUMNS, timeline_rows)
             event_rows = [r for c in codes for r in rows.events[c]]
-            await repository.copy(driver, messaging.outbox, OUTBOX_COLUMNS, event_rows)
+            await repository.copy(conn, messaging.outbox, OUTBOX_COLUMNS, event_rows)
         self.imported += len(kept)
         self.skipped += len(rows.items) - len(kept)
 

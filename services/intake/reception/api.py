@@ -51,7 +51,7 @@ async def submit_dossier(
     if outcome.replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
-    return await _dossier_out(session, outcome.dossier_id, outcome.lookup_secret)
+    return outcome.shown or await _dossier_out(session, outcome.dossier_id)
 
 
 @router.get("/dossiers/{key}", response_model=DossierOut, tags=["dossiers"])
@@ -67,7 +67,7 @@ async def accept_online(
 ) -> DossierOut:
     """Reception checks an online submission: received (clock starts now), form 02 or form 03."""
     outcome = await decision.accept(session, desk, key, check)
-    return await _dossier_out(session, outcome.dossier_id, outcome.lookup_secret)
+    return outcome.shown or await _dossier_out(session, outcome.dossier_id)
 
 
 @router.post("/dossiers/{key}/withdraw", response_model=DossierOut, tags=["dossiers"])
@@ -138,7 +138,7 @@ async def lookup(
     )
 
 
-async def _dossier_out(session: AsyncSession, dossier_id: UUID, secret: str | None = None) -> DossierOut:
+async def _dossier_out(session: AsyncSession, dossier_id: UUID) -> DossierOut:
     row = await dossiers.dossier_by_id(session, dossier_id)
     return DossierOut(
         id=row.id,
@@ -163,7 +163,6 @@ async def _dossier_out(session: AsyncSession, dossier_id: UUID, secret: str | No
         withdrawn_at=row.withdrawn_at,
         documents=list(row.documents),
         decision=_decision(await repository.latest_decision(session, row.id)),
-        lookup_secret=secret,
     )
 
 

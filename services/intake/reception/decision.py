@@ -6,8 +6,11 @@ its clock. An incomplete one gets one complete supplement guidance (form 02), an
 refusal with its reason (form 03); neither starts a clock.
 """
 
+import json
+import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Row
@@ -17,23 +20,25 @@ from services.intake import events
 from services.intake.calendar import working_calendar
 from services.intake.catalogue import repository as catalogue
 from services.intake.catalogue.rules import checklist, missing_documents, unknown_documents
+from services.intake.catalogue.schemas import DocumentItem
 from services.intake.catalogue.snapshot import received_snapshot
-from services.intake.dossiers import access, rules
-from services.intake.dossiers import repository as dossiers
+from services.intake.dossiers import access, numbering, rules
 from services.intake.dossiers.change import Desk, changing
 from services.intake.reception import repository
-from services.intake.reception.schemas import AcceptIn
+from services.intake.reception.schemas import AcceptIn, DecisionOut, DossierOut
 from services.intake.schemas import ApplicantKind, Channel
 from services.intake.units import service as units
 from shared.clock import VIETNAM
 from shared.errors import Problem
+from shared.messaging.subjects import dossier_subject
 from shared.rule_sets import rule_set_on
 
 
 @dataclass(frozen=True)
 class Facts:
     """What deciding on a dossier needs to know of it: from the request at the counter, or from its
-    row when an online submission is checked. Keeps the decision from reading back what it just wrote."""
+    row when an online submission is checked. Keeps the decision from reading back what it just wrote,
+    and its response from reading the dossier again (`shown`)."""
 
     id: uuid.UUID
     code: str | None
@@ -48,13 +53,65 @@ class Facts:
     unit_code: str  # the receiving unit, the prefix of its code
     return_unit_code: str
     received_across_boundary: bool  # the receiving unit is not the lead agency's
+    procedure_code: str
+    procedure_version: int
+    procedure_name: str
+    submitted_at: datetime
 
 
 @dataclass(frozen=True)
 class Outcome:
+    """The decision's dossier and, unless the request was a replay, the response that shows it."""
+
     dossier_id: uuid.UUID
-    lookup_secret: str | None = None
+    shown: DossierOut | None = None
     replayed: bool = False
+
+
+def shown(
+    dossier: Facts,
+    status: str,
+    *,
+    code: str | None = None,
+    received_at: datetime | None = None,
+    rule_set: str | None = None,
+    due_at: datetime | None = None,
+    decision: DecisionOut | None = None,
+    lookup_secret: str | None = None,
+) -> DossierOut:
+    """The dossier as the response shows it right after reception's decision: what the decision knows,
+    never read back after its writes (a submission just decided was never returned nor withdrawn).
+    Instants in UTC, as the database gives them back to every other response."""
+
+    def utc(at: datetime | None) -> datetime | None:
+        return None if at is None else at.astimezone(UTC)
+
+    received_at, due_at = utc(received_at), utc(due_at)
+    return DossierOut(
+        id=dossier.id,
+        code=code or dossier.code,
+        portal_id=dossier.portal_id,
+        status=status,
+        procedure_code=dossier.procedure_code,
+        procedure_version=dossier.procedure_version,
+        procedure_name=dossier.procedure_name,
+        channel=dossier.channel,
+        service_level=dossier.service_level,
+        unit_code=dossier.unit_code,
+        return_unit_code=dossier.return_unit_code,
+        received_across_boundary=dossier.received_across_boundary,
+        applicant_name=dossier.applicant_name,
+        submitted_at=utc(dossier.submitted_at),
+        received_at=received_at,
+        rule_set=rule_set,
+        due_at=due_at,
+        appointment_at=due_at,
+        returned_at=None,
+        withdrawn_at=None,
+        documents=list(dossier.documents),
+        decision=decision,
+        lookup_secret=lookup_secret,
+    )
 
 
 async def accept(session: AsyncSession, desk: Desk, key: str, check: AcceptIn) -> Outcome:
@@ -87,6 +144,10 @@ async def accept(session: AsyncSession, desk: Desk, key: str, check: AcceptIn) -
         unit_code=row.unit_code,
         return_unit_code=row.return_unit_code or row.unit_code,
         received_across_boundary=row.received_across_boundary,
+        procedure_code=row.procedure_code,
+        procedure_version=row.procedure_version,
+        procedure_name=row.procedure_name,
+        submitted_at=row.submitted_at,
     )
     return await decide(session, desk, facts, procedure, eligible=check.eligible, reason=check.refusal_reason)
 
@@ -103,59 +164,92 @@ async def decide(
     """Receive the dossier, or answer with form 03 (not eligible) or form 02 (papers missing). The
     documents it was decided on are recorded with the decision."""
     if not eligible:
-        await _not_received(session, desk, dossier, "refused", form="03", missing=[], reason=reason)
-        return Outcome(dossier.id)
+        return await _not_received(session, desk, dossier, "refused", form="03", missing=[], reason=reason)
     missing = missing_documents(checklist(procedure.documents), dossier.documents)
     if missing:
         listed = [d for d in procedure.documents if d["code"] in {m.code for m in missing}]
-        await _not_received(session, desk, dossier, "incomplete", form="02", missing=listed, reason=None)
-        return Outcome(dossier.id)
+        return await _not_received(
+            session, desk, dossier, "incomplete", form="02", missing=listed, reason=None
+        )
     return await _receive(session, desk, dossier, procedure)
 
 
 async def _receive(session: AsyncSession, desk: Desk, dossier: Facts, procedure: Row[Any]) -> Outcome:
+    """Stage the receipt, then write it in one statement that takes the day's number last
+    (`numbering.receive`): the counter row stays locked only for that statement and the COMMIT."""
     calendar = await working_calendar(session)
-    async with changing(session, desk, dossier, audit_action="dossier.received") as change:
-        now = change.at
-        due = rules.appointment(now, procedure, online=dossier.channel == "online", calendar=calendar)
-        era = rule_set_on(now)  # the dossier keeps the rule set of its receipt day from now on
-        change.to(
-            "received",
-            f"Đã tiếp nhận, hẹn trả kết quả {due.due.astimezone(VIETNAM):%H:%M %d/%m/%Y}",
-            documents=dossier.documents,
+    now = desk.clock.now()
+    due = rules.appointment(now, procedure, online=dossier.channel == "online", calendar=calendar)
+    era = rule_set_on(now)  # the dossier keeps the rule set of its receipt day from now on
+    day = now.astimezone(VIETNAM).date()
+    prefix = rules.dossier_code_prefix(dossier.unit_code, day)
+    placeholder = f"#{secrets.token_hex(12)}#"  # unique to this request: nothing else in the JSON spells it
+    version = dossier.version + 1
+    identity = events.identity(
+        dossier_id=dossier.id,
+        code=placeholder,
+        portal_id=dossier.portal_id,
+        agency_code=dossier.agency_code,
+    )
+    payload = events.received(
+        identity=identity,
+        procedure=received_snapshot(procedure, era),
+        channel=dossier.channel,
+        service_level=dossier.service_level,
+        unit_code=dossier.unit_code,
+        return_unit_code=dossier.return_unit_code,
+        received_across_boundary=dossier.received_across_boundary,
+        received_at=now,
+        clock_started_at=due.clock_start,
+        due_at=due.due,
+        applicant_kind=dossier.applicant_kind,
+        applicant_name=dossier.applicant_name,
+        documents=list(dossier.documents),
+        imported=False,
+        rule_set=era.code,
+    )
+    _, outbox_row = desk.outbox.row(
+        name="dossier.received",
+        topic=dossier_subject(dossier.agency_code, "received"),
+        subject=placeholder,
+        sequence=version,
+        data=payload.data(),
+    )
+    secret = rules.new_lookup_secret()
+    code = await numbering.receive(
+        session,
+        numbering.Receipt(
+            dossier_id=dossier.id,
+            unit_code=dossier.unit_code,
+            day=day,
+            code_prefix=prefix,
+            secret_key=rules.secret_key(secret),
+            documents_json=json.dumps(dossier.documents),
             received_at=now,
             rule_set=era.code,
             clock_started_at=due.clock_start,
             due_at=due.due,
-        )
-        # The day's counter row stays locked until commit, so it is taken last: only this change's own
-        # writes follow it.
-        day = now.astimezone(VIETNAM).date()
-        number = await dossiers.next_dossier_number(session, dossier.unit_code, day)
-        code = rules.dossier_code(dossier.unit_code, day, number)
-        secret = rules.new_lookup_secret()
-        change.set(code=code, lookup_secret_hash=rules.hash_lookup_secret(code, secret))
-        change.emit(
+            version=version,
+            note=f"Đã tiếp nhận, hẹn trả kết quả {due.due.astimezone(VIETNAM):%H:%M %d/%m/%Y}",
+            outbox_row=outbox_row,
+            placeholder=placeholder,
+            actor=desk.who.sub,
+            role=desk.who.role,
+            agency=desk.who.agency,
+        ),
+    )
+    return Outcome(
+        dossier.id,
+        shown(
+            dossier,
             "received",
-            events.received(
-                identity=change.identity,
-                procedure=received_snapshot(procedure, era),
-                channel=dossier.channel,
-                service_level=dossier.service_level,
-                unit_code=dossier.unit_code,
-                return_unit_code=dossier.return_unit_code,
-                received_across_boundary=dossier.received_across_boundary,
-                received_at=now,
-                clock_started_at=due.clock_start,
-                due_at=due.due,
-                applicant_kind=dossier.applicant_kind,
-                applicant_name=dossier.applicant_name,
-                documents=list(dossier.documents),
-                imported=False,
-                rule_set=era.code,
-            ),
-        )
-    return Outcome(dossier.id, lookup_secret=secret)
+            code=code,
+            received_at=now,
+            rule_set=era.code,
+            due_at=due.due,
+            lookup_secret=secret,
+        ),
+    )
 
 
 async def _not_received(
@@ -167,7 +261,7 @@ async def _not_received(
     form: str,
     missing: list[dict[str, Any]],
     reason: str | None,
-) -> None:
+) -> Outcome:
     note = "Cần bổ sung hồ sơ" if form == "02" else "Từ chối tiếp nhận hồ sơ"
     async with changing(
         session, desk, dossier, audit_action=f"dossier.{status}", audit_detail={"form": form}, versioned=False
@@ -182,3 +276,10 @@ async def _not_received(
             at=change.at,
             by=desk.who.sub,
         )
+    issued = DecisionOut(
+        form=form,
+        missing_documents=[DocumentItem(**d) for d in missing],
+        reason=reason,
+        issued_at=change.at.astimezone(UTC),
+    )
+    return Outcome(dossier.id, shown(dossier, status, decision=issued))

@@ -1,14 +1,20 @@
 """Every query of reception's own tables: the forms 02 and 03 issued, and the requests already answered
-under an `Idempotency-Key`."""
+under an `Idempotency-Key`; and a submission's rows, written in one statement."""
 
+import json
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 from uuid import UUID
 
 from sqlalchemy import Row, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.intake.dossiers.models import applicants, dossiers, timeline
+from services.intake.models import audit_log
 from services.intake.reception.models import idempotency_keys, reception_decisions
+from shared.auth import Principal
+from shared.db.raw import driver
 
 
 async def add_decision(
@@ -54,10 +60,81 @@ async def idempotent_request(session: AsyncSession, key: str, caller: str) -> Ro
     return (await session.execute(query)).first()
 
 
-async def remember_request(
-    session: AsyncSession, *, key: str, caller: str, request_hash: str, dossier_id: UUID
-) -> None:
-    await session.execute(
-        insert(idempotency_keys),
-        {"key": key, "caller": caller, "request_hash": request_hash, "dossier_id": dossier_id},
+# A dossier handed in, in one round trip: its applicant, the dossier (status submitted, version 1), the
+# timeline's "submitted" row, the audit row and, under an Idempotency-Key, the request remembered. A
+# portal id taken already inserts no dossier, and then nothing that hangs on it (the caller answers 409
+# and rolls the applicant back). Built once, from this module's table names only.
+SUBMIT: Final = f"""
+WITH applicant AS (
+  INSERT INTO {applicants.fullname} (id, kind, name, search_key, id_number, phone, email, address)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+), dossier AS (
+  INSERT INTO {dossiers.fullname} (id, portal_id, status, version, procedure_id, applicant_id, channel,
+    service_level, unit_code, return_unit_code, received_across_boundary, submitted_at, documents, note,
+    created_by)
+  VALUES ($9, $10, 'submitted', 1, $11, $1, $12, $13, $14, $15, $16, $17, $18::jsonb, $19, $20)
+  ON CONFLICT (portal_id) DO NOTHING
+  RETURNING id
+), shown AS (
+  INSERT INTO {timeline.fullname} (dossier_id, at, status, public_note) SELECT id, $17, 'submitted', $21
+  FROM dossier
+), audit AS (
+  INSERT INTO {audit_log.fullname} (at, actor, role, agency, action, entity, detail)
+  SELECT $17, $20, $22, $23, 'dossier.submitted', 'dossier:' || id::text, $24::jsonb FROM dossier
+), remembered AS (
+  INSERT INTO {idempotency_keys.fullname} (key, caller, request_hash, dossier_id)
+  SELECT $25, $20, $26, id FROM dossier WHERE $25::text IS NOT NULL
+)
+SELECT count(*) FROM dossier
+"""  # noqa: S608
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a submission writes (`SUBMIT`): the applicant's and the dossier's columns, who submits it,
+    the timeline's note and the audit's detail, and the Idempotency-Key it came under, if any."""
+
+    applicant: dict[str, Any]  # id, kind, name, search_key, id_number, phone, email, address
+    dossier: dict[str, Any]  # id, portal_id, procedure_id, channel, service_level, unit_code,
+    # return_unit_code, received_across_boundary, submitted_at, documents, note
+    who: Principal
+    note: str
+    audit_detail: dict[str, Any]
+    idempotency_key: str | None
+    request_hash: str | None
+
+
+async def add_submission(session: AsyncSession, submission: Submission) -> bool:
+    """Write the submission (`SUBMIT`); False when its portal id is taken (nothing of it then stays
+    but the applicant, which the caller's rollback removes)."""
+    a, d, who = submission.applicant, submission.dossier, submission.who
+    inserted = await (await driver(session)).fetchval(
+        SUBMIT,
+        a["id"],
+        a["kind"],
+        a["name"],
+        a["search_key"],
+        a["id_number"],
+        a["phone"],
+        a["email"],
+        a["address"],
+        d["id"],
+        d["portal_id"],
+        d["procedure_id"],
+        d["channel"],
+        d["service_level"],
+        d["unit_code"],
+        d["return_unit_code"],
+        d["received_across_boundary"],
+        d["submitted_at"],
+        json.dumps(d["documents"]),
+        d["note"],
+        who.sub,
+        submission.note,
+        who.role,
+        who.agency,
+        json.dumps(submission.audit_detail),
+        submission.idempotency_key,
+        submission.request_hash,
     )
+    return bool(inserted)

@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.intake.catalogue import repository as catalogue
 from services.intake.catalogue.rules import checklist, unknown_documents
 from services.intake.dossiers import repository as dossiers
-from services.intake.dossiers.change import Desk, changing
+from services.intake.dossiers.change import Desk
 from services.intake.dossiers.rules import received_across_boundary
 from services.intake.reception import repository
-from services.intake.reception.decision import Facts, Outcome, decide
+from services.intake.reception.decision import Facts, Outcome, decide, shown
 from services.intake.reception.schemas import DossierIn
 from services.intake.units import service as units
 from shared.clock import VIETNAM
@@ -36,17 +36,10 @@ async def submit(
             return replay
     procedure = await _procedure_for(session, desk, dossier_in)
     unit_code, return_unit_code = await _units_for(session, desk, dossier_in)
-    dossier = await _store(session, desk, dossier_in, procedure, unit_code, return_unit_code)
-    if idempotency_key:
-        await repository.remember_request(
-            session,
-            key=idempotency_key,
-            caller=desk.who.sub,
-            request_hash=_request_hash(dossier_in),
-            dossier_id=dossier.id,
-        )
+    remembered = (idempotency_key, _request_hash(dossier_in)) if idempotency_key else None
+    dossier = await _store(session, desk, dossier_in, procedure, (unit_code, return_unit_code), remembered)
     if dossier.channel == "online":
-        return Outcome(dossier.id)
+        return Outcome(dossier.id, shown(dossier, "submitted"))
     return await decide(
         session, desk, dossier, procedure, eligible=dossier_in.eligible, reason=dossier_in.refusal_reason
     )
@@ -97,11 +90,15 @@ async def _store(
     desk: Desk,
     dossier_in: DossierIn,
     procedure: Row[Any],
-    unit_code: str,
-    return_unit_code: str,
+    units: tuple[str, str],
+    remembered: tuple[str, str] | None,
 ) -> Facts:
-    """The applicant and the dossier, submitted: version 1, no code and no clock yet."""
+    """The applicant and the dossier, submitted: version 1, no code and no clock yet; with the request
+    remembered under its Idempotency-Key (`remembered`: the key and the request's hash). One statement
+    (`repository.SUBMIT`)."""
     person = dossier_in.applicant
+    unit_code, return_unit_code = units
+    now = desk.clock.now()
     dossier = Facts(
         id=uuid.uuid4(),
         code=None,
@@ -116,16 +113,16 @@ async def _store(
         unit_code=unit_code,
         return_unit_code=return_unit_code,
         received_across_boundary=received_across_boundary(unit_code, procedure.agency_unit_code),
+        procedure_code=procedure.code,
+        procedure_version=procedure.version,
+        procedure_name=procedure.name,
+        submitted_at=now,
     )
-    applicant_id = uuid.uuid4()
-    audit_detail = {"channel": dossier_in.channel}
-    async with changing(
-        session, desk, dossier, audit_action="dossier.submitted", audit_detail=audit_detail
-    ) as change:
-        await dossiers.add_applicant(
-            session,
-            {
-                "id": applicant_id,
+    stored = await repository.add_submission(
+        session,
+        repository.Submission(
+            applicant={
+                "id": uuid.uuid4(),
                 "kind": person.kind,
                 "name": person.name,
                 "search_key": search_key(person.name),
@@ -134,30 +131,28 @@ async def _store(
                 "email": person.email,
                 "address": person.address,
             },
-        )
-        stored = await dossiers.add_dossier(
-            session,
-            {
+            dossier={
                 "id": dossier.id,
                 "portal_id": dossier.portal_id,
-                "status": "submitted",
-                "version": dossier.version,
                 "procedure_id": procedure.id,
-                "applicant_id": applicant_id,
                 "channel": dossier.channel,
                 "service_level": dossier.service_level,
                 "unit_code": unit_code,
                 "return_unit_code": return_unit_code,
                 "received_across_boundary": dossier.received_across_boundary,
-                "submitted_at": change.at,
+                "submitted_at": now,
                 "documents": dossier.documents,
                 "note": dossier_in.note,
-                "created_by": desk.who.sub,
             },
-        )
-        if not stored:
-            raise await _duplicate_portal_id(session, dossier_in.portal_id)
-        change.show("submitted", "Hồ sơ đã được nộp")
+            who=desk.who,
+            note="Hồ sơ đã được nộp",
+            audit_detail={"channel": dossier_in.channel},
+            idempotency_key=remembered and remembered[0],
+            request_hash=remembered and remembered[1],
+        ),
+    )
+    if not stored:
+        raise await _duplicate_portal_id(session, dossier_in.portal_id)
     return dossier
 
 

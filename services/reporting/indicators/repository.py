@@ -12,9 +12,10 @@ from services.reporting.indicators.report import DissatisfiedCount, DossierCount
 from services.reporting.processing.arithmetic import INDICATOR_SERIES, period_nodes
 from services.reporting.processing.facts import UNKNOWN_UNIT
 from services.reporting.processing.models import dossier_facts
-from services.reporting.processing.repository import Store, driver
+from services.reporting.processing.repository import Store
 from services.reporting.satisfaction.models import ballots, feedback_items
 from services.reporting.satisfaction.report import SATISFACTION
+from shared.db.raw import driver
 
 UNSATISFIED = "unsatisfied"  # the satisfaction question's "Không hài lòng"
 

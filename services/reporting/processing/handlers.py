@@ -24,7 +24,8 @@ from services.reporting.processing import arithmetic
 from services.reporting.processing.events import MODELS, DossierEvent, events_of
 from services.reporting.processing.facts import Cell, CellKey, Facts, fold
 from services.reporting.processing.names import SpanKey, cell_names, covers, widen
-from services.reporting.processing.repository import Store, Stored, driver, fact_record
+from services.reporting.processing.repository import Store, Stored, fact_record
+from shared.db.raw import driver
 from shared.messaging.consumer import BatchHandler, Handler
 from shared.messaging.envelope import CloudEvent
 

@@ -14,8 +14,9 @@ from services.reporting.processing import arithmetic
 from services.reporting.processing.events import DossierEvent, events_of
 from services.reporting.processing.handlers import DailyChange, FactsBatch, tree_rows
 from services.reporting.processing.models import TREE_SERIES
-from services.reporting.processing.repository import Store, driver, unit_tree_from_tree_sql
+from services.reporting.processing.repository import Store, unit_tree_from_tree_sql
 from services.reporting.readmodels import REBUILD_SCHEMA
+from shared.db.raw import driver
 from shared.messaging.consumer import PoisonEvent
 from shared.messaging.envelope import CloudEvent
 

@@ -13,8 +13,6 @@ from datetime import date, datetime
 from typing import Any, Final
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from services.reporting.processing.arithmetic import BUCKET_SERIES, INDICATOR_SERIES, ROW_SERIES, TIME_SERIES
 from services.reporting.processing.facts import UNKNOWN_UNIT, Cell, CellKey, Facts
 from services.reporting.processing.models import TREE_SERIES, UNIT_TREE_SERIES
@@ -59,12 +57,6 @@ FACT_COLUMNS: Final = (
 _NAMES = [name for name, _ in FACT_COLUMNS]
 # jsonb and multiranges travel as text, cast on the way in and out.
 _WIRE = {"jsonb": "text", "datemultirange": "text"}
-
-
-async def driver(session: AsyncSession) -> Any:
-    """The asyncpg connection under the session's transaction."""
-    connection = await session.connection()
-    return (await connection.get_raw_connection()).driver_connection
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,11 @@ from services.reporting.processing.reports import (
     processing_table,
     service_levels_table,
 )
-from services.reporting.processing.repository import Store, driver
+from services.reporting.processing.repository import Store
 from services.reporting.tables import Table
 from services.reporting.units.groups import agency_groups, unit_groups
 from services.reporting.units.successors import AS_REGISTERED, Agencies, fold_sums
+from shared.db.raw import driver
 
 
 async def processing_report(

@@ -9,8 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting.processing.arithmetic import TIME_SERIES, period_nodes
 from services.reporting.processing.models import report_cells
-from services.reporting.processing.repository import Store, driver
+from services.reporting.processing.repository import Store
 from services.reporting.processing_times.report import ProcedureTimes
+from shared.db.raw import driver
 
 
 async def read_procedure_times(

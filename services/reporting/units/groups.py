@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting.processing.facts import UNKNOWN_UNIT
 from services.reporting.processing.reports import UNKNOWN_UNIT_NAME
-from services.reporting.processing.repository import Store, driver
+from services.reporting.processing.repository import Store
 from services.reporting.satisfaction.repository import read_agency_names
 from services.reporting.units import repository
 from services.reporting.units.successors import SUCCESSORS, Agencies, successors_on
+from shared.db.raw import driver
 
 
 @dataclass(frozen=True)
