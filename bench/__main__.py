@@ -12,6 +12,7 @@ BENCHES = {
     "idle_memory": "each service's resident memory when idle",
     "messaging": "relay publish rate and outbox-to-consumer latency",
     "intake_reception": "dossiers received per second vs pgbench's raw inserts",
+    "write_path": "reception and routing actions vs pgbench of their exact transaction, CPU a request",
     "calendar": "due-date computations per second",
     "deadline_watcher": "watcher cycle time over 1M open dossiers (nothing due, 1,000 due), due dates/s",
     "deadline_consume": "dossier events/s applied from a backlog, one per transaction vs a fetch at a time",
