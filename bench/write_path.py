@@ -47,7 +47,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from itertools import count
-from pathlib import Path
 
 import asyncpg
 import httpx
@@ -55,6 +54,7 @@ from sqlalchemy import make_url
 
 from bench import replay
 from bench.intake_reception import BODY, WORKERS, pgbench_tps, start_intake
+from bench.meter import Meter, Span, disk_fsync, prepare_server
 from bench.province import commune, register_units
 from bench.routing import HOT_SHARE, OPEN_STEPS, KeepAlive, seed, start_routing
 from bench.servers import BenchServers, bench_servers
@@ -70,7 +70,6 @@ WARM_UP = 2.0
 STAGGER = 0.1  # between two clients' connections: both workers get some (in one burst, one took all)
 CAPTURED = 4  # requests logged; the last two are compared, the first warm the instance's caches
 TARGET = 0.40
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 # Routing's seeded steps: row n = 10 m + o is assigned for o < 6, in progress for o in 6..8. The service
 # acts on rows below SERVICE_ROWS (12,000 assigned, 6,000 in progress); pgbench client c on m from
 # PGBENCH_M + c * PGBENCH_M_EACH on: 6,000 steps to accept, 3,000 to complete, each run.
@@ -79,141 +78,6 @@ PGBENCH_M = SERVICE_ROWS // 10
 PGBENCH_M_EACH = (OPEN_STEPS // 10 - PGBENCH_M) // CLIENTS
 PGBENCH_ROWS = {"accept": 6 * PGBENCH_M_EACH, "complete": 3 * PGBENCH_M_EACH}  # a client's
 BODIES = {"accept": b"", "complete": json.dumps({"note": "Đã giải quyết"}).encode()}
-
-# --- what the machine spends ------------------------------------------------------------------------
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        tasks = list(Path(f"/proc/{pid}/task").iterdir())
-        return [int(c) for task in tasks for c in (task / "children").read_text().split()]
-    except (FileNotFoundError, ProcessLookupError):
-        return []
-
-
-def tree_cpu(pid: int) -> float:
-    """CPU seconds of `pid` and its descendants, with the children they reaped (PostgreSQL's exited
-    backends, our pgbench runs): a process that exits mid-phase still counts."""
-    total = 0
-    for process in _descendants(pid):
-        try:
-            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
-    return total / CLK_TCK
-
-
-def _descendants(pid: int) -> list[int]:
-    return [pid, *(p for child in _children(pid) for p in _descendants(child))]
-
-
-def machine_busy() -> tuple[float, int]:
-    """Busy CPU seconds of the whole machine since boot, and its cores."""
-    lines = Path("/proc/stat").read_text().splitlines()
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in lines[0].split()[1:9])
-    cores = sum(1 for line in lines if re.match(r"cpu\d", line))
-    return (user + nice + system + irq + softirq + steal) / CLK_TCK, cores
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    at: float
-    busy: float
-    ours: float
-    service: float
-    database: float
-    client: float
-    fsyncs: int
-    fsync_ms: float
-
-
-@dataclass(frozen=True)
-class Span:
-    """What a phase cost, between two snapshots."""
-
-    before: Snapshot
-    after: Snapshot
-    cores: int
-
-    def delta(self, name: str) -> float:
-        value: float = getattr(self.after, name) - getattr(self.before, name)
-        return value
-
-    @property
-    def seconds(self) -> float:
-        return self.delta("at")
-
-    @property
-    def foreign(self) -> float:
-        """Other people's CPU, as a share of all the machine's cores."""
-        return max(0.0, self.delta("busy") - self.delta("ours")) / (self.seconds * self.cores)
-
-    def fsync(self, done: int, each: str) -> str:
-        """The WAL's mean fsync time, and fsyncs per request or transaction (group commit: below 1)."""
-        fsyncs = self.delta("fsyncs")
-        mean = self.delta("fsync_ms") / fsyncs if fsyncs else float("nan")
-        return f"WAL fsync {mean:.2f} ms, {fsyncs / max(done, 1):.2f} {each}"
-
-
-WAL_FSYNCS = (
-    "SELECT coalesce(sum(fsyncs), 0), coalesce(sum(fsync_time), 0) FROM pg_stat_io WHERE object = 'wal'"
-)
-
-
-class Meter:
-    """Snapshots of the machine's, this bench's, the service's and the database's CPU and of the WAL's
-    fsyncs; `service` is the pid of the service measured now."""
-
-    def __init__(self, conn: asyncpg.Connection, postmaster: int) -> None:
-        self.conn, self.postmaster, self.service = conn, postmaster, 0
-        self.cores = machine_busy()[1]
-
-    async def snapshot(self) -> Snapshot:
-        fsyncs, fsync_ms = await self.conn.fetchrow(WAL_FSYNCS)
-        busy, _ = machine_busy()
-        service = tree_cpu(self.service) if self.service else 0.0
-        return Snapshot(
-            time.monotonic(),
-            busy,
-            tree_cpu(os.getpid()),
-            service,
-            tree_cpu(self.postmaster),
-            time.process_time(),
-            int(fsyncs),
-            float(fsync_ms),
-        )
-
-    def span(self, before: Snapshot, after: Snapshot) -> Span:
-        return Span(before, after, self.cores)
-
-
-async def prepare_server(conn: asyncpg.Connection) -> None:
-    """Log lines that say when and which backend (to pick a request's statements), WAL fsync timing."""
-    await conn.execute(f"ALTER SYSTEM SET log_line_prefix = '{replay.LOG_LINE_PREFIX}'")
-    await conn.execute("ALTER SYSTEM SET track_wal_io_timing = on")
-    await conn.execute("SELECT pg_reload_conf()")
-
-
-async def disk_fsync(servers: BenchServers, conn: asyncpg.Connection) -> str:
-    """The disk's fsync latency for the server's wal_sync_method, idle: pg_test_fsync's first test
-    (one 8 kB write), stopped once it has printed that method's line."""
-    method = await conn.fetchval("SHOW wal_sync_method")
-    test = subprocess.Popen(
-        [str(binary("pg_test_fsync")), "-s", "1", "-f", str(servers.root / "fsync.test")],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert test.stdout is not None
-    found = f"{method}: not printed"
-    for line in test.stdout:
-        if line.strip().startswith(method + " "):
-            found = " ".join(line.split())
-            break
-    test.terminate()
-    test.wait(timeout=10)
-    return f"pg_test_fsync, one 8 kB write, {found}"
-
 
 # --- load and pgbench -------------------------------------------------------------------------------
 
