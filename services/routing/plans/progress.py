@@ -1,8 +1,9 @@
 """How a plan moves: a group of steps starts, a step pauses and resumes, completes, or ends the plan.
 
 Shared by the officers' actions and the event handlers; every function works inside the caller's
-transaction (flush, never commit) with the plan already locked, and stages its events through the
-plan's `PlanEvents`.
+transaction (flush, never commit) with the plan already locked, and stages its events and its steps'
+changes through the plan's `PlanEvents`, written in one statement when its block ends: a step
+returned here is the step as it will be (`PlanEvents.update_step`).
 """
 
 from datetime import datetime
@@ -82,9 +83,8 @@ async def _assign(
             ),
         )
     transfer: Literal["electronic", "paper"] = "paper" if paper else "electronic"
-    assigned = await repository.update_step(
-        session,
-        step.id,
+    assigned = out.update_step(
+        step,
         state="assigned",
         assigned_at=at,
         from_agency_code=from_agency_code,
@@ -118,9 +118,7 @@ async def complete(
     ``route`` is every step of the plan as read under the plan's lock: nothing but this completion
     changes them before commit, so the hand-off is decided from it, this step counted as finished.
     """
-    done = await repository.update_step(
-        session, step.id, state="completed", completed_at=at, completed_by=by, closed_at=at, note=note
-    )
+    done = out.update_step(step, state="completed", completed_at=at, completed_by=by, closed_at=at, note=note)
     others = [s for s in route if s.id != step.id]
     group_done = all(s.state in FINISHED for s in others if s.group_no == step.group_no)
     later = sorted({s.group_no for s in others if s.group_no > step.group_no})
@@ -184,7 +182,7 @@ async def pause(
     session: AsyncSession, out: PlanEvents, step: Row[Any], *, reason: events.PauseReason, at: datetime
 ) -> Row[Any]:
     """The step's clock stops (tạm dừng): a supplement asked of the citizen, or a financial obligation."""
-    paused = await repository.update_step(session, step.id, state="paused", paused_at=at, pause_reason=reason)
+    paused = out.update_step(step, state="paused", paused_at=at, pause_reason=reason)
     out.emit(
         "step.paused",
         step.agency_code,
@@ -213,9 +211,8 @@ async def resume(
         restarted_due=step_due(ctx, plan, step, at) if policy == "restart" else step.sla_due_at,
         calendar=ctx.calendar,
     )
-    resumed = await repository.update_step(
-        session,
-        step.id,
+    resumed = out.update_step(
+        step,
         state="in_progress" if step.accepted_at is not None else "assigned",
         paused_at=None,
         pause_reason=None,

@@ -4,17 +4,32 @@ import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Executable, Insert, bindparam, func, insert, select, text, update
+from sqlalchemy import (
+    Executable,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.routing.models import messaging
+from services.routing.inbound.models import facts
+from services.routing.models import audit_log, messaging
 from services.routing.plans.models import OPEN_STEP_STATES, plans, steps, supplement_requests
 
 # -- plans ----------------------------------------------------------------------------------
@@ -100,15 +115,35 @@ async def update_plan(session: AsyncSession, dossier_id: uuid.UUID, **values: An
     await session.execute(_UPDATE_PLAN, {"the_dossier_id": dossier_id, **values})
 
 
-async def write_events(
-    session: AsyncSession, dossier_id: uuid.UUID, rows: Sequence[dict[str, Any]], plan_values: dict[str, Any]
+async def write_staged(
+    session: AsyncSession,
+    dossier_id: uuid.UUID,
+    *,
+    events: Sequence[dict[str, Any]],
+    plan_values: dict[str, Any],
+    step_changes: dict[uuid.UUID, dict[str, Any]],
+    inserts: Sequence[tuple[Table, dict[str, Any]]],
 ) -> None:
-    """A plan's staged events (outbox rows from `Outbox.row`) and its new version (with whatever else
-    of it changed) in one statement: the rows' ids, hence the publish order, follow ``rows``."""
-    params = {f"plan_{key}": value for key, value in plan_values.items()}
+    """What an action staged, in one statement: its events (outbox rows from `Outbox.row`), the
+    plan's new version with whatever else of it changed, its steps' changes (one set of columns a
+    step) and its other rows (the audit row, a form 02). The rows' ids, hence the publish order,
+    follow ``events``."""
+    params: dict[str, Any] = {f"plan_{key}": value for key, value in plan_values.items()}
     params["the_dossier_id"] = dossier_id
-    params.update({column: [row[column] for row in rows] for column in _EVENT_COLUMNS})
-    await session.execute(_events_and_plan(tuple(plan_values)), params)
+    if events:
+        params.update({column: [row[column] for row in events] for column in _EVENT_COLUMNS})
+    for number, (step_id, values) in enumerate(step_changes.items()):
+        params[f"s{number}_id"] = step_id
+        params.update({f"s{number}_{column}": value for column, value in values.items()})
+    for number, (_, row) in enumerate(inserts):
+        params.update({f"i{number}_{column}": value for column, value in row.items()})
+    shape = _Shape(
+        events=bool(events),
+        plan=tuple(plan_values),
+        steps=tuple(tuple(values) for values in step_changes.values()),
+        inserts=tuple((table, tuple(row)) for table, row in inserts),
+    )
+    await session.execute(_staged(shape), params)
 
 
 _EVENT_COLUMNS = ("event_id", "event_type", "topic", "payload")
@@ -124,18 +159,52 @@ _EVENTS = (
 )
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """Which parts a staged write has: what its statement depends on, the values aside."""
+
+    events: bool
+    plan: tuple[str, ...]  # the plan's columns set
+    steps: tuple[tuple[str, ...], ...]  # the columns set of each step changed
+    inserts: tuple[tuple[Table, tuple[str, ...]], ...]  # each other row's table and columns
+
+
 @functools.cache
-def _events_and_plan(plan_columns: tuple[str, ...]) -> Insert:
-    # Built once for each set of the plan's columns. The plan's update is a data-modifying CTE, which
-    # PostgreSQL runs exactly once with the insert.
-    plan = (
-        update(plans)
-        .where(plans.c.dossier_id == bindparam("the_dossier_id"))
-        .values({column: bindparam(f"plan_{column}") for column in plan_columns})
-        .cte("plan_update")
-    )
-    events = select(*(_EVENTS.c[column] for column in _EVENT_COLUMNS)).order_by(_EVENTS.c.n)
-    return insert(messaging.outbox).from_select(_EVENT_COLUMNS, events).add_cte(plan)
+def _staged(shape: _Shape) -> Executable:
+    # Built once for each shape (a handful: an action changes one to a few steps). Every part but the
+    # first is a data-modifying CTE, which PostgreSQL runs exactly once with the statement; no two
+    # parts change one row (a step's changes are merged before), so their order does not matter.
+    parts: list[Any] = []
+    if shape.events:
+        staged = select(*(_EVENTS.c[column] for column in _EVENT_COLUMNS)).order_by(_EVENTS.c.n)
+        parts.append(insert(messaging.outbox).from_select(_EVENT_COLUMNS, staged))
+    if shape.plan:
+        parts.append(
+            update(plans)
+            .where(plans.c.dossier_id == bindparam("the_dossier_id"))
+            .values(
+                {column: bindparam(f"plan_{column}", type_=plans.c[column].type) for column in shape.plan}
+            )
+        )
+    for number, columns in enumerate(shape.steps):
+        parts.append(
+            update(steps)
+            .where(steps.c.id == bindparam(f"s{number}_id"))
+            .values(
+                {column: bindparam(f"s{number}_{column}", type_=steps.c[column].type) for column in columns}
+            )
+        )
+    for number, (table, columns) in enumerate(shape.inserts):
+        parts.append(
+            insert(table).values(
+                {column: bindparam(f"i{number}_{column}", type_=table.c[column].type) for column in columns}
+            )
+        )
+    first, *others = parts
+    for number, part in enumerate(others):
+        first = first.add_cte(part.cte(f"staged_{number}"))
+    statement: Executable = first
+    return statement
 
 
 # -- steps ----------------------------------------------------------------------------------
@@ -159,6 +228,98 @@ async def update_step(session: AsyncSession, step_id: uuid.UUID, **values: Any) 
     return (await session.execute(_UPDATE_STEP, {"the_step_id": step_id, **values})).one()
 
 
+class StepRow(SimpleNamespace):
+    """A step as a staged change leaves it: what `UPDATE ... RETURNING` would have given, read
+    like a row (attributes, and `_mapping`)."""
+
+    @property
+    def _mapping(self) -> dict[str, Any]:
+        return self.__dict__
+
+
+_STEP_COLUMNS = tuple(column.name for column in steps.c)
+
+
+def changed_step(step: Any, values: dict[str, Any]) -> StepRow:
+    """``step`` with ``values`` set, each as PostgreSQL returns it (a moment in UTC, as asyncpg reads
+    a timestamptz), so that events and responses built from it are those built from the row."""
+    row = {name: getattr(step, name) for name in _STEP_COLUMNS}
+    row.update({name: _as_stored(value) for name, value in values.items()})
+    return StepRow(**row)
+
+
+def _as_stored(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC)
+    return value
+
+
+# Accepting in one statement: the plan then the step locked (as `_LOCK_PLAN_OF_STEP` does: the step
+# as it is now, even after waiting for the plan), the step changed and the audit row written only if
+# it is the caller's agency's and assigned; the step is returned either way, with whether it changed,
+# so the refusal (404, 403, 409) is decided from what the statement saw under the lock.
+_LOCKED_STEP = (
+    select(steps)
+    .join_from(
+        _LOCKED_PLAN,
+        steps,
+        and_(steps.c.dossier_id == _LOCKED_PLAN.c.dossier_id, steps.c.id == bindparam("step_id")),
+    )
+    .with_for_update(of=steps)
+    .cte("locked_step")
+)
+_ACCEPTED = (
+    update(steps)
+    .where(
+        steps.c.id == _LOCKED_STEP.c.id,
+        _LOCKED_STEP.c.state == "assigned",
+        _LOCKED_STEP.c.agency_code == bindparam("the_agency_code"),
+    )
+    .values(state="in_progress", accepted_at=bindparam("accepted_at"), accepted_by=bindparam("accepted_by"))
+    .returning(*steps.c)
+    .cte("accepted")
+)
+_AUDIT_COLUMNS = ("at", "actor", "role", "agency", "action", "entity", "detail")
+_ACCEPT_AUDITED = (
+    insert(audit_log)
+    .from_select(
+        _AUDIT_COLUMNS,
+        select(
+            *(
+                literal("dossier:", Text) + _LOCKED_PLAN.c.code
+                if column == "entity"
+                else bindparam(f"audit_{column}", type_=audit_log.c[column].type)
+                for column in _AUDIT_COLUMNS
+            )
+        ).select_from(_ACCEPTED.join(_LOCKED_PLAN, true())),
+    )
+    .cte("audited")
+)
+_ACCEPT: Executable = (
+    select(*_ACCEPTED.c, literal(True).label("acted"))
+    .union_all(select(*_LOCKED_STEP.c, literal(False)).where(~exists(select(_ACCEPTED.c.id))))
+    .add_cte(_ACCEPT_AUDITED)
+)
+
+
+async def accept_step(
+    session: AsyncSession,
+    step_id: uuid.UUID,
+    *,
+    agency_code: str,
+    at: datetime,
+    by: str,
+    audit: dict[str, Any],
+) -> tuple[Row[Any] | None, bool]:
+    """The step accepted by its agency's ``by`` with the audit row (``audit``, its `entity` the
+    plan's), if it is ``agency_code``'s and assigned: the step as it now is, and whether it was
+    accepted; (None, False) when there is no such step."""
+    params = {"step_id": step_id, "the_agency_code": agency_code, "accepted_at": at, "accepted_by": by}
+    params.update({f"audit_{column}": value for column, value in audit.items() if column != "entity"})
+    row = (await session.execute(_ACCEPT, params)).one_or_none()
+    return row, bool(row is not None and row.acted)
+
+
 _CLOSE_OPEN_STEPS = update(steps).where(
     steps.c.dossier_id == bindparam("the_dossier_id"), steps.c.state.in_(("pending", *OPEN_STEP_STATES))
 )
@@ -172,11 +333,36 @@ async def close_open_steps(session: AsyncSession, dossier_id: uuid.UUID, *, stat
 # -- supplements (form 02) ---------------------------------------------------------------------
 
 
-async def supplements_asked(session: AsyncSession, dossier_id: uuid.UUID, agency_code: str) -> int:
-    query = select(func.count()).where(
-        supplement_requests.c.dossier_id == dossier_id, supplement_requests.c.agency_code == agency_code
+_SUPPLEMENT_STATE = select(
+    select(func.count())
+    .where(
+        supplement_requests.c.dossier_id == bindparam("dossier_id"),
+        supplement_requests.c.agency_code == bindparam("agency_code"),
     )
-    return int(await session.scalar(query) or 0)
+    .scalar_subquery()
+    .label("asked"),
+    exists()
+    .where(
+        facts.c.dossier_id == bindparam("dossier_id"),
+        facts.c.kind == "supplement_received",
+        facts.c.applied_at.is_(None),
+    )
+    .label("handed_in"),
+)
+
+
+@dataclass(frozen=True)
+class SupplementState:
+    asked: int  # the supplements this agency asked of the dossier already
+    handed_in: bool  # a supplement the citizen handed in waits to be applied (`inbound.followups`)
+
+
+async def supplement_state(session: AsyncSession, dossier_id: uuid.UUID, agency_code: str) -> SupplementState:
+    """Both in one read; under the plan's lock, since both are written under it."""
+    row = (
+        await session.execute(_SUPPLEMENT_STATE, {"dossier_id": dossier_id, "agency_code": agency_code})
+    ).one()
+    return SupplementState(asked=int(row.asked), handed_in=bool(row.handed_in))
 
 
 async def insert_supplement_request(session: AsyncSession, values: dict[str, Any]) -> None:

@@ -1,9 +1,12 @@
 """A plan's own event stream: the one way a change of a plan's state is written."""
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing import events
@@ -18,8 +21,10 @@ class PlanEvents:
     """Our events about one dossier: each takes the plan's next version as its `sequence`.
 
     Use through `plan_events`, which, when the block ends, writes the staged events and the version
-    back to the plan, together with whatever else of the plan was set in `changes`: one statement
-    however many events, in the caller's transaction.
+    back to the plan, together with whatever else of the plan was set in `changes`, the steps' staged
+    changes (`update_step`) and the other rows staged (`insert`): one statement however many, in the
+    caller's transaction. Nothing staged is in the database before the block ends: a step changed
+    here is read from what `update_step` returned, never from the table.
     """
 
     def __init__(self, outbox: Outbox, plan: Any) -> None:
@@ -30,6 +35,8 @@ class PlanEvents:
         self.version: int = plan.version
         self.changes: dict[str, Any] = {}
         self.rows: list[dict[str, Any]] = []  # outbox rows, in the order emitted
+        self.step_changes: dict[uuid.UUID, dict[str, Any]] = {}  # each step's columns set, merged
+        self.inserts: list[tuple[Table, dict[str, Any]]] = []
 
     def emit(self, name: str, agency_code: str, payload: Payload) -> None:
         """Stage `dossier.<name>` on the subject of `agency_code` (the agency the event concerns), its
@@ -49,13 +56,28 @@ class PlanEvents:
         )
         self.rows.append(row)
 
+    def update_step(self, step: Any, **values: Any) -> Row[Any]:
+        """Stage a change of ``step`` (a step of this plan, locked with it): the step as it will be,
+        read as a row is (attributes, `_mapping`): every reader of a step reads it so."""
+        self.step_changes.setdefault(step.id, {}).update(values)
+        return cast("Row[Any]", repository.changed_step(step, values))
+
+    def insert(self, table: Table, row: dict[str, Any]) -> None:
+        """Stage a row of another table written with the plan's changes (its audit row, a form 02)."""
+        self.inserts.append((table, row))
+
 
 @asynccontextmanager
 async def plan_events(session: AsyncSession, outbox: Outbox, plan: Any) -> AsyncIterator[PlanEvents]:
     out = PlanEvents(outbox, plan)
     yield out
-    if out.rows:
-        plan_values = {"version": out.version, **out.changes}
-        await repository.write_events(session, out.dossier_id, out.rows, plan_values)
-    elif out.changes:
-        await repository.update_plan(session, out.dossier_id, **out.changes)
+    plan_values = {"version": out.version, **out.changes} if out.rows else out.changes
+    if plan_values or out.step_changes or out.inserts:
+        await repository.write_staged(
+            session,
+            out.dossier_id,
+            events=out.rows,
+            plan_values=plan_values,
+            step_changes=out.step_changes,
+            inserts=out.inserts,
+        )

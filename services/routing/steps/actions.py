@@ -4,10 +4,17 @@ Every action locks the step's plan first (so actions and events on one dossier q
 checks, in this order: the step exists (404), it is the caller's agency's (403 `not_your_agency`),
 its state allows the action (409 with a stable code). A refusal raises before anything is written,
 and the request's transaction rolls back anyway: a refused action changes nothing.
+
+The lock is held until the commit, so the hot actions hold it for as few round trips as they can:
+what needs no database (the audit row, the payloads of the request) is built before it; accepting is
+one statement (lock, check, change and audit row); the others read the route under the lock, then
+write every change, event and the audit row in one statement (`plan_events`). The step answered is
+the one those statements returned or staged, never read again.
 """
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Row
@@ -18,8 +25,8 @@ from services.routing.context import Context
 from services.routing.inbound import followups
 from services.routing.models import audit_log
 from services.routing.plans import progress, repository
-from services.routing.plans.models import OPEN_STEP_STATES
-from services.routing.plans.stream import plan_events
+from services.routing.plans.models import OPEN_STEP_STATES, supplement_requests
+from services.routing.plans.stream import PlanEvents, plan_events
 from shared import audit
 from shared.auth import Principal
 from shared.errors import Problem
@@ -96,23 +103,51 @@ async def audit_step(
     )
 
 
+def audit_row(officer: Officer, step_id: uuid.UUID, action: str, **detail: Any) -> dict[str, Any]:
+    """The row `audit_step` writes, but for when (`at`) and its `entity` (the plan's), for an action
+    that writes it in the statement of its changes; built before the plan's lock, as it needs none of
+    it: the step is the caller's agency's, or the action is refused and nothing is written."""
+    who = officer.who
+    return {
+        "actor": who.sub,
+        "role": who.role,
+        "agency": who.agency,
+        "action": f"step.{action}",
+        "detail": {"step_id": str(step_id), "agency_code": who.agency, **detail},
+    }
+
+
+def _audited(out: PlanEvents, row: dict[str, Any], at: datetime) -> None:
+    """Stage the audit row, done at ``at``, with the plan's changes (`plan_events`)."""
+    out.insert(audit_log, {**row, "at": at, "entity": f"dossier:{out.code}"})
+
+
 async def accept(session: AsyncSession, officer: Officer, step_id: uuid.UUID) -> Row[Any]:
-    """The agency takes the dossier up (tiếp nhận hồ sơ chuyển đến)."""
-    plan, step, _ = await locked_step(session, officer, step_id)
-    _require(step, "assigned")
-    accepted = await repository.update_step(
-        session,
-        step.id,
-        state="in_progress",
-        accepted_at=officer.ctx.clock.now(),
-        accepted_by=officer.who.sub,
+    """The agency takes the dossier up (tiếp nhận hồ sơ chuyển đến).
+
+    One statement locks the plan and the step, accepts it and writes the audit row if the step is the
+    caller's agency's and assigned (`repository.accept_step`); otherwise it changed nothing, and the
+    step it returns says why, in the order every action checks."""
+    now = officer.ctx.clock.now()
+    row = {**audit_row(officer, step_id, "accepted"), "at": now}
+    step, accepted = await repository.accept_step(
+        session, step_id, agency_code=officer.who.agency or "", at=now, by=officer.who.sub, audit=row
     )
-    await audit_step(session, officer, plan, step, "accepted")
-    return accepted
+    if step is None:
+        raise Problem(404, "step_not_found", f"No step {step_id}.")
+    if not accepted:
+        ensure_own_agency(officer.who, step)
+        _require(step, "assigned")
+        raise AssertionError(f"step {step_id} is assigned at the caller's agency yet was not accepted")
+    return step
 
 
 async def complete(session: AsyncSession, officer: Officer, step_id: uuid.UUID, note: str) -> Row[Any]:
-    """The agency's part is done, with its result note; the next group starts, or the dossier resolves."""
+    """The agency's part is done, with its result note; the next group starts, or the dossier resolves.
+
+    Under the plan's lock: the read of the route, then one statement of every change, event and the
+    audit row (`plan_events`)."""
+    audited = audit_row(officer, step_id, "completed", note=note)
     plan, step, route = await locked_step(session, officer, step_id)
     _require(step, "in_progress")
     now = officer.ctx.clock.now()
@@ -120,7 +155,7 @@ async def complete(session: AsyncSession, officer: Officer, step_id: uuid.UUID, 
         done = await progress.complete(
             session, officer.ctx, out, plan, step, route, at=now, by=officer.who.sub, note=note
         )
-    await audit_step(session, officer, plan, step, "completed", note=note)
+        _audited(out, audited, now)
     return done
 
 
@@ -134,12 +169,19 @@ async def request_supplement(
     """Form 02 through the centre: the step pauses until the citizen hands the papers in.
 
     Once per agency and dossier; again only by a leader, with the reason for overriding the limit.
+    Under the plan's lock: the read of the route, the read of what the limit and an early supplement
+    need, then one statement of every change, event and the audit row.
     """
+    asked_items = [SupplementItem(**item) for item in items]
+    audited = audit_row(
+        officer, step_id, "supplement_requested", items=items, override_reason=override_reason
+    )
     plan, step, _ = await locked_step(session, officer, step_id)
     _require(step, "assigned", "in_progress")
     if override_reason is not None and officer.who.role != "leader":
         raise Problem(403, "override_needs_leader", "Only a leader may override the supplement limit.")
-    if await repository.supplements_asked(session, plan.dossier_id, step.agency_code) and not override_reason:
+    state = await repository.supplement_state(session, plan.dossier_id, step.agency_code)
+    if state.asked and not override_reason:
         raise Problem(
             409,
             "supplement_limit_reached",
@@ -147,35 +189,37 @@ async def request_supplement(
             "a leader may ask again with override_reason.",
         )
     now = officer.ctx.clock.now()
-    await repository.insert_supplement_request(
-        session,
-        {
-            "dossier_id": plan.dossier_id,
-            "step_id": step.id,
-            "agency_code": step.agency_code,
-            "items": items,
-            "requested_at": now,
-            "requested_by": officer.who.sub,
-            "override_reason": override_reason,
-        },
-    )
+    request = {
+        "dossier_id": plan.dossier_id,
+        "step_id": step.id,
+        "agency_code": step.agency_code,
+        "items": items,
+        "requested_at": now,
+        "requested_by": officer.who.sub,
+        "override_reason": override_reason,
+    }
+    if state.handed_in:
+        # A supplement handed in already may answer this request at once, which marks the request
+        # answered: the request is written first.
+        await repository.insert_supplement_request(session, request)
     async with plan_events(session, officer.ctx.outbox, plan) as out:
+        if not state.handed_in:
+            out.insert(supplement_requests, request)
         out.emit(
             "supplement_requested",
             step.agency_code,
             events.supplement_requested(
                 identity=out.identity,
                 step=step,
-                items=[SupplementItem(**item) for item in items],
+                items=asked_items,
                 requested_at=now,
                 override_reason=override_reason,
             ),
         )
         paused = await progress.pause(session, out, step, reason="supplement", at=now)
-        paused = await followups.apply_early_supplement(session, officer.ctx, out, plan, paused)
-    await audit_step(
-        session, officer, plan, step, "supplement_requested", items=items, override_reason=override_reason
-    )
+        if state.handed_in:
+            paused = await followups.apply_early_supplement(session, officer.ctx, out, plan, paused)
+        _audited(out, audited, now)
     return paused
 
 
@@ -185,11 +229,10 @@ async def request_obligation(
     """A financial obligation is asked of the citizen (nghĩa vụ tài chính): the clock pauses until met."""
     plan, step, _ = await locked_step(session, officer, step_id)
     _require(step, "assigned", "in_progress")
+    now = officer.ctx.clock.now()
     async with plan_events(session, officer.ctx.outbox, plan) as out:
-        paused = await progress.pause(
-            session, out, step, reason="financial_obligation", at=officer.ctx.clock.now()
-        )
-    await audit_step(session, officer, plan, step, "obligation_requested", note=note)
+        paused = await progress.pause(session, out, step, reason="financial_obligation", at=now)
+        _audited(out, audit_row(officer, step.id, "obligation_requested", note=note), now)
     return paused
 
 
@@ -203,11 +246,10 @@ async def obligation_fulfilled(
             409, "step_not_paused_for_obligation", "The step is not waiting for a financial obligation."
         )
     _require(step, "paused")
+    now = officer.ctx.clock.now()
     async with plan_events(session, officer.ctx.outbox, plan) as out:
-        resumed = await progress.resume(
-            session, officer.ctx, out, plan, step, at=officer.ctx.clock.now(), policy="shift"
-        )
-    await audit_step(session, officer, plan, step, "obligation_fulfilled", note=note)
+        resumed = await progress.resume(session, officer.ctx, out, plan, step, at=now, policy="shift")
+        _audited(out, audit_row(officer, step.id, "obligation_fulfilled", note=note), now)
     return resumed
 
 
