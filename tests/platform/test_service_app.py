@@ -18,6 +18,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import DBAPIError
 
 from services.routing.app import SPEC
+from shared import auth
 from shared.app import create_service_app
 from shared.auth import Principal, issue_token, require_roles
 from shared.db.engine import make_engine
@@ -142,6 +143,32 @@ async def test_tokens_are_required_checked_and_role_restricted(
     ok = await client.post("/v1/notes", json=note, headers=bearer(stack, "reception"))
     assert ok.status_code == 201
     assert ok.headers["x-request-id"]
+
+
+async def test_a_token_kept_as_verified_is_refused_once_it_expires(
+    stack: Stack, client: httpx.AsyncClient
+) -> None:
+    """The verifier keeps a verified token's principal (no signature check per request), never past
+    the token's own expiry."""
+    short = issue_token(stack.jwt_secret, sub="desk-1", role="reception", ttl_seconds=2)
+    headers = {"Authorization": f"Bearer {short}"}
+    for _ in range(2):  # checked, then kept
+        assert (await client.post("/v1/notes", json={"body": "x"}, headers=headers)).status_code == 201
+    await asyncio.sleep(2.1)
+    assert_problem(await client.post("/v1/notes", json={"body": "x"}, headers=headers), 401, "invalid_token")
+
+
+async def test_the_verifier_keeps_a_bounded_number_of_tokens(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(auth, "VERIFIED_KEPT", 2)
+    verifier = auth.TokenVerifier(stack.settings("intake", ServiceSettings))
+    tokens = [issue_token(stack.jwt_secret, sub=f"u{n}", role="admin") for n in range(3)]
+    principals = [await verifier.verify(token) for token in tokens]
+    assert [p.sub for p in principals] == ["u0", "u1", "u2"]
+    assert list(verifier._verified) == tokens[1:]  # the oldest dropped
+    assert (await verifier.verify(tokens[0])).sub == "u0"  # checked again
+    assert list(verifier._verified) == [tokens[2], tokens[0]]
 
 
 async def test_a_route_that_fails_after_writing_leaves_nothing_behind(

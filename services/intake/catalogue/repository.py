@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, func, insert, or_, select, text, update
+from sqlalchemy import Row, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -73,14 +73,19 @@ _PROCEDURE_VIEW = (
 )
 
 
+# Built once: every reception reads it (issue #17).
+_IN_FORCE = (
+    _PROCEDURE_VIEW.where(
+        procedures.c.code == bindparam("code"), procedures.c.effective_from <= bindparam("on")
+    )
+    .order_by(procedures.c.effective_from.desc(), procedures.c.version.desc())
+    .limit(1)
+)
+
+
 async def procedure_in_force(session: AsyncSession, code: str, on: date) -> Row[Any] | None:
     """The version of `code` in force on day `on` (the latest effective on or before it)."""
-    query = (
-        _PROCEDURE_VIEW.where(procedures.c.code == code, procedures.c.effective_from <= on)
-        .order_by(procedures.c.effective_from.desc(), procedures.c.version.desc())
-        .limit(1)
-    )
-    return (await session.execute(query)).first()
+    return (await session.execute(_IN_FORCE, {"code": code, "on": on})).first()
 
 
 async def procedure_by_id(session: AsyncSession, procedure_id: int) -> Row[Any]:

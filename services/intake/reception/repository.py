@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Final
 from uuid import UUID
 
-from sqlalchemy import Row, insert, select, text
+from sqlalchemy import Row, bindparam, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.dossiers.models import applicants, dossiers, timeline
@@ -55,9 +55,13 @@ async def lock_request(session: AsyncSession, lock: int) -> None:
     await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock})
 
 
+_IDEMPOTENT_REQUEST = select(idempotency_keys).where(
+    idempotency_keys.c.key == bindparam("key"), idempotency_keys.c.caller == bindparam("caller")
+)
+
+
 async def idempotent_request(session: AsyncSession, key: str, caller: str) -> Row[Any] | None:
-    query = select(idempotency_keys).where(idempotency_keys.c.key == key, idempotency_keys.c.caller == caller)
-    return (await session.execute(query)).first()
+    return (await session.execute(_IDEMPOTENT_REQUEST, {"key": key, "caller": caller})).first()
 
 
 # A dossier handed in, in one round trip: its applicant, the dossier (status submitted, version 1), the

@@ -9,9 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.units.models import units
 
+# Built once: every reception reads a unit (issue #17: a statement built per call costs its cache key).
+_UNIT = select(units).where(units.c.code == bindparam("code"))
+
 
 async def unit(session: AsyncSession, code: str) -> Row[Any] | None:
-    return (await session.execute(select(units).where(units.c.code == code))).first()
+    return (await session.execute(_UNIT, {"code": code})).first()
 
 
 async def list_units(session: AsyncSession, *, on: date | None) -> list[Row[Any]]:
@@ -78,11 +81,17 @@ async def lock_units(session: AsyncSession) -> None:
     await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('intake.units'))"))
 
 
+_ANOTHER_OPEN = (
+    select(units.c.code)
+    .where(
+        units.c.code != bindparam("code"),
+        units.c.effective_from <= bindparam("on"),
+        or_(units.c.effective_to.is_(None), units.c.effective_to >= bindparam("on")),
+    )
+    .limit(1)
+)
+
+
 async def another_open(session: AsyncSession, code: str, on: date) -> bool:
     """Whether a unit other than `code` is open on day `on`."""
-    query = select(units.c.code).where(
-        units.c.code != code,
-        units.c.effective_from <= on,
-        or_(units.c.effective_to.is_(None), units.c.effective_to >= on),
-    )
-    return (await session.execute(query.limit(1))).first() is not None
+    return (await session.execute(_ANOTHER_OPEN, {"code": code, "on": on})).first() is not None
