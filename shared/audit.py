@@ -38,7 +38,17 @@ async def record(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Append one audit row; `detail` must not carry personal data (ID or phone numbers)."""
-    row = {
+    # Parameters beside a bare insert() compile once and are cached; .values(...) is rebuilt per call.
+    await session.execute(
+        insert(table), audit_row(who=who, at=at, action=action, entity=entity, detail=detail)
+    )
+
+
+def audit_row(
+    *, who: Principal, at: datetime, action: str, entity: str, detail: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The row `record` appends, for a writer that puts it in a statement of its own changes."""
+    return {
         "at": at,
         "actor": who.sub,
         "role": who.role,
@@ -47,5 +57,3 @@ async def record(
         "entity": entity,
         "detail": detail or {},
     }
-    # Parameters beside a bare insert() compile once and are cached; .values(...) is rebuilt per call.
-    await session.execute(insert(table), row)

@@ -103,23 +103,20 @@ async def audit_step(
     )
 
 
-def audit_row(officer: Officer, step_id: uuid.UUID, action: str, **detail: Any) -> dict[str, Any]:
-    """The row `audit_step` writes, but for when (`at`) and its `entity` (the plan's), for an action
-    that writes it in the statement of its changes; built before the plan's lock, as it needs none of
-    it: the step is the caller's agency's, or the action is refused and nothing is written."""
-    who = officer.who
-    return {
-        "actor": who.sub,
-        "role": who.role,
-        "agency": who.agency,
-        "action": f"step.{action}",
-        "detail": {"step_id": str(step_id), "agency_code": who.agency, **detail},
-    }
+def _step_audit(
+    officer: Officer, step_id: uuid.UUID, action: str, at: datetime, entity: str, **detail: Any
+) -> dict[str, Any]:
+    """The audit row of `step.<action>` by the officer: the step's agency is the officer's (the
+    action is refused otherwise)."""
+    step_detail = {"step_id": str(step_id), "agency_code": officer.who.agency, **detail}
+    return audit.audit_row(who=officer.who, at=at, action=f"step.{action}", entity=entity, detail=step_detail)
 
 
-def _audited(out: PlanEvents, row: dict[str, Any], at: datetime) -> None:
-    """Stage the audit row, done at ``at``, with the plan's changes (`plan_events`)."""
-    out.insert(audit_log, {**row, "at": at, "entity": f"dossier:{out.code}"})
+def _audited(
+    out: PlanEvents, officer: Officer, step_id: uuid.UUID, action: str, at: datetime, **detail: Any
+) -> None:
+    """Stage the audit row of `step.<action>`, done at ``at``, with the plan's changes (`plan_events`)."""
+    out.insert(audit_log, _step_audit(officer, step_id, action, at, f"dossier:{out.code}", **detail))
 
 
 async def accept(session: AsyncSession, officer: Officer, step_id: uuid.UUID) -> Row[Any]:
@@ -129,7 +126,7 @@ async def accept(session: AsyncSession, officer: Officer, step_id: uuid.UUID) ->
     caller's agency's and assigned (`repository.accept_step`); otherwise it changed nothing, and the
     step it returns says why, in the order every action checks."""
     now = officer.ctx.clock.now()
-    row = {**audit_row(officer, step_id, "accepted"), "at": now}
+    row = _step_audit(officer, step_id, "accepted", now, entity="")  # the statement names the entity
     step, accepted = await repository.accept_step(
         session, step_id, agency_code=officer.who.agency or "", at=now, by=officer.who.sub, audit=row
     )
@@ -147,7 +144,6 @@ async def complete(session: AsyncSession, officer: Officer, step_id: uuid.UUID, 
 
     Under the plan's lock: the read of the route, then one statement of every change, event and the
     audit row (`plan_events`)."""
-    audited = audit_row(officer, step_id, "completed", note=note)
     plan, step, route = await locked_step(session, officer, step_id)
     _require(step, "in_progress")
     now = officer.ctx.clock.now()
@@ -155,7 +151,7 @@ async def complete(session: AsyncSession, officer: Officer, step_id: uuid.UUID, 
         done = await progress.complete(
             session, officer.ctx, out, plan, step, route, at=now, by=officer.who.sub, note=note
         )
-        _audited(out, audited, now)
+        _audited(out, officer, step.id, "completed", now, note=note)
     return done
 
 
@@ -173,9 +169,6 @@ async def request_supplement(
     need, then one statement of every change, event and the audit row.
     """
     asked_items = [SupplementItem(**item) for item in items]
-    audited = audit_row(
-        officer, step_id, "supplement_requested", items=items, override_reason=override_reason
-    )
     plan, step, _ = await locked_step(session, officer, step_id)
     _require(step, "assigned", "in_progress")
     if override_reason is not None and officer.who.role != "leader":
@@ -219,7 +212,9 @@ async def request_supplement(
         paused = await progress.pause(session, out, step, reason="supplement", at=now)
         if state.handed_in:
             paused = await followups.apply_early_supplement(session, officer.ctx, out, plan, paused)
-        _audited(out, audited, now)
+        _audited(
+            out, officer, step.id, "supplement_requested", now, items=items, override_reason=override_reason
+        )
     return paused
 
 
@@ -232,7 +227,7 @@ async def request_obligation(
     now = officer.ctx.clock.now()
     async with plan_events(session, officer.ctx.outbox, plan) as out:
         paused = await progress.pause(session, out, step, reason="financial_obligation", at=now)
-        _audited(out, audit_row(officer, step.id, "obligation_requested", note=note), now)
+        _audited(out, officer, step.id, "obligation_requested", now, note=note)
     return paused
 
 
@@ -249,7 +244,7 @@ async def obligation_fulfilled(
     now = officer.ctx.clock.now()
     async with plan_events(session, officer.ctx.outbox, plan) as out:
         resumed = await progress.resume(session, officer.ctx, out, plan, step, at=now, policy="shift")
-        _audited(out, audit_row(officer, step.id, "obligation_fulfilled", note=note), now)
+        _audited(out, officer, step.id, "obligation_fulfilled", now, note=note)
     return resumed
 
 
