@@ -15,7 +15,7 @@ from shared.ratelimit import RateLimiter
 from shared.storage import BlobStore, LocalDiskStore
 
 
-def _settings(request: Request) -> IntakeSettings:
+async def _settings(request: Request) -> IntakeSettings:
     settings: IntakeSettings = request.app.state.settings
     return settings
 
@@ -32,7 +32,7 @@ async def _desk(
 DeskDep = Annotated[Desk, Depends(_desk)]
 
 
-def _lookup_limiter(request: Request) -> RateLimiter:
+async def _lookup_limiter(request: Request) -> RateLimiter:
     limiter: RateLimiter = request.app.state.lookup_limiter
     return limiter
 

@@ -37,7 +37,7 @@ class Period:
     end: date
 
 
-def _period(
+async def _period(
     from_: Annotated[Day, Query(alias="from", description="first day (YYYY-MM-DD, Vietnam), included")],
     to: Annotated[Day, Query(description="last day (YYYY-MM-DD, Vietnam), included")],
 ) -> Period:
@@ -49,7 +49,7 @@ def _period(
 PeriodDep = Annotated[Period, Depends(_period)]
 
 
-def _tree_period(period: PeriodDep) -> Period:
+async def _tree_period(period: PeriodDep) -> Period:
     if period.start < FIRST_REPORT_DAY or period.end > LAST_REPORT_DAY:
         raise Problem(
             422,
@@ -64,7 +64,7 @@ def _tree_period(period: PeriodDep) -> Period:
 TreePeriodDep = Annotated[Period, Depends(_tree_period)]
 
 
-def _today(clock: ClockDep) -> date:
+async def _today(clock: ClockDep) -> date:
     return today(clock)
 
 

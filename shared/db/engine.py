@@ -1,5 +1,6 @@
 """The async engine, sessions and the one commit boundary (unit of work)."""
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,6 +12,12 @@ from sqlalchemy.util import await_only
 
 Sessions = async_sessionmaker[AsyncSession]
 
+# A connection back in the pool for less than this is handed out again without its ping: under load
+# every connection is reused within milliseconds, and the ping was one of a reception's eight round
+# trips. HikariCP skips its alive check the same way (aliveBypassWindowMs, 500 ms by default). A
+# backend lost inside the window fails that one request (a 503), as a connection lost mid-request does.
+PING_AFTER_IDLE_SECONDS = 0.5
+
 
 def make_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
     # The ping at checkout (`_ping`) lets a service ride out a PostgreSQL restart without restarting
@@ -20,13 +27,21 @@ def make_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
         database_url, pool_size=pool_size, max_overflow=pool_size, hide_parameters=True
     )
     event.listen(engine.sync_engine, "checkout", _ping)
+    event.listen(engine.sync_engine, "checkin", _returned)
     return engine
 
 
-def _ping(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-    """One empty query on the connection handed out; a dead one is dropped and the pool takes another.
-    SQLAlchemy's own pre-ping wraps that query in BEGIN and ROLLBACK (for PgBouncer's transaction mode,
-    which our deployments do not use): three round trips at the start of every request (issue #17)."""
+def _returned(_dbapi_connection: Any, record: Any) -> None:
+    record.info["returned_at"] = time.monotonic()
+
+
+def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """One empty query on the connection handed out, unless it came back less than
+    `PING_AFTER_IDLE_SECONDS` ago; a dead one is dropped and the pool takes another. SQLAlchemy's own
+    pre-ping wraps that query in BEGIN and ROLLBACK (for PgBouncer's transaction mode, which our
+    deployments do not use): three round trips at the start of every request (issue #17)."""
+    if time.monotonic() - record.info.get("returned_at", float("-inf")) < PING_AFTER_IDLE_SECONDS:
+        return
     try:
         await_only(dbapi_connection.driver_connection.fetchrow(";"))
     except Exception as exc:  # whatever broke the connection: the pool replaces it

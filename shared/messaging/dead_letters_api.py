@@ -64,7 +64,7 @@ class RedriveReport(BaseModel):
     )
 
 
-def _letters(request: Request) -> DeadLetters:
+async def _letters(request: Request) -> DeadLetters:
     letters: DeadLetters = request.app.state.runtime.dead_letters
     return letters
 

@@ -1,11 +1,13 @@
 """The pool's ping at checkout (`shared.db.engine._ping`): one round trip, and a connection the server
-has dropped (a PostgreSQL restart, a terminated backend) is replaced before a request uses it."""
+has dropped (a PostgreSQL restart, a terminated backend) while it was idle is replaced before a request
+uses it; one back in the pool for less than `PING_AFTER_IDLE_SECONDS` goes out unpinged."""
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import event, text
 
-from shared.db.engine import make_engine
+from shared.db.engine import PING_AFTER_IDLE_SECONDS, make_engine
 from tests.conftest import Stack
 
 
@@ -17,6 +19,7 @@ async def test_a_connection_the_server_dropped_is_replaced_at_checkout(stack: St
             first = await connection.scalar(text("SELECT pg_backend_pid()"))
         async with admin.connect() as connection:  # the pooled connection dies while it is idle
             assert await connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        await asyncio.sleep(PING_AFTER_IDLE_SECONDS)
         async with engine.connect() as connection:
             second = await connection.scalar(text("SELECT pg_backend_pid()"))
         assert second != first
@@ -25,7 +28,7 @@ async def test_a_connection_the_server_dropped_is_replaced_at_checkout(stack: St
         await admin.dispose()
 
 
-async def test_the_ping_is_one_round_trip_outside_any_transaction(stack: Stack) -> None:
+async def test_the_ping_is_one_round_trip_outside_any_transaction_after_an_idle_spell(stack: Stack) -> None:
     engine = make_engine(stack.service_database_urls["intake"], pool_size=1)
     seen: list[str] = []
 
@@ -34,11 +37,14 @@ async def test_the_ping_is_one_round_trip_outside_any_transaction(stack: Stack) 
 
     event.listen(engine.sync_engine, "connect", log_queries)
     try:
-        for _ in range(2):  # a new connection, then the pooled one again: each pinged when handed out
+        # a new connection, the pooled one again at once (not pinged), and again once it has idled
+        for pause in (0, 0, PING_AFTER_IDLE_SECONDS):
+            await asyncio.sleep(pause)
             async with engine.connect() as connection:
                 await connection.scalar(text("SELECT 1"))
         pings = [i for i, query in enumerate(seen) if query == ";"]
         assert len(pings) == 2
+        assert seen.count("BEGIN;") == 3
         # each ping alone, in no transaction: the request's BEGIN follows it, no BEGIN comes before it
         assert all(seen[i + 1] == "BEGIN;" and (i == 0 or seen[i - 1] != "BEGIN;") for i in pings), seen
     finally:
