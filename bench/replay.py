@@ -44,10 +44,11 @@ class Statement:
 
 @dataclass(frozen=True)
 class Transaction:
-    """The statements of one request between BEGIN and COMMIT, and how many the request sent on its
+    """The statements of one request between BEGIN and COMMIT, or, when it sent them outside any
+    transaction (`begin` None), each committing on its own; and how many the request sent on its
     connection in all (the pool's ping, BEGIN and COMMIT with them)."""
 
-    begin: str
+    begin: str | None
     statements: list[Statement]
     round_trips: int
 
@@ -86,12 +87,18 @@ def read_statements(log: Path, offset: int) -> list[Statement]:
 
 def request_transaction(statements: list[Statement], marker: str, since: float) -> Transaction:
     """The transaction that first mentions `marker` (an id only that request knows) after `since` (when
-    the request was sent), and how many statements its backend ran for the request until its COMMIT."""
+    the request was sent), and how many statements its backend ran for the request until its COMMIT;
+    if that statement ran in no transaction, the request's statements up to it."""
     since -= 0.002  # the log keeps milliseconds
     first = next(s for s in statements if s.at >= since and marker in _text(s))
     own = [s for s in statements if s.pid == first.pid]
     at = own.index(first)
-    start = max(i for i in range(at) if own[i].sql.upper().startswith("BEGIN"))
+    ends = [i for i in range(at) if own[i].sql.upper() in ("COMMIT", "END", "ROLLBACK")]
+    begins = [i for i in range(at) if own[i].sql.upper().startswith("BEGIN")]
+    if not begins or (ends and ends[-1] > begins[-1]):  # no transaction open at the marker
+        alone = [s for s in own[: at + 1] if s.at >= since]
+        return Transaction(None, alone, len(alone))
+    start = begins[-1]
     end = next(i for i in range(at, len(own)) if own[i].sql.upper() in ("COMMIT", "END"))
     sent = sum(1 for s in own[: end + 1] if s.at >= since)
     return Transaction(own[start].sql, own[start + 1 : end], max(sent, end - start + 1))
@@ -145,13 +152,13 @@ class Rewriter:
         for match in self.token.finditer(value):
             if match[0] in self.replaced:
                 if match.start() > kept:
-                    pieces.append(_literal(value[kept : match.start()]))
+                    pieces.append(literal(value[kept : match.start()]))
                 pieces.append(self.replaced[match[0]])
                 kept = match.end()
         if not pieces:
-            return _literal(value)
+            return literal(value)
         if kept < len(value):
-            pieces.append(_literal(value[kept:]))
+            pieces.append(literal(value[kept:]))
         return "(" + " || ".join(pieces) + ")"
 
     def statement(self, statement: Statement) -> str:
@@ -174,10 +181,10 @@ def _expression(token: str, n: int) -> str | None:
         return f"md5(:u::text || '-{n}')::uuid"
     if _IS_TIME.match(token):
         return None
-    return f"{_literal(token[:-10])} || {UNIQUE}" if len(token) > 10 else UNIQUE
+    return f"{literal(token[:-10])} || {UNIQUE}" if len(token) > 10 else UNIQUE
 
 
-def _literal(text: str) -> str:
+def literal(text: str) -> str:
     """A string literal pgbench passes on untouched: it takes `:name` anywhere for a variable, so a
     colon is written as an escape."""
     if ":" not in text and "\\" not in text:
@@ -193,7 +200,7 @@ def pgbench_script(
     SQL (it may use the variables `prelude` sets), the request's other values are made unique."""
     rewriter = Rewriter(fixed)
     rewriter.learn(template, other)
-    lines = [*PRELUDE, *prelude, f"{template.begin};"]
+    lines = [*PRELUDE, *prelude, *([f"{template.begin};"] if template.begin else [])]
     lines += [rewriter.statement(statement) + ";" for statement in template.statements]
-    lines.append("COMMIT;")
+    lines += ["COMMIT;"] if template.begin else []
     return "\n".join(lines) + "\n"

@@ -278,7 +278,8 @@ def report(label: str, unit: str, measured: Phase, cpu_target: float) -> float:
     )
     print(
         f"  pgbench  {bench.tps:7,.0f} TPS of the exact transaction ({len(captured.statements)} statements "
-        f"between {captured.begin} and COMMIT; the request sent {captured.round_trips} logged round trips), "
+        f"{f'between {captured.begin} and COMMIT' if captured.begin else 'each on its own'}; the request "
+        f"sent {captured.round_trips} logged round trips), "
         f"-M prepared -c {CLIENTS} -j 2 -T {SECONDS:.0f}, {bench.failed} failed; database CPU "
         f"{bench.span.delta('database') * 1000 / max(transactions, 1):.2f} ms a transaction; foreign CPU "
         f"{bench.span.foreign:.0%}; {bench.span.fsync(transactions, 'a transaction')}"

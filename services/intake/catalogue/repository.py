@@ -8,6 +8,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.catalogue.models import agencies, fields, procedures
+from shared.db.raw import Prebuilt
 
 
 async def agency(session: AsyncSession, code: str) -> Row[Any] | None:
@@ -73,8 +74,8 @@ _PROCEDURE_VIEW = (
 )
 
 
-# Built once: every reception reads it (issue #17).
-_IN_FORCE = (
+# Built once: every reception reads it (issue #17), before any write, as is (`Prebuilt`).
+_IN_FORCE = Prebuilt(
     _PROCEDURE_VIEW.where(
         procedures.c.code == bindparam("code"), procedures.c.effective_from <= bindparam("on")
     )
@@ -83,9 +84,9 @@ _IN_FORCE = (
 )
 
 
-async def procedure_in_force(session: AsyncSession, code: str, on: date) -> Row[Any] | None:
+async def procedure_in_force(session: AsyncSession, code: str, on: date) -> Any | None:
     """The version of `code` in force on day `on` (the latest effective on or before it)."""
-    return (await session.execute(_IN_FORCE, {"code": code, "on": on})).first()
+    return await _IN_FORCE.first(session, code=code, on=on)
 
 
 async def procedure_by_id(session: AsyncSession, procedure_id: int) -> Row[Any]:

@@ -26,16 +26,21 @@ from services.intake.dossiers.models import dossier_counters, dossiers, timeline
 from services.intake.models import audit_log, messaging
 from shared.db.raw import driver
 
-# Built once, from this module's table names only. The number is zero-padded to four digits, as
-# `rules.dossier_code` formats it, and never truncated.
-RECEIVE: Final = f"""
+# The day's number for unit $1 on day $2, and the code it makes after prefix $3, as the first CTEs of a
+# statement that writes the code (`coded`): zero-padded to four digits, as `rules.dossier_code`
+# formats it, and never truncated. Reception at the counter writes its dossier with it too
+# (`reception.repository.SUBMIT_AND_RECEIVE`).
+NUMBERED: Final = f"""
 WITH counter AS (
-  INSERT INTO {dossier_counters.fullname} AS c (unit_code, day, last) VALUES ($1, $2, 1)
+  INSERT INTO {dossier_counters.fullname} AS c (unit_code, day, last) VALUES ($1::text, $2::date, 1)
   ON CONFLICT (unit_code, day) DO UPDATE SET last = c.last + 1
   RETURNING last
 ), coded AS (
   SELECT $3::text || lpad(last::text, greatest(4, length(last::text)), '0') AS code FROM counter
-), dossier AS (
+)"""  # noqa: S608
+
+# Built once, from this module's table names only.
+RECEIVE: Final = f"""{NUMBERED}, dossier AS (
   UPDATE {dossiers.fullname} AS d
   SET code = coded.code,
       lookup_secret_hash = encode(sha256(convert_to(coded.code || ':' || $5::text, 'UTF8')), 'hex'),

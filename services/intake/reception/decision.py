@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import events
@@ -25,6 +24,7 @@ from services.intake.catalogue.snapshot import received_snapshot
 from services.intake.dossiers import access, numbering, rules
 from services.intake.dossiers.change import Desk, changing
 from services.intake.reception import repository
+from services.intake.reception.repository import Submission
 from services.intake.reception.schemas import AcceptIn, DecisionOut, DossierOut
 from services.intake.schemas import ApplicantKind, Channel
 from services.intake.units import service as units
@@ -156,7 +156,7 @@ async def decide(
     session: AsyncSession,
     desk: Desk,
     dossier: Facts,
-    procedure: Row[Any],
+    procedure: Any,
     *,
     eligible: bool,
     reason: str | None,
@@ -174,15 +174,56 @@ async def decide(
     return await _receive(session, desk, dossier, procedure)
 
 
-async def _receive(session: AsyncSession, desk: Desk, dossier: Facts, procedure: Row[Any]) -> Outcome:
+async def _receive(session: AsyncSession, desk: Desk, dossier: Facts, procedure: Any) -> Outcome:
     """Stage the receipt, then write it in one statement that takes the day's number last
     (`numbering.receive`): the counter row stays locked only for that statement and the COMMIT."""
+    staged = await _staged_receipt(session, desk, dossier, procedure)
+    return staged.outcome(dossier, await numbering.receive(session, staged.receipt))
+
+
+async def receive_at_once(
+    session: AsyncSession, desk: Desk, dossier: Facts, procedure: Any, submission: Submission
+) -> Outcome:
+    """A dossier handed in at the counter, complete and eligible: the submission and its receipt
+    written by one statement that commits on its own (`repository.add_received`)."""
+    staged = await _staged_receipt(session, desk, dossier, procedure)
+    return staged.outcome(dossier, await repository.add_received(session, submission, staged.receipt))
+
+
+def received_at_once(dossier: Facts, procedure: Any, *, eligible: bool) -> bool:
+    """Whether `decide` would receive the dossier: eligible, and no paper missing."""
+    return eligible and not missing_documents(checklist(procedure.documents), dossier.documents)
+
+
+@dataclass(frozen=True)
+class _StagedReceipt:
+    receipt: numbering.Receipt
+    secret: str  # the look-up secret, shown once
+    rule_set: str
+
+    def outcome(self, dossier: Facts, code: str) -> Outcome:
+        r = self.receipt
+        shown_out = shown(
+            dossier,
+            "received",
+            code=code,
+            received_at=r.received_at,
+            rule_set=self.rule_set,
+            due_at=r.due_at,
+            lookup_secret=self.secret,
+        )
+        return Outcome(dossier.id, shown_out)
+
+
+async def _staged_receipt(
+    session: AsyncSession, desk: Desk, dossier: Facts, procedure: Any
+) -> _StagedReceipt:
+    """Everything a receipt writes, with its number left to the statement that writes it."""
     calendar = await working_calendar(session)
     now = desk.clock.now()
     due = rules.appointment(now, procedure, online=dossier.channel == "online", calendar=calendar)
     era = rule_set_on(now)  # the dossier keeps the rule set of its receipt day from now on
     day = now.astimezone(VIETNAM).date()
-    prefix = rules.dossier_code_prefix(dossier.unit_code, day)
     placeholder = f"#{secrets.token_hex(12)}#"  # unique to this request: nothing else in the JSON spells it
     version = dossier.version + 1
     identity = events.identity(
@@ -216,40 +257,26 @@ async def _receive(session: AsyncSession, desk: Desk, dossier: Facts, procedure:
         data=payload.data(),
     )
     secret = rules.new_lookup_secret()
-    code = await numbering.receive(
-        session,
-        numbering.Receipt(
-            dossier_id=dossier.id,
-            unit_code=dossier.unit_code,
-            day=day,
-            code_prefix=prefix,
-            secret_key=rules.secret_key(secret),
-            documents_json=json.dumps(dossier.documents),
-            received_at=now,
-            rule_set=era.code,
-            clock_started_at=due.clock_start,
-            due_at=due.due,
-            version=version,
-            note=f"Đã tiếp nhận, hẹn trả kết quả {due.due.astimezone(VIETNAM):%H:%M %d/%m/%Y}",
-            outbox_row=outbox_row,
-            placeholder=placeholder,
-            actor=desk.who.sub,
-            role=desk.who.role,
-            agency=desk.who.agency,
-        ),
+    receipt = numbering.Receipt(
+        dossier_id=dossier.id,
+        unit_code=dossier.unit_code,
+        day=day,
+        code_prefix=rules.dossier_code_prefix(dossier.unit_code, day),
+        secret_key=rules.secret_key(secret),
+        documents_json=json.dumps(dossier.documents),
+        received_at=now,
+        rule_set=era.code,
+        clock_started_at=due.clock_start,
+        due_at=due.due,
+        version=version,
+        note=f"Đã tiếp nhận, hẹn trả kết quả {due.due.astimezone(VIETNAM):%H:%M %d/%m/%Y}",
+        outbox_row=outbox_row,
+        placeholder=placeholder,
+        actor=desk.who.sub,
+        role=desk.who.role,
+        agency=desk.who.agency,
     )
-    return Outcome(
-        dossier.id,
-        shown(
-            dossier,
-            "received",
-            code=code,
-            received_at=now,
-            rule_set=era.code,
-            due_at=due.due,
-            lookup_secret=secret,
-        ),
-    )
+    return _StagedReceipt(receipt, secret, era.code)
 
 
 async def _not_received(

@@ -10,11 +10,12 @@ from uuid import UUID
 from sqlalchemy import Row, bindparam, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.intake.dossiers import numbering
 from services.intake.dossiers.models import applicants, dossiers, timeline
-from services.intake.models import audit_log
+from services.intake.models import audit_log, messaging
 from services.intake.reception.models import idempotency_keys, reception_decisions
 from shared.auth import Principal
-from shared.db.raw import driver
+from shared.db.raw import driver, driver_as_is
 
 
 async def add_decision(
@@ -142,3 +143,92 @@ async def add_submission(session: AsyncSession, submission: Submission) -> bool:
         submission.request_hash,
     )
     return bool(inserted)
+
+
+# A dossier handed in at the counter and received at once, in one statement that commits on its own
+# (no BEGIN, no COMMIT: issue #17): the unit's number for the day taken (`numbering.NUMBERED`), the
+# applicant, the dossier as received (version 2), the timeline's "submitted" and "received" rows, the
+# `dossier.received` outbox row, both audit rows and, under an Idempotency-Key, the request remembered:
+# the rows SUBMIT then `numbering.RECEIVE` write. Only without a portal id (which may be taken: SUBMIT's
+# path answers that). A statement that fails leaves nothing, the number included. Values in a SELECT are
+# cast: nothing else tells their types.
+SUBMIT_AND_RECEIVE: Final = f"""{numbering.NUMBERED}, applicant AS (
+  INSERT INTO {applicants.fullname} (id, kind, name, search_key, id_number, phone, email, address)
+  VALUES ($4, $5, $6, $7, $8, $9, $10, $11)
+), dossier AS (
+  INSERT INTO {dossiers.fullname} (id, code, lookup_secret_hash, status, version, procedure_id,
+    applicant_id, channel, service_level, unit_code, return_unit_code, received_across_boundary,
+    submitted_at, documents, note, created_by, received_at, rule_set, clock_started_at, due_at, updated_at)
+  SELECT $12::uuid, code, encode(sha256(convert_to(code || ':' || $13::text, 'UTF8')), 'hex'), 'received',
+    $14::int, $15::bigint, $4::uuid, $16::text, $17::int, $1::text, $18::text, $19::boolean,
+    $20::timestamptz, $21::jsonb, $22::text, $23::text, $24::timestamptz, $25::text, $26::timestamptz,
+    $27::timestamptz, $24::timestamptz
+  FROM coded
+), shown AS (
+  INSERT INTO {timeline.fullname} (dossier_id, at, status, public_note)
+  VALUES ($12, $20, 'submitted', $28), ($12, $24, 'received', $29)
+), event AS (
+  INSERT INTO {messaging.outbox.fullname} (event_id, event_type, topic, payload)
+  SELECT $30::uuid, $31::text, $32::text, replace($33::text, $34::text, code) FROM coded
+), audit AS (
+  INSERT INTO {audit_log.fullname} (at, actor, role, agency, action, entity, detail)
+  SELECT $20::timestamptz, $23::text, $35::text, $36::text, 'dossier.submitted', 'dossier:' || $12::text,
+    $37::jsonb
+  UNION ALL
+  SELECT $24::timestamptz, $23::text, $35::text, $36::text, 'dossier.received', 'dossier:' || code,
+    '{{}}'::jsonb
+  FROM coded
+), remembered AS (
+  INSERT INTO {idempotency_keys.fullname} (key, caller, request_hash, dossier_id)
+  SELECT $38::text, $23::text, $39::text, $12::uuid WHERE $38::text IS NOT NULL
+)
+SELECT code FROM coded
+"""  # noqa: S608
+
+
+async def add_received(session: AsyncSession, submission: Submission, receipt: numbering.Receipt) -> str:
+    """Write the submission and its receipt (`SUBMIT_AND_RECEIVE`): the dossier's code."""
+    a, d, r, event = submission.applicant, submission.dossier, receipt, receipt.outbox_row
+    code: str = await (await driver_as_is(session)).fetchval(
+        SUBMIT_AND_RECEIVE,
+        r.unit_code,
+        r.day,
+        r.code_prefix,
+        a["id"],
+        a["kind"],
+        a["name"],
+        a["search_key"],
+        a["id_number"],
+        a["phone"],
+        a["email"],
+        a["address"],
+        d["id"],
+        r.secret_key,
+        r.version,
+        d["procedure_id"],
+        d["channel"],
+        d["service_level"],
+        d["return_unit_code"],
+        d["received_across_boundary"],
+        d["submitted_at"],
+        r.documents_json,
+        d["note"],
+        submission.who.sub,
+        r.received_at,
+        r.rule_set,
+        r.clock_started_at,
+        r.due_at,
+        submission.note,
+        r.note,
+        event["event_id"],
+        event["event_type"],
+        event["topic"],
+        event["payload"],
+        r.placeholder,
+        submission.who.role,
+        submission.who.agency,
+        json.dumps(submission.audit_detail),
+        submission.idempotency_key,
+        submission.request_hash,
+    )
+    return code

@@ -9,7 +9,6 @@ import uuid
 import zlib
 from typing import Any
 
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.catalogue import repository as catalogue
@@ -18,7 +17,14 @@ from services.intake.dossiers import repository as dossiers
 from services.intake.dossiers.change import Desk
 from services.intake.dossiers.rules import received_across_boundary
 from services.intake.reception import repository
-from services.intake.reception.decision import Facts, Outcome, decide, shown
+from services.intake.reception.decision import (
+    Facts,
+    Outcome,
+    decide,
+    receive_at_once,
+    received_at_once,
+    shown,
+)
 from services.intake.reception.schemas import DossierIn
 from services.intake.units import service as units
 from shared.clock import VIETNAM
@@ -37,15 +43,21 @@ async def submit(
     procedure = await _procedure_for(session, desk, dossier_in)
     unit_code, return_unit_code = await _units_for(session, desk, dossier_in)
     remembered = (idempotency_key, _request_hash(dossier_in)) if idempotency_key else None
-    dossier = await _store(session, desk, dossier_in, procedure, (unit_code, return_unit_code), remembered)
+    dossier, submission = _staged(desk, dossier_in, procedure, (unit_code, return_unit_code), remembered)
+    eligible, reason = dossier_in.eligible, dossier_in.refusal_reason
+    if (
+        dossier.channel != "online"
+        and dossier.portal_id is None
+        and received_at_once(dossier, procedure, eligible=eligible)
+    ):
+        return await receive_at_once(session, desk, dossier, procedure, submission)
+    await _store(session, submission)
     if dossier.channel == "online":
         return Outcome(dossier.id, shown(dossier, "submitted"))
-    return await decide(
-        session, desk, dossier, procedure, eligible=dossier_in.eligible, reason=dossier_in.refusal_reason
-    )
+    return await decide(session, desk, dossier, procedure, eligible=eligible, reason=reason)
 
 
-async def _procedure_for(session: AsyncSession, desk: Desk, dossier_in: DossierIn) -> Row[Any]:
+async def _procedure_for(session: AsyncSession, desk: Desk, dossier_in: DossierIn) -> Any:
     """The procedure version in force today, if the dossier fits it and comes by the caller's channel."""
     today = desk.clock.now().astimezone(VIETNAM).date()
     procedure = await catalogue.procedure_in_force(session, dossier_in.procedure_code, today)
@@ -85,17 +97,16 @@ async def _units_for(session: AsyncSession, desk: Desk, dossier_in: DossierIn) -
     return unit_code, return_unit_code
 
 
-async def _store(
-    session: AsyncSession,
+def _staged(
     desk: Desk,
     dossier_in: DossierIn,
-    procedure: Row[Any],
+    procedure: Any,
     units: tuple[str, str],
     remembered: tuple[str, str] | None,
-) -> Facts:
-    """The applicant and the dossier, submitted: version 1, no code and no clock yet; with the request
-    remembered under its Idempotency-Key (`remembered`: the key and the request's hash). One statement
-    (`repository.SUBMIT`)."""
+) -> tuple[Facts, repository.Submission]:
+    """The dossier handed in, as submitted (version 1, no code and no clock yet), and the rows that
+    store it, with the request remembered under its Idempotency-Key (`remembered`: the key and the
+    request's hash). Nothing written yet."""
     person = dossier_in.applicant
     unit_code, return_unit_code = units
     now = desk.clock.now()
@@ -118,42 +129,43 @@ async def _store(
         procedure_name=procedure.name,
         submitted_at=now,
     )
-    stored = await repository.add_submission(
-        session,
-        repository.Submission(
-            applicant={
-                "id": uuid.uuid4(),
-                "kind": person.kind,
-                "name": person.name,
-                "search_key": search_key(person.name),
-                "id_number": person.id_number,
-                "phone": person.phone,
-                "email": person.email,
-                "address": person.address,
-            },
-            dossier={
-                "id": dossier.id,
-                "portal_id": dossier.portal_id,
-                "procedure_id": procedure.id,
-                "channel": dossier.channel,
-                "service_level": dossier.service_level,
-                "unit_code": unit_code,
-                "return_unit_code": return_unit_code,
-                "received_across_boundary": dossier.received_across_boundary,
-                "submitted_at": now,
-                "documents": dossier.documents,
-                "note": dossier_in.note,
-            },
-            who=desk.who,
-            note="Hồ sơ đã được nộp",
-            audit_detail={"channel": dossier_in.channel},
-            idempotency_key=remembered and remembered[0],
-            request_hash=remembered and remembered[1],
-        ),
+    submission = repository.Submission(
+        applicant={
+            "id": uuid.uuid4(),
+            "kind": person.kind,
+            "name": person.name,
+            "search_key": search_key(person.name),
+            "id_number": person.id_number,
+            "phone": person.phone,
+            "email": person.email,
+            "address": person.address,
+        },
+        dossier={
+            "id": dossier.id,
+            "portal_id": dossier.portal_id,
+            "procedure_id": procedure.id,
+            "channel": dossier.channel,
+            "service_level": dossier.service_level,
+            "unit_code": unit_code,
+            "return_unit_code": return_unit_code,
+            "received_across_boundary": dossier.received_across_boundary,
+            "submitted_at": now,
+            "documents": dossier.documents,
+            "note": dossier_in.note,
+        },
+        who=desk.who,
+        note="Hồ sơ đã được nộp",
+        audit_detail={"channel": dossier_in.channel},
+        idempotency_key=remembered and remembered[0],
+        request_hash=remembered and remembered[1],
     )
-    if not stored:
-        raise await _duplicate_portal_id(session, dossier_in.portal_id)
-    return dossier
+    return dossier, submission
+
+
+async def _store(session: AsyncSession, submission: repository.Submission) -> None:
+    """The submission written (`repository.SUBMIT`), or 409 when its portal id is taken."""
+    if not await repository.add_submission(session, submission):
+        raise await _duplicate_portal_id(session, submission.dossier["portal_id"])
 
 
 async def _replay(session: AsyncSession, desk: Desk, key: str, dossier_in: DossierIn) -> Outcome | None:

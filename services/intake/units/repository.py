@@ -8,13 +8,14 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.units.models import units
+from shared.db.raw import Prebuilt
 
-# Built once: every reception reads a unit (issue #17: a statement built per call costs its cache key).
-_UNIT = select(units).where(units.c.code == bindparam("code"))
+# Built once: every reception reads a unit (issue #17), as is (`Prebuilt`).
+_UNIT = Prebuilt(select(units).where(units.c.code == bindparam("code")))
 
 
-async def unit(session: AsyncSession, code: str) -> Row[Any] | None:
-    return (await session.execute(_UNIT, {"code": code})).first()
+async def unit(session: AsyncSession, code: str) -> Any | None:
+    return await _UNIT.first(session, code=code)
 
 
 async def list_units(session: AsyncSession, *, on: date | None) -> list[Row[Any]]:

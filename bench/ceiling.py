@@ -1,0 +1,140 @@
+"""How far the write path can go on this stack (issue #17): the prototype `bench/ceiling_app.py` (FastAPI
+and intake's own model, rules and event builders, on a bare asyncpg pool, two statements each atomic
+on its own, no middleware, no relay) under the same load as `bench write_path`'s reception at one unit
+(8 keep-alive clients, 2 uvicorn workers), beside pgbench of exactly its two statements in the same
+run.
+
+If even this prototype stays under 40 % of its own pgbench, no design of the service on this stack
+reaches the issue's target on this machine: the service has to do at least what the prototype does
+(and publish the event, which the prototype leaves in the outbox). Prints the same figures as
+write_path: requests/s, CPU a request of the prototype, of the database and of the load client,
+foreign CPU.
+"""
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+from collections.abc import Callable
+
+import asyncpg
+
+from bench.ceiling_app import READ, WRITE
+from bench.intake_reception import BODY, start_intake
+from bench.meter import Meter, disk_fsync, prepare_server
+from bench.province import commune, register_units
+from bench.replay import PRELUDE, literal
+from bench.servers import BenchServers, bench_servers
+from bench.write_path import CLIENTS, SECONDS, TARGET, WARM_UP, Request, load, pgbench, stop
+from shared.auth import issue_token
+from shared.db.engine import asyncpg_dsn
+from tools.devstack.launch import REPO, wait_ready
+from tools.devstack.ports import free_port
+
+WORKERS = 2
+
+
+def start_prototype(servers: BenchServers, port: int, secret: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "CEILING_DSN": asyncpg_dsn(servers.service_urls["intake"]),
+        "CEILING_JWT_SECRET": secret,
+    }
+    command = [sys.executable, "-m", "uvicorn", "bench.ceiling_app:app", "--workers", str(WORKERS)]
+    command += ["--port", str(port), "--no-access-log", "--log-level", "warning"]
+    return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL)
+
+
+async def pgbench_script(conn: asyncpg.Connection, unit: str) -> str:
+    """The prototype's two statements with the values of its last request inlined, its ids made unique
+    per transaction as bench/replay.py makes them (`:u`); the same unit's counter row, the same payload."""
+    dossier = await conn.fetchrow(
+        "SELECT d.*, a.kind, a.name, a.search_key, a.id_number, a.phone FROM intake.dossiers d "
+        "JOIN intake.applicants a ON a.id = d.applicant_id WHERE d.unit_code = $1 "
+        "ORDER BY d.received_at DESC LIMIT 1",
+        unit,
+    )
+    event = await conn.fetchrow("SELECT * FROM intake.outbox ORDER BY id DESC LIMIT 1")
+    note = await conn.fetchval(
+        "SELECT public_note FROM intake.timeline WHERE dossier_id = $1 AND status = 'received'", dossier["id"]
+    )
+    procedure = await conn.fetchrow("SELECT * FROM intake.procedures WHERE id = $1", dossier["procedure_id"])
+    day = dossier["received_at"].date()
+    read = [procedure["code"], day, 1, unit]
+    write = [
+        unit, day, dossier["code"][: -len(dossier["code"].rsplit("-", 1)[1])], "md5('a' || :u::text)::uuid",
+        dossier["kind"], dossier["name"], dossier["search_key"], dossier["id_number"], dossier["phone"],
+        "md5('d' || :u::text)::uuid", "ABCD2345", dossier["procedure_id"], dossier["service_level"],
+        dossier["received_at"], dossier["rule_set"], dossier["clock_started_at"], dossier["due_at"],
+        dossier["documents"],
+        dossier["created_by"], note, "md5('e' || :u::text)::uuid", event["event_type"], event["topic"],
+        event["payload"], "#000000000000000000000000#",
+    ]  # fmt: skip
+
+    def inline(sql: str, values: list[object]) -> str:
+        def value(match: re.Match[str]) -> str:
+            v = values[int(match[1]) - 1]
+            if v is None:
+                return "NULL"
+            return v if isinstance(v, str) and v.startswith("md5(") else literal(str(v))
+
+        return re.sub(r"\$(\d+)", value, " ".join(sql.split()))
+
+    return "\n".join([*PRELUDE, inline(READ, read) + ";", inline(WRITE, write) + ";"]) + "\n"
+
+
+async def run() -> None:
+    async with bench_servers() as servers:
+        conn = await asyncpg.connect(asyncpg_dsn(servers.admin_database_url))
+        try:
+            await prepare_server(conn)
+            postmaster = int((servers.root / "postgres" / "postmaster.pid").read_text().split()[0])
+            meter = Meter(conn, postmaster)
+            print(f"{meter.cores} cores; the disk, idle: {await disk_fsync(servers, conn)}")
+            await ceiling(servers, meter, conn)
+        finally:
+            await conn.close()
+
+
+async def ceiling(servers: BenchServers, meter: Meter, conn: asyncpg.Connection) -> None:
+    secret, port = secrets.token_urlsafe(48), free_port()
+    unit = commune(1)
+    token = issue_token(secret, sub="bench", role="reception", unit=unit)
+    process = start_intake(servers, port, secret)  # the schema, the catalogue and the unit, as deployed
+    try:
+        await wait_ready(f"http://127.0.0.1:{port}")
+        await register_units(port, issue_token(secret, sub="bench", role="admin"), [unit])
+    finally:
+        stop(process)
+    body = json.dumps(BODY).encode()
+    one: Callable[[int], Request] = lambda _n: ("/v1/dossiers", f"Bearer {token}", body)  # noqa: E731
+    process = start_prototype(servers, port, secret)
+    meter.service = process.pid
+    try:
+        await wait_ready(f"http://127.0.0.1:{port}")
+        served = await load(port, meter, one, 201)
+    finally:
+        stop(process)
+        meter.service = 0
+    script = await pgbench_script(conn, unit)
+    await conn.execute("UPDATE intake.outbox SET sent_at = now() WHERE sent_at IS NULL")
+    bench = await pgbench(servers, meter, script, "ceiling-one-unit", "intake")
+    span, rate = served.span, served.done / served.span.seconds
+    per = 1000 / max(served.done, 1)
+    service, database, client = (span.delta(n) * per for n in ("service", "database", "client"))
+    transactions = round(bench.tps * bench.span.seconds)
+    print(f"prototype reception, {CLIENTS} clients at one unit, {WORKERS} workers, {WARM_UP:.0f} s warm-up:")
+    print(
+        f"  prototype {rate:7,.0f} dossiers/s ({served.done:,} in {span.seconds:.1f} s, "
+        f"errors {dict(served.failed) or 0}); CPU a request: prototype {service:.2f} ms, database "
+        f"{database:.2f} ms, load client {client:.2f} ms; foreign CPU {span.foreign:.0%}"
+    )
+    print(
+        f"  pgbench   {bench.tps:7,.0f} TPS of its two statements (autocommit, -M prepared -c {CLIENTS} -j 2 "
+        f"-T {SECONDS:.0f}), {bench.failed} failed; database CPU "
+        f"{bench.span.delta('database') * 1000 / max(transactions, 1):.2f} ms a transaction; foreign CPU "
+        f"{bench.span.foreign:.0%}"
+    )
+    print(f"  prototype / its pgbench {rate / bench.tps:.0%} (the issue's target >= {TARGET:.0%})")

@@ -1,0 +1,51 @@
+"""`shared.db.raw`: the asyncpg connection under a session. SQLAlchemy's adapter sends BEGIN with the
+session's first statement, so `driver` begins the transaction itself when nothing has, and
+`driver_as_is` leaves a statement sent first to commit on its own (reception's hot path)."""
+
+from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.db.engine import make_sessions
+from shared.db.raw import Prebuilt, driver, driver_as_is
+from tests.platform.toy import Toy
+
+
+async def _count(engine: AsyncEngine, toy: Toy) -> int:
+    async with engine.connect() as connection:
+        return int(await connection.scalar(select(func.count()).select_from(toy.notes)) or 0)
+
+
+async def test_a_statement_on_driver_rolls_back_with_the_session_even_sent_first(
+    admin_engine: AsyncEngine, toy: Toy
+) -> None:
+    sessions = make_sessions(admin_engine)
+    async with sessions() as session, session.begin():
+        await (await driver(session)).execute(f"INSERT INTO {toy.schema}.notes (body) VALUES ('một')")  # noqa: S608
+        await session.rollback()
+    assert await _count(admin_engine, toy) == 0
+
+
+async def test_a_statement_on_driver_as_is_sent_first_commits_on_its_own(
+    admin_engine: AsyncEngine, toy: Toy
+) -> None:
+    sessions = make_sessions(admin_engine)
+    async with sessions() as session, session.begin():
+        await (await driver_as_is(session)).execute(f"INSERT INTO {toy.schema}.notes (body) VALUES ('hai')")  # noqa: S608
+        assert await _count(admin_engine, toy) == 1  # seen from another connection before the session ends
+        await session.execute(insert(toy.notes).values(body="ba"))  # now the session's transaction begins
+        await (await driver_as_is(session)).execute(f"INSERT INTO {toy.schema}.notes (body) VALUES ('bốn')")  # noqa: S608
+        await session.rollback()
+    assert await _count(admin_engine, toy) == 1  # the two inside the transaction rolled back with it
+
+
+async def test_a_prebuilt_read_gives_what_the_orm_gives(admin_engine: AsyncEngine, toy: Toy) -> None:
+    sessions = make_sessions(admin_engine)
+    query = select(toy.notes).where(toy.notes.c.body == bindparam("body")).order_by(toy.notes.c.id).limit(1)
+    async with sessions() as session, session.begin():
+        await session.execute(insert(toy.notes), [{"body": "Nguyễn"}, {"body": "Nguyễn"}])
+        expected = (await session.execute(query, {"body": "Nguyễn"})).one()
+        got = await Prebuilt(query).first(session, body="Nguyễn")
+        assert got is not None
+        assert (got.id, got.body) == (expected.id, expected.body)
+        assert got._asdict() == expected._asdict()
+        assert await Prebuilt(query).first(session, body="Trần") is None
