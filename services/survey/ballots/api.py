@@ -46,7 +46,7 @@ async def submit_ballot(ballot: BallotIn, request: Request, who: Sender) -> dict
     state = request.app.state  # no more dependencies than needed: this is the kiosks' hot path
 
     def cast() -> Awaitable[dict[str, Any]]:
-        # Its own commit boundary (a group commit, or a unit of work): committed before the 201.
+        # Its own commit boundary (a group commit, or its one write statement): committed before the 201.
         return service.submit(
             state.ballot_box, ballot, engine=state.runtime.engine, sessions=state.runtime.sessions
         )

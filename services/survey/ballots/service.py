@@ -6,7 +6,8 @@ A ballot is checked whole before anything is written, and stored with its event 
   (`writer`): one statement stores it with the ballots arriving at the same moment, and their
   events, without BEGIN and COMMIT round trips;
 - any other (a dossier's, with its invitation; one whose answer asks for a reason, which opens a
-  feedback item) is a unit of work: several statements, one transaction.
+  feedback item) reads what it needs without a lock (the invitation, on a cache miss the agency and
+  the calendar), then one statement writes it all (`repository.write`) and commits as it ends.
 Either way the 201 is sent after the commit. Nothing about who voted is stored: no IP, no device id,
 no caller.
 """
@@ -14,7 +15,7 @@ no caller.
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, Final, TypedDict
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -23,15 +24,17 @@ from services.survey.ballots import repository, rules
 from services.survey.ballots.agencies import KnownAgencies
 from services.survey.ballots.schemas import BallotIn
 from services.survey.ballots.writer import BallotWriter
-from services.survey.feedback.receiving import open_from_ballot
+from services.survey.feedback.desk import Desk
+from services.survey.feedback.receiving import from_ballot
 from services.survey.forms.cache import FormCache
 from services.survey.forms.rules import Form
 from services.survey.invitations import repository as invitations
 from services.survey.invitations.rules import refusal
 from services.survey.settings import SurveySettings
 from services.survey.violations import unprocessable
+from services.survey.working_calendar import CALENDAR
 from shared.clock import Clock, today
-from shared.db.engine import Sessions, unit_of_work
+from shared.db.engine import Sessions
 from shared.errors import Problem
 from shared.messaging.outbox import Outbox
 
@@ -55,6 +58,9 @@ class BallotBox:
     forms: FormCache
     agencies: KnownAgencies
     writer: BallotWriter
+
+
+_AUTOCOMMIT: Final = {"isolation_level": "AUTOCOMMIT"}
 
 
 async def submit(
@@ -90,36 +96,43 @@ async def submit(
         _, event = box.outbox.row(**_event(stored, ballot, form))
         await box.writer.write(engine, _row(stored, ballot, form), event)
         return stored
-    async with unit_of_work(sessions) as session:
-        return await _in_transaction(session, box, ballot, form, now)
-
-
-async def _in_transaction(
-    session: AsyncSession, box: BallotBox, ballot: BallotIn, form: Form, now: datetime
-) -> dict[str, Any]:
-    """A dossier's ballot (its invitation checked and used), or one that opens a feedback item."""
-    agency_code = await _agency(session, box, ballot, now)
-    stored = _stored(ballot, form, agency_code, now)
-    if ballot.dossier_code is None:
-        await repository.insert_ballot(session, _row(stored, ballot, form))
-    else:
-        if not await repository.insert_dossier_ballot(session, _row(stored, ballot, form)):
+    async with sessions() as session:
+        # Autocommit: the reads take no lock, and the one statement that writes commits as it ends.
+        await session.connection(execution_options=_AUTOCOMMIT)
+        agency_code = await _agency(session, box, ballot, now)
+        stored = _stored(ballot, form, agency_code, now)
+        desk = await _desk(session, box, form, ballot)
+        if not await repository.write(session, _staged(box, desk, stored, ballot, form)):
             raise Problem(409, "already_rated", f"Dossier {ballot.dossier_code} has been rated already.")
-        await invitations.use_invitation(session, ballot.dossier_code, now)
-    await box.outbox.add(session, **_event(stored, ballot, form))
-    if rules.reason_required(form, ballot.answers):
-        assert ballot.reason is not None  # the rules refused a ballot without it
-        stored["feedback_id"] = await open_from_ballot(
-            session,
-            outbox=box.outbox,
-            clock=box.clock,
-            ballot_id=stored["id"],
-            agency_code=agency_code,
-            dossier_code=ballot.dossier_code,
-            reason=ballot.reason,
-            answer_days=box.settings.feedback_answer_days,
-        )
     return stored
+
+
+async def _desk(session: AsyncSession, box: BallotBox, form: Form, ballot: BallotIn) -> Desk | None:
+    """What opening a feedback item needs, if the ballot opens one (an answer asks for a reason)."""
+    if not rules.reason_required(form, ballot.answers):
+        return None
+    calendar = await CALENDAR.get(session)
+    return Desk(box.outbox, box.clock, calendar, box.settings.feedback_answer_days)
+
+
+def _staged(
+    box: BallotBox, desk: Desk | None, stored: dict[str, Any], ballot: BallotIn, form: Form
+) -> repository.Staged:
+    """Everything a ballot that is not group-committed writes; `stored` gets its feedback item's id."""
+    _, submitted = box.outbox.row(**_event(stored, ballot, form))
+    row = _row(stored, ballot, form)
+    if desk is None:
+        return repository.Staged(row, [submitted], [], [])
+    assert ballot.reason is not None  # the rules refused a ballot without it
+    item = from_ballot(
+        desk,
+        ballot_id=stored["id"],
+        agency_code=stored["agency_code"],
+        dossier_code=ballot.dossier_code,
+        reason=ballot.reason,
+    )
+    stored["feedback_id"] = item.values["id"]
+    return repository.Staged(row, [submitted, item.outbox_row], [item.values], [item.audit_row])
 
 
 async def _agency(session: AsyncSession, box: BallotBox, ballot: BallotIn, now: datetime) -> str:

@@ -7,8 +7,9 @@ event, an audit row or a log line.
 """
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.survey.feedback.rules import DEFAULT_ANSWER_DAYS
@@ -19,6 +20,9 @@ from shared.calendar import WorkingCalendar
 from shared.clock import Clock
 from shared.errors import Problem
 from shared.messaging.outbox import Outbox
+
+# Parameters beside a bare insert() compile once and are cached.
+_INSERT_AUDIT: Final = insert(audit_log)
 
 
 @dataclass(frozen=True)
@@ -35,15 +39,14 @@ class Desk:
 async def record(
     session: AsyncSession, desk: Desk, who: Principal, item_id: Any, action: str, **detail: Any
 ) -> None:
+    """Append the audit row of a change to an item (`audit_row`)."""
+    await session.execute(_INSERT_AUDIT, audit_row(desk, who, item_id, action, **detail))
+
+
+def audit_row(desk: Desk, who: Principal, item_id: Any, action: str, **detail: Any) -> dict[str, Any]:
     """The audit row of a change to an item: who, when, what; never the contact."""
-    await audit.record(
-        session,
-        audit_log,
-        who=who,
-        at=desk.clock.now(),
-        action=f"feedback.{action}",
-        entity=f"feedback:{item_id}",
-        detail=detail,
+    return audit.audit_row(
+        who=who, at=desk.clock.now(), action=f"feedback.{action}", entity=f"feedback:{item_id}", detail=detail
     )
 
 

@@ -2,6 +2,7 @@
 an unsatisfied ballot."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
@@ -9,27 +10,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.survey import events
 from services.survey.feedback import repository, rules
-from services.survey.feedback.desk import Desk, record
+from services.survey.feedback.desk import Desk, audit_row, record
 from services.survey.feedback.schemas import FeedbackIn
 from services.survey.replicas import repository as replicas
-from services.survey.working_calendar import CALENDAR
 from shared.auth import Principal
-from shared.clock import Clock
 from shared.errors import Problem
-from shared.messaging.outbox import Outbox
 
 # Who receives from citizens without a login (portal page, kiosk): recorded as such in the audit.
 ANONYMOUS = Principal(sub="anonymous", role="portal")
 
 
-async def _emit_received(session: AsyncSession, outbox: Outbox, values: dict[str, Any]) -> None:
-    await outbox.add(
-        session,
-        name=events.FEEDBACK_RECEIVED,
-        topic=events.FEEDBACK_RECEIVED,
-        subject=values["dossier_code"],
-        data=events.feedback_received(values).data(),
-    )
+def _received(values: dict[str, Any]) -> dict[str, Any]:
+    """`survey.feedback_received` of a new item, as `Outbox.add` and `Outbox.row` take it."""
+    return {
+        "name": events.FEEDBACK_RECEIVED,
+        "topic": events.FEEDBACK_RECEIVED,
+        "subject": values["dossier_code"],
+        "data": events.feedback_received(values).data(),
+    }
 
 
 def _new_item(desk: Desk, **values: Any) -> dict[str, Any]:
@@ -78,29 +76,26 @@ async def receive(
         citizen_sub=who.sub if who is not None else None,
     )
     await repository.insert_item(session, values)
-    await _emit_received(session, desk.outbox, values)
+    await desk.outbox.add(session, **_received(values))
     await record(session, desk, who or ANONYMOUS, values["id"], "received", agency_code=agency)
     return values
 
 
-async def open_from_ballot(
-    session: AsyncSession,
-    *,
-    outbox: Outbox,
-    clock: Clock,
-    ballot_id: uuid.UUID,
-    agency_code: str,
-    dossier_code: str | None,
-    reason: str,
-    answer_days: int = rules.DEFAULT_ANSWER_DAYS,
-) -> uuid.UUID:
-    """An unsatisfied ballot opens one feedback item (source `ballot`, topic "Không hài lòng", the
-    ballot's reason as content) for the ballot's agency, in the ballot's transaction. The caller has
-    checked the agency. Calling it again for the same ballot returns the same item and emits nothing."""
-    existing = await repository.item_of_ballot(session, ballot_id)
-    if existing is not None:
-        return existing
-    desk = Desk(outbox=outbox, clock=clock, calendar=await CALENDAR.get(session), answer_days=answer_days)
+@dataclass(frozen=True)
+class BallotItem:
+    """The feedback item an unsatisfied ballot opens, staged for the statement that writes the ballot:
+    its row, its `survey.feedback_received` outbox row and its audit row."""
+
+    values: dict[str, Any]
+    outbox_row: dict[str, Any]
+    audit_row: dict[str, Any]
+
+
+def from_ballot(
+    desk: Desk, *, ballot_id: uuid.UUID, agency_code: str, dossier_code: str | None, reason: str
+) -> BallotItem:
+    """An unsatisfied ballot's item (source `ballot`, topic "Không hài lòng", the ballot's reason as
+    content) for the ballot's agency, which the caller has checked."""
     values = _new_item(
         desk,
         kind="feedback",
@@ -111,12 +106,7 @@ async def open_from_ballot(
         agency_code=agency_code,
         dossier_code=dossier_code,
     )
-    created = await repository.insert_item(session, values)
-    if created is None:  # a concurrent transaction opened it first
-        again = await repository.item_of_ballot(session, ballot_id)
-        assert again is not None
-        return again
-    await _emit_received(session, outbox, values)
+    _, outbox_row = desk.outbox.row(**_received(values))
     who = Principal(sub=f"ballot:{ballot_id}", role="portal")
-    await record(session, desk, who, created, "received", agency_code=agency_code, ballot_id=str(ballot_id))
-    return created
+    audit = audit_row(desk, who, values["id"], "received", agency_code=agency_code, ballot_id=str(ballot_id))
+    return BallotItem(values, outbox_row, audit)

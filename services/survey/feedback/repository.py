@@ -3,10 +3,9 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Date, and_, cast, func, insert, or_, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,24 +19,11 @@ def _vietnam_date(at: Any) -> ColumnElement[date]:
     return cast(func.timezone(_VIETNAM, at), Date)
 
 
-async def insert_item(session: AsyncSession, values: dict[str, Any]) -> uuid.UUID | None:
-    """Insert one item; None when an item for the same ballot exists already (nothing written)."""
-    created: uuid.UUID | None = await session.scalar(
-        pg_insert(feedback_items)
-        .values(**values)
-        .on_conflict_do_nothing(
-            index_elements=[feedback_items.c.ballot_id], index_where=feedback_items.c.ballot_id.is_not(None)
-        )
-        .returning(feedback_items.c.id)
-    )
-    return created
+_INSERT_ITEM: Final = insert(feedback_items)
 
 
-async def item_of_ballot(session: AsyncSession, ballot_id: uuid.UUID) -> uuid.UUID | None:
-    found: uuid.UUID | None = await session.scalar(
-        select(feedback_items.c.id).where(feedback_items.c.ballot_id == ballot_id)
-    )
-    return found
+async def insert_item(session: AsyncSession, values: dict[str, Any]) -> None:
+    await session.execute(_INSERT_ITEM, values)
 
 
 async def item(session: AsyncSession, item_id: uuid.UUID, *, for_update: bool = False) -> Row[Any] | None:

@@ -1,10 +1,9 @@
 """Every query of invitations, each statement built once: building one costs more Python time than
 running it."""
 
-from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,11 +13,6 @@ _INSERT_INVITATION: Final = (
     pg_insert(invitations).on_conflict_do_nothing().returning(invitations.c.dossier_code)
 )
 _INVITATION: Final = select(invitations).where(invitations.c.dossier_code == bindparam("code"))
-_USE_INVITATION: Final = (
-    update(invitations)
-    .where(invitations.c.dossier_code == bindparam("code"), invitations.c.used_at.is_(None))
-    .values(used_at=bindparam("at"))
-)
 
 
 async def open_invitation(session: AsyncSession, values: dict[str, Any]) -> bool:
@@ -28,7 +22,3 @@ async def open_invitation(session: AsyncSession, values: dict[str, Any]) -> bool
 
 async def invitation(session: AsyncSession, dossier_code: str) -> Row[Any] | None:
     return (await session.execute(_INVITATION, {"code": dossier_code})).first()
-
-
-async def use_invitation(session: AsyncSession, dossier_code: str, at: datetime) -> None:
-    await session.execute(_USE_INVITATION, {"code": dossier_code, "at": at})

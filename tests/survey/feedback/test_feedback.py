@@ -13,12 +13,10 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from services.survey.feedback.models import feedback_items
-from services.survey.feedback.receiving import open_from_ballot
 from services.survey.models import audit_log, messaging
 from services.survey.working_calendar import CALENDAR
 from shared.auth import Role, issue_token
 from shared.clock import VIETNAM, FixedClock
-from shared.db.engine import unit_of_work
 from shared.events.catalog import CalendarOverrideSet
 from shared.messaging.envelope import CloudEvent, event_type
 from tests.survey.conftest import Dossier, Survey, dossier_code, received
@@ -379,28 +377,23 @@ async def test_a_forward_moves_the_item_keeps_the_deadline_and_is_audited(desk: 
 # -- opened by an unsatisfied ballot ---------------------------------------------------------------
 
 
-async def test_an_unsatisfied_ballot_opens_one_item_however_often_it_is_called(desk: Desk) -> None:
+async def test_an_unsatisfied_ballot_opens_an_item_for_the_agency_it_rates(desk: Desk) -> None:
     agency = await desk.agency()
-    ballot_id = uuid.uuid4()
-    ids = []
-    for _ in range(2):
-        async with unit_of_work(desk.app.state.sessions) as session:
-            ids.append(
-                await open_from_ballot(
-                    session,
-                    outbox=desk.app.state.outbox,
-                    clock=desk.clock,
-                    ballot_id=ballot_id,
-                    agency_code=agency,
-                    dossier_code=None,
-                    reason="Phải đi lại nhiều lần.",
-                )
-            )
-    assert ids[0] == ids[1]
-    shown = (await desk.get(f"/v1/feedback/{ids[0]}")).json()
+    unsatisfied = {"complexity": "simple", "satisfaction": "unsatisfied"}
+    ballot = await desk.survey.vote(
+        {
+            "agency_code": agency,
+            "channel": "kiosk",
+            "answers": unsatisfied,
+            "reason": "Phải đi lại nhiều lần.",
+        }
+    )
+    assert ballot.status_code == 201, ballot.text
+    item_id = ballot.json()["feedback_id"]
+    shown = (await desk.get(f"/v1/feedback/{item_id}")).json()
     assert (shown["source"], shown["kind"], shown["topic"]) == ("ballot", "feedback", "Không hài lòng")
-    assert shown["content"] == "Phải đi lại nhiều lần."
-    [event] = await desk.events(str(ids[0]))
+    assert (shown["content"], shown["agency_code"]) == ("Phải đi lại nhiều lần.", agency)
+    [event] = await desk.events(item_id)
     assert event["data"]["source"] == "ballot"
     assert event["data"]["answer_due_at"] == "2021-07-02T01:30:00+00:00"
 
