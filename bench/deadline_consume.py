@@ -13,6 +13,9 @@ then compared with one event at a time's:
 - a fetch per transaction as the service does it (clocks/handlers.dossier_batch): facts recorded by dossier
   and written in a few statements, each dossier's clocks derived once.
 Last, the service as deployed (its own processes, 2 workers sharing the durable consumer).
+Each in-process way prints its CPU an event (bench/meter.py): this process's (the consumer, with the
+bench's polling of the stream) and the database server's; and the foreign CPU, other people's work on
+the machine's cores meanwhile, which takes them from the consumer.
 """
 
 import asyncio
@@ -31,6 +34,7 @@ import asyncpg
 from nats.js.errors import NotFoundError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bench.meter import Meter, Span
 from bench.servers import BenchServers, bench_servers, start_service
 from services.deadline.calendar.calendars import Calendars
 from services.deadline.clocks import repository
@@ -288,8 +292,8 @@ async def drained(link: NatsLink) -> None:
         await asyncio.sleep(0.05)
 
 
-async def in_process(servers: BenchServers, link: NatsLink, way: str | None) -> float:
-    """Seconds for one consumer in this process (as one worker runs it) to apply the backlog."""
+async def in_process(servers: BenchServers, link: NatsLink, meter: Meter, way: str | None) -> Span:
+    """What it cost one consumer in this process (as one worker runs it) to apply the backlog."""
     engine = make_engine(servers.service_urls["deadline"], pool_size=2)
     clock = SystemClock()
     ctx = Context(
@@ -306,11 +310,11 @@ async def in_process(servers: BenchServers, link: NatsLink, way: str | None) -> 
         service="deadline", subscription=sub, sessions=make_sessions(engine), tables=messaging, link=link
     )
     await consumer.ensure()
-    began = time.monotonic()
+    began = await meter.snapshot()
     task = asyncio.create_task(consumer.run())
     try:
         await drained(link)
-        return time.monotonic() - began
+        return meter.span(began, await meter.snapshot())
     finally:
         await cancel_and_wait([task])
         await engine.dispose()
@@ -342,6 +346,7 @@ async def run() -> None:
     async with bench_servers() as servers:
         await asyncio.to_thread(upgrade, "deadline", servers.service_urls["deadline"])
         conn = await asyncpg.connect(asyncpg_dsn(servers.admin_database_url))
+        meter = Meter(conn, int((servers.root / "postgres" / "postmaster.pid").read_text().split()[0]))
         link = NatsLink(servers.nats_url, "bench")
         await link.connect_forever()
         await ensure_streams(link.jetstream)
@@ -353,7 +358,8 @@ async def run() -> None:
                 ("a fetch, by dossier (the service)", "service"),
             ):
                 await reset(conn, link, events)
-                seconds = await in_process(servers, link, way)
+                span = await in_process(servers, link, meter, way)
+                seconds = span.seconds
                 state = [await conn.fetch(CLOCKS), await conn.fetch(DECISIONS)]
                 first = first or state
                 dead = await conn.fetchval("SELECT count(*) FROM deadline.dead_letter")
@@ -361,6 +367,12 @@ async def run() -> None:
                 print(
                     f"{label + ':':<40} {len(events) / seconds:6,.0f} events/s ({seconds:5.1f} s); "
                     f"clocks as one at a time: {same}; dead letters: {dead}"
+                )
+                per = 1000 / len(events)
+                print(
+                    f"{'':<40} CPU an event: consumer {span.delta('client') * per:.2f} ms, database "
+                    f"{span.delta('database') * per:.2f} ms; foreign CPU {span.foreign:.0%} of "
+                    f"{span.cores} cores"
                 )
             await reset(conn, link, events)
             seconds = await deployed(servers, link, len(events))

@@ -2,10 +2,11 @@
 events is written and read in a few round trips, however many dossiers it touches."""
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ARRAY, Uuid, any_, bindparam, func, literal
+from sqlalchemy import ARRAY, Table, Uuid, any_, literal
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -21,10 +22,20 @@ async def execute_each(session: AsyncSession, statement: Any, rows: Sequence[dic
         await session.execute(statement, list(rows))
 
 
-async def update_each(session: AsyncSession, statement: Any, rows: Sequence[dict[str, Any]]) -> None:
-    """`execute_each` of an UPDATE setting `updated_at` and each column the rows give as `v_<column>`
-    (a bound name may not be a column's own); the rows find theirs by `b_` parameters."""
-    if rows:
-        columns = [key.removeprefix("v_") for key in rows[0] if key.startswith("v_")]
-        values: dict[str, Any] = {name: bindparam(f"v_{name}") for name in columns}
-        await execute_each(session, statement.values({**values, "updated_at": func.now()}), rows)
+def sql_types(table: Table, *columns: str) -> dict[str, str]:
+    """The columns' SQL types, to type the arrays `unnested` reads a table's rows from."""
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    return {column: str(table.c[column].type.compile(dialect=dialect)) for column in columns}
+
+
+def unnested(name: str, types: Mapping[str, str]) -> str:
+    """SQL of a relation `name` of rows sent as one array a column (parameters `<name>_<column>`,
+    made by `arrays`), numbered `n` in the order sent. A statement reading it is the same text for any
+    number of rows (built once, prepared once) and runs once on the server, not once a row."""
+    columns = ", ".join(f"CAST(:{name}_{column} AS {sql}[])" for column, sql in types.items())
+    return f"unnest({columns}) WITH ORDINALITY AS {name}({', '.join(types)}, n)"
+
+
+def arrays(name: str, rows: Sequence[Mapping[str, Any]], columns: Iterable[str]) -> dict[str, list[Any]]:
+    """The parameters of `unnested(name, ...)` for these rows."""
+    return {f"{name}_{column}": [row[column] for row in rows] for column in columns}

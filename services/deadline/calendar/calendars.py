@@ -35,7 +35,10 @@ class Calendars:
 
     async def current(self, session: AsyncSession) -> Snapshot:
         """The calendar as of the override table's current revision."""
-        revision = await repository.current_calendar_revision(session)
+        return await self.as_of(session, await repository.current_calendar_revision(session))
+
+    async def as_of(self, session: AsyncSession, revision: int) -> Snapshot:
+        """The calendar as of `revision`, which the caller read in a statement of its own."""
         held = self._held
         if held is not None and held.revision == revision:
             return held

@@ -22,11 +22,12 @@ async def save_procedures(session: AsyncSession, heard: Sequence[ProcedureSnapsh
     supplement policy is the copy's: the version's own, null when left to the rule set, from
     `catalog.procedure.published`; one dossier's resolved policy from `dossier.received`. No due here
     depends on it: a dossier's policy is on its own row."""
-    rows = [_procedure_row(procedure) for procedure in heard]
+    rows = [procedure_row(procedure) for procedure in heard]
     await execute_each(session, pg_insert(procedures).on_conflict_do_nothing(), rows)
 
 
-def _procedure_row(procedure: ProcedureSnapshot) -> dict[str, Any]:
+def procedure_row(procedure: ProcedureSnapshot) -> dict[str, Any]:
+    """A version's row of `procedures`, as heard."""
     return {
         "code": procedure.code,
         "version": procedure.version,

@@ -13,7 +13,6 @@ latest `resumed_at` is the dossier's. Imported dossiers' pauses are intake's to 
 
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,29 +30,25 @@ async def announce(
     ctx: Context,
     dossiers: Mapping[uuid.UUID, Any],
     resumptions: Mapping[uuid.UUID, Sequence[rules.Resumption]],
+    announced_rows: Mapping[uuid.UUID, Sequence[Any]],
 ) -> None:
     """Stage `dossier.appointment_changed` for each resumption of the dossiers' clocks not announced
-    yet with its due (`rules.to_announce`), and remember it. The caller holds the dossiers' locks."""
-    live = {
-        dossier_id: found
-        for dossier_id, found in resumptions.items()
-        if found and not dossiers[dossier_id].imported
-    }
-    if not live:
-        return
-    announced: dict[uuid.UUID, dict[datetime, datetime]] = {}
-    for row in await repository.appointments_of(session, list(live)):
-        announced.setdefault(row.dossier_id, {})[row.resumed_at] = row.due_at
+    yet with its due (`rules.to_announce`; `announced_rows`, the dossiers' `appointments`), and
+    remember it. The caller holds the dossiers' locks."""
     due = [
         (dossiers[dossier_id], resumption)
-        for dossier_id, found in live.items()
-        for resumption in rules.to_announce(found, announced.get(dossier_id, {}))
+        for dossier_id, found in resumptions.items()
+        if found and not dossiers[dossier_id].imported
+        for resumption in rules.to_announce(
+            found, {row.resumed_at: row.due_at for row in announced_rows.get(dossier_id, ())}
+        )
     ]
     if not due:
         return
     sequences = await repository.next_sequences(session, [dossier.dossier_id for dossier, _ in due])
     now = ctx.clock.now()
-    rows: list[dict[str, Any]] = []
+    staged: list[dict[str, Any]] = []
+    announced: list[dict[str, Any]] = []
     for (dossier, resumption), sequence in zip(due, sequences, strict=True):
         reason = rules.appointment_reason(resumption.reason)
         payload = events.appointment_changed(
@@ -63,15 +58,15 @@ async def announce(
             paused_at=resumption.paused_at,
             resumed_at=resumption.resumed_at,
         )
-        event = await ctx.outbox.add(
-            session,
+        event, row = ctx.outbox.row(
             name=f"dossier.{NAME}",
             topic=dossier_subject(dossier.lead_agency_code, NAME),
             data=payload.data(),
             subject=dossier.code,
             sequence=sequence,
         )
-        rows.append(
+        staged.append(row)
+        announced.append(
             {
                 "dossier_id": dossier.dossier_id,
                 "resumed_at": resumption.resumed_at,
@@ -82,4 +77,4 @@ async def announce(
                 "announced_at": now,
             }
         )
-    await repository.record_appointments(session, rows)
+    await repository.record_appointments(session, staged, announced)

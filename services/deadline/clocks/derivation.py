@@ -11,14 +11,15 @@ citizen's new appointment, announced in the same transaction (appointments.py).
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.deadline.clocks import appointments, repository, rules
 from services.deadline.context import Context
-from services.deadline.extensions.repository import granted_extensions
 from shared.calendar import DEFAULT_CUTOFF, WorkingCalendar
 
 
@@ -40,34 +41,50 @@ def _marks_by_step(rows: Any) -> dict[uuid.UUID, list[rules.Mark]]:
     return result
 
 
-async def recompute(session: AsyncSession, ctx: Context, dossier_ids: Sequence[uuid.UUID]) -> None:
-    """Derive every clock of the dossiers again from their facts, and write what changed: a few
-    statements for any number of dossiers."""
-    calendar = (await ctx.calendars.current(session)).calendar
-    dossiers = {row.dossier_id: row for row in await repository.dossiers_in(session, dossier_ids)}
-    clocks = _by_dossier(await repository.clocks_of(session, dossier_ids))
-    marks = _by_dossier(await repository.marks_of(session, dossier_ids))
-    granted = _by_dossier(await granted_extensions(session, dossier_ids))
+@dataclass(frozen=True)
+class Derived:
+    """A dossier as `recompute` left it: its row, its clocks with their derived values, its granted
+    extensions, and the calendar they were derived with."""
+
+    dossier: Any
+    clocks: list[SimpleNamespace]
+    granted: list[SimpleNamespace]
+    calendar: WorkingCalendar
+
+
+async def recompute(
+    session: AsyncSession, ctx: Context, dossier_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Derived]:
+    """Derive every clock of the dossiers again from their facts (read in one statement), and write
+    what changed: a few statements for any number of dossiers. Returns each dossier as left."""
+    dossiers = {row.dossier_id: row for row in await repository.facts_of(session, dossier_ids)}
+    if not dossiers:
+        return {}  # no facts heard of them: no clocks either
+    revision = next(iter(dossiers.values())).calendar_revision
+    calendar = (await ctx.calendars.as_of(session, int(revision or 0))).calendar
     changes: list[dict[str, Any]] = []
     resumptions: dict[uuid.UUID, tuple[rules.Resumption, ...]] = {}
+    result: dict[uuid.UUID, Derived] = {}
     for dossier_id in dossier_ids:
-        facts = (clocks.get(dossier_id, []), marks.get(dossier_id, []), granted.get(dossier_id, []))
-        derived, resumptions[dossier_id] = _derive(ctx, calendar, dossiers.get(dossier_id), *facts)
-        changes.extend(
-            {"b_id": row.id, **{f"v_{k}": v for k, v in values.items()}}
-            for row, values in derived
-            if any(getattr(row, k) != v for k, v in values.items())
+        dossier = dossiers.get(dossier_id)
+        clocks, marks, granted = (
+            _records(dossier, name) for name in ("clock_rows", "mark_rows", "granted_rows")
         )
+        derived, resumptions[dossier_id] = _derive(ctx, calendar, dossier, clocks, marks, granted)
+        for row, values in derived:
+            if any(getattr(row, k) != v for k, v in values.items()):
+                changes.append({"id": row.id, **values})
+                vars(row).update(values)  # the clock as written, for the caller deciding on it
+        result[dossier_id] = Derived(dossier, clocks, granted, calendar)
     await repository.update_clocks(session, changes)
-    await appointments.announce(session, ctx, dossiers, resumptions)
-
-
-def _by_dossier(rows: Sequence[Any]) -> dict[uuid.UUID, list[Any]]:
-    """Rows grouped by dossier, each group in the order read."""
-    result: dict[uuid.UUID, list[Any]] = {}
-    for row in rows:
-        result.setdefault(row.dossier_id, []).append(row)
+    announced = {dossier_id: _records(row, "announced_rows") for dossier_id, row in dossiers.items()}
+    await appointments.announce(session, ctx, dossiers, resumptions, announced)
     return result
+
+
+def _records(dossier: Any, name: str) -> list[SimpleNamespace]:
+    """The dossier's rows of another table, as read whole by `repository.facts_of`: by name."""
+    return [SimpleNamespace(**record) for record in getattr(dossier, name)] if dossier is not None else []
 
 
 def _derive(

@@ -1,11 +1,14 @@
-"""The facts events tell of dossiers, gathered without I/O and written in a few statements.
+"""The facts events tell of dossiers, gathered without I/O and written in two statements.
 
-Handlers record each event's facts here in the order heard (one event, or a whole fetch of them);
-`write` then stores them kind by kind: the rows that must exist first (dossiers, clocks, procedures,
-marks), then each kind of update in the order heard, each under its own condition as ever (a receipt
-once, the earliest end, `step.assigned` the authority on a step's start). Every kind of update writes
-its own columns and its condition reads only those, so writing kind by kind gives what writing event
-by event gave. The caller holds the dossiers' locks.
+Handlers record each event's facts here in the order heard (one event, or a whole fetch of them),
+before the dossiers' locks are taken; `write`, under them, stores the rows that must exist first
+(dossiers, procedures, clocks, marks), then the facts each dossier and step takes under its own
+condition (a receipt once, the earliest end, `step.assigned` the authority on a step's start, a step's
+earliest own end). Every kind of fact writes its own columns and its condition reads only those, so
+one row a dossier or step, holding of each kind the fact that decides it, gives what writing event by
+event gave: the first receipt; of the ends, the first of the earliest; of a step's starts, the latest
+assignment from `step.assigned` (in whatever order two workers' fetches come: a re-assigned step keeps
+its last start), else the first step body heard (it fills the step only if nothing did).
 """
 
 import uuid
@@ -16,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.deadline.calendar.repository import save_procedures
+from services.deadline.calendar.repository import procedure_row
 from services.deadline.clocks import repository
 from shared.events.catalog import ProcedureSnapshot
 from shared.events.dossier import DossierIdentity, DossierReceived
@@ -27,12 +30,12 @@ from shared.events.steps import Step
 class Facts:
     dossiers: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
     procedures: dict[tuple[str, int], ProcedureSnapshot] = field(default_factory=dict)
-    receipts: list[dict[str, Any]] = field(default_factory=list)
+    receipts: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
     dossier_clocks: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
     step_clocks: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
-    starts: list[dict[str, Any]] = field(default_factory=list)
-    stops: list[dict[str, Any]] = field(default_factory=list)
-    ends: list[dict[str, Any]] = field(default_factory=list)
+    starts: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+    stops: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+    ends: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
     marks: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -68,12 +71,13 @@ class Facts:
             "unit_code": data.unit_code,
             "return_unit_code": data.return_unit_code,
         }
-        self.receipts.append({"b_dossier_id": data.dossier_id, **_set(receipt)})
+        self.receipts.setdefault(data.dossier_id, receipt)
         # Made with the first receipt recorded; a dossier whose receipt was recorded before has it.
         self.dossier_clocks.setdefault(
             data.dossier_id,
             {
                 **_identity(data),
+                "scope": "dossier",
                 "step_id": None,
                 "agency_code": data.agency_code,
                 "started_at": started_at,
@@ -93,16 +97,19 @@ class Facts:
     ) -> None:
         """A step's clock exists from the first event naming the step; its start comes with a step body."""
         self.step_clocks.setdefault(
-            step_id, {**_identity(data), "step_id": step_id, "agency_code": agency_code}
+            step_id, {**_identity(data), **_STEP_CLOCK, "step_id": step_id, "agency_code": agency_code}
         )
-        if step is not None:
-            start = {
+        current = self.starts.get(step_id)
+        if step is not None and (
+            current is None or (authoritative and step.assigned_at >= current["started_at"])
+        ):
+            self.starts[step_id] = {
+                "authoritative": authoritative,
                 "position": step.position,
                 "days": step.days,
                 "started_at": step.assigned_at,
                 "original_due_at": step.due_at,
             }
-            self.starts.append({"b_step_id": step_id, "b_authoritative": authoritative, **_set(start)})
 
     def mark(
         self,
@@ -127,21 +134,38 @@ class Facts:
         )
 
     def stop_step(self, step_id: uuid.UUID, *, at: datetime, reason: str) -> None:
-        self.stops.append({"b_step_id": step_id, "v_step_ended_at": at, "v_step_end_reason": reason})
+        _earliest(self.stops, step_id, {"step_ended_at": at, "step_end_reason": reason}, "step_ended_at")
 
     def end(self, dossier_id: uuid.UUID, *, at: datetime, reason: str) -> None:
-        self.ends.append({"b_dossier_id": dossier_id, "v_ended_at": at, "v_end_reason": reason})
+        _earliest(self.ends, dossier_id, {"ended_at": at, "end_reason": reason}, "ended_at")
 
     async def write(self, session: AsyncSession) -> None:
-        await repository.ensure_dossiers(session, list(self.dossiers.values()))
-        await save_procedures(session, list(self.procedures.values()))
-        await repository.ensure_clocks(session, list(self.dossier_clocks.values()), step=False)
-        await repository.ensure_clocks(session, list(self.step_clocks.values()), step=True)
-        await repository.add_marks(session, self.marks)
-        await repository.record_receipts(session, self.receipts)
-        await repository.set_step_starts(session, self.starts)
-        await repository.stop_steps(session, self.stops)
-        await repository.end_dossiers(session, self.ends)
+        await repository.write_heard(
+            session,
+            dossier_rows=list(self.dossiers.values()),
+            procedure_rows=[procedure_row(procedure) for procedure in self.procedures.values()],
+            clock_rows=[*self.dossier_clocks.values(), *self.step_clocks.values()],
+            mark_rows=self.marks,
+        )
+        await repository.write_facts(
+            session,
+            dossier_facts=[
+                {
+                    "dossier_id": dossier_id,
+                    **_facts("received", self.receipts.get(dossier_id), repository.RECEIPT),
+                    **_facts("ended", self.ends.get(dossier_id), repository.END),
+                }
+                for dossier_id in dict.fromkeys([*self.receipts, *self.ends])
+            ],
+            step_facts=[
+                {
+                    "step_id": step_id,
+                    **_facts("started", self.starts.get(step_id), (*repository.START, "authoritative")),
+                    **_facts("stopped", self.stops.get(step_id), repository.STOP),
+                }
+                for step_id in dict.fromkeys([*self.starts, *self.stops])
+            ],
+        )
 
 
 def _identity(data: DossierIdentity) -> dict[str, Any]:
@@ -153,9 +177,19 @@ def _identity(data: DossierIdentity) -> dict[str, Any]:
     }
 
 
-def _set(values: dict[str, Any]) -> dict[str, Any]:
-    """Values for the repository's SET clauses, which take `v_<column>`."""
-    return {f"v_{name}": value for name, value in values.items()}
+# What a step's clock row holds before its start is heard.
+_STEP_CLOCK = {"scope": "step", "started_at": None, "original_due_at": None, "imported": False}
+
+
+def _earliest(held: dict[uuid.UUID, dict[str, Any]], key: uuid.UUID, fact: dict[str, Any], at: str) -> None:
+    """Keep the fact if it is the first heard or earlier than the one held (the first of equals stays)."""
+    if key not in held or fact[at] < held[key][at]:
+        held[key] = fact
+
+
+def _facts(flag: str, fact: dict[str, Any] | None, columns: tuple[str, ...]) -> dict[str, Any]:
+    """A row's columns of one kind of fact, and whether it carries one."""
+    return {flag: fact is not None, **{column: fact[column] if fact else None for column in columns}}
 
 
 def _full_days(data: DossierReceived) -> Decimal:

@@ -2,8 +2,9 @@
 
 The consumer applies the events of one fetch together, in one transaction with their inbox rows (an
 exact redelivery never arrives here), and one event at a time when that fails or there is no backlog.
-Either way: take the dossiers' advisory locks, record each event's facts in stream order (facts.py),
-write them in a few statements, and derive each touched dossier's clocks again once (derivation.py).
+Either way: read each event and record its facts in stream order (facts.py), then take the dossiers'
+advisory locks, write the facts in two statements, and derive each touched dossier's clocks again
+once (derivation.py).
 Late, repeated and out-of-order events give the same clocks. An extension request is decided on the clocks
 of the facts heard before it: the events after it wait for the next round (`_rounds`).
 """
@@ -12,6 +13,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,39 +58,34 @@ DOSSIER_SUBJECTS = (
     "dossier.*.extension_requested",
 )
 
-Record = Callable[[Facts, CloudEvent], None]
+Record = Callable[[Facts, Any], None]
 EXTENSION_REQUESTED = event_type("dossier.extension_requested")
 
 
-def received(facts: Facts, event: CloudEvent) -> None:
-    data = parse_data(DossierReceived, event)
+def received(facts: Facts, data: DossierReceived) -> None:
     facts.begin(data)
     facts.received(data)
 
 
-def step_assigned(facts: Facts, event: CloudEvent) -> None:
-    data = parse_data(StepAssigned, event)
+def step_assigned(facts: Facts, data: StepAssigned) -> None:
     facts.begin(data)
     step = data.step
     facts.step_heard(data, step_id=step.id, agency_code=step.agency_code, step=step, authoritative=True)
 
 
-def step_completed(facts: Facts, event: CloudEvent) -> None:
-    data = parse_data(StepCompleted, event)
+def step_completed(facts: Facts, data: StepCompleted) -> None:
     facts.begin(data)
     step = data.step
     facts.step_heard(data, step_id=step.id, agency_code=step.agency_code, step=step)
     facts.stop_step(step.id, at=data.completed_at, reason="completed")
 
 
-def step_paused(facts: Facts, event: CloudEvent) -> None:
-    data = parse_data(StepPaused, event)
+def step_paused(facts: Facts, data: StepPaused) -> None:
     _pause(facts, data, at=data.paused_at, reason=data.reason)
 
 
-def supplement_requested(facts: Facts, event: CloudEvent) -> None:
+def supplement_requested(facts: Facts, data: SupplementRequested) -> None:
     # Routing also sends `step.paused` at the same instant; whichever comes first makes the mark.
-    data = parse_data(SupplementRequested, event)
     _pause(facts, data, at=data.requested_at, reason="supplement")
 
 
@@ -98,8 +95,7 @@ def _pause(facts: Facts, data: StepPaused | SupplementRequested, *, at: datetime
     facts.mark(data, step_id=data.step_id, kind="pause", at=at, reason=reason)
 
 
-def step_resumed(facts: Facts, event: CloudEvent) -> None:
-    data = parse_data(StepResumed, event)
+def step_resumed(facts: Facts, data: StepResumed) -> None:
     facts.begin(data)
     facts.step_heard(data, step_id=data.step_id, agency_code=data.step_agency_code)
     facts.mark(
@@ -107,18 +103,15 @@ def step_resumed(facts: Facts, event: CloudEvent) -> None:
     )
 
 
-def resolved(facts: Facts, event: CloudEvent) -> None:
-    data = parse_data(DossierResolved, event)
+def resolved(facts: Facts, data: DossierResolved) -> None:
     _end(facts, data, at=data.resolved_at, reason="resolved")
 
 
-def withdrawn(facts: Facts, event: CloudEvent) -> None:
-    data = parse_data(DossierWithdrawn, event)
+def withdrawn(facts: Facts, data: DossierWithdrawn) -> None:
     _end(facts, data, at=data.withdrawn_at, reason="withdrawn")
 
 
-def returned(facts: Facts, event: CloudEvent) -> None:
-    data = parse_data(DossierReturned, event)
+def returned(facts: Facts, data: DossierReturned) -> None:
     _end(facts, data, at=data.returned_at, reason="returned")
 
 
@@ -128,13 +121,11 @@ def _end(facts: Facts, data: DossierIdentity, *, at: datetime, reason: str) -> N
     facts.end(data.dossier_id, at=at, reason=reason)
 
 
-def rejected(facts: Facts, event: CloudEvent) -> None:
-    data = parse_data(DossierRejected, event)
+def rejected(facts: Facts, data: DossierRejected) -> None:
     _step_end(facts, data, at=data.rejected_at, reason="rejected")
 
 
-def stopped(facts: Facts, event: CloudEvent) -> None:
-    data = parse_data(DossierStopped, event)
+def stopped(facts: Facts, data: DossierStopped) -> None:
     _step_end(facts, data, at=data.stopped_at, reason="stopped")
 
 
@@ -146,53 +137,45 @@ def _step_end(facts: Facts, data: DossierRejected | DossierStopped, *, at: datet
     facts.end(data.dossier_id, at=at, reason=reason)
 
 
-RECORDS: dict[str, Record] = {
-    event_type(name): record
-    for name, record in {
-        "dossier.received": received,
-        "dossier.step.assigned": step_assigned,
-        "dossier.step.completed": step_completed,
-        "dossier.step.paused": step_paused,
-        "dossier.step.resumed": step_resumed,
-        "dossier.supplement_requested": supplement_requested,
-        "dossier.resolved": resolved,
-        "dossier.withdrawn": withdrawn,
-        "dossier.returned": returned,
-        "dossier.rejected": rejected,
-        "dossier.stopped": stopped,
-    }.items()
+# Each event type's payload, and what its facts are.
+_RECORDS: dict[str, tuple[type[DossierIdentity], Record]] = {
+    "dossier.received": (DossierReceived, received),
+    "dossier.step.assigned": (StepAssigned, step_assigned),
+    "dossier.step.completed": (StepCompleted, step_completed),
+    "dossier.step.paused": (StepPaused, step_paused),
+    "dossier.step.resumed": (StepResumed, step_resumed),
+    "dossier.supplement_requested": (SupplementRequested, supplement_requested),
+    "dossier.resolved": (DossierResolved, resolved),
+    "dossier.withdrawn": (DossierWithdrawn, withdrawn),
+    "dossier.returned": (DossierReturned, returned),
+    "dossier.rejected": (DossierRejected, rejected),
+    "dossier.stopped": (DossierStopped, stopped),
+}
+RECORDS = {event_type(name): entry for name, entry in _RECORDS.items()}
+PAYLOADS: dict[str, type[DossierIdentity]] = {
+    **{name: payload for name, (payload, _) in RECORDS.items()},
+    EXTENSION_REQUESTED: ExtensionRequested,
 }
 
-
-async def _apply(session: AsyncSession, ctx: Context, events: Sequence[CloudEvent]) -> None:
-    """Record the events' facts in order, write them, and derive each dossier's clocks once."""
-    if not events:
-        return
-    facts = Facts()
-    for event in events:
-        RECORDS[event.type](facts, event)
-    await facts.write(session)
-    await recompute(session, ctx, facts.dossier_ids)
+# The facts applied together, then the extension requests decided on the clocks they leave (each
+# with its event's id).
+Round = tuple[Facts, list[tuple[ExtensionRequested, uuid.UUID]]]
 
 
-# Events applied together, then the extension requests decided on the clocks they leave.
-Round = tuple[list[CloudEvent], list[CloudEvent]]
-
-
-def _rounds(dossier_ids: Sequence[uuid.UUID], events: Sequence[CloudEvent]) -> list[Round]:
-    """Round k applies each dossier's events after its k-th extension request (all of them in round 0
+def _rounds(events: Sequence[CloudEvent], heard: Sequence[DossierIdentity]) -> list[Round]:
+    """Round k records each dossier's events after its k-th extension request (all of them in round 0
     for a dossier without one), then decides its (k+1)-th: one round in the usual fetch."""
     rounds: list[Round] = []
     asked: Counter[uuid.UUID] = Counter()
-    for dossier_id, event in zip(dossier_ids, events, strict=True):
-        number = asked[dossier_id]
+    for event, data in zip(events, heard, strict=True):
+        number = asked[data.dossier_id]
         if number == len(rounds):
-            rounds.append(([], []))
-        if event.type == EXTENSION_REQUESTED:
-            rounds[number][1].append(event)
-            asked[dossier_id] += 1
+            rounds.append((Facts(), []))
+        if isinstance(data, ExtensionRequested):
+            rounds[number][1].append((data, event.id))
+            asked[data.dossier_id] += 1
         else:
-            rounds[number][0].append(event)
+            RECORDS[event.type][1](rounds[number][0], data)
     return rounds
 
 
@@ -201,12 +184,16 @@ def dossier_batch(ctx: Context) -> BatchHandler:
     outbox, clock and calendar."""
 
     async def handle(events: Sequence[CloudEvent], session: AsyncSession) -> None:
-        dossier_ids = [parse_data(DossierIdentity, event).dossier_id for event in events]
-        await repository.lock_dossiers(session, dossier_ids)
-        for applied, decided in _rounds(dossier_ids, events):
-            await _apply(session, ctx, applied)
-            for request in decided:
-                await extensions.requested(session, ctx, parse_data(ExtensionRequested, request), request.id)
+        # Read and recorded before the locks are taken: the facts are the events', whatever the rows.
+        heard = [parse_data(PAYLOADS[event.type], event) for event in events]
+        rounds = _rounds(events, heard)
+        await repository.lock_dossiers(session, [data.dossier_id for data in heard])
+        for facts, decided in rounds:
+            if facts.dossiers:
+                await facts.write(session)
+                await recompute(session, ctx, facts.dossier_ids)
+            for request, event_id in decided:
+                await extensions.requested(session, ctx, request, event_id)
 
     return handle
 
@@ -218,4 +205,4 @@ def dossier_handlers(ctx: Context) -> dict[str, Handler]:
     async def handle(event: CloudEvent, session: AsyncSession) -> None:
         await batch([event], session)
 
-    return dict.fromkeys([*RECORDS, EXTENSION_REQUESTED], handle)
+    return dict.fromkeys(PAYLOADS, handle)

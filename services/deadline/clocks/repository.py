@@ -3,17 +3,19 @@ commits."""
 
 import uuid
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, Uuid, bindparam, func, or_, select, text, update
+from sqlalchemy import Integer, Table, Uuid, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.deadline.bulk import any_of, execute_each, update_each
+from services.deadline.bulk import any_of, arrays, sql_types, unnested
+from services.deadline.calendar.models import calendar_revision, procedures
 from services.deadline.clocks.models import appointments, clocks, dossiers, pause_marks
+from services.deadline.extensions.models import extensions
+from services.deadline.models import messaging
 
 
 async def lock_dossiers(session: AsyncSession, dossier_ids: Iterable[uuid.UUID]) -> None:
@@ -47,52 +49,9 @@ async def try_lock_dossiers(session: AsyncSession, dossier_ids: Iterable[uuid.UU
 # -- dossiers ------------------------------------------------------------------------------------
 
 
-async def ensure_dossiers(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Each dossier's row, created by whichever of its events comes first (`dossier_id`, `code`,
-    `portal_id`, `lead_agency_code`; one row per dossier)."""
-    stmt = pg_insert(dossiers)
-    upsert = stmt.on_conflict_do_update(
-        index_elements=[dossiers.c.dossier_id],
-        set_={
-            "code": func.coalesce(dossiers.c.code, stmt.excluded.code),
-            "portal_id": func.coalesce(dossiers.c.portal_id, stmt.excluded.portal_id),
-        },
-        # Only when something is missing: a row lock per event is enough, a write per event is not.
-        where=or_(dossiers.c.code.is_(None), dossiers.c.portal_id.is_(None)),
-    )
-    await execute_each(session, upsert, rows)
-
-
-async def dossier(session: AsyncSession, dossier_id: uuid.UUID) -> Row[Any] | None:
-    return (await session.execute(select(dossiers).where(dossiers.c.dossier_id == dossier_id))).first()
-
-
-async def dossiers_in(session: AsyncSession, dossier_ids: Collection[uuid.UUID]) -> Sequence[Row[Any]]:
-    return (await session.execute(select(dossiers).where(any_of(dossiers.c.dossier_id, dossier_ids)))).all()
-
-
 async def dossier_by_code(session: AsyncSession, code: str) -> Row[Any] | None:
     query = select(dossiers).where(dossiers.c.code == code).limit(1)
     return (await session.execute(query)).first()
-
-
-async def record_receipts(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """The receipts' facts (`b_dossier_id`, and `v_received_at` and the others), each dossier's once:
-    the first `received` records them and a repeated one finds them and changes nothing."""
-    statement = update(dossiers).where(
-        dossiers.c.dossier_id == bindparam("b_dossier_id"), dossiers.c.received_at.is_(None)
-    )
-    await update_each(session, statement, rows)
-
-
-async def end_dossiers(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """A dossier's clock stops at the EARLIEST end heard (resolved before returned, in any order);
-    `b_dossier_id`, `v_ended_at`, `v_end_reason`."""
-    statement = update(dossiers).where(
-        dossiers.c.dossier_id == bindparam("b_dossier_id"),
-        or_(dossiers.c.ended_at.is_(None), dossiers.c.ended_at > bindparam("v_ended_at")),
-    )
-    await update_each(session, statement, rows)
 
 
 async def next_sequence(session: AsyncSession, dossier_id: uuid.UUID) -> int:
@@ -106,24 +65,24 @@ async def next_sequence(session: AsyncSession, dossier_id: uuid.UUID) -> int:
     return int(result.scalar_one())
 
 
+_BUMPS = (
+    func.unnest(bindparam("ids", type_=ARRAY(Uuid)), bindparam("counts", type_=ARRAY(Integer)))
+    .table_valued("dossier_id", "n")
+    .render_derived()
+)
+_NEXT_SEQUENCES = (
+    update(dossiers)
+    .where(dossiers.c.dossier_id == _BUMPS.c.dossier_id)
+    .values(version=dossiers.c.version + _BUMPS.c.n)
+    .returning(dossiers.c.dossier_id, dossiers.c.version)
+)
+
+
 async def next_sequences(session: AsyncSession, dossier_ids: Sequence[uuid.UUID]) -> list[int | None]:
     """The `sequence` of each of our next events, in order: what `next_sequence` gives one at a time,
     for a batch in one UPDATE. None for a dossier without its row."""
     counts = Counter(dossier_ids)
-    bump = (
-        func.unnest(
-            bindparam("ids", list(counts), type_=ARRAY(Uuid)),
-            bindparam("counts", list(counts.values()), type_=ARRAY(Integer)),
-        )
-        .table_valued("dossier_id", "n")
-        .render_derived()
-    )
-    result = await session.execute(
-        update(dossiers)
-        .where(dossiers.c.dossier_id == bump.c.dossier_id)
-        .values(version=dossiers.c.version + bump.c.n)
-        .returning(dossiers.c.dossier_id, dossiers.c.version)
-    )
+    result = await session.execute(_NEXT_SEQUENCES, {"ids": list(counts), "counts": list(counts.values())})
     following = {row.dossier_id: row.version - counts[row.dossier_id] + 1 for row in result}
     sequences: list[int | None] = []
     for dossier_id in dossier_ids:
@@ -134,45 +93,150 @@ async def next_sequences(session: AsyncSession, dossier_ids: Sequence[uuid.UUID]
     return sequences
 
 
+# -- facts heard ---------------------------------------------------------------------------------
+# A fetch's facts go in two statements built once, whatever the number of rows (bulk.unnested): the
+# rows that must exist first, then the facts each row takes under its condition. The caller holds the
+# dossiers' locks and has reduced the facts of one row to the one that decides it (facts.py). The SQL
+# texts of this module are made of our own table and column names only, never of input (S608).
+
+DOSSIER_IDENTITY = ("dossier_id", "code", "portal_id", "lead_agency_code")
+PROCEDURE = tuple(procedures.c.keys())
+CLOCK = (*DOSSIER_IDENTITY, "scope", "step_id", "agency_code", "started_at", "original_due_at", "imported")
+MARK = ("dossier_id", "step_id", "kind", "at", "reason", "policy")
+RECEIPT = (
+    "received_at",
+    "clock_started_at",
+    "original_due_at",
+    "channel",
+    "procedure_code",
+    "procedure_version",
+    "procedure_name",
+    "lead_agency_name",
+    "applicant_name",
+    "full_days",
+    "day_kind",
+    "same_day",
+    "cutoff",
+    "supplement_policy",
+    "imported",
+    "unit_code",
+    "return_unit_code",
+)
+END = ("ended_at", "end_reason")
+START = ("position", "days", "started_at", "original_due_at")
+STOP = ("step_ended_at", "step_end_reason")
+# The relations the facts are sent as, and their columns (flags say which facts a row carries).
+_HEARD = {
+    "dossier_rows": sql_types(dossiers, *DOSSIER_IDENTITY),
+    "procedure_rows": sql_types(procedures, *PROCEDURE),
+    "clock_rows": sql_types(clocks, *CLOCK),
+    "mark_rows": sql_types(pause_marks, *MARK),
+}
+_DOSSIER_FACTS = {
+    **sql_types(dossiers, "dossier_id", *RECEIPT, *END),
+    "received": "BOOLEAN",
+    "ended": "BOOLEAN",
+}
+_STEP_FACTS = {
+    **sql_types(clocks, "step_id", *START, *STOP),
+    "started": "BOOLEAN",
+    "authoritative": "BOOLEAN",
+    "stopped": "BOOLEAN",
+}
+
+
+def _insert(table: Table, relation: str, columns: Sequence[str], conflict: str) -> str:
+    names = ", ".join(columns)
+    rows = unnested(relation, _HEARD[relation])
+    return f"INSERT INTO {table.fullname} ({names}) SELECT {names} FROM {rows} ORDER BY n {conflict}"  # noqa: S608
+
+
+def _set_when(condition: str, relation: str, target: str, columns: Sequence[str]) -> str:
+    return ", ".join(
+        f"{c} = CASE WHEN {condition} THEN {relation}.{c} ELSE {target}.{c} END" for c in columns
+    )
+
+
+# Each row once, in the order heard (hence the ids). A dossier's row fills a missing code or portal id
+# only when one is missing: a row lock per dossier is enough, a write per event is not. The clocks'
+# conflicts are their partial unique indexes' (a dossier's clock, a step's): rows made 'pending' until
+# their start is known. The same mark heard twice is kept once.
+_WRITE_HEARD = text(
+    f"""WITH dossiers_heard AS ({
+        _insert(
+            dossiers,
+            "dossier_rows",
+            DOSSIER_IDENTITY,
+            "ON CONFLICT (dossier_id) DO UPDATE SET code = coalesce(dossiers.code, excluded.code), "
+            "portal_id = coalesce(dossiers.portal_id, excluded.portal_id) "
+            "WHERE dossiers.code IS NULL OR dossiers.portal_id IS NULL",
+        )
+    }), procedures_heard AS ({_insert(procedures, "procedure_rows", PROCEDURE, "ON CONFLICT DO NOTHING")}),
+    clocks_heard AS ({_insert(clocks, "clock_rows", CLOCK, "ON CONFLICT DO NOTHING")})
+    {_insert(pause_marks, "mark_rows", MARK, "ON CONFLICT DO NOTHING")}"""
+)
+
+# A receipt once (the first); the EARLIEST end heard (resolved before returned, in any order);
+# `step.assigned` the authority on a step's start, the latest assignment winning whatever order two
+# workers apply them in, a step body of another event only filling what is still unknown; a step's
+# earliest own end. Each fact writes its own columns under its own condition.
+_RECEIVES = "(f.received AND d.received_at IS NULL)"
+_ENDS = "(f.ended AND (d.ended_at IS NULL OR d.ended_at > f.ended_at))"
+_STARTS = "(s.started AND (c.original_due_at IS NULL OR (s.authoritative AND s.started_at >= c.started_at)))"
+_STOPS = "(s.stopped AND (c.step_ended_at IS NULL OR c.step_ended_at > s.step_ended_at))"
+_WRITE_FACTS = text(
+    f"""WITH dossiers_written AS (
+        UPDATE {dossiers.fullname} AS d
+        SET {_set_when(_RECEIVES, "f", "d", RECEIPT)}, {_set_when(_ENDS, "f", "d", END)}, updated_at = now()
+        FROM {unnested("f", _DOSSIER_FACTS)}
+        WHERE d.dossier_id = f.dossier_id AND ({_RECEIVES} OR {_ENDS})
+    )
+    UPDATE {clocks.fullname} AS c
+    SET {_set_when(_STARTS, "s", "c", START)}, {_set_when(_STOPS, "s", "c", STOP)}, updated_at = now()
+    FROM {unnested("s", _STEP_FACTS)}
+    WHERE c.scope = 'step' AND c.step_id = s.step_id AND ({_STARTS} OR {_STOPS})"""  # noqa: S608
+)
+
+
+async def write_heard(
+    session: AsyncSession,
+    *,
+    dossier_rows: Sequence[Mapping[str, Any]],
+    procedure_rows: Sequence[Mapping[str, Any]],
+    clock_rows: Sequence[Mapping[str, Any]],
+    mark_rows: Sequence[Mapping[str, Any]],
+) -> None:
+    """The rows the facts need, each once: dossiers, procedures, clocks (dossiers' first) and marks."""
+    relations = {
+        "dossier_rows": dossier_rows,
+        "procedure_rows": procedure_rows,
+        "clock_rows": clock_rows,
+        "mark_rows": mark_rows,
+    }
+    params: dict[str, Any] = {}
+    for relation, rows in relations.items():
+        params.update(arrays(relation, rows, _HEARD[relation]))
+    await session.execute(_WRITE_HEARD, params)
+
+
+async def write_facts(
+    session: AsyncSession,
+    *,
+    dossier_facts: Sequence[Mapping[str, Any]],
+    step_facts: Sequence[Mapping[str, Any]],
+) -> None:
+    """Dossiers' receipts and ends, steps' starts and own ends: one row a dossier or step with every
+    column of `_DOSSIER_FACTS` or `_STEP_FACTS`."""
+    if dossier_facts or step_facts:
+        params = {**arrays("f", dossier_facts, _DOSSIER_FACTS), **arrays("s", step_facts, _STEP_FACTS)}
+        await session.execute(_WRITE_FACTS, params)
+
+
 # -- clocks --------------------------------------------------------------------------------------
 
 # Written into the SQL, never bound: only a literal predicate lets PostgreSQL use the partial unique
-# indexes (to find a step's clock, or to infer the ON CONFLICT target) in a generic plan.
+# indexes (to find a step's clock) in a generic plan.
 _STEP = text("scope = 'step'")
-_DOSSIER = text("scope = 'dossier'")
-
-
-async def ensure_clocks(session: AsyncSession, rows: Sequence[dict[str, Any]], *, step: bool) -> None:
-    """Dossiers' or steps' clock rows (state 'pending' until their start is known); each once."""
-    statement = pg_insert(clocks).on_conflict_do_nothing(
-        index_elements=[clocks.c.step_id if step else clocks.c.dossier_id],
-        index_where=_STEP if step else _DOSSIER,
-    )
-    scope = "step" if step else "dossier"
-    await execute_each(session, statement, [{**row, "scope": scope} for row in rows])
-
-
-async def set_step_starts(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Steps' assignment facts (`b_step_id`, `b_authoritative`, `v_started_at` and the others), in the
-    order heard. `step.assigned` is the authority; the step body of a later event (`step.completed`
-    heard first) only fills what is still unknown."""
-    statement = update(clocks).where(
-        _STEP,
-        clocks.c.step_id == bindparam("b_step_id"),
-        or_(bindparam("b_authoritative", type_=Boolean), clocks.c.original_due_at.is_(None)),
-    )
-    await update_each(session, statement, rows)
-
-
-async def stop_steps(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Steps' own ends (completed, or the step that rejected / stopped the dossier); the earliest
-    wins. `b_step_id`, `v_step_ended_at`, `v_step_end_reason`."""
-    statement = update(clocks).where(
-        _STEP,
-        clocks.c.step_id == bindparam("b_step_id"),
-        or_(clocks.c.step_ended_at.is_(None), clocks.c.step_ended_at > bindparam("v_step_ended_at")),
-    )
-    await update_each(session, statement, rows)
 
 
 async def clocks_of(session: AsyncSession, dossier_ids: Collection[uuid.UUID]) -> Sequence[Row[Any]]:
@@ -195,43 +259,77 @@ async def step_clock(session: AsyncSession, step_id: uuid.UUID) -> Row[Any] | No
     return (await session.execute(query)).first()
 
 
-async def update_clocks(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Clocks' derived values: `b_id` and `v_<column>` for each (the same columns in every row)."""
-    await update_each(session, update(clocks).where(clocks.c.id == bindparam("b_id")), rows)
+# Everything a dossier's clocks are derived from, in one read: its row, its clocks (its own first, then
+# its steps by position, as `clocks_of`), its pause marks in time order, its granted extensions and
+# the resumptions announced of it; with the calendar's revision. Whole rows come as records.
+_FACTS_OF = text(
+    f"""SELECT d.*,
+      (SELECT revision FROM {calendar_revision.fullname} WHERE id = 1) AS calendar_revision,
+      ARRAY(SELECT c FROM {clocks.fullname} AS c WHERE c.dossier_id = d.dossier_id
+            ORDER BY c.scope = 'step', c.position NULLS LAST, c.id) AS clock_rows,
+      ARRAY(SELECT m FROM {pause_marks.fullname} AS m WHERE m.dossier_id = d.dossier_id
+            ORDER BY m.at, m.id) AS mark_rows,
+      ARRAY(SELECT e FROM {extensions.fullname} AS e
+            WHERE e.dossier_id = d.dossier_id AND e.state = 'granted') AS granted_rows,
+      ARRAY(SELECT a FROM {appointments.fullname} AS a WHERE a.dossier_id = d.dossier_id) AS announced_rows
+    FROM {dossiers.fullname} AS d WHERE d.dossier_id = ANY(CAST(:ids AS uuid[]))"""  # noqa: S608
+)
 
 
-async def add_marks(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Pauses and resumptions of steps; the same mark heard twice is kept once."""
-    await execute_each(session, pg_insert(pause_marks).on_conflict_do_nothing(), rows)
+async def facts_of(session: AsyncSession, dossier_ids: Collection[uuid.UUID]) -> Sequence[Row[Any]]:
+    """The dossiers' rows (every dossier named has one: its first event made it), each with
+    `calendar_revision`, `clock_rows`, `mark_rows`, `granted_rows` and `announced_rows`."""
+    return (await session.execute(_FACTS_OF, {"ids": list(dossier_ids)})).all()
 
 
-async def marks_of(session: AsyncSession, dossier_ids: Collection[uuid.UUID]) -> Sequence[Row[Any]]:
-    query = (
-        select(pause_marks)
-        .where(any_of(pause_marks.c.dossier_id, dossier_ids))
-        .order_by(pause_marks.c.at, pause_marks.c.id)
-    )
-    return (await session.execute(query)).all()
+DERIVED = (
+    "state",
+    "due_at",
+    "extended_due_at",
+    "warn_at",
+    "paused_at",
+    "paused_minutes",
+    "stopped_at",
+    "stop_reason",
+)
+_DERIVED = sql_types(clocks, "id", *DERIVED)
+_UPDATE_CLOCKS = text(
+    f"""UPDATE {clocks.fullname} AS c
+    SET {", ".join(f"{name} = d.{name}" for name in DERIVED)}, updated_at = now()
+    FROM {unnested("d", _DERIVED)} WHERE c.id = d.id"""  # noqa: S608
+)
+
+
+async def update_clocks(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Clocks' derived values: `id` and every column of `DERIVED` for each."""
+    if rows:
+        await session.execute(_UPDATE_CLOCKS, arrays("d", rows, _DERIVED))
 
 
 # -- new appointments announced ------------------------------------------------------------------
 
-
-async def appointments_of(session: AsyncSession, dossier_ids: Collection[uuid.UUID]) -> Sequence[Row[Any]]:
-    """The resumptions announced of these dossiers, each with the due last announced for it."""
-    query = select(appointments).where(any_of(appointments.c.dossier_id, dossier_ids))
-    return (await session.execute(query)).all()
-
-
-async def record_appointments(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """The resumptions just announced (every column of `appointments`); one announced again (its due
-    changed) keeps its key and takes the new values."""
-    if not rows:
-        return
-    stmt = pg_insert(appointments)
-    kept = ("dossier_id", "resumed_at")
-    upsert = stmt.on_conflict_do_update(
-        index_elements=[appointments.c.dossier_id, appointments.c.resumed_at],
-        set_={name: stmt.excluded[name] for name in rows[0] if name not in kept},
+EVENT = ("event_id", "event_type", "topic", "payload")
+APPOINTMENT = tuple(appointments.c.keys())
+_STAGED = {"events": sql_types(messaging.outbox, *EVENT), "announced": sql_types(appointments, *APPOINTMENT)}
+# The events in the order staged (the outbox ids are the publish order); a resumption announced again
+# (its due changed) keeps its key and takes the new values.
+_RECORD_APPOINTMENTS = text(
+    f"""WITH staged AS (
+        INSERT INTO {messaging.outbox.fullname} ({", ".join(EVENT)})
+        SELECT {", ".join(EVENT)} FROM {unnested("events", _STAGED["events"])} ORDER BY n
     )
-    await execute_each(session, upsert, rows)
+    INSERT INTO {appointments.fullname} ({", ".join(APPOINTMENT)})
+    SELECT {", ".join(APPOINTMENT)} FROM {unnested("announced", _STAGED["announced"])} ORDER BY n
+    ON CONFLICT (dossier_id, resumed_at) DO UPDATE SET {
+        ", ".join(f"{c} = excluded.{c}" for c in APPOINTMENT if c not in ("dossier_id", "resumed_at"))
+    }"""  # noqa: S608
+)
+
+
+async def record_appointments(
+    session: AsyncSession, events: Sequence[Mapping[str, Any]], announced: Sequence[Mapping[str, Any]]
+) -> None:
+    """`dossier.appointment_changed` outbox rows (`Outbox.row`'s) and the resumptions they announce
+    (every column of `appointments`), in one statement."""
+    params = {**arrays("events", events, EVENT), **arrays("announced", announced, APPOINTMENT)}
+    await session.execute(_RECORD_APPOINTMENTS, params)

@@ -1,7 +1,7 @@
 """Every query of the extension requests and their decisions. The caller's transaction commits."""
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -9,7 +9,6 @@ from sqlalchemy import and_, func, insert, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.deadline.bulk import any_of
 from services.deadline.extensions.models import extensions
 
 
@@ -18,13 +17,6 @@ async def extension_for(session: AsyncSession, step_id: uuid.UUID, requested_at:
         extensions.c.step_id == step_id, extensions.c.requested_at == requested_at
     )
     return (await session.execute(query)).first()
-
-
-async def granted_extensions(session: AsyncSession, dossier_ids: Collection[uuid.UUID]) -> Sequence[Row[Any]]:
-    query = select(extensions).where(
-        any_of(extensions.c.dossier_id, dossier_ids), extensions.c.state == "granted"
-    )
-    return (await session.execute(query)).all()
 
 
 async def insert_extension(session: AsyncSession, values: dict[str, Any]) -> None:

@@ -33,16 +33,12 @@ async def requested(
     await facts.write(session)
     if await repository.extension_for(session, data.step_id, data.requested_at) is not None:
         return  # this request was decided already
-    await recompute(session, ctx, [data.dossier_id])  # the step's due as of every fact heard
-    step = await dossier_repository.step_clock(session, data.step_id)
-    assert step is not None  # step_heard made it
+    # The step's due as of every fact heard, and what it was derived from.
+    derived = (await recompute(session, ctx, [data.dossier_id]))[data.dossier_id]
+    step = next(c for c in derived.clocks if c.scope == "step" and c.step_id == data.step_id)  # made above
     current_due: datetime = step.due_at or data.current_due_at
-    granted_before = [
-        e
-        for e in await repository.granted_extensions(session, [data.dossier_id])
-        if e.step_id == data.step_id
-    ]
-    calendar = (await ctx.calendars.current(session)).calendar
+    granted_before = [e for e in derived.granted if e.step_id == data.step_id]
+    calendar = derived.calendar
     decision = rules.decide_extension(
         requested_at=data.requested_at,
         reason=data.reason,
@@ -76,8 +72,7 @@ async def requested(
             "request_event_id": event_id,
         },
     )
-    dossier = await dossier_repository.dossier(session, data.dossier_id)
-    assert dossier is not None  # begin made it
+    dossier = derived.dossier
     who = events.identity(dossier)
     if decision.granted:
         assert decision.new_due_at is not None
