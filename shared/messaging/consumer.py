@@ -13,6 +13,7 @@
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError
+from sqlalchemy import Executable, Table, Text, Uuid, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -253,10 +256,7 @@ class Consumer:
         async with unit_of_work(self._sessions) as session:
             first_time = set(
                 await session.scalars(
-                    pg_insert(inbox)
-                    .values([{"event_id": e.id, "event_type": e.type} for e in unique])
-                    .on_conflict_do_nothing()
-                    .returning(inbox.c.event_id)
+                    _recorded(inbox), {"ids": [e.id for e in unique], "types": [e.type for e in unique]}
                 )
             )
             new = [e for e in unique if e.id in first_time and e.type in self._sub.handlers]
@@ -271,12 +271,7 @@ class Consumer:
         handler = self._sub.handlers.get(event.type)
         inbox = self._tables.inbox
         async with unit_of_work(self._sessions) as session:
-            first_time = await session.scalar(
-                pg_insert(inbox)
-                .values(event_id=event.id, event_type=event.type)
-                .on_conflict_do_nothing()
-                .returning(inbox.c.event_id)
-            )
+            first_time = await session.scalar(_recorded(inbox), {"ids": [event.id], "types": [event.type]})
             if first_time is not None and handler is not None:
                 await handler(event, session)
         return first_time is not None
@@ -319,3 +314,18 @@ async def _unsubscribe_quietly(psub: JetStreamContext.PullSubscription) -> None:
         await psub.unsubscribe()
     except Exception:
         log.debug("pull subscription already gone")
+
+
+@functools.cache
+def _recorded(inbox: Table) -> Executable:
+    """The inbox rows of a fetch's events (`ids`, `types`), returning the ids it did not have yet. Built
+    once per inbox: a multi-row VALUES is another statement for every fetch size, which SQLAlchemy
+    compiled again and walked row by row for its cache key on every fetch (issue #17)."""
+    ids = bindparam("ids", type_=ARRAY(Uuid()))
+    types = bindparam("types", type_=ARRAY(Text()))
+    return (
+        pg_insert(inbox)
+        .from_select(["event_id", "event_type"], select(func.unnest(ids), func.unnest(types)))
+        .on_conflict_do_nothing()
+        .returning(inbox.c.event_id)
+    )
