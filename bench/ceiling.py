@@ -8,7 +8,8 @@ If even this prototype stays under 40 % of its own pgbench, no design of the ser
 reaches the issue's target on this machine: the service has to do at least what the prototype does
 (and publish the event, which the prototype leaves in the outbox). Prints the same figures as
 write_path: requests/s, CPU a request of the prototype, of the database and of the load client,
-foreign CPU.
+foreign CPU; and the floor: the same request parsed, validated and its token checked, then answered
+with nothing done, which no write on this stack costs less than.
 """
 
 import json
@@ -110,11 +111,13 @@ async def ceiling(servers: BenchServers, meter: Meter, conn: asyncpg.Connection)
         stop(process)
     body = json.dumps(BODY).encode()
     one: Callable[[int], Request] = lambda _n: ("/v1/dossiers", f"Bearer {token}", body)  # noqa: E731
+    floor: Callable[[int], Request] = lambda _n: ("/v1/floor", f"Bearer {token}", body)  # noqa: E731
     process = start_prototype(servers, port, secret)
     meter.service = process.pid
     try:
         await wait_ready(f"http://127.0.0.1:{port}")
         served = await load(port, meter, one, 201)
+        nothing = await load(port, meter, floor, 201)
     finally:
         stop(process)
         meter.service = 0
@@ -138,3 +141,9 @@ async def ceiling(servers: BenchServers, meter: Meter, conn: asyncpg.Connection)
         f"{bench.span.foreign:.0%}"
     )
     print(f"  prototype / its pgbench {rate / bench.tps:.0%} (the issue's target >= {TARGET:.0%})")
+    span = nothing.span
+    cpu = span.delta("service") * 1000 / max(nothing.done, 1)
+    print(
+        f"  the floor: the same request validated and its token checked, nothing done: "
+        f"{nothing.done / span.seconds:,.0f} requests/s, {cpu:.2f} ms of CPU a request"
+    )

@@ -116,6 +116,13 @@ async def ready() -> dict[str, str]:
     return {"status": "ready"}
 
 
+@app.post("/v1/floor", status_code=201)
+async def floor(dossier_in: DossierIn, who: CurrentPrincipal) -> dict[str, str]:
+    """The same request parsed, validated and its token checked, then nothing: what any write costs
+    on this stack before it does anything."""
+    return {"unit": who.unit or ""}
+
+
 @app.post("/v1/dossiers", status_code=201)
 async def receive(dossier_in: DossierIn, request: Request, who: CurrentPrincipal) -> Any:
     state = request.app.state
