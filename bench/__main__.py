@@ -19,7 +19,7 @@ BENCHES = {
     "deadline_consume": "dossier events/s applied from a backlog, one per transaction vs a fetch at a time",
     "intake_import": "historical import lines per second",
     "routing": "agency queue page time at 100k open steps, officers' actions per second",
-    "survey": "kiosk ballots per second (many devices, keep-alive, per-device rate limits)",
+    "survey": "kiosk and dossier ballots per second, CPU a ballot (many devices, per-device rate limits)",
     "reporting": "processing report latency at 1M and 5M dossiers vs the naive GROUP BY, lag, rebuild rate",
     "province": "5M dossiers, 120 units: receptions over 8 units vs at one, six-month report by unit, memory",
 }
