@@ -24,10 +24,10 @@ import asyncpg
 
 from bench.ceiling_app import READ, WRITE
 from bench.intake_reception import BODY, start_intake
-from bench.meter import Meter, disk_fsync, prepare_server
+from bench.meter import Meter, metered_servers
 from bench.province import commune, register_units
 from bench.replay import PRELUDE, literal
-from bench.servers import BenchServers, bench_servers
+from bench.servers import BenchServers
 from bench.write_path import CLIENTS, SECONDS, TARGET, WARM_UP, Request, load, pgbench, stop
 from shared.auth import issue_token
 from shared.db.engine import asyncpg_dsn
@@ -87,16 +87,8 @@ async def pgbench_script(conn: asyncpg.Connection, unit: str) -> str:
 
 
 async def run() -> None:
-    async with bench_servers() as servers:
-        conn = await asyncpg.connect(asyncpg_dsn(servers.admin_database_url))
-        try:
-            await prepare_server(conn)
-            postmaster = int((servers.root / "postgres" / "postmaster.pid").read_text().split()[0])
-            meter = Meter(conn, postmaster)
-            print(f"{meter.cores} cores; the disk, idle: {await disk_fsync(servers, conn)}")
-            await ceiling(servers, meter, conn)
-        finally:
-            await conn.close()
+    async with metered_servers() as (servers, meter, conn):
+        await ceiling(servers, meter, conn)
 
 
 async def ceiling(servers: BenchServers, meter: Meter, conn: asyncpg.Connection) -> None:

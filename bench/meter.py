@@ -7,13 +7,16 @@ import os
 import re
 import subprocess
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
 
 from bench import replay
-from bench.servers import BenchServers
+from bench.servers import BenchServers, bench_servers
+from shared.db.engine import asyncpg_dsn
 from tools.devstack.postgres import binary
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -149,3 +152,19 @@ async def disk_fsync(servers: BenchServers, conn: asyncpg.Connection) -> str:
     test.terminate()
     test.wait(timeout=10)
     return f"pg_test_fsync, one 8 kB write, {found}"
+
+
+@asynccontextmanager
+async def metered_servers() -> AsyncIterator[tuple[BenchServers, Meter, asyncpg.Connection]]:
+    """Throwaway servers prepared for metering, a superuser connection to them and a `Meter`; prints
+    the cores and the disk's idle fsync first."""
+    async with bench_servers() as servers:
+        conn = await asyncpg.connect(asyncpg_dsn(servers.admin_database_url))
+        try:
+            await prepare_server(conn)
+            postmaster = int((servers.root / "postgres" / "postmaster.pid").read_text().split()[0])
+            meter = Meter(conn, postmaster)
+            print(f"{meter.cores} cores; the disk, idle: {await disk_fsync(servers, conn)}")
+            yield servers, meter, conn
+        finally:
+            await conn.close()

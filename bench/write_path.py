@@ -56,12 +56,11 @@ from sqlalchemy import make_url
 
 from bench import replay
 from bench.intake_reception import BODY, WORKERS, pgbench_tps, start_intake
-from bench.meter import Meter, Span, disk_fsync, prepare_server
+from bench.meter import Meter, Span, metered_servers
 from bench.province import commune, register_units
 from bench.routing import HOT_SHARE, OPEN_STEPS, KeepAlive, seed, start_routing
-from bench.servers import BenchServers, bench_servers
+from bench.servers import BenchServers
 from shared.auth import issue_token
-from shared.db.engine import asyncpg_dsn
 from shared.messaging.connection import NatsLink
 from shared.messaging.subjects import STREAMS
 from tools.devstack.launch import wait_ready
@@ -505,15 +504,7 @@ async def purge_streams(servers: BenchServers) -> None:
 
 
 async def run() -> None:
-    async with bench_servers() as servers:
-        conn = await asyncpg.connect(asyncpg_dsn(servers.admin_database_url))
-        try:
-            await prepare_server(conn)
-            postmaster = int((servers.root / "postgres" / "postmaster.pid").read_text().split()[0])
-            meter = Meter(conn, postmaster)
-            print(f"{meter.cores} cores; the disk, idle: {await disk_fsync(servers, conn)}")
-            await intake(servers, meter, conn)
-            await purge_streams(servers)
-            await routing(servers, meter, conn)
-        finally:
-            await conn.close()
+    async with metered_servers() as (servers, meter, conn):
+        await intake(servers, meter, conn)
+        await purge_streams(servers)
+        await routing(servers, meter, conn)

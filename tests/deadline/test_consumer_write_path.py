@@ -20,6 +20,7 @@ from services.deadline.extensions.models import extensions
 from services.deadline.models import audit_log, messaging
 from shared.messaging.envelope import CloudEvent
 from tests.deadline.conftest import Deadline, Dossier, agency, new_dossier, vn
+from tests.golden import Names
 
 GOLDEN = Path(__file__).with_name("consumer_write_path.golden.json")
 FETCH = 100
@@ -77,22 +78,6 @@ def backlog(size: int, days: int = 30, seed: int = 17) -> tuple[list[Dossier], l
         published.extend(_life(d, rng, others))
     published.sort(key=lambda item: item[0])  # stable: one dossier's events at one instant keep their order
     return tales, others, [e for _, e in published]
-
-
-class Names:
-    """Every id, code and agency a run makes up, replaced by a stable name, so two runs compare equal."""
-
-    def __init__(self) -> None:
-        self._names: dict[str, str] = {}
-
-    def name(self, value: Any, as_name: str) -> None:
-        self._names[str(value)] = as_name
-
-    def __call__(self, value: Any) -> Any:
-        text = json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
-        for actual, as_name in sorted(self._names.items(), key=lambda item: -len(item[0])):
-            text = text.replace(actual, as_name)
-        return json.loads(text)
 
 
 def _naming(tales: list[Dossier], others: list[str], events: list[CloudEvent]) -> Names:

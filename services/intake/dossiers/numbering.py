@@ -60,6 +60,9 @@ SELECT code FROM coded
 """  # noqa: S608
 
 
+EVENT: Final = ("event_id", "event_type", "topic", "payload")  # an outbox row's, in RECEIVE's order
+
+
 @dataclass(frozen=True)
 class Receipt:
     """Everything a receipt writes, staged before the counter is touched; `placeholder` stands for
@@ -101,10 +104,7 @@ async def receive(session: AsyncSession, receipt: Receipt) -> str:
         r.due_at,
         r.version,
         r.note,
-        event["event_id"],
-        event["event_type"],
-        event["topic"],
-        event["payload"],
+        *(event[column] for column in EVENT),
         r.placeholder,
         r.actor,
         r.role,

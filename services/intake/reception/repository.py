@@ -94,12 +94,15 @@ SELECT count(*) FROM dossier
 """  # noqa: S608
 
 
+APPLICANT: Final = ("id", "kind", "name", "search_key", "id_number", "phone", "email", "address")
+
+
 @dataclass(frozen=True)
 class Submission:
     """What a submission writes (`SUBMIT`): the applicant's and the dossier's columns, who submits it,
     the timeline's note and the audit's detail, and the Idempotency-Key it came under, if any."""
 
-    applicant: dict[str, Any]  # id, kind, name, search_key, id_number, phone, email, address
+    applicant: dict[str, Any]  # the columns APPLICANT names
     dossier: dict[str, Any]  # id, portal_id, procedure_id, channel, service_level, unit_code,
     # return_unit_code, received_across_boundary, submitted_at, documents, note
     who: Principal
@@ -115,14 +118,7 @@ async def add_submission(session: AsyncSession, submission: Submission) -> bool:
     a, d, who = submission.applicant, submission.dossier, submission.who
     inserted = await (await driver(session)).fetchval(
         SUBMIT,
-        a["id"],
-        a["kind"],
-        a["name"],
-        a["search_key"],
-        a["id_number"],
-        a["phone"],
-        a["email"],
-        a["address"],
+        *(a[column] for column in APPLICANT),
         d["id"],
         d["portal_id"],
         d["procedure_id"],
@@ -194,14 +190,7 @@ async def add_received(session: AsyncSession, submission: Submission, receipt: n
         r.unit_code,
         r.day,
         r.code_prefix,
-        a["id"],
-        a["kind"],
-        a["name"],
-        a["search_key"],
-        a["id_number"],
-        a["phone"],
-        a["email"],
-        a["address"],
+        *(a[column] for column in APPLICANT),
         d["id"],
         r.secret_key,
         r.version,
@@ -220,10 +209,7 @@ async def add_received(session: AsyncSession, submission: Submission, receipt: n
         r.due_at,
         submission.note,
         r.note,
-        event["event_id"],
-        event["event_type"],
-        event["topic"],
-        event["payload"],
+        *(event[column] for column in numbering.EVENT),
         r.placeholder,
         submission.who.role,
         submission.who.agency,

@@ -8,63 +8,25 @@ import json
 import re
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from services.intake.dossiers import rules
 from services.intake.dossiers.models import dossiers
 from shared.db.raw import driver
 from tests.intake.conftest import Intake
 from tests.intake.reception.test_reception import land
+from tests.statements import Statements, watching
 
 WRITE = re.compile(r"^\s*(WITH|INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 
 
-@dataclass
-class Statements:
-    """Every statement the app's connections send from now on, in order, with the connection that sent
-    it: SQLAlchemy's, and asyncpg's own (its API's, BEGIN and COMMIT). The app's relay and consumers use
-    the same pool, so a request's statements are those of the connection that ran its receipt."""
-
-    seen: list[tuple[int, str]] = field(default_factory=list)
-    alone: list[str] = field(default_factory=list)  # asyncpg's, done with its connection in no transaction
-
-    def of_connection_running(self, fragment: str, *, last: bool = False) -> list[str]:
-        """The statements of the connection that sent the first (`last`: the last) mentioning `fragment`."""
-        running = [conn for conn, query in self.seen if fragment in query]
-        owner = running[-1] if last else running[0]
-        return [query for conn, query in self.seen if conn == owner]
-
-
 @pytest.fixture
 async def statements(intake: Intake) -> AsyncIterator[Statements]:
-    log = Statements()
-    engine = intake.app.state.sessions.kw["bind"]
-    logging: set[int] = set()
-
-    def on_checkout(dbapi_connection: Any, *_: Any) -> None:
-        raw = dbapi_connection.driver_connection
-        key = id(raw)
-        if key not in logging:
-            logging.add(key)
-            raw.add_query_logger(lambda record: log.seen.append((key, record.query)))
-            raw.add_query_logger(
-                lambda record: None if raw.is_in_transaction() else log.alone.append(record.query)
-            )
-
-    def on_execute(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        log.seen.append((id(conn.connection.driver_connection), statement))
-
-    event.listen(engine.sync_engine, "checkout", on_checkout)
-    event.listen(engine.sync_engine, "before_cursor_execute", on_execute)
-    try:
+    async with watching(intake.app.state.sessions.kw["bind"]) as log:
         yield log
-    finally:
-        event.remove(engine.sync_engine, "checkout", on_checkout)
-        event.remove(engine.sync_engine, "before_cursor_execute", on_execute)
 
 
 def after_last_write(seen: list[str]) -> list[str]:
@@ -80,7 +42,7 @@ async def test_at_the_counter_two_reads_and_one_statement_that_commits_on_its_ow
     for _ in range(2):
         response = await intake.post("/v1/dossiers", land())
         assert response.status_code == 201, response.text
-    request = statements.of_connection_running("dossier_counters", last=True)
+    request = statements.of_checkout_running("dossier_counters")
     counter = [i for i, q in enumerate(request) if "dossier_counters" in q][-1:]
     receipt = request[counter[0]]
     assert all(
@@ -106,7 +68,7 @@ async def test_an_online_submission_accepted_by_reception_takes_its_code_the_sam
     )
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["code"].startswith(f"{intake.unit_code}-210618-")
-    request = statements.of_connection_running("dossier_counters")
+    request = statements.of_checkout_running("dossier_counters")
     assert sum("dossier_counters" in q for q in request) == 1
     assert after_last_write(request) == ["COMMIT"]
 

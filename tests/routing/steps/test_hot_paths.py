@@ -15,31 +15,22 @@ from typing import Any
 from sqlalchemy import event, select, update
 
 from services.routing.plans.models import plans, steps, supplement_requests
+from tests.golden import Names
 from tests.routing.conftest import Routing, agency, iso, new_dossier, vn
 from tests.routing.steps.test_actions import GCN, audit_rows
 
 GOLDEN = Path(__file__).with_name("hot_paths.golden.json")
 
 
-class Names:
-    """Every id and code a run makes up, replaced by a stable name, so two runs compare equal;
-    ``steps``: the steps whose forms 02 are recorded."""
+class StepNames(Names):
+    """`Names`, and ``steps``: the steps whose forms 02 are recorded."""
 
     def __init__(self, steps: list[dict[str, Any]]) -> None:
-        self._names: dict[str, str] = {}
+        super().__init__()
         self.steps = [uuid.UUID(step["id"]) for step in steps]
 
-    def name(self, value: Any, as_name: str) -> None:
-        self._names[str(value)] = as_name
 
-    def __call__(self, value: Any) -> Any:
-        text = json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
-        for actual, as_name in sorted(self._names.items(), key=lambda item: -len(item[0])):
-            text = text.replace(actual, as_name)
-        return json.loads(text)
-
-
-async def record(routing: Routing, code: str, names: Names, responses: list[Any]) -> dict[str, Any]:
+async def record(routing: Routing, code: str, names: StepNames, responses: list[Any]) -> dict[str, Any]:
     events = [{k: v for k, v in e.items() if k != "id"} for e in await routing.events(code)]
     audits = [
         {
@@ -81,7 +72,7 @@ async def a_route_of_two_groups(routing: Routing) -> dict[str, Any]:
     ]
     await routing.deliver(dossier.received())
     steps = (await routing.plan(dossier.code))["steps"]
-    names = Names(steps)
+    names = StepNames(steps)
     names.name(dossier.id, "DOSSIER")
     names.name(dossier.code, "CODE")
     for step, as_name in zip(steps, ("LEAD", "TAX", "ENV", "LAST"), strict=True):
@@ -131,7 +122,7 @@ async def a_supplement_handed_in_before_it_is_asked(routing: Routing) -> dict[st
     dossier = new_dossier((vpdk, 5))
     await routing.deliver(dossier.received())
     [step] = (await routing.plan(dossier.code))["steps"]
-    names = Names([step])
+    names = StepNames([step])
     names.name(dossier.id, "DOSSIER")
     names.name(dossier.code, "CODE")
     names.name(step["id"], "STEP")

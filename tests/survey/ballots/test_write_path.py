@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
 
 from services.survey.ballots.models import ballots
 from services.survey.feedback.models import feedback_items
@@ -22,27 +22,13 @@ from services.survey.models import audit_log, messaging
 from services.survey.working_calendar import CALENDAR
 from shared.auth import Role
 from shared.db.engine import unit_of_work
+from tests.golden import Names
+from tests.statements import Statements, watching
 from tests.survey.ballots.test_ballots import SATISFIED, kiosk
 from tests.survey.conftest import Dossier, Survey
 
 GOLDEN = Path(__file__).with_name("write_path.golden.json")
 UNSATISFIED = {"complexity": "complex", "satisfaction": "unsatisfied"}
-
-
-class Names:
-    """Every id and code a run makes up, replaced by a stable name, so that two runs compare equal."""
-
-    def __init__(self) -> None:
-        self._names: dict[str, str] = {}
-
-    def name(self, value: Any, as_name: str) -> None:
-        self._names[str(value)] = as_name
-
-    def __call__(self, value: Any) -> Any:
-        text = json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
-        for actual, as_name in sorted(self._names.items(), key=lambda item: -len(item[0])):
-            text = text.replace(actual, as_name)
-        return json.loads(text)
 
 
 @dataclass
@@ -216,53 +202,10 @@ async def test_concurrent_ballots_for_one_dossier_store_one_and_refuse_the_other
 # -- the statements a dossier's ballot sends -------------------------------------------------------
 
 
-CHECKOUT = "-- checkout"
-
-
-@dataclass
-class Statements:
-    """Every statement the app's connections send, in order, with the connection that sent it:
-    SQLAlchemy's and asyncpg's own (BEGIN, COMMIT, the pool's ping), and a `CHECKOUT` mark each time
-    the pool hands a connection out. The relay shares the pool: what one checkout sent is a request's.
-    (asyncpg logs a statement a loop iteration after it ran: before anything else can check the
-    connection out again, as that needs the loop.)"""
-
-    seen: list[tuple[int, str]] = field(default_factory=list)
-
-    def of_checkout_running(self, fragment: str) -> list[str]:
-        """What the connection that sent `fragment` last sent while checked out that time."""
-        owner = next(conn for conn, query in reversed(self.seen) if fragment in query)
-        mine = [query for conn, query in self.seen if conn == owner]
-        last = max(i for i, query in enumerate(mine) if fragment in query)
-        start = max((i for i, query in enumerate(mine[:last]) if query == CHECKOUT), default=-1) + 1
-        end = next((i for i, query in enumerate(mine) if i > last and query == CHECKOUT), len(mine))
-        return mine[start:end]
-
-
 @pytest.fixture
 async def statements(survey: Survey) -> AsyncIterator[Statements]:
-    log = Statements()
-    engine = survey.app.state.runtime.engine
-    logging: set[int] = set()
-
-    def on_checkout(dbapi_connection: Any, *_: Any) -> None:
-        raw = dbapi_connection.driver_connection
-        key = id(raw)
-        log.seen.append((key, CHECKOUT))
-        if key not in logging:
-            logging.add(key)
-            raw.add_query_logger(lambda record: log.seen.append((key, record.query)))
-
-    def on_execute(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        log.seen.append((id(conn.connection.driver_connection), statement))
-
-    event.listen(engine.sync_engine, "checkout", on_checkout)
-    event.listen(engine.sync_engine, "before_cursor_execute", on_execute)
-    try:
+    async with watching(survey.app.state.runtime.engine) as log:
         yield log
-    finally:
-        event.remove(engine.sync_engine, "checkout", on_checkout)
-        event.remove(engine.sync_engine, "before_cursor_execute", on_execute)
 
 
 def verbs(queries: list[str]) -> list[str]:
