@@ -10,7 +10,7 @@ COMMIT, issue #17)."""
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import CompoundSelect, Select
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,25 +36,37 @@ async def _adapted(session: AsyncSession) -> Any:
 
 
 class Prebuilt:
-    """A Core SELECT compiled once for asyncpg and sent on the driver as is (`driver_as_is`): its rows
-    read by attribute as SQLAlchemy's are (the dialect's codecs, JSON among them, are the
-    connection's), without the ORM's layers (its cache key, its result processing: ~0.15 ms a read,
-    issue #17)."""
+    """A Core SELECT (its CTEs may write) compiled once for asyncpg and sent on the driver as is
+    (`driver_as_is`): its rows read by attribute as SQLAlchemy's are (the dialect's codecs, JSON among
+    them, are the connection's), without the ORM's layers (its cache key, its result processing:
+    ~0.15 ms a statement, issue #17)."""
 
-    def __init__(self, statement: Select[Any]) -> None:
-        compiled = statement.compile(dialect=asyncpg_dialect())  # type: ignore[no-untyped-call]
-        self.sql = str(compiled)  # as sent, its parameters numbered in `compiled.positiontup` order
+    def __init__(self, statement: Select[Any] | CompoundSelect[Any]) -> None:
+        dialect = asyncpg_dialect()  # type: ignore[no-untyped-call]
+        compiled = statement.compile(dialect=dialect)
+        self.sql = str(compiled)
         self._order = list(compiled.positiontup or ())
         self._fixed = {name: value for name, value in compiled.params.items() if value is not None}
+        # Each value as SQLAlchemy binds it (JSON serialized, for one).
+        types = {name: compiled.binds[name].type.dialect_impl(dialect) for name in self._order}
+        self._binds = {name: kind.bind_processor(dialect) for name, kind in types.items()}
 
     async def first(self, session: AsyncSession, **params: Any) -> Any | None:
         values = {**self._fixed, **params}
-        record = await (await driver_as_is(session)).fetchrow(self.sql, *(values[n] for n in self._order))
+        bound = [
+            value if bind is None else bind(value)
+            for bind, value in ((self._binds[name], values[name]) for name in self._order)
+        ]
+        record = await (await driver_as_is(session)).fetchrow(self.sql, *bound)
         return None if record is None else Record(**record)
 
 
 class Record(SimpleNamespace):
-    """A row read by attribute, or whole as SQLAlchemy's `Row._asdict` gives it."""
+    """A row read by attribute, or whole as SQLAlchemy's `Row._mapping` and `Row._asdict` give it."""
+
+    @property
+    def _mapping(self) -> dict[str, Any]:
+        return dict(vars(self))
 
     def _asdict(self) -> dict[str, Any]:
         return dict(vars(self))

@@ -3,6 +3,7 @@ session's first statement, so `driver` begins the transaction itself when nothin
 `driver_as_is` leaves a statement sent first to commit on its own (reception's hot path)."""
 
 from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db.engine import make_sessions
@@ -49,3 +50,13 @@ async def test_a_prebuilt_read_gives_what_the_orm_gives(admin_engine: AsyncEngin
         assert (got.id, got.body) == (expected.id, expected.body)
         assert got._asdict() == expected._asdict()
         assert await Prebuilt(query).first(session, body="Trần") is None
+
+
+async def test_a_prebuilt_statement_binds_values_as_sqlalchemy_binds_them(admin_engine: AsyncEngine) -> None:
+    detail = {"lý do": "Nguyễn Văn An", "days": [1, 2]}
+    echo = Prebuilt(select(bindparam("detail", type_=JSONB).label("detail")))
+    async with make_sessions(admin_engine)() as session:
+        got = await echo.first(session, detail=detail)
+        assert got is not None
+        assert got.detail == detail
+        assert got._mapping == {"detail": detail}

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.routing.inbound.models import facts
 from services.routing.models import audit_log, messaging
 from services.routing.plans.models import OPEN_STEP_STATES, plans, steps, supplement_requests
+from shared.db.raw import Prebuilt
 
 # -- plans ----------------------------------------------------------------------------------
 
@@ -295,7 +296,9 @@ _ACCEPT_AUDITED = (
     )
     .cte("audited")
 )
-_ACCEPT: Executable = (
+# Compiled once and sent on the driver as is (`Prebuilt`): one statement, atomic alone, so no BEGIN
+# and no COMMIT unless the request's calendar check has begun a transaction (issue #17).
+_ACCEPT = Prebuilt(
     select(*_ACCEPTED.c, literal(True).label("acted"))
     .union_all(select(*_LOCKED_STEP.c, literal(False)).where(~exists(select(_ACCEPTED.c.id))))
     .add_cte(_ACCEPT_AUDITED)
@@ -310,13 +313,13 @@ async def accept_step(
     at: datetime,
     by: str,
     audit: dict[str, Any],
-) -> tuple[Row[Any] | None, bool]:
+) -> tuple[Any | None, bool]:
     """The step accepted by its agency's ``by`` with the audit row (``audit``, its `entity` the
     plan's), if it is ``agency_code``'s and assigned: the step as it now is, and whether it was
     accepted; (None, False) when there is no such step."""
     params = {"step_id": step_id, "the_agency_code": agency_code, "accepted_at": at, "accepted_by": by}
     params.update({f"audit_{column}": value for column, value in audit.items() if column != "entity"})
-    row = (await session.execute(_ACCEPT, params)).one_or_none()
+    row = await _ACCEPT.first(session, **params)
     return row, bool(row is not None and row.acted)
 
 

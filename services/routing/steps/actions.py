@@ -119,7 +119,7 @@ def _audited(
     out.insert(audit_log, _step_audit(officer, step_id, action, at, f"dossier:{out.code}", **detail))
 
 
-async def accept(session: AsyncSession, officer: Officer, step_id: uuid.UUID) -> Row[Any]:
+async def accept(session: AsyncSession, officer: Officer, step_id: uuid.UUID) -> Any:
     """The agency takes the dossier up (tiếp nhận hồ sơ chuyển đến).
 
     One statement locks the plan and the step, accepts it and writes the audit row if the step is the
