@@ -45,6 +45,8 @@ async def submit(
     remembered = (idempotency_key, _request_hash(dossier_in)) if idempotency_key else None
     dossier, submission = _staged(desk, dossier_in, procedure, (unit_code, return_unit_code), remembered)
     eligible, reason = dossier_in.eligible, dossier_in.refusal_reason
+    # Received at once at the counter: one statement writes it all. A portal id (which may be taken:
+    # a 409) and forms 02 and 03 are written by SUBMIT, then decided on.
     if (
         dossier.channel != "online"
         and dossier.portal_id is None
