@@ -1,18 +1,17 @@
-"""Every query of a dossier's own tables: the dossier with its applicant, its public timeline, and the
-counter behind its code."""
+"""Every query of a dossier's own tables: the dossier with its applicant and its public timeline. The
+counter behind its code is taken by the statements that write a receipt (`numbering`)."""
 
 import contextlib
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Row, bindparam, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.catalogue.models import procedures
-from services.intake.dossiers.models import applicants, dossier_counters, dossiers, timeline
+from services.intake.dossiers.models import applicants, dossiers, timeline
 
 _DOSSIER_VIEW = (
     select(
@@ -81,18 +80,3 @@ async def move_status(
     )
     dossier_id: UUID | None = moved.scalar_one_or_none()
     return dossier_id
-
-
-async def next_dossier_number(session: AsyncSession, unit_code: str, day: date) -> int:
-    """Gapless per unit and day: the upsert's row lock queues concurrent receptions, and a rolled-back
-    reception rolls its number back with it."""
-    statement = (
-        pg_insert(dossier_counters)
-        .values(unit_code=unit_code, day=day, last=1)
-        .on_conflict_do_update(
-            index_elements=[dossier_counters.c.unit_code, dossier_counters.c.day],
-            set_={"last": dossier_counters.c.last + 1},
-        )
-        .returning(dossier_counters.c.last)
-    )
-    return int((await session.execute(statement)).scalar_one())

@@ -9,9 +9,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
 
-from services.intake.dossiers import repository as dossier_repository
-from services.intake.dossiers.models import dossiers
+from services.intake.dossiers.models import dossier_counters, dossiers
 from services.intake.models import messaging
 from services.intake.units.rules import opening, unit_of_reception
 from shared.auth import issue_token
@@ -88,7 +88,14 @@ async def test_a_unit_never_waits_on_another_units_counter(intake: Intake) -> No
     busy, other = await new_unit(intake), await new_unit(intake)
     async with intake.app.state.sessions() as session, session.begin():
         # An open transaction holds `busy`'s counter row for the day, as a slow reception would.
-        await dossier_repository.next_dossier_number(session, busy, date(2021, 6, 18))
+        await session.execute(
+            insert(dossier_counters)
+            .values(unit_code=busy, day=date(2021, 6, 18), last=1)
+            .on_conflict_do_update(
+                index_elements=[dossier_counters.c.unit_code, dossier_counters.c.day],
+                set_={"last": dossier_counters.c.last + 1},
+            )
+        )
         response = await asyncio.wait_for(receive(intake, other), timeout=10)
         assert response.status_code == 201, response.text
         assert response.json()["code"] == f"{other}-210618-0001"
