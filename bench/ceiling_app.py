@@ -1,8 +1,8 @@
 """The least a reception can cost on this stack (issue #17): a FastAPI app that receives a dossier at
-the counter as intake does, with intake's own request model, token check, rules and event builders,
-but with none of the service's layers that the rules do not need: no middleware, no SQLAlchemy (an
-asyncpg pool), no relay (the outbox row is written, nobody publishes it), and two round trips in all,
-each statement atomic on its own (no BEGIN, no COMMIT):
+the counter as intake does, with intake's own request model, token check, rules and receipt staging
+(`decision.staged_receipt`), but with none of the service's layers that the rules do not need: no
+middleware, no SQLAlchemy (an asyncpg pool), no relay (the outbox row is written, nobody publishes
+it), and two round trips in all, each statement atomic on its own (no BEGIN, no COMMIT):
 
 1. `READ`: the procedure in force today and the receiving unit, in one statement;
 2. `WRITE`: applicant, dossier (received, with its code), both timeline rows, the outbox row and both
@@ -16,32 +16,27 @@ statements.
 
 import json
 import os
-import secrets
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from typing import Any, Final
 
 import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from services.intake import events
 from services.intake.catalogue.repository import _IN_FORCE
 from services.intake.catalogue.rules import checklist, missing_documents, unknown_documents
-from services.intake.catalogue.snapshot import received_snapshot
-from services.intake.dossiers import rules
+from services.intake.dossiers import numbering
+from services.intake.dossiers.change import Desk
 from services.intake.models import messaging
-from services.intake.reception.decision import Facts, shown
+from services.intake.reception.decision import Facts, staged_receipt
 from services.intake.reception.schemas import DossierIn
 from shared.auth import CurrentPrincipal, TokenVerifier
 from shared.calendar import WorkingCalendar
 from shared.clock import VIETNAM, SystemClock
 from shared.db.raw import Record
 from shared.messaging.outbox import Outbox
-from shared.messaging.subjects import dossier_subject
-from shared.rule_sets import rule_set_on
 from shared.settings import ServiceSettings
 from shared.text import search_key
 
@@ -93,7 +88,8 @@ SELECT code FROM coded
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = ServiceSettings(jwt_secret=os.environ["CEILING_JWT_SECRET"], environment="test")
     app.state.token_verifier = TokenVerifier(settings)
-    app.state.outbox = Outbox(messaging.outbox, "intake", SystemClock())
+    app.state.clock = SystemClock()
+    app.state.outbox = Outbox(messaging.outbox, "intake", app.state.clock)
     app.state.calendar = WorkingCalendar()
     async with asyncpg.create_pool(
         os.environ["CEILING_DSN"], min_size=10, max_size=10, init=_json_columns
@@ -126,7 +122,7 @@ async def floor(dossier_in: DossierIn, who: CurrentPrincipal) -> dict[str, str]:
 @app.post("/v1/dossiers", status_code=201)
 async def receive(dossier_in: DossierIn, request: Request, who: CurrentPrincipal) -> Any:
     state = request.app.state
-    now = datetime.now(UTC)
+    now = state.clock.now()
     day = now.astimezone(VIETNAM).date()
     unit = who.unit or ""
     async with state.pool.acquire() as conn:
@@ -139,11 +135,8 @@ async def receive(dossier_in: DossierIn, request: Request, who: CurrentPrincipal
             checklist(procedure.documents), provided
         ):
             return JSONResponse({"code": "documents"}, status_code=422)
-        due = rules.appointment(now, procedure, online=False, calendar=state.calendar)
-        era = rule_set_on(now)
-        dossier_id, applicant_id = uuid.uuid4(), uuid.uuid4()
         facts = Facts(
-            id=dossier_id,
+            id=uuid.uuid4(),
             code=None,
             portal_id=None,
             channel="direct",
@@ -161,64 +154,34 @@ async def receive(dossier_in: DossierIn, request: Request, who: CurrentPrincipal
             procedure_name=procedure.name,
             submitted_at=now,
         )
-        placeholder = f"#{secrets.token_hex(12)}#"
-        payload = events.received(
-            identity=events.identity(
-                dossier_id=dossier_id, code=placeholder, portal_id=None, agency_code=procedure.agency_code
-            ),
-            procedure=received_snapshot(procedure, era),
-            channel="direct",
-            service_level=procedure.service_level,
-            unit_code=unit,
-            return_unit_code=unit,
-            received_across_boundary=False,
-            received_at=now,
-            clock_started_at=due.clock_start,
-            due_at=due.due,
-            applicant_kind=dossier_in.applicant.kind,
-            applicant_name=dossier_in.applicant.name,
-            documents=provided,
-            imported=False,
-            rule_set=era.code,
-        )
-        _, row = state.outbox.row(
-            name="dossier.received",
-            topic=dossier_subject(procedure.agency_code, "received"),
-            subject=placeholder,
-            sequence=2,
-            data=payload.data(),
-        )
-        secret = rules.new_lookup_secret()
-        person = dossier_in.applicant
+        desk = Desk(outbox=state.outbox, clock=state.clock, who=who, default_unit=unit)
+        staged = staged_receipt(desk, facts, procedure, state.calendar)  # intake's own staging
+        r, person = staged.receipt, dossier_in.applicant
         code = await conn.fetchval(
             WRITE,
             unit,
             day,
-            rules.dossier_code_prefix(unit, day),
-            applicant_id,
+            r.code_prefix,
+            uuid.uuid4(),
             person.kind,
             person.name,
             search_key(person.name),
             person.id_number,
             person.phone,
-            dossier_id,
-            rules.secret_key(secret),
+            facts.id,
+            r.secret_key,
             procedure.id,
             procedure.service_level,
-            now,
-            era.code,
-            due.clock_start,
-            due.due,
-            json.dumps(provided),
+            r.received_at,
+            r.rule_set,
+            r.clock_started_at,
+            r.due_at,
+            r.documents_json,
             who.sub,
-            f"Đã tiếp nhận, hẹn trả kết quả {due.due.astimezone(VIETNAM):%H:%M %d/%m/%Y}",
-            row["event_id"],
-            row["event_type"],
-            row["topic"],
-            row["payload"],
-            placeholder,
+            r.note,
+            *(r.outbox_row[column] for column in numbering.EVENT),
+            r.placeholder,
         )
-    out = shown(
-        facts, "received", code=code, received_at=now, rule_set=era.code, due_at=due.due, lookup_secret=secret
-    )
+    out = staged.outcome(facts, code).shown
+    assert out is not None  # a receipt always shows its dossier
     return JSONResponse(out.model_dump(mode="json"), status_code=201)

@@ -28,6 +28,7 @@ from services.intake.reception.repository import Submission
 from services.intake.reception.schemas import AcceptIn, DecisionOut, DossierOut
 from services.intake.schemas import ApplicantKind, Channel
 from services.intake.units import service as units
+from shared.calendar import WorkingCalendar
 from shared.clock import VIETNAM
 from shared.errors import Problem
 from shared.messaging.subjects import dossier_subject
@@ -177,7 +178,7 @@ async def decide(
 async def _receive(session: AsyncSession, desk: Desk, dossier: Facts, procedure: Any) -> Outcome:
     """Stage the receipt, then write it in one statement that takes the day's number last
     (`numbering.receive`): the counter row stays locked only for that statement and the COMMIT."""
-    staged = await _staged_receipt(session, desk, dossier, procedure)
+    staged = staged_receipt(desk, dossier, procedure, await working_calendar(session))
     return staged.outcome(dossier, await numbering.receive(session, staged.receipt))
 
 
@@ -186,7 +187,7 @@ async def receive_at_once(
 ) -> Outcome:
     """A dossier handed in at the counter, complete and eligible: the submission and its receipt
     written by one statement that commits on its own (`repository.add_received`)."""
-    staged = await _staged_receipt(session, desk, dossier, procedure)
+    staged = staged_receipt(desk, dossier, procedure, await working_calendar(session))
     return staged.outcome(dossier, await repository.add_received(session, submission, staged.receipt))
 
 
@@ -196,7 +197,9 @@ def received_at_once(dossier: Facts, procedure: Any, *, eligible: bool) -> bool:
 
 
 @dataclass(frozen=True)
-class _StagedReceipt:
+class StagedReceipt:
+    """A receipt staged (`staged_receipt`), and what its response shows besides the written code."""
+
     receipt: numbering.Receipt
     secret: str  # the look-up secret, shown once
     rule_set: str
@@ -215,11 +218,8 @@ class _StagedReceipt:
         return Outcome(dossier.id, shown_out)
 
 
-async def _staged_receipt(
-    session: AsyncSession, desk: Desk, dossier: Facts, procedure: Any
-) -> _StagedReceipt:
+def staged_receipt(desk: Desk, dossier: Facts, procedure: Any, calendar: WorkingCalendar) -> StagedReceipt:
     """Everything a receipt writes, with its number left to the statement that writes it."""
-    calendar = await working_calendar(session)
     now = desk.clock.now()
     due = rules.appointment(now, procedure, online=dossier.channel == "online", calendar=calendar)
     era = rule_set_on(now)  # the dossier keeps the rule set of its receipt day from now on
@@ -276,7 +276,7 @@ async def _staged_receipt(
         role=desk.who.role,
         agency=desk.who.agency,
     )
-    return _StagedReceipt(receipt, secret, era.code)
+    return StagedReceipt(receipt, secret, era.code)
 
 
 async def _not_received(
