@@ -10,13 +10,15 @@ so a stream can be re-driven.
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 import asyncpg
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, delete
 
 from shared.clock import Clock
 from shared.db.engine import Sessions, asyncpg_dsn, unit_of_work
+from shared.db.raw import driver
 from shared.faults import crash_point
 from shared.leadership import Leadership
 from shared.messaging.connection import NatsLink
@@ -31,6 +33,26 @@ PURGE_EVERY_SECONDS = 600.0
 
 class PublishFailed(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class _OutboxSql:
+    """A batch's statements, sent on the session's asyncpg connection: built once, as the relay runs
+    them for every batch of every service, and SQLAlchemy's layers cost more than they do (#17)."""
+
+    pending: str
+    sent: str
+    failed: str
+
+    @classmethod
+    def of(cls, outbox: Table) -> "_OutboxSql":
+        name = f"{outbox.schema}.{outbox.name}"  # our own table's name, not input
+        return cls(
+            pending=f"SELECT id, event_id, topic, payload FROM {name} WHERE sent_at IS NULL "  # noqa: S608
+            "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+            sent=f"UPDATE {name} SET sent_at = $1 WHERE id = ANY($2::bigint[])",  # noqa: S608
+            failed=f"UPDATE {name} SET attempts = attempts + 1, last_error = $2 WHERE id = $1",  # noqa: S608
+        )
 
 
 class Relay:
@@ -58,6 +80,7 @@ class Relay:
         self._poll_seconds = poll_seconds
         self._retention = retention
         self._leadership = Leadership("relay", log)
+        self._sql = _OutboxSql.of(tables.outbox)
 
     @property
     def is_leader(self) -> bool:
@@ -95,17 +118,9 @@ class Relay:
 
     async def publish_pending(self) -> int:
         """Publish one batch of unsent rows in id order; returns how many were sent."""
-        t = self._outbox
         async with unit_of_work(self._sessions) as session:
-            rows = (
-                await session.execute(
-                    select(t.c.id, t.c.event_id, t.c.topic, t.c.payload)
-                    .where(t.c.sent_at.is_(None))
-                    .order_by(t.c.id)
-                    .limit(self._batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
+            db = await driver(session)
+            rows = await db.fetch(self._sql.pending, self._batch_size)
             if not rows:
                 return 0
             crash_point("relay.before_publish")
@@ -113,7 +128,7 @@ class Relay:
             # Pipelined on one connection, so JetStream stores them in this order; each ack awaited.
             pending = [
                 await js.publish_async(
-                    row.topic, row.payload.encode(), headers={"Nats-Msg-Id": str(row.event_id)}
+                    row["topic"], row["payload"].encode(), headers={"Nats-Msg-Id": str(row["event_id"])}
                 )
                 for row in rows
             ]
@@ -124,18 +139,14 @@ class Relay:
                     try:
                         async with asyncio.timeout(PUBACK_TIMEOUT_SECONDS):
                             await ack
-                        sent.append(row.id)
+                        sent.append(row["id"])
                         continue
                     except Exception as exc:
                         failure = exc
-                        await session.execute(
-                            update(t)
-                            .where(t.c.id == row.id)
-                            .values(attempts=t.c.attempts + 1, last_error=repr(exc)[:1000])
-                        )
+                        await db.execute(self._sql.failed, row["id"], repr(exc)[:1000])
                 ack.cancel()
             if sent:
-                await session.execute(update(t).where(t.c.id.in_(sent)).values(sent_at=self._clock.now()))
+                await db.execute(self._sql.sent, self._clock.now(), sent)
         metrics.events_published.labels(self._service).inc(len(sent))
         if failure is not None:
             raise PublishFailed(f"publish stopped after {len(sent)} of {len(rows)}") from failure

@@ -74,14 +74,16 @@ _PROCEDURE_VIEW = (
 )
 
 
-# Built once: every reception reads it (issue #17), before any write, as is (`Prebuilt`).
-_IN_FORCE = Prebuilt(
+# The version of procedure `code` in force on day `on`. Built once: every reception reads it (issue
+# #17), before any write, as is (`Prebuilt`); reception at its own unit reads it with the unit.
+IN_FORCE = (
     _PROCEDURE_VIEW.where(
         procedures.c.code == bindparam("code"), procedures.c.effective_from <= bindparam("on")
     )
     .order_by(procedures.c.effective_from.desc(), procedures.c.version.desc())
     .limit(1)
 )
+_IN_FORCE = Prebuilt(IN_FORCE)
 
 
 async def procedure_in_force(session: AsyncSession, code: str, on: date) -> Any | None:

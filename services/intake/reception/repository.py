@@ -3,19 +3,55 @@ under an `Idempotency-Key`; and a submission's rows, written in one statement.""
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Final
 from uuid import UUID
 
-from sqlalchemy import Row, bindparam, insert, select, text
+from sqlalchemy import Row, bindparam, insert, literal, select, text, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.intake.catalogue.repository import IN_FORCE
 from services.intake.dossiers import numbering
 from services.intake.dossiers.models import applicants, dossiers, timeline
 from services.intake.models import audit_log, messaging
 from services.intake.reception.models import idempotency_keys, reception_decisions
+from services.intake.units.models import units
 from shared.auth import Principal
-from shared.db.raw import driver, driver_as_is
+from shared.db.raw import Prebuilt, Record, driver, driver_as_is
+
+
+def _both_reads() -> Prebuilt:
+    """The procedure in force (`code`, `on`) and the unit (`unit`), one row with either side null when
+    absent, their columns told apart by prefix."""
+    procedure = IN_FORCE.subquery("procedure")
+    one = select(literal(1).label("one")).subquery("one")
+    return Prebuilt(
+        select(
+            *(column.label(f"p_{column.name}") for column in procedure.c),
+            *(column.label(f"u_{column.name}") for column in units.c),
+        ).select_from(one.outerjoin(procedure, true()).outerjoin(units, units.c.code == bindparam("unit")))
+    )
+
+
+# Built once: the two reads of a reception at the token's own unit, in one round trip (issue #17).
+_PROCEDURE_AND_UNIT: Final = _both_reads()
+
+
+async def procedure_and_unit(
+    session: AsyncSession, code: str, on: date, unit: str
+) -> tuple[Record | None, Record | None]:
+    """The version of procedure `code` in force on day `on` and the unit `unit`, each None if there is
+    none: what `catalogue.repository.procedure_in_force` and `units.repository.unit` read, at once."""
+    row = await _PROCEDURE_AND_UNIT.first(session, code=code, on=on, unit=unit)
+    assert row is not None  # the one-row subquery makes one row whatever matches
+    sides: dict[str, dict[str, Any]] = {"p_": {}, "u_": {}}
+    for name, value in vars(row).items():
+        sides[name[:2]][name[2:]] = value
+    procedure, found = sides["p_"], sides["u_"]
+    return (
+        Record(**procedure) if procedure["id"] is not None else None,
+        Record(**found) if found["code"] is not None else None,
+    )
 
 
 async def add_decision(

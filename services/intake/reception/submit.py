@@ -40,8 +40,8 @@ async def submit(
         replay = await _replay(session, desk, idempotency_key, dossier_in)
         if replay is not None:
             return replay
-    procedure = await _procedure_for(session, desk, dossier_in)
-    unit_code, return_unit_code = await _units_for(session, desk, dossier_in)
+    procedure, own_unit = await _procedure_for(session, desk, dossier_in)
+    unit_code, return_unit_code = await _units_for(session, desk, dossier_in, own_unit)
     remembered = (idempotency_key, _request_hash(dossier_in)) if idempotency_key else None
     dossier, submission = _staged(desk, dossier_in, procedure, (unit_code, return_unit_code), remembered)
     eligible, reason = dossier_in.eligible, dossier_in.refusal_reason
@@ -59,10 +59,19 @@ async def submit(
     return await decide(session, desk, dossier, procedure, eligible=eligible, reason=reason)
 
 
-async def _procedure_for(session: AsyncSession, desk: Desk, dossier_in: DossierIn) -> Any:
-    """The procedure version in force today, if the dossier fits it and comes by the caller's channel."""
+async def _procedure_for(
+    session: AsyncSession, desk: Desk, dossier_in: DossierIn
+) -> tuple[Any, tuple[str, Any] | None]:
+    """The procedure version in force today, if the dossier fits it and comes by the caller's channel;
+    with it, when the token names reception's unit, that unit (code, row or None) read in the same
+    round trip (issue #17)."""
     today = desk.clock.now().astimezone(VIETNAM).date()
-    procedure = await catalogue.procedure_in_force(session, dossier_in.procedure_code, today)
+    code, unit = dossier_in.procedure_code, desk.who.unit
+    if desk.who.role == "portal" or unit is None:
+        procedure, own_unit = await catalogue.procedure_in_force(session, code, today), None
+    else:
+        procedure, unit_row = await repository.procedure_and_unit(session, code, today, unit)
+        own_unit = (unit, unit_row)
     if procedure is None:
         raise Problem(
             422, "unknown_procedure", f"There is no procedure {dossier_in.procedure_code} in force today."
@@ -74,12 +83,15 @@ async def _procedure_for(session: AsyncSession, desk: Desk, dossier_in: DossierI
         raise Problem(
             422, "channel_mismatch", "The portal submits channel 'online'; the counter 'direct' or 'post'."
         )
-    return procedure
+    return procedure, own_unit
 
 
-async def _units_for(session: AsyncSession, desk: Desk, dossier_in: DossierIn) -> tuple[str, str]:
+async def _units_for(
+    session: AsyncSession, desk: Desk, dossier_in: DossierIn, own_unit: tuple[str, Any] | None
+) -> tuple[str, str]:
     """The receiving unit (reception: its token's; the portal: the one it names, default the default
-    unit) and the return unit (default the receiving unit), both registered and open today."""
+    unit) and the return unit (default the receiving unit), both registered and open today. `own_unit`:
+    the token's unit already read (its code and row), or None."""
     today = desk.clock.now().astimezone(VIETNAM).date()
     if desk.who.role == "portal":
         unit_code = dossier_in.unit_code or desk.default_unit
@@ -92,7 +104,10 @@ async def _units_for(session: AsyncSession, desk: Desk, dossier_in: DossierIn) -
                 f"Reception receives at its own unit {unit_code}, not at {dossier_in.unit_code}; "
                 "leave unit_code out.",
             )
-    await units.open_unit(session, unit_code, today)
+    if own_unit is not None and own_unit[0] == unit_code:
+        units.checked_open(own_unit[1], unit_code, today)
+    else:
+        await units.open_unit(session, unit_code, today)
     return_unit_code = dossier_in.return_unit_code or unit_code
     if return_unit_code != unit_code:
         await units.open_unit(session, return_unit_code, today, as_what="return unit")

@@ -109,7 +109,12 @@ async def ensure_default_unit(
 
 async def open_unit(session: AsyncSession, code: str, day: date, *, as_what: str = "receiving unit") -> Any:
     """The unit `code`, registered and open on `day`, or the 422 that says why not."""
-    row = await repository.unit(session, code)
+    return checked_open(await repository.unit(session, code), code, day, as_what=as_what)
+
+
+def checked_open(row: Any | None, code: str, day: date, *, as_what: str = "receiving unit") -> Any:
+    """`row`, unit `code` as read, if it is registered and open on `day`; else the 422 that says why
+    not."""
     if row is None:
         raise Problem(422, "unknown_unit", f"There is no {as_what} {code}; register it first.")
     why = rules.opening(row.effective_from, row.effective_to, day)

@@ -126,6 +126,8 @@ async def test_every_bad_unit_is_refused_and_changes_nothing(intake: Intake) -> 
     unknown = fresh_code()
     cases = [
         (unknown, {}, 422, "unknown_unit"),
+        # The procedure is read with the token's unit, and still answered for first.
+        (unknown, {"procedure_code": "NO-SUCH-PROCEDURE"}, 422, "unknown_procedure"),
         (closed, {}, 422, "unit_closed"),
         (later, {}, 422, "unit_not_open"),
         (good, {"return_unit_code": unknown}, 422, "unknown_unit"),
