@@ -1,13 +1,16 @@
 """`shared.db.raw`: the asyncpg connection under a session. SQLAlchemy's adapter sends BEGIN with the
 session's first statement, so `driver` begins the transaction itself when nothing has, and
-`driver_as_is` leaves a statement sent first to commit on its own (reception's hot path)."""
+`driver_as_is` leaves a statement sent first to commit on its own; `alone` sends it on a connection of
+the pool outside the session until the session has its own (reception's and accept's hot paths)."""
 
-from sqlalchemy import bindparam, func, insert, select
+from typing import cast
+
+from sqlalchemy import QueuePool, bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.db.engine import make_sessions
-from shared.db.raw import Prebuilt, driver, driver_as_is
+from shared.db.engine import make_sessions, unit_of_work
+from shared.db.raw import Prebuilt, alone, driver, driver_as_is
 from tests.platform.toy import Toy
 
 
@@ -37,6 +40,45 @@ async def test_a_statement_on_driver_as_is_sent_first_commits_on_its_own(
         await (await driver_as_is(session)).execute(f"INSERT INTO {toy.schema}.notes (body) VALUES ('bốn')")  # noqa: S608
         await session.rollback()
     assert await _count(admin_engine, toy) == 1  # the two inside the transaction rolled back with it
+
+
+async def test_a_statement_alone_commits_on_its_own_until_the_session_has_a_connection(
+    admin_engine: AsyncEngine, toy: Toy
+) -> None:
+    sessions = make_sessions(admin_engine)
+    pool = cast(QueuePool, admin_engine.sync_engine.pool)
+    async with sessions() as session, session.begin():
+        db = await alone(session)
+        await db.execute(f"INSERT INTO {toy.schema}.notes (body) VALUES ('năm')")  # noqa: S608
+        assert await alone(session) is db, "one connection of the pool for the session's statements alone"
+        assert await _count(admin_engine, toy) == 1  # committed: seen from another connection
+        assert pool.checkedout() == 1
+        await session.execute(insert(toy.notes).values(body="sáu"))  # the session takes its own
+        assert pool.checkedout() == 1, "the connection alone went back as the session took its own"
+        own = await alone(session)
+        assert own is not db
+        await own.execute(f"INSERT INTO {toy.schema}.notes (body) VALUES ('bảy')")  # noqa: S608
+        await session.rollback()
+    assert await _count(admin_engine, toy) == 1, "once the session had its connection, alone was in it"
+
+
+async def test_the_connection_alone_goes_back_to_the_pool_with_the_unit_of_work(
+    admin_engine: AsyncEngine, toy: Toy
+) -> None:
+    sessions = make_sessions(admin_engine)
+    pool = cast(QueuePool, admin_engine.sync_engine.pool)
+    before = pool.checkedout()
+    for failing in (False, True):
+        try:
+            async with unit_of_work(sessions) as session:
+                await (await alone(session)).execute(f"INSERT INTO {toy.schema}.notes (body) VALUES ('tám')")  # noqa: S608
+                assert pool.checkedout() == before + 1
+                if failing:
+                    raise LookupError
+        except LookupError:
+            pass
+        assert pool.checkedout() == before, failing
+    assert await _count(admin_engine, toy) == 2
 
 
 async def test_a_prebuilt_read_gives_what_the_orm_gives(admin_engine: AsyncEngine, toy: Toy) -> None:

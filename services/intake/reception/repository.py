@@ -17,7 +17,7 @@ from services.intake.models import audit_log, messaging
 from services.intake.reception.models import idempotency_keys, reception_decisions
 from services.intake.units.models import units
 from shared.auth import Principal
-from shared.db.raw import Prebuilt, Record, driver, driver_as_is
+from shared.db.raw import Prebuilt, Record, alone, driver
 
 
 def _both_reads() -> Prebuilt:
@@ -29,7 +29,8 @@ def _both_reads() -> Prebuilt:
         select(
             *(column.label(f"p_{column.name}") for column in procedure.c),
             *(column.label(f"u_{column.name}") for column in units.c),
-        ).select_from(one.outerjoin(procedure, true()).outerjoin(units, units.c.code == bindparam("unit")))
+        ).select_from(one.outerjoin(procedure, true()).outerjoin(units, units.c.code == bindparam("unit"))),
+        atomic=True,
     )
 
 
@@ -221,7 +222,7 @@ SELECT code FROM coded
 async def add_received(session: AsyncSession, submission: Submission, receipt: numbering.Receipt) -> str:
     """Write the submission and its receipt (`SUBMIT_AND_RECEIVE`): the dossier's code."""
     a, d, r, event = submission.applicant, submission.dossier, receipt, receipt.outbox_row
-    code: str = await (await driver_as_is(session)).fetchval(
+    code: str = await (await alone(session)).fetchval(
         SUBMIT_AND_RECEIVE,
         r.unit_code,
         r.day,

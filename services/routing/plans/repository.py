@@ -296,12 +296,13 @@ _ACCEPT_AUDITED = (
     )
     .cte("audited")
 )
-# Compiled once and sent on the driver as is (`Prebuilt`): one statement, atomic alone, so no BEGIN
-# and no COMMIT unless the request's calendar check has begun a transaction (issue #17).
+# Compiled once and sent `alone` (`Prebuilt`): one statement, atomic by itself, so no BEGIN and no
+# COMMIT unless the request's calendar check has begun a transaction (issue #17).
 _ACCEPT = Prebuilt(
     select(*_ACCEPTED.c, literal(True).label("acted"))
     .union_all(select(*_LOCKED_STEP.c, literal(False)).where(~exists(select(_ACCEPTED.c.id))))
-    .add_cte(_ACCEPT_AUDITED)
+    .add_cte(_ACCEPT_AUDITED),
+    atomic=True,
 )
 
 
