@@ -9,14 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import ROLES, Principal, require_roles
 from shared.clock import Clock
-from shared.db.engine import unit_of_work
 from shared.messaging.outbox import Outbox
 from shared.settings import ServiceSettings
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
     # The one commit boundary of a request: commit when the route returns, roll back if it raised.
-    async with unit_of_work(request.app.state.sessions) as session:
+    async with request.app.state.sessions() as session, session.begin():
         yield session
 
 

@@ -10,8 +10,6 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_only
 
-from shared.db.raw import release
-
 Sessions = async_sessionmaker[AsyncSession]
 
 # A connection back in the pool for less than this is handed out again without its ping: under load
@@ -56,14 +54,9 @@ def make_sessions(engine: AsyncEngine) -> Sessions:
 
 @asynccontextmanager
 async def unit_of_work(sessions: Sessions) -> AsyncIterator[AsyncSession]:
-    """Commits when the block ends normally, rolls back on any exception: state and outbox together.
-    The connection its statements sent `alone` took goes back to the pool after."""
-    async with sessions() as session:
-        try:
-            async with session.begin():
-                yield session
-        finally:
-            await release(session)
+    """Commits when the block ends normally, rolls back on any exception: state and outbox together."""
+    async with sessions() as session, session.begin():
+        yield session
 
 
 def asyncpg_dsn(database_url: str | URL) -> str:

@@ -9,17 +9,17 @@ own. `driver` begins the session's transaction first; `driver_as_is` does not.
 read and one write; routing's accept: one statement; issue #17). Until the session has a connection,
 it is a connection of the session's pool that is not the session's, where each statement commits on
 its own, and the request never pays for the session's connection, transaction and commit (about
-0.3 ms of Python). Once the session has one, it is the session's, as is. A request never holds two:
-the pool's connection goes back as the session takes its own, or when the unit of work ends
-(`release`). So call `alone` for each statement; do not keep what it gave across the session's."""
+0.3 ms of Python). Once the session has one, it is the session's, as is."""
 
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any, Literal, cast
 
-from sqlalchemy import CompoundSelect, Select, event
+from sqlalchemy import ClauseElement, Executable
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.util import greenlet_spawn
 
 
@@ -38,40 +38,27 @@ async def driver_as_is(session: AsyncSession) -> Any:
     return (await _adapted(session)).driver_connection
 
 
-_ALONE = "motcua.alone"
-
-
-async def alone(session: AsyncSession) -> Any:
-    """The session's connection as is if it has one; else a connection of its pool outside it, where
-    each statement commits on its own (the same one until the session takes its own, or `release`)."""
+@asynccontextmanager
+async def alone(session: AsyncSession) -> AsyncIterator[Any]:
+    """For the block's statements: the session's connection as is if it has one; else a connection
+    of its pool outside it, where each statement commits on its own, given back as the block ends.
+    Held for the block only, never while the request waits for another: a request holding it while
+    its session waited for a connection of an exhausted pool would wait for itself."""
     # Whether the session has a connection: no public attribute says it (`in_transaction` is true from
     # `begin()`, before any connection).
     transaction = session.sync_session.get_transaction()
     if transaction is not None and transaction._connections:
-        return await driver_as_is(session)
-    taken = session.info.get(_ALONE)
-    if taken is None:
-        assert session.bind is not None  # our sessions are made bound to their engine
-        taken = session.info[_ALONE] = await cast(AsyncEngine, session.bind).raw_connection()
-    return taken.driver_connection
-
-
-async def release(session: AsyncSession) -> None:
-    """The session's `alone` connection back to the pool, if it took one."""
-    if _ALONE in session.info:
-        await greenlet_spawn(_give_back, session.sync_session)
-
-
-@event.listens_for(Session, "after_begin")
-def _give_back(session: Session, *_: Any) -> None:
-    # Run where the pool may await (SQLAlchemy's greenlet): as the session takes its own connection,
-    # and from `release`. One its statements found dead is dropped, not handed out again.
-    taken = session.info.pop(_ALONE, None)
-    if taken is None:
+        yield await driver_as_is(session)
         return
-    if taken.driver_connection.is_closed():
-        taken.invalidate()
-    taken.close()
+    assert session.bind is not None  # our sessions are made bound to their engine
+    taken = await cast(AsyncEngine, session.bind).raw_connection()
+    db: Any = taken.driver_connection
+    try:
+        yield db
+    finally:
+        if db.is_closed():  # found dead: dropped, not handed out again
+            taken.invalidate()
+        await greenlet_spawn(taken.close)  # its checkin may await the driver
 
 
 async def _adapted(session: AsyncSession) -> Any:
@@ -79,17 +66,27 @@ async def _adapted(session: AsyncSession) -> Any:
     return (await connection.get_raw_connection()).dbapi_connection
 
 
-class Prebuilt:
-    """A Core SELECT (its CTEs may write) compiled once for asyncpg and sent on the driver as is
-    (`driver_as_is`), or `alone` when `atomic`: its rows read by attribute as SQLAlchemy's are (the
-    dialect's codecs, JSON among them, are the connection's), without the ORM's layers (its cache key,
-    its result processing: ~0.15 ms a statement, issue #17)."""
+On = Literal["as_is", "transaction", "alone"]
 
-    def __init__(self, statement: Select[Any] | CompoundSelect[Any], *, atomic: bool = False) -> None:
-        """`atomic`: the statement is atomic by itself, and is sent `alone`."""
-        self._connection = alone if atomic else driver_as_is
+
+@asynccontextmanager
+async def _session_connection(
+    connection: Callable[[AsyncSession], Awaitable[Any]], session: AsyncSession
+) -> AsyncIterator[Any]:
+    yield await connection(session)  # the session's: it goes back with the session
+
+
+class Prebuilt:
+    """A Core statement (a SELECT whose CTEs may write, an INSERT or an UPDATE) compiled once for
+    asyncpg and sent `on` the session's connection "as is" (`driver_as_is`), in its "transaction"
+    (`driver`), or "alone" (`alone`), without the ORM's layers (its cache key, its result processing:
+    ~0.15 ms a statement, issue #17). Values are bound as SQLAlchemy binds them; rows read by
+    attribute as SQLAlchemy's are (the dialect's codecs, JSON among them, are the connection's)."""
+
+    def __init__(self, statement: Executable, *, on: On = "as_is") -> None:
+        self._on = on
         dialect = asyncpg_dialect()  # type: ignore[no-untyped-call]
-        compiled = statement.compile(dialect=dialect)
+        compiled = cast(SQLCompiler, cast(ClauseElement, statement).compile(dialect=dialect))
         self.sql = str(compiled)
         self._order = list(compiled.positiontup or ())
         self._fixed = {name: value for name, value in compiled.params.items() if value is not None}
@@ -98,13 +95,30 @@ class Prebuilt:
         self._binds = {name: kind.bind_processor(dialect) for name, kind in types.items()}
 
     async def first(self, session: AsyncSession, **params: Any) -> Any | None:
+        async with self._connection(session) as db:
+            record = await db.fetchrow(self.sql, *self._bound(params))
+        return None if record is None else Record(**record)
+
+    async def all(self, session: AsyncSession, **params: Any) -> list[Any]:
+        async with self._connection(session) as db:
+            records = await db.fetch(self.sql, *self._bound(params))
+        return [Record(**record) for record in records]
+
+    async def execute(self, session: AsyncSession, **params: Any) -> None:
+        async with self._connection(session) as db:
+            await db.execute(self.sql, *self._bound(params))
+
+    def _connection(self, session: AsyncSession) -> AbstractAsyncContextManager[Any]:
+        if self._on == "alone":
+            return alone(session)
+        return _session_connection(driver if self._on == "transaction" else driver_as_is, session)
+
+    def _bound(self, params: dict[str, Any]) -> list[Any]:
         values = {**self._fixed, **params}
-        bound = [
+        return [
             value if bind is None else bind(value)
             for bind, value in ((self._binds[name], values[name]) for name in self._order)
         ]
-        record = await (await self._connection(session)).fetchrow(self.sql, *bound)
-        return None if record is None else Record(**record)
 
 
 class Record(SimpleNamespace):

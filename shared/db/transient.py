@@ -3,6 +3,7 @@
 import asyncio
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 # SQLSTATE classes: 08 connection exception, 53 insufficient resources, 57 operator intervention
 # (shutdown, "the database system is starting up"), 40001/40P01 serialization failure and deadlock.
@@ -25,6 +26,8 @@ def is_transient(exc: BaseException) -> bool:
     state = sqlstate(exc)
     if state is not None:
         return state.startswith(_TRANSIENT_SQLSTATE_PREFIXES)
+    # PoolTimeout: every connection of the pool stayed busy for the pool's whole timeout.
     return isinstance(
-        exc, OperationalError | InterfaceError | OSError | ConnectionError | asyncio.TimeoutError
+        exc,
+        OperationalError | InterfaceError | OSError | ConnectionError | asyncio.TimeoutError | PoolTimeout,
     )

@@ -7,10 +7,11 @@ from typing import cast
 
 from sqlalchemy import QueuePool, bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from shared.db.engine import make_sessions, unit_of_work
+from shared.db.engine import make_sessions
 from shared.db.raw import Prebuilt, alone, driver, driver_as_is
+from tests.conftest import Stack
 from tests.platform.toy import Toy
 
 
@@ -47,38 +48,35 @@ async def test_a_statement_alone_commits_on_its_own_until_the_session_has_a_conn
 ) -> None:
     sessions = make_sessions(admin_engine)
     pool = cast(QueuePool, admin_engine.sync_engine.pool)
+    before = pool.checkedout()
     async with sessions() as session, session.begin():
-        db = await alone(session)
-        await db.execute(f"INSERT INTO {toy.schema}.notes (body) VALUES ('năm')")  # noqa: S608
-        assert await alone(session) is db, "one connection of the pool for the session's statements alone"
+        async with alone(session) as db:
+            await db.execute(f"INSERT INTO {toy.schema}.notes (body) VALUES ('năm')")  # noqa: S608
+            assert pool.checkedout() == before + 1
+        assert pool.checkedout() == before, "given back as the block ended"
         assert await _count(admin_engine, toy) == 1  # committed: seen from another connection
-        assert pool.checkedout() == 1
         await session.execute(insert(toy.notes).values(body="sáu"))  # the session takes its own
-        assert pool.checkedout() == 1, "the connection alone went back as the session took its own"
-        own = await alone(session)
-        assert own is not db
-        await own.execute(f"INSERT INTO {toy.schema}.notes (body) VALUES ('bảy')")  # noqa: S608
+        async with alone(session) as db:
+            assert pool.checkedout() == before + 1, "the session's own, not another"
+            await db.execute(f"INSERT INTO {toy.schema}.notes (body) VALUES ('bảy')")  # noqa: S608
         await session.rollback()
     assert await _count(admin_engine, toy) == 1, "once the session had its connection, alone was in it"
 
 
-async def test_the_connection_alone_goes_back_to_the_pool_with_the_unit_of_work(
-    admin_engine: AsyncEngine, toy: Toy
-) -> None:
-    sessions = make_sessions(admin_engine)
-    pool = cast(QueuePool, admin_engine.sync_engine.pool)
-    before = pool.checkedout()
-    for failing in (False, True):
-        try:
-            async with unit_of_work(sessions) as session:
-                await (await alone(session)).execute(f"INSERT INTO {toy.schema}.notes (body) VALUES ('tám')")  # noqa: S608
-                assert pool.checkedout() == before + 1
-                if failing:
-                    raise LookupError
-        except LookupError:
-            pass
-        assert pool.checkedout() == before, failing
-    assert await _count(admin_engine, toy) == 2
+async def test_a_request_alone_never_waits_for_a_second_connection(stack: Stack, toy: Toy) -> None:
+    """With one connection in the pool, statements alone and the session's take turns: a request
+    that kept the connection alone while its session waited for another would wait for itself."""
+    engine = create_async_engine(stack.admin_database_url, pool_size=1, max_overflow=0, pool_timeout=5)
+    try:
+        async with make_sessions(engine)() as session, session.begin():
+            async with alone(session) as db:
+                await db.execute(f"INSERT INTO {toy.schema}.notes (body) VALUES ('tám')")  # noqa: S608
+            await session.execute(insert(toy.notes).values(body="chín"))
+            async with alone(session) as db:  # the session's now
+                await db.execute(f"INSERT INTO {toy.schema}.notes (body) VALUES ('mười')")  # noqa: S608
+        assert await _count(engine, toy) == 3
+    finally:
+        await engine.dispose()
 
 
 async def test_a_prebuilt_read_gives_what_the_orm_gives(admin_engine: AsyncEngine, toy: Toy) -> None:

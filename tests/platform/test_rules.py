@@ -6,9 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from shared.backoff import backoff_delay
 from shared.clock import FixedClock
+from shared.db.transient import is_transient
 from shared.messaging.envelope import CloudEvent, event_type
 from shared.messaging.subjects import dossier_subject, token
 from shared.observability.logging import JsonFormatter, redact
@@ -113,3 +115,9 @@ def test_a_refunded_charge_can_be_spent_again_but_never_above_the_burst() -> Non
     for _ in range(5):
         limiter.refund("k")
     assert [limiter.allow("k", now=0.0) for _ in range(3)] == [True, True, False]
+
+
+def test_an_exhausted_pool_is_worth_a_retry_and_a_bad_statement_is_not() -> None:
+    # A pool whose connections all stayed busy answers 503 with Retry-After, not 500.
+    assert is_transient(PoolTimeout("QueuePool limit of size 10 overflow 10 reached"))
+    assert not is_transient(ValueError("no such column"))

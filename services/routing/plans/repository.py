@@ -9,7 +9,6 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
-    Executable,
     Table,
     Text,
     and_,
@@ -83,11 +82,13 @@ _PLAN_LABELS = {f"plan_{column.name}": column.name for column in plans.c}
 # waiting for the plan is returned as it is now, not as the statement's snapshot saw it, so one
 # statement does what a lock and then a fresh read did. The plan's lock must come first, as on every
 # other path (handlers, other actions): a join producing a row needs the CTE's row, locked already.
-_LOCK_PLAN_OF_STEP: Executable = (
+# Compiled once, sent on the driver in the session's transaction (issue #17).
+_LOCK_PLAN_OF_STEP = Prebuilt(
     select(*(_LOCKED_PLAN.c[name].label(label) for label, name in _PLAN_LABELS.items()), steps)
     .join_from(_LOCKED_PLAN, steps, steps.c.dossier_id == _LOCKED_PLAN.c.dossier_id)
     .order_by(steps.c.position)
-    .with_for_update(of=steps)
+    .with_for_update(of=steps),
+    on="transaction",
 )
 _STEP = select(steps).where(steps.c.id == bindparam("step_id"))
 _UPDATE_STEP = update(steps).where(steps.c.id == bindparam("the_step_id")).returning(*steps.c)
@@ -98,18 +99,18 @@ _UPDATE_PLAN = update(plans).where(plans.c.dossier_id == bindparam("the_dossier_
 @dataclass(frozen=True)
 class LockedPlan:
     plan: Any  # the plan's columns as attributes, like a row of `plans`
-    steps: list[Row[Any]]  # every step of it, in route order (each also carries the plan_* columns)
+    steps: list[Any]  # every step of it in route order, read as rows are (each with the plan_* columns)
 
 
 async def lock_plan_of_step(session: AsyncSession, step_id: uuid.UUID) -> LockedPlan | None:
     """The plan holding a step and all its steps, locked, as they are now: every change to a plan's
     steps happens under the plan's lock. None when there is no such step."""
-    rows = (await session.execute(_LOCK_PLAN_OF_STEP, {"step_id": step_id})).all()
+    rows = await _LOCK_PLAN_OF_STEP.all(session, step_id=step_id)
     if not rows:
         return None
     first = rows[0]._mapping
     plan = SimpleNamespace(**{name: first[label] for label, name in _PLAN_LABELS.items()})
-    return LockedPlan(plan, list(rows))
+    return LockedPlan(plan, rows)
 
 
 async def update_plan(session: AsyncSession, dossier_id: uuid.UUID, **values: Any) -> None:
@@ -144,7 +145,7 @@ async def write_staged(
         steps=tuple(tuple(values) for values in step_changes.values()),
         inserts=tuple((table, tuple(row)) for table, row in inserts),
     )
-    await session.execute(_staged(shape), params)
+    await _staged(shape).execute(session, **params)
 
 
 _EVENT_COLUMNS = ("event_id", "event_type", "topic", "payload")
@@ -171,10 +172,11 @@ class _Shape:
 
 
 @functools.cache
-def _staged(shape: _Shape) -> Executable:
-    # Built once for each shape (a handful: an action changes one to a few steps). Every part but the
-    # first is a data-modifying CTE, which PostgreSQL runs exactly once with the statement; no two
-    # parts change one row (a step's changes are merged before), so their order does not matter.
+def _staged(shape: _Shape) -> Prebuilt:
+    # Built and compiled once for each shape (a handful: an action changes one to a few steps), sent on
+    # the driver in the session's transaction. Every part but the first is a data-modifying CTE, which
+    # PostgreSQL runs exactly once with the statement; no two parts change one row (a step's changes
+    # are merged before), so their order does not matter.
     parts: list[Any] = []
     if shape.events:
         staged = select(*(_EVENTS.c[column] for column in _EVENT_COLUMNS)).order_by(_EVENTS.c.n)
@@ -204,8 +206,7 @@ def _staged(shape: _Shape) -> Executable:
     first, *others = parts
     for number, part in enumerate(others):
         first = first.add_cte(part.cte(f"staged_{number}"))
-    statement: Executable = first
-    return statement
+    return Prebuilt(first, on="transaction")
 
 
 # -- steps ----------------------------------------------------------------------------------
@@ -302,7 +303,7 @@ _ACCEPT = Prebuilt(
     select(*_ACCEPTED.c, literal(True).label("acted"))
     .union_all(select(*_LOCKED_STEP.c, literal(False)).where(~exists(select(_ACCEPTED.c.id))))
     .add_cte(_ACCEPT_AUDITED),
-    atomic=True,
+    on="alone",
 )
 
 
