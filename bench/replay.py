@@ -1,14 +1,15 @@
-"""One request's database transaction, captured from PostgreSQL's statement log and turned into a
-pgbench script that replays exactly it: the same statements in the same order, with the values the
-service bound inlined as literals.
+"""One request's database transaction, captured from PostgreSQL's statement log and turned into a pgbench
+script that replays exactly it: the same statements in the same order, with the values the service bound
+inlined as literals.
 
-A service's role logs every statement (`log_statement = 'all'`, parameters in full) while a few
-requests are made; the log's lines carry `%n [%p]` (epoch with milliseconds, backend pid), so a
-request's statements are those of one backend. Two requests that ran the same statements tell the
-values of the request (they differ between the two: ids, codes, hashes, times) from the values of the
-workload (the same in both: the unit, the day, the procedure, the hot counter row). A replay keeps
-the workload's values and makes the request's unique in every transaction, so that pgbench neither
-trips a unique key nor queues on a row the service does not queue on.
+A service's role logs every statement (`log_statement = 'all'`, parameters in full) while a few requests
+are made; the log's lines carry `%n [%p]` (epoch with milliseconds, backend pid), so a request's
+transaction is one backend's (its statements outside any transaction may be several's). Two requests
+that ran the same statements tell the values of the request (they differ between the two: ids, codes,
+hashes, times) from the values of the workload (the same in both: the unit, the day, the procedure, the
+hot counter row). A replay keeps the workload's values and makes the request's unique in every
+transaction, so that pgbench neither trips a unique key nor queues on a row the service does not queue
+on.
 """
 
 import re
@@ -96,12 +97,33 @@ def request_transaction(statements: list[Statement], marker: str, since: float) 
     ends = [i for i in range(at) if own[i].sql.upper() in ("COMMIT", "END", "ROLLBACK")]
     begins = [i for i in range(at) if own[i].sql.upper().startswith("BEGIN")]
     if not begins or (ends and ends[-1] > begins[-1]):  # no transaction open at the marker
-        alone = [s for s in own[: at + 1] if s.at >= since]
+        alone = [s for s in _outside_transactions(statements) if since <= s.at <= first.at]
         return Transaction(None, alone, len(alone))
     start = begins[-1]
     end = next(i for i in range(at, len(own)) if own[i].sql.upper() in ("COMMIT", "END"))
     sent = sum(1 for s in own[: end + 1] if s.at >= since)
     return Transaction(own[start].sql, own[start + 1 : end], max(sent, end - start + 1))
+
+
+# What the services' background tasks send outside a transaction: the pool's ping, and a relay or a
+# watcher waiting for the lead.
+_BACKGROUND = re.compile(r"^$|pg_try_advisory_lock|^LISTEN ", re.IGNORECASE)
+
+
+def _outside_transactions(statements: list[Statement]) -> list[Statement]:
+    """The statements each committing on its own, whichever backend sent them: a request's statements
+    outside a transaction (`shared.db.raw.alone`) may each go on another pooled connection."""
+    open_on: set[int] = set()  # backends in a transaction
+    alone = []
+    for s in statements:
+        sql = s.sql.upper()
+        if sql.startswith("BEGIN"):
+            open_on.add(s.pid)
+        elif sql in ("COMMIT", "END", "ROLLBACK"):
+            open_on.discard(s.pid)
+        elif s.pid not in open_on and not _BACKGROUND.search(s.sql.strip()):
+            alone.append(s)
+    return alone
 
 
 def _text(statement: Statement) -> str:

@@ -46,16 +46,16 @@ FROM generate_series(1, $1) AS n JOIN routing.plans p ON p.code = 'BENCH-' || n;
 """
 
 
-async def seed(servers: BenchServers) -> None:
+async def seed(servers: BenchServers, open_steps: int = OPEN_STEPS) -> None:
     conn = await asyncpg.connect(asyncpg_dsn(servers.admin_database_url))
     try:
         started = time.monotonic()
         plans, steps = (s.strip() for s in SEED.strip().split(";\n") if s.strip())
-        await conn.execute(plans, OPEN_STEPS, round(HOT_SHARE * 100))
-        await conn.execute(steps, OPEN_STEPS)
+        await conn.execute(plans, open_steps, round(HOT_SHARE * 100))
+        await conn.execute(steps, open_steps)
         await conn.execute("ANALYZE routing.plans; ANALYZE routing.steps")
         print(
-            f"seeded {OPEN_STEPS:,} open steps ({HOT_SHARE:.0%} at HOT) in {time.monotonic() - started:.1f} s"
+            f"seeded {open_steps:,} open steps ({HOT_SHARE:.0%} at HOT) in {time.monotonic() - started:.1f} s"
         )
     finally:
         await conn.close()

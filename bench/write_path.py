@@ -58,7 +58,8 @@ from bench import replay
 from bench.intake_reception import BODY, WORKERS, pgbench_tps, start_intake
 from bench.meter import Meter, Span, metered_servers
 from bench.province import commune, register_units
-from bench.routing import HOT_SHARE, OPEN_STEPS, KeepAlive, seed, start_routing
+from bench.routing import HOT_SHARE, KeepAlive, seed, start_routing
+from bench.routing import OPEN_STEPS as ROUTING_OPEN_STEPS
 from bench.servers import BenchServers
 from shared.auth import issue_token
 from shared.messaging.connection import NatsLink
@@ -74,9 +75,11 @@ STAGGER = 0.1  # between two clients' connections: both workers get some (in one
 CAPTURED = 4  # requests logged; the last two are compared, the first warm the instance's caches
 TARGET = 0.40
 # Routing's seeded steps: row n = 10 m + o is assigned for o < 6, in progress for o in 6..8. The service
-# acts on rows below SERVICE_ROWS (12,000 assigned, 6,000 in progress); pgbench client c on m from
-# PGBENCH_M + c * PGBENCH_M_EACH on: 6,000 steps to accept, 3,000 to complete, each run.
-SERVICE_ROWS = 20_000
+# acts on rows below SERVICE_ROWS (18,000 assigned, 9,000 in progress); pgbench client c on m from
+# PGBENCH_M + c * PGBENCH_M_EACH on: 12,750 steps to accept, 6,375 to complete, each run. Twice the
+# routing bench's open steps: accept at 900 a second and its pgbench at 4,000 ran short of 100,000.
+OPEN_STEPS = 2 * ROUTING_OPEN_STEPS
+SERVICE_ROWS = 30_000
 PGBENCH_M = SERVICE_ROWS // 10
 PGBENCH_M_EACH = (OPEN_STEPS // 10 - PGBENCH_M) // CLIENTS
 PGBENCH_ROWS = {"accept": 6 * PGBENCH_M_EACH, "complete": 3 * PGBENCH_M_EACH}  # a client's
@@ -454,7 +457,7 @@ async def capture_actions(
 
 
 async def routing(servers: BenchServers, meter: Meter, conn: asyncpg.Connection) -> None:
-    await seed(servers)
+    await seed(servers, OPEN_STEPS)
     secret, port = secrets.token_urlsafe(48), free_port()
     steps = {
         state: [(r["n"], r["step"], r["agency_code"]) for r in await conn.fetch(STEPS, state)]
