@@ -54,10 +54,11 @@ SPEC = ServiceSpec(
         "look-up and historical import."
     ),
     tables=messaging,
+    # Reception first: a request is matched against the routers in order (`create_service_app`).
     routers=[
+        reception_router,
         units_router,
         catalogue_router,
-        reception_router,
         receipt_router,
         decision_forms_router,
         importing_router,

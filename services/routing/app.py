@@ -26,9 +26,11 @@ SPEC = ServiceSpec(
     title="motcua Routing (luân chuyển hồ sơ)",
     description="Route plans, agency queues, officer actions and paper transfers between agencies.",
     tables=messaging,
+    # The officers' actions first: a request is matched against the routers in order
+    # (`create_service_app`).
     routers=[
-        queues_router,
         steps_router,
+        queues_router,
         payments_router,
         plans_router,
         control_slip_router,

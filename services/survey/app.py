@@ -41,7 +41,8 @@ SPEC = ServiceSpec(
         "Survey forms, satisfaction ballots from the portal, counters and kiosks, feedback and complaints."
     ),
     tables=messaging,
-    routers=[forms_router, ballots_router, invitations_router, feedback_router],
+    # Ballots first: a request is matched against the routers in order (`create_service_app`).
+    routers=[ballots_router, forms_router, invitations_router, feedback_router],
     on_start=_load_default_form,
     # Who sends is judged before the body is read (`services.survey.senders`).
     head_checks={

@@ -49,7 +49,13 @@ def received_across_boundary(unit_code: str, agency_unit_code: str | None) -> bo
 
 
 def new_lookup_secret() -> str:
-    return "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(SECRET_LENGTH))
+    # The digits, in base 31, of one 128-bit draw: one call to the system's random source, not one a
+    # character (3 µs, not 12, issue #17); the bias is below 2**-88.
+    draw, digits = secrets.randbits(128), []
+    for _ in range(SECRET_LENGTH):
+        draw, digit = divmod(draw, len(_SECRET_ALPHABET))
+        digits.append(_SECRET_ALPHABET[digit])
+    return "".join(digits)
 
 
 def secret_key(secret: str) -> str:
