@@ -1,6 +1,7 @@
 """`create_service_app`: the FastAPI app every service is, with its storage, messaging and probes."""
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -219,9 +220,15 @@ def create_service_app(
         app.state.runtime = runtime
         app.state.sessions = runtime.sessions
         await runtime.start()
+        # What was built to start (modules, compiled statements, the app) is never scanned again by
+        # the cyclic collector: a full collection of those 230,000 objects stalled the worker about
+        # 120 ms. Unfrozen at the stop, so an app stopped in-process (tests) can be collected.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()
             await runtime.stop()
 
     app = FastAPI(
