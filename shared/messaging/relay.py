@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import asyncpg
-from sqlalchemy import Table, delete
+from sqlalchemy import ARRAY, BigInteger, Table, any_, bindparam, delete, select, update
 
 from shared.clock import Clock
 from shared.db.engine import Sessions, asyncpg_dsn, unit_of_work
-from shared.db.raw import driver
+from shared.db.raw import Prebuilt
 from shared.faults import crash_point
 from shared.leadership import Leadership
 from shared.messaging.connection import NatsLink
@@ -36,22 +36,37 @@ class PublishFailed(Exception):
 
 
 @dataclass(frozen=True)
-class _OutboxSql:
-    """A batch's statements, sent on the session's asyncpg connection: built once, as the relay runs
-    them for every batch of every service, and SQLAlchemy's layers cost more than they do (#17)."""
+class _Batch:
+    """A batch's statements, compiled once and sent on the driver in the session's transaction: the
+    relay runs them for every batch of every service (issue #17)."""
 
-    pending: str
-    sent: str
-    failed: str
+    pending: Prebuilt
+    sent: Prebuilt
+    failed: Prebuilt
 
     @classmethod
-    def of(cls, outbox: Table) -> "_OutboxSql":
-        name = f"{outbox.schema}.{outbox.name}"  # our own table's name, not input
+    def of(cls, outbox: Table) -> "_Batch":
         return cls(
-            pending=f"SELECT id, event_id, topic, payload FROM {name} WHERE sent_at IS NULL "  # noqa: S608
-            "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
-            sent=f"UPDATE {name} SET sent_at = $1 WHERE id = ANY($2::bigint[])",  # noqa: S608
-            failed=f"UPDATE {name} SET attempts = attempts + 1, last_error = $2 WHERE id = $1",  # noqa: S608
+            pending=Prebuilt(
+                select(outbox.c.id, outbox.c.event_id, outbox.c.topic, outbox.c.payload)
+                .where(outbox.c.sent_at.is_(None))
+                .order_by(outbox.c.id)
+                .limit(bindparam("batch_size"))
+                .with_for_update(skip_locked=True),
+                on="transaction",
+            ),
+            sent=Prebuilt(
+                update(outbox)
+                .where(outbox.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
+                .values(sent_at=bindparam("at")),
+                on="transaction",
+            ),
+            failed=Prebuilt(
+                update(outbox)
+                .where(outbox.c.id == bindparam("row_id"))
+                .values(attempts=outbox.c.attempts + 1, last_error=bindparam("error")),
+                on="transaction",
+            ),
         )
 
 
@@ -80,7 +95,7 @@ class Relay:
         self._poll_seconds = poll_seconds
         self._retention = retention
         self._leadership = Leadership("relay", log)
-        self._sql = _OutboxSql.of(tables.outbox)
+        self._batch = _Batch.of(tables.outbox)
 
     @property
     def is_leader(self) -> bool:
@@ -119,8 +134,7 @@ class Relay:
     async def publish_pending(self) -> int:
         """Publish one batch of unsent rows in id order; returns how many were sent."""
         async with unit_of_work(self._sessions) as session:
-            db = await driver(session)
-            rows = await db.fetch(self._sql.pending, self._batch_size)
+            rows = await self._batch.pending.all(session, batch_size=self._batch_size)
             if not rows:
                 return 0
             crash_point("relay.before_publish")
@@ -128,7 +142,7 @@ class Relay:
             # Pipelined on one connection, so JetStream stores them in this order; each ack awaited.
             pending = [
                 await js.publish_async(
-                    row["topic"], row["payload"].encode(), headers={"Nats-Msg-Id": str(row["event_id"])}
+                    row.topic, row.payload.encode(), headers={"Nats-Msg-Id": str(row.event_id)}
                 )
                 for row in rows
             ]
@@ -139,14 +153,14 @@ class Relay:
                     try:
                         async with asyncio.timeout(PUBACK_TIMEOUT_SECONDS):
                             await ack
-                        sent.append(row["id"])
+                        sent.append(row.id)
                         continue
                     except Exception as exc:
                         failure = exc
-                        await db.execute(self._sql.failed, row["id"], repr(exc)[:1000])
+                        await self._batch.failed.execute(session, row_id=row.id, error=repr(exc)[:1000])
                 ack.cancel()
             if sent:
-                await db.execute(self._sql.sent, self._clock.now(), sent)
+                await self._batch.sent.execute(session, ids=sent, at=self._clock.now())
         metrics.events_published.labels(self._service).inc(len(sent))
         if failure is not None:
             raise PublishFailed(f"publish stopped after {len(sent)} of {len(rows)}") from failure

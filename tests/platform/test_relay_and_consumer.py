@@ -3,12 +3,13 @@
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from shared.clock import FixedClock, SystemClock
 from shared.db.engine import Sessions, unit_of_work
 from shared.messaging.connection import NatsLink
-from shared.messaging.relay import Relay
+from shared.messaging.relay import PublishFailed, Relay
 from shared.tasks import cancel_and_wait
 from tests.conftest import Stack
 from tests.platform.conftest import drain
@@ -144,3 +145,25 @@ async def test_a_release_that_reads_more_subjects_hears_the_events_it_missed_and
         applied = (await session.scalars(select(toy.effects.c.event_id).order_by(toy.effects.c.id))).all()
     assert applied == [first.id, late.id]
     assert await count(sessions, toy.tables.inbox) == 2
+
+
+async def test_a_publish_no_stream_takes_is_counted_on_its_row_and_the_rows_before_it_are_sent(
+    stack: Stack, toy: Toy, toy_io: tuple[Sessions, NatsLink]
+) -> None:
+    sessions, link = toy_io
+    outbox = toy_outbox(toy)
+    async with unit_of_work(sessions) as session:
+        await record_note(session, outbox, toy, "trước")
+        stray = await outbox.add(session, name="note.recorded", topic="nowhere.note", data={"body": "lạc"})
+        await record_note(session, outbox, toy, "sau")
+    with pytest.raises(PublishFailed):
+        await toy_relay(toy, stack.admin_database_url, sessions, link).publish_pending()
+    table = toy.tables.outbox
+    async with unit_of_work(sessions) as session:
+        rows = (await session.execute(select(table).order_by(table.c.id))).all()
+    assert [(r.event_id == stray.id, r.sent_at is not None, r.attempts) for r in rows] == [
+        (False, True, 0),
+        (True, False, 1),
+        (False, False, 0),  # after the failure: left for the next batch, in order
+    ]
+    assert rows[1].last_error
