@@ -19,6 +19,7 @@ import secrets
 import subprocess
 import sys
 from collections.abc import Callable
+from functools import partial
 
 import asyncpg
 
@@ -27,8 +28,29 @@ from bench.intake_reception import BODY, start_intake
 from bench.meter import Meter, metered_servers
 from bench.province import commune, register_units
 from bench.replay import PRELUDE, literal
+from bench.routing import seed
 from bench.servers import BenchServers
-from bench.write_path import CLIENTS, SECONDS, TARGET, WARM_UP, Request, load, pgbench, stop
+from bench.write_path import (
+    BODIES,
+    CLIENTS,
+    OPEN_STEPS,
+    ROWS,
+    SECONDS,
+    STEPS,
+    TARGET,
+    WARM_UP,
+    Officers,
+    Request,
+    Step,
+    capture_actions,
+    load,
+    outran,
+    pgbench,
+    phase,
+    purge_streams,
+    report,
+    stop,
+)
 from shared.auth import issue_token
 from shared.db.engine import asyncpg_dsn
 from tools.devstack.launch import REPO, wait_ready
@@ -40,7 +62,8 @@ WORKERS = 2
 def start_prototype(servers: BenchServers, port: int, secret: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
-        "CEILING_DSN": asyncpg_dsn(servers.service_urls["intake"]),
+        "CEILING_INTAKE_DSN": asyncpg_dsn(servers.service_urls["intake"]),
+        "CEILING_ROUTING_DSN": asyncpg_dsn(servers.service_urls["routing"]),
         "CEILING_JWT_SECRET": secret,
     }
     command = [sys.executable, "-m", "uvicorn", "bench.ceiling_app:app", "--workers", str(WORKERS)]
@@ -89,6 +112,8 @@ async def pgbench_script(conn: asyncpg.Connection, unit: str) -> str:
 async def run() -> None:
     async with metered_servers() as (servers, meter, conn):
         await ceiling(servers, meter, conn)
+        await purge_streams(servers)
+        await actions_ceiling(servers, meter, conn)
 
 
 async def ceiling(servers: BenchServers, meter: Meter, conn: asyncpg.Connection) -> None:
@@ -139,3 +164,37 @@ async def ceiling(servers: BenchServers, meter: Meter, conn: asyncpg.Connection)
         f"  the floor: the same request validated and its token checked, nothing done: "
         f"{nothing.done / span.seconds:,.0f} requests/s, {cpu:.2f} ms of CPU a request"
     )
+
+
+async def actions_ceiling(servers: BenchServers, meter: Meter, conn: asyncpg.Connection) -> None:
+    """Routing's accept and complete (its two designs) on the prototype, under write_path's load of
+    those actions (its seeded steps, its officers), each beside pgbench of the prototype's own
+    transaction, captured as write_path captures the service's."""
+    await seed(servers, OPEN_STEPS)
+    secret, port = secrets.token_urlsafe(48), free_port()
+    steps: dict[str, list[Step]] = {
+        state: [(r["n"], r["step"], r["agency_code"]) for r in await conn.fetch(STEPS, state)]
+        for state in ("assigned", "in_progress")
+    }
+    assigned, in_progress = steps["assigned"], steps["in_progress"]
+    # The optimistic design's pgbench completes the steps accept's pgbench accepted just before.
+    rows = {"accept": ROWS["accept"], "complete": ROWS["complete"], OPTIMISTIC: ROWS["accept"]}
+    to_capture = {"accept": assigned, "complete": in_progress, OPTIMISTIC: in_progress}
+    captured = await capture_actions(servers, conn, secret, port, to_capture, start_prototype, rows)
+    print(f"prototype actions, {CLIENTS} clients, {WORKERS} workers, {OPEN_STEPS:,} open steps seeded:")
+    start = partial(start_prototype, servers, port, secret)
+    accept = Officers(secret, assigned, "accept", BODIES["accept"])
+    measured = await phase(servers, meter, start, port, accept, 200, captured["accept"], "routing-accept")
+    report("prototype accept", "actions", measured, 3)
+    outran("accept", accept, measured)
+    left = accept.acted + in_progress
+    for action, label in (("complete", "locked, 4 round trips"), (OPTIMISTIC, "optimistic, 2 round trips")):
+        officers = Officers(secret, left, action, BODIES["complete"])
+        work = captured[action]
+        measured = await phase(servers, meter, start, port, officers, 200, work, "routing-complete")
+        report(f"prototype complete, {label}", "actions", measured, 3)
+        outran("complete", officers, measured)
+        left = left[len(officers.acted) :]
+
+
+OPTIMISTIC = "complete?optimistic=1"

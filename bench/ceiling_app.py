@@ -8,6 +8,17 @@ it), and two round trips in all, each statement atomic on its own (no BEGIN, no 
 2. `WRITE`: applicant, dossier (received, with its code), both timeline rows, the outbox row and both
    audit rows, the unit's day counter taken in the same statement.
 
+And the least routing's actions can cost, the officer's token checked, on a bare asyncpg pool, the
+step answered as routing answers it (`StepOut`), a refusal with its status only:
+- accept (`POST /v1/steps/{id}/accept`): routing's own one statement (`_ACCEPT`: lock, check, change,
+  audit row);
+- complete (`POST /v1/steps/{id}/complete`), on the bench's plans of one step: routing's own rules
+  (`progress.complete`, its events staged by `PlanEvents`) between routing's own read of the plan and
+  its one staged write, in two designs. `locked`: as the service, BEGIN, the read under the plan's
+  lock, the write, COMMIT (4 round trips). `optimistic` (`?optimistic=1`): the read without a lock and
+  the write, each on its own (2 round trips); the write is not gated on the plan's version as a real
+  design's would be, which only flatters it.
+
 It is a benchmark's prototype, not a second intake: it skips what the bench's requests never need
 (Idempotency-Key, a portal id, forms 02 and 03, the calendar's overrides), which only flatters it.
 `bench/ceiling.py` runs it under the same load as the service and beside pgbench of its own two
@@ -32,6 +43,15 @@ from services.intake.dossiers.change import Desk
 from services.intake.models import messaging
 from services.intake.reception.decision import Facts, staged_receipt
 from services.intake.reception.schemas import DossierIn
+from services.routing.context import Context
+from services.routing.models import audit_log
+from services.routing.models import messaging as routing_messaging
+from services.routing.plans import progress
+from services.routing.plans.repository import _ACCEPT, _LOCK_PLAN_OF_STEP, locked_plan, staged_write
+from services.routing.plans.schemas import StepOut
+from services.routing.plans.stream import PlanEvents
+from services.routing.steps.schemas import CompleteIn
+from shared.audit import audit_row
 from shared.auth import CurrentPrincipal, TokenVerifier
 from shared.calendar import WorkingCalendar
 from shared.clock import VIETNAM, SystemClock
@@ -91,10 +111,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.clock = SystemClock()
     app.state.outbox = Outbox(messaging.outbox, "intake", app.state.clock)
     app.state.calendar = WorkingCalendar()
-    async with asyncpg.create_pool(
-        os.environ["CEILING_DSN"], min_size=10, max_size=10, init=_json_columns
-    ) as pool:
-        app.state.pool = pool
+    pools = {name: os.environ[f"CEILING_{name.upper()}_DSN"] for name in ("intake", "routing")}
+    async with (
+        asyncpg.create_pool(pools["intake"], min_size=10, max_size=10, init=_json_columns) as intake,
+        asyncpg.create_pool(pools["routing"], min_size=10, max_size=10, init=_json_columns) as routing,
+    ):
+        app.state.pool, app.state.routing = intake, routing
+        app.state.routing_outbox = Outbox(routing_messaging.outbox, "routing", app.state.clock)
         yield
 
 
@@ -185,3 +208,71 @@ async def receive(dossier_in: DossierIn, request: Request, who: CurrentPrincipal
     out = staged.outcome(facts, code).shown
     assert out is not None  # a receipt always shows its dossier
     return JSONResponse(out.model_dump(mode="json"), status_code=201)
+
+
+@app.post("/v1/steps/{step_id}/accept")
+async def accept(step_id: uuid.UUID, request: Request, who: CurrentPrincipal) -> Any:
+    now = request.app.state.clock.now()
+    detail = {"step_id": str(step_id), "agency_code": who.agency}
+    audit = audit_row(who=who, at=now, action="step.accepted", entity="", detail=detail)
+    params = {"step_id": step_id, "the_agency_code": who.agency, "accepted_at": now, "accepted_by": who.sub}
+    params.update({f"audit_{column}": value for column, value in audit.items() if column != "entity"})
+    async with request.app.state.routing.acquire() as conn:
+        row = await conn.fetchrow(_ACCEPT.sql, *_ACCEPT.arguments(params))
+    if row is None or not row["acted"]:
+        return JSONResponse({"code": "not_accepted"}, status_code=404 if row is None else 409)
+    step: Any = Record(**row)  # read as routing reads `_ACCEPT`'s row
+    return JSONResponse(StepOut.from_row(step).model_dump(mode="json"))
+
+
+_READ_PLAN: Final = _LOCK_PLAN_OF_STEP.sql.replace(" FOR UPDATE OF steps", "").replace(" FOR UPDATE", "")
+
+
+@app.post("/v1/steps/{step_id}/complete")
+async def complete(
+    step_id: uuid.UUID, body: CompleteIn, request: Request, who: CurrentPrincipal, optimistic: bool = False
+) -> Any:
+    state = request.app.state
+    async with state.routing.acquire() as conn:
+        if optimistic:
+            done = await _complete(conn, _READ_PLAN, step_id, body.note, who, state)
+        else:
+            async with conn.transaction():
+                done = await _complete(conn, _LOCK_PLAN_OF_STEP.sql, step_id, body.note, who, state)
+    if isinstance(done, int):
+        return JSONResponse({"code": "not_completed"}, status_code=done)
+    return JSONResponse(StepOut.from_row(done).model_dump(mode="json"))
+
+
+async def _complete(
+    conn: asyncpg.Connection, read: str, step_id: uuid.UUID, note: str, who: Any, state: Any
+) -> Any:
+    """The step completed as routing completes it; or the refusal's status."""
+    records = await conn.fetch(read, *_LOCK_PLAN_OF_STEP.arguments({"step_id": step_id}))
+    locked = locked_plan([Record(**record) for record in records])
+    step = next((s for s in locked.steps if s.id == step_id), None) if locked is not None else None
+    if locked is None or step is None:
+        return 404
+    if step.agency_code != who.agency or step.state != "in_progress":
+        return 409
+    now = state.clock.now()
+    ctx = Context(outbox=state.routing_outbox, clock=state.clock, calendar=state.calendar)
+    out = PlanEvents(ctx.outbox, locked.plan)
+    session: Any = None  # the bench's plans are of one step, online: completing reads nothing more
+    done = await progress.complete(
+        session, ctx, out, locked.plan, step, locked.steps, at=now, by=who.sub, note=note
+    )
+    detail = {"step_id": str(step_id), "agency_code": who.agency, "note": note}
+    out.insert(
+        audit_log,
+        audit_row(who=who, at=now, action="step.completed", entity=f"dossier:{out.code}", detail=detail),
+    )
+    statement, params = staged_write(
+        out.dossier_id,
+        events=out.rows,
+        plan_values={"version": out.version, **out.changes},
+        step_changes=out.step_changes,
+        inserts=out.inserts,
+    )
+    await conn.execute(statement.sql, *statement.arguments(params))
+    return done

@@ -89,7 +89,8 @@ def read_statements(log: Path, offset: int) -> list[Statement]:
 def request_transaction(statements: list[Statement], marker: str, since: float) -> Transaction:
     """The transaction that first mentions `marker` (an id only that request knows) after `since` (when
     the request was sent), and how many statements its backend ran for the request until its COMMIT;
-    if that statement ran in no transaction, the request's statements up to it."""
+    if that statement ran in no transaction, the request's statements up to the last that mentions
+    `marker` (a read of it may come before the write)."""
     since -= 0.002  # the log keeps milliseconds
     first = next(s for s in statements if s.at >= since and marker in _text(s))
     own = [s for s in statements if s.pid == first.pid]
@@ -97,8 +98,9 @@ def request_transaction(statements: list[Statement], marker: str, since: float) 
     ends = [i for i in range(at) if own[i].sql.upper() in ("COMMIT", "END", "ROLLBACK")]
     begins = [i for i in range(at) if own[i].sql.upper().startswith("BEGIN")]
     if not begins or (ends and ends[-1] > begins[-1]):  # no transaction open at the marker
-        alone = [s for s in _outside_transactions(statements) if since <= s.at <= first.at]
-        return Transaction(None, alone, len(alone))
+        outside = [s for s in _outside_transactions(statements) if s.at >= since]
+        last = max(i for i, s in enumerate(outside) if marker in _text(s))
+        return Transaction(None, outside[: last + 1], last + 1)
     start = begins[-1]
     end = next(i for i in range(at, len(own)) if own[i].sql.upper() in ("COMMIT", "END"))
     sent = sum(1 for s in own[: end + 1] if s.at >= since)

@@ -432,24 +432,32 @@ class Officers:
 
 
 async def capture_actions(
-    servers: BenchServers, conn: asyncpg.Connection, secret: str, port: int, steps: dict[str, list[Step]]
+    servers: BenchServers,
+    conn: asyncpg.Connection,
+    secret: str,
+    port: int,
+    steps: dict[str, list[Step]],
+    start: Callable[[BenchServers, int, str], subprocess.Popen[bytes]] = start_routing,
+    rows: dict[str, str] = ROWS,
 ) -> dict[str, tuple[replay.Transaction, str]]:
     """Each action's transaction and its pgbench script, captured on steps of one agency (HOT): two
     requests at two agencies would differ in the officer and the events' topics, which are the
-    workload's values, not the request's. The steps acted on are taken out of `steps`."""
+    workload's values, not the request's. The steps acted on are taken out of `steps`. An action is
+    the path's end (`complete?optimistic=1` for bench/ceiling_app.py); pgbench takes its rows as
+    `rows` says, its body is the action's (`BODIES`)."""
     base = f"http://127.0.0.1:{port}"
     captured = {}
     async with statements_logged(servers, conn, "routing") as offset:
-        process = start_routing(servers, port, secret)
+        process = start(servers, port, secret)
         try:
             await wait_ready(base)
             for action, candidates in steps.items():
                 chosen = [step for step in candidates if step[2] == "HOT"][:CAPTURED]
-                officers = Officers(secret, chosen, action, BODIES[action])
+                officers = Officers(secret, chosen, action, BODIES[action.partition("?")[0]])
                 requests = [r for r in (officers(0) for _ in chosen) if r is not None]
                 *_, other, template = await capture(servers, offset, base, requests, "path:")
                 fixed = seeded(*chosen[-1])
-                captured[action] = (template, replay.pgbench_script(template, other, fixed, [ROWS[action]]))
+                captured[action] = (template, replay.pgbench_script(template, other, fixed, [rows[action]]))
                 candidates[:] = [step for step in candidates if step not in chosen]
         finally:
             stop(process)

@@ -96,24 +96,25 @@ class Prebuilt:
 
     async def first(self, session: AsyncSession, **params: Any) -> Any | None:
         async with self._connection(session) as db:
-            record = await db.fetchrow(self.sql, *self._bound(params))
+            record = await db.fetchrow(self.sql, *self.arguments(params))
         return None if record is None else Record(**record)
 
     async def all(self, session: AsyncSession, **params: Any) -> list[Any]:
         async with self._connection(session) as db:
-            records = await db.fetch(self.sql, *self._bound(params))
+            records = await db.fetch(self.sql, *self.arguments(params))
         return [Record(**record) for record in records]
 
     async def execute(self, session: AsyncSession, **params: Any) -> None:
         async with self._connection(session) as db:
-            await db.execute(self.sql, *self._bound(params))
+            await db.execute(self.sql, *self.arguments(params))
 
     def _connection(self, session: AsyncSession) -> AbstractAsyncContextManager[Any]:
         if self._on == "alone":
             return alone(session)
         return _session_connection(driver if self._on == "transaction" else driver_as_is, session)
 
-    def _bound(self, params: dict[str, Any]) -> list[Any]:
+    def arguments(self, params: dict[str, Any]) -> list[Any]:
+        """The statement's positional values for `params`, bound as SQLAlchemy binds them."""
         values = {**self._fixed, **params}
         return [
             value if bind is None else bind(value)

@@ -105,7 +105,11 @@ class LockedPlan:
 async def lock_plan_of_step(session: AsyncSession, step_id: uuid.UUID) -> LockedPlan | None:
     """The plan holding a step and all its steps, locked, as they are now: every change to a plan's
     steps happens under the plan's lock. None when there is no such step."""
-    rows = await _LOCK_PLAN_OF_STEP.all(session, step_id=step_id)
+    return locked_plan(await _LOCK_PLAN_OF_STEP.all(session, step_id=step_id))
+
+
+def locked_plan(rows: list[Any]) -> LockedPlan | None:
+    """The plan and its steps from the rows of `_LOCK_PLAN_OF_STEP`."""
     if not rows:
         return None
     first = rows[0]._mapping
@@ -130,6 +134,21 @@ async def write_staged(
     plan's new version with whatever else of it changed, its steps' changes (one set of columns a
     step) and its other rows (the audit row, a form 02). The rows' ids, hence the publish order,
     follow ``events``."""
+    statement, params = staged_write(
+        dossier_id, events=events, plan_values=plan_values, step_changes=step_changes, inserts=inserts
+    )
+    await statement.execute(session, **params)
+
+
+def staged_write(
+    dossier_id: uuid.UUID,
+    *,
+    events: Sequence[dict[str, Any]],
+    plan_values: dict[str, Any],
+    step_changes: dict[uuid.UUID, dict[str, Any]],
+    inserts: Sequence[tuple[Table, dict[str, Any]]],
+) -> tuple[Prebuilt, dict[str, Any]]:
+    """`write_staged`'s statement and its values."""
     params: dict[str, Any] = {f"plan_{key}": value for key, value in plan_values.items()}
     params["the_dossier_id"] = dossier_id
     if events:
@@ -145,7 +164,7 @@ async def write_staged(
         steps=tuple(tuple(values) for values in step_changes.values()),
         inserts=tuple((table, tuple(row)) for table, row in inserts),
     )
-    await _staged(shape).execute(session, **params)
+    return _staged(shape), params
 
 
 _EVENT_COLUMNS = ("event_id", "event_type", "topic", "payload")
