@@ -13,7 +13,7 @@ BENCHES = {
     "messaging": "relay publish rate and outbox-to-consumer latency",
     "intake_reception": "dossiers received per second vs pgbench's raw inserts",
     "write_path": "reception and routing actions vs pgbench of their exact transaction, CPU a request",
-    "ceiling": "a bare FastAPI + asyncpg reception (2 statements, no relay) vs pgbench of its statements",
+    "ceiling": "bare FastAPI + asyncpg reception, accept, complete (no relay) vs pgbench of their statements",
     "calendar": "due-date computations per second",
     "deadline_watcher": "watcher cycle time over 1M open dossiers (nothing due, 1,000 due), due dates/s",
     "deadline_consume": "dossier events/s applied from a backlog, one per transaction vs a fetch at a time",

@@ -1,15 +1,19 @@
 """How far the write path can go on this stack (issue #17): the prototype `bench/ceiling_app.py` (FastAPI
-and intake's own model, rules and event builders, on a bare asyncpg pool, two statements each atomic
-on its own, no middleware, no relay) under the same load as `bench write_path`'s reception at one unit
-(8 keep-alive clients, 2 uvicorn workers), beside pgbench of exactly its two statements in the same
-run.
+and the services' own models, rules and event builders, on a bare asyncpg pool, no middleware, no
+relay) under the same loads as `bench write_path`, each beside pgbench of the prototype's own
+statements in the same run:
+- reception at one unit (8 keep-alive clients, 2 uvicorn workers): two statements, each atomic on its
+  own;
+- routing's accept (its one statement) and complete in two designs (locked as the service does it;
+  optimistic, 2 round trips), on write_path's seeded steps, their transactions captured from the
+  prototype as write_path captures the service's.
 
-If even this prototype stays under 40 % of its own pgbench, no design of the service on this stack
+If even the prototype stays under 40 % of its own pgbench, no design of the service on this stack
 reaches the issue's target on this machine: the service has to do at least what the prototype does
-(and publish the event, which the prototype leaves in the outbox). Prints the same figures as
+(and publish the events, which the prototype leaves in the outbox). Prints the same figures as
 write_path: requests/s, CPU a request of the prototype, of the database and of the load client,
-foreign CPU; and the floor: the same request parsed, validated and its token checked, then answered
-with nothing done, which no write on this stack costs less than.
+foreign CPU; and the floor: a reception parsed, validated and its token checked, then answered with
+nothing done, which no write on this stack costs less than.
 """
 
 import json
