@@ -32,7 +32,7 @@ from shared.messaging.streams import ensure_streams
 from shared.messaging.tables import MessagingTables
 from shared.observability.http import RequestObservability
 from shared.observability.logging import configure_logging
-from shared.openapi_contract import document_the_contract
+from shared.openapi_contract import document_the_contract, operation_id
 from shared.rule_sets import rule_sets
 from shared.settings import ServiceSettings
 from shared.tasks import cancel_and_wait
@@ -170,13 +170,13 @@ class Runtime:
 def _probe_router(runtime_of: Any) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
-    @router.get("/healthz", summary="Liveness: the process answers")
+    @router.get("/healthz", summary="Liveness: the process answers.")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     @router.get(
         "/readyz",
-        summary="Readiness: the database and NATS both answer",
+        summary="Readiness: the database and NATS both answer.",
         responses={503: {"description": "A dependency is down; the body names which."}},
     )
     async def readyz() -> Response:
@@ -197,7 +197,7 @@ def _probe_router(runtime_of: Any) -> APIRouter:
             media_type=PROBLEM_JSON,
         )
 
-    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    @router.get("/metrics", summary="Prometheus metrics.", response_class=Response)
     async def prometheus_metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
@@ -239,6 +239,7 @@ def create_service_app(
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        generate_unique_id_function=operation_id,
     )
     add_docs_pages(app)
     app.state.spec = spec  # what the app is made of: its documents are checked against it

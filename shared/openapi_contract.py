@@ -11,8 +11,14 @@ the one `Problem` schema (RFC 9457 plus the stable `code`):
 
 The bearer scheme is a JWT, and each operation's security requirement lists the roles it admits (OAS
 3.1 allows role names there); operations open to anyone say `security: []`.
+
+Generated clients name their methods after `operationId`s and document them with summaries: an
+operation's id is its route function's name in camelCase (`submitDossier`), its summary the first
+sentence of its docstring, shortened without its parentheses when long, unless the route gives one.
 """
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
@@ -72,6 +78,32 @@ PLATFORM_ERRORS = {
 NO_STORAGE = {"/healthz", "/metrics"}
 
 
+def operation_id(route: APIRoute) -> str:
+    """`submit_dossier` → `submitDossier`: FastAPI's default (`submit_dossier_v1_dossiers_post`) names
+    every generated method after its path too."""
+    first, *rest = route.name.split("_")
+    return first + "".join(word.capitalize() for word in rest)
+
+
+_SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)[.!?](?=\s|$)")
+_PARENTHESES = re.compile(r"\s*\([^()]*\)")
+SUMMARY_LENGTH = 100
+
+
+def summary(description: str) -> str:
+    """The first sentence of `description`; when longer than SUMMARY_LENGTH, without its parenthetical
+    remarks (the Vietnamese term, the event's name: the description keeps them), then, if still
+    longer, up to its first colon."""
+    paragraph = " ".join(description.split("\n\n")[0].split())
+    end = _SENTENCE_END.search(paragraph)
+    sentence = paragraph[: end.start()] if end else paragraph.rstrip(".")
+    while len(sentence) > SUMMARY_LENGTH and _PARENTHESES.search(sentence):
+        sentence = _PARENTHESES.sub("", sentence)
+    if len(sentence) > SUMMARY_LENGTH:
+        sentence = sentence.split(": ")[0]  # what it is, before the list of what it holds
+    return sentence + "."
+
+
 def document_the_contract(app: FastAPI) -> None:
     """Replace `app.openapi` with the document described in the module; built once, on first use."""
 
@@ -80,24 +112,35 @@ def document_the_contract(app: FastAPI) -> None:
             schema = get_openapi(
                 title=app.title, version=app.version, description=app.description, routes=app.routes
             )
-            app.openapi_schema = contract(schema, _roles_by_operation(app))
+            app.openapi_schema = contract(schema, _operations(app))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _roles_by_operation(app: FastAPI) -> dict[tuple[str, str], set[str] | None]:
-    roles: dict[tuple[str, str], set[str] | None] = {}
+@dataclass(frozen=True)
+class Operation:
+    """What the document says of an operation beyond FastAPI's: the roles it admits (None: no token
+    needed) and its summary (None: FastAPI's)."""
+
+    roles: set[str] | None
+    summary: str | None
+
+
+def _operations(app: FastAPI) -> dict[tuple[str, str], Operation]:
+    operations: dict[tuple[str, str], Operation] = {}
     for context in iter_route_contexts(app.router.routes):
         route = context.route
         if isinstance(route, APIRoute) and route.include_in_schema and context.path_format is not None:
+            said = route.summary or (summary(route.description) if route.description else None)
             for method in route.methods or ():
-                roles[(context.path_format, method.lower())] = roles_of(route.dependant)
-    return roles
+                operations[(context.path_format, method.lower())] = Operation(roles_of(route.dependant), said)
+    return operations
 
 
-def contract(schema: dict[str, Any], roles: dict[tuple[str, str], set[str] | None]) -> dict[str, Any]:
-    """`schema` (FastAPI's document) with the errors and security of the module's description."""
+def contract(schema: dict[str, Any], operations: dict[tuple[str, str], Operation]) -> dict[str, Any]:
+    """`schema` (FastAPI's document) with the errors, security and summaries of the module's
+    description."""
     components = schema.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     schemas.pop("HTTPValidationError", None)
@@ -109,10 +152,12 @@ def contract(schema: dict[str, Any], roles: dict[tuple[str, str], set[str] | Non
         "bearerFormat": "JWT",
         "description": "A token of the province's identity provider; its `role` claim says what it may do.",
     }
-    for path, operations in schema.get("paths", {}).items():
-        for method, operation in operations.items():
-            admitted = roles.get((path, method))
-            _secure(operation, admitted)
+    for path, methods in schema.get("paths", {}).items():
+        for method, operation in methods.items():
+            documented = operations.get((path, method), Operation(None, None))
+            if documented.summary:
+                operation["summary"] = documented.summary
+            _secure(operation, documented.roles)
             _errors(operation, path, method, takes_token=BEARER in str(operation.get("security")))
     return schema
 

@@ -76,7 +76,7 @@ def _fields(row: Row[Any]) -> dict[str, Any]:
     return dict(row._mapping)
 
 
-@router.get("", summary="List dead letters, oldest first", response_model=DeadLetterPage)
+@router.get("", summary="List dead letters, oldest first.", response_model=DeadLetterPage)
 async def list_dead_letters(
     letters: Letters,
     _: Admin,
@@ -91,14 +91,14 @@ async def list_dead_letters(
     return DeadLetterPage(items=items, next_after=items[-1].id if len(items) == limit else None)
 
 
-@router.get("/{letter_id:int}", summary="One dead letter with its message", response_model=DeadLetterDetail)
+@router.get("/{letter_id:int}", summary="One dead letter with its message.", response_model=DeadLetterDetail)
 async def get_dead_letter(letter_id: LetterId, letters: Letters, _: Admin) -> DeadLetterDetail:
     return DeadLetterDetail.model_validate(_fields(await letters.one(letter_id)))
 
 
 @router.post(
     "/{letter_id:int}/redrive",
-    summary="Apply a dead letter's event again, once, through the inbox",
+    summary="Apply a dead letter's event again, once, through the inbox.",
     response_model=Redriven,
     responses={
         404: {"description": "`dead_letter_not_found`"},
@@ -112,7 +112,7 @@ async def redrive_dead_letter(letter_id: LetterId, letters: Letters, who: Admin,
 
 @router.post(
     "/redrive",
-    summary=f"Re-drive the open dead letters, oldest first, at most {REDRIVE_ALL_LIMIT} a call",
+    summary=f"Re-drive the open dead letters, oldest first, at most {REDRIVE_ALL_LIMIT} a call.",
     response_model=RedriveReport,
 )
 async def redrive_all(letters: Letters, who: Admin, clock: ClockDep) -> RedriveReport:
@@ -132,7 +132,7 @@ async def redrive_all(letters: Letters, who: Admin, clock: ClockDep) -> RedriveR
 
 @router.post(
     "/{letter_id:int}/discard",
-    summary="Give up on a dead letter that no fix can apply; it stays listed as resolved",
+    summary="Give up on a dead letter that no fix can apply; it stays listed as resolved.",
     status_code=204,
     responses={
         404: {"description": "`dead_letter_not_found`"},

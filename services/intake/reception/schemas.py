@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from services.intake.catalogue.schemas import DocumentItem
 from services.intake.schemas import ApplicantIn, Channel, Code, LongText, UnitCode
@@ -19,6 +19,25 @@ PortalId = Annotated[
 
 class DossierIn(Strict):
     """A dossier handed in at the counter, by post, or submitted online by the portal."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "procedure_code": "DD-01",
+                    "channel": "direct",
+                    "applicant": {
+                        "name": "Nguyễn Thị Hồng Nhung",
+                        "id_number": "046095001234",
+                        "phone": "0912345678",
+                        "address": "12 Lê Lợi, phường Thuận Hóa, thành phố Huế",
+                    },
+                    "documents": ["DON_DANG_KY", "HOP_DONG", "GCN", "TO_KHAI_LPTB", "TO_KHAI_TNCN"],
+                    "note": "Bản chính giấy chứng nhận đã đối chiếu tại quầy",
+                }
+            ]
+        }
+    )
 
     procedure_code: Code
     channel: Channel = "direct"
@@ -67,6 +86,38 @@ class DecisionOut(BaseModel):
 
 
 class DossierOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0b8f5a52-6f0e-4d7c-9a51-3f2d8c1e7a10",
+                    "code": "000.00.12.H57-261207-0001",
+                    "portal_id": None,
+                    "status": "received",
+                    "procedure_code": "DD-01",
+                    "procedure_version": 1,
+                    "procedure_name": "Đăng ký biến động quyền sử dụng đất, tài sản gắn liền với đất",
+                    "channel": "direct",
+                    "service_level": 3,
+                    "unit_code": "000.00.12.H57",
+                    "return_unit_code": "000.00.12.H57",
+                    "received_across_boundary": False,
+                    "applicant_name": "Nguyễn Thị Hồng Nhung",
+                    "submitted_at": "2026-12-07T02:15:04.120000Z",
+                    "received_at": "2026-12-07T02:15:04.120000Z",
+                    "rule_set": "nd118-2025",
+                    "due_at": "2026-12-21T02:15:04.120000Z",
+                    "appointment_at": "2026-12-21T02:15:04.120000Z",
+                    "returned_at": None,
+                    "withdrawn_at": None,
+                    "documents": ["DON_DANG_KY", "GCN", "HOP_DONG", "TO_KHAI_LPTB", "TO_KHAI_TNCN"],
+                    "decision": None,
+                    "lookup_secret": "K7QM2XHP",
+                }
+            ]
+        }
+    )
+
     id: UUID
     code: str | None
     portal_id: str | None
@@ -132,6 +183,38 @@ class TimelineEntry(BaseModel):
 
 class PublicStatus(BaseModel):
     """What a citizen sees with the code and secret: no personal data, no internal notes."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "000.00.12.H57-261207-0001",
+                    "procedure_name": "Đăng ký biến động quyền sử dụng đất, tài sản gắn liền với đất",
+                    "status": "processing",
+                    "received_at": "2026-12-07T02:15:04.120000Z",
+                    "due_at": "2026-12-21T02:15:04.120000Z",
+                    "appointment_at": "2026-12-21T02:15:04.120000Z",
+                    "timeline": [
+                        {
+                            "at": "2026-12-07T02:15:04.120000Z",
+                            "status": "submitted",
+                            "note": "Hồ sơ đã được nộp",
+                        },
+                        {
+                            "at": "2026-12-07T02:15:04.120000Z",
+                            "status": "received",
+                            "note": "Đã tiếp nhận, hẹn trả kết quả 09:15 21/12/2026",
+                        },
+                        {
+                            "at": "2026-12-07T03:40:00Z",
+                            "status": "processing",
+                            "note": "Văn phòng đăng ký đất đai đang giải quyết",
+                        },
+                    ],
+                }
+            ]
+        }
+    )
 
     code: str
     procedure_name: str

@@ -46,7 +46,7 @@ def _answer(request: Request, file: StaticFile, headers: dict[str, str]) -> Resp
 
 @router.get(
     "/dashboard",
-    summary="The reporting dashboard (HTML page; its data come from /v1/reports/* with a bearer token)",
+    summary="The reporting dashboard (HTML page; its data come from /v1/reports/* with a bearer token).",
     response_class=Response,
     responses={200: {"content": {"text/html": {}}}},
 )
@@ -56,7 +56,7 @@ async def dashboard_page(request: Request) -> Response:
 
 @router.get(
     "/dashboard/static/{name}",
-    summary="The dashboard's script, style sheet and the vendored Chart.js",
+    summary="The dashboard's script, style sheet and the vendored Chart.js.",
     response_class=Response,
     responses={404: {"description": "`not_found`"}},
 )

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
 from shared import inputs
 from shared.inputs import Strict
@@ -25,6 +25,14 @@ Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,40}$")]
 
 
 class CompleteIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"note": "Đã xác nhận nội dung biến động, chuyển Chi cục Thuế xác định nghĩa vụ tài chính"}
+            ]
+        }
+    )
+
     note: LongText = Field(description="the result of the agency's part (kết quả xử lý)")
 
 

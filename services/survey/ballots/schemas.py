@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from services.survey.forms.schemas import FormRef
 from services.survey.invitations.schemas import DossierCode
@@ -30,6 +30,20 @@ AnswerKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_]{1,40}$")]
 class BallotIn(Strict):
     """A ballot (phiếu đánh giá). `dossier_code` with `token` from the invitation, or anonymous at a kiosk
     naming only `agency_code`."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "dossier_code": "000.00.12.H57-261207-0001",
+                    "token": "7KQ2-M9XH-P4TA",
+                    "channel": "portal",
+                    "answers": {"complexity": "simple", "satisfaction": "very_satisfied"},
+                    "comment": "Cán bộ hướng dẫn tận tình, trả kết quả đúng hẹn.",
+                }
+            ]
+        }
+    )
 
     agency_code: AgencyCode | None = Field(
         default=None, description="the agency rated; for a dossier ballot, its lead agency (may be omitted)"

@@ -73,7 +73,7 @@ async def list_feedback(
     cursor: Annotated[Text | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
-    """Items oldest due first. Officers and leaders see their own agency's; admins and auditors all,
+    """Feedback items, oldest due first. Officers and leaders see their own agency's; admins and auditors all,
     or one `agency`. Pages by keyset: pass `next_cursor` back as `cursor`."""
     return await reading.page(
         session,
