@@ -26,8 +26,12 @@ class CloudEvent(BaseModel):
     time: datetime
     datacontenttype: Literal["application/json"] = "application/json"
     data: dict[str, Any]
-    # Extension: the emitting aggregate's version, so a consumer can ignore a stale event.
-    sequence: int | None = None
+    # Extension attribute: the dossier's version at the emitting service after this change (one
+    # counter per dossier and `source`, compared as a number), so a consumer can ignore a stale event.
+    # It is not the CloudEvents Sequence extension (a string compared as text, one series per source),
+    # which we do not send. Events written before the rename carry it as `sequence`: kept as an
+    # unknown attribute, read by no consumer.
+    dossierversion: int | None = None
 
     def to_json(self) -> str:
         return self.model_dump_json(exclude_none=True)

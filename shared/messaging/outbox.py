@@ -25,12 +25,19 @@ class Outbox:
         topic: str,
         data: dict[str, Any],
         subject: str | None = None,
-        sequence: int | None = None,
+        dossier_version: int | None = None,
         version: int = 1,
     ) -> CloudEvent:
-        """Stage event `name` (`dossier.received`) for NATS subject `topic`; it publishes after commit."""
+        """Stage event `name` (`dossier.received`) for NATS subject `topic`; it publishes after commit.
+        `dossier_version` is the dossier's version at this service after the change (the envelope's
+        `dossierversion`); `version` is the event type's (`.v1`)."""
         event, row = self.row(
-            name=name, topic=topic, data=data, subject=subject, sequence=sequence, version=version
+            name=name,
+            topic=topic,
+            data=data,
+            subject=subject,
+            dossier_version=dossier_version,
+            version=version,
         )
         await session.execute(insert(self._table), row)
         return event
@@ -42,7 +49,7 @@ class Outbox:
         topic: str,
         data: dict[str, Any],
         subject: str | None = None,
-        sequence: int | None = None,
+        dossier_version: int | None = None,
         version: int = 1,
     ) -> tuple[CloudEvent, dict[str, Any]]:
         """The event and the outbox row `add` inserts, for a caller that writes the row in the same SQL
@@ -53,7 +60,7 @@ class Outbox:
             subject=subject,
             time=self._clock.now(),
             data=data,
-            sequence=sequence,
+            dossierversion=dossier_version,
         )
         return event, {
             "event_id": event.id,

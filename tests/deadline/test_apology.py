@@ -273,7 +273,7 @@ async def test_the_lead_agency_issues_a_dossier_letter_recorded_beside_the_due_a
     assert event["topic"] == f"dossier.{seeded.lead}.apology_issued"
     assert event["type"] == "vn.motcua.dossier.apology_issued.v1"
     assert event["subject"] == seeded.code
-    assert event["sequence"] == 4
+    assert event["dossierversion"] == 4
     assert event["data"] == {
         "dossier_id": str(seeded.dossier_id),
         "code": seeded.code,
@@ -313,7 +313,7 @@ async def test_the_announcement_reaches_the_dossiers_stream(apologies: Apologies
             await asyncio.sleep(0.1)
     envelope = json.loads(stored.data)
     assert envelope["data"]["letter_id"] == response.json()["id"]
-    assert envelope["sequence"] == 4
+    assert envelope["dossierversion"] == 4
 
 
 async def test_the_step_agency_apologises_for_its_step_under_its_own_subject(apologies: Apologies) -> None:

@@ -66,5 +66,7 @@ async def test_a_late_step_owes_a_letter_until_its_agency_issues_one(deadline: D
     assert event["data"]["step_id"] == step_id
     assert event["data"]["step_agency_code"] == thue
     assert event["data"]["timely"] is False
-    earlier = [e["sequence"] for e in await deadline.outbox(subject=dossier.code) if e["id"] != event["id"]]
-    assert all(sequence < event["sequence"] for sequence in earlier)  # one counter for deadline's events
+    earlier = [
+        e["dossierversion"] for e in await deadline.outbox(subject=dossier.code) if e["id"] != event["id"]
+    ]
+    assert all(version < event["dossierversion"] for version in earlier)  # one counter for deadline's events

@@ -71,7 +71,7 @@ async def test_a_supplement_that_moves_the_dossiers_due_announces_the_new_appoin
     assert sent["topic"] == f"dossier.{d.lead}.appointment_changed"
     assert sent["subject"] == d.code
     assert sent["source"] == "/motcua/deadline"
-    assert sent["sequence"] == 1
+    assert sent["dossierversion"] == 1
     data = AppointmentChanged.model_validate(sent["data"])
     assert (data.dossier_id, data.code, data.agency_code) == (d.id, d.code, d.lead)
     assert (data.due_at, data.original_due_at) == (new_due, DUE)
@@ -141,7 +141,7 @@ async def test_a_pause_heard_late_that_changes_an_announced_due_announces_it_aga
     assert (_at(data["paused_at"]), _at(data["resumed_at"])) == (vn(2025, 3, 3, 10), vn(2025, 3, 6, 9))
     clock = (await deadline.clocks(d.code))["clock"]
     assert _at(data["due_at"]) == _at(clock["due_at"]) > vn(2025, 3, 12, 9)
-    assert corrected["sequence"] > first["sequence"]
+    assert corrected["dossierversion"] > first["dossierversion"]
 
     await deadline.deliver(d.ended("resolved", vn(2025, 3, 12, 10)))
     assert len(await _appointments(deadline, d)) == 2, "the same facts announce nothing more"

@@ -46,7 +46,7 @@ async def test_an_extension_asked_in_time_by_a_leader_is_granted_and_moves_the_e
     assert data["reason"] == "Cần xác minh thực địa"
     assert _at(data["original_due_at"]) == DUE
     assert _at(data["new_due_at"]) == vn(2021, 7, 7, 8, 30), "three working days later"
-    assert granted["sequence"] == 1
+    assert granted["dossierversion"] == 1
 
     body = await deadline.clocks(d.code)
     for clock in (body["clock"], body["steps"][0]):
@@ -101,7 +101,7 @@ async def test_a_second_extension_of_a_step_is_denied_and_a_resent_request_is_de
         ("extension_granted", "Cần xác minh thực địa"),
         ("extension_denied", "already_extended"),
     ]
-    assert [e["sequence"] for e in decisions] == [1, 2]
+    assert [e["dossierversion"] for e in decisions] == [1, 2]
 
 
 async def test_a_request_heard_before_the_step_is_judged_against_the_due_routing_sent(

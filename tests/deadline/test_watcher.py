@@ -125,7 +125,7 @@ async def test_due_soon_then_overdue_go_out_once_each_for_the_step_clock_and_the
         assert _at(event["data"]["due_at"]) == d.due_at
     everything = await deadline.outbox(subject=d.code)
     assert everything[0]["type"] == "vn.motcua.dossier.extension_granted.v1"
-    assert [e["sequence"] for e in everything] == [1, 2, 3, 4, 5]  # one counter for deadline's events
+    assert [e["dossierversion"] for e in everything] == [1, 2, 3, 4, 5]  # one counter for deadline's events
 
     after = await deadline.clocks(d.code)
     assert _at(after["steps"][0]["due_soon_sent_at"]) == step_warn
@@ -141,7 +141,7 @@ async def test_a_clock_first_seen_past_its_due_is_warned_then_late_in_one_cycle(
         (f"dossier.{thue}.due_soon", "step"),
         (f"dossier.{thue}.overdue", "step"),
     ]
-    assert events[0]["sequence"] < events[1]["sequence"]
+    assert events[0]["dossierversion"] < events[1]["dossierversion"]
 
 
 async def test_paused_stopped_and_imported_clocks_are_not_warned(deadline: Deadline) -> None:

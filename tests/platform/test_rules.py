@@ -55,7 +55,7 @@ def test_event_types_are_versioned_and_envelopes_round_trip() -> None:
         subject="000.00.12.H57-210618-0001",
         time=datetime(2021, 6, 18, 1, 30, tzinfo=UTC),
         data={"applicant": "Nguyễn Thị Ánh"},
-        sequence=1,
+        dossierversion=1,
     )
     parsed = json.loads(event.to_json())
     assert parsed["specversion"] == "1.0"

@@ -147,7 +147,7 @@ async def _the_events_tell_the_same_story(
     routing: Routing, code: str, lead: str, vpdk: str, thue: str, tnmt: str
 ) -> None:
     events = await routing.events(code)
-    assert [(e["topic"], e["sequence"]) for e in events] == [
+    assert [(e["topic"], e["dossierversion"]) for e in events] == [
         (f"dossier.{vpdk}.step.assigned", 1),
         (f"dossier.{vpdk}.supplement_requested", 2),
         (f"dossier.{vpdk}.step.paused", 3),

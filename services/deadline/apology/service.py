@@ -109,13 +109,12 @@ async def issue(
             "timely": letter["timely"],
         },
     )
-    sequence = await dossier_repository.next_sequence(session, dossier.dossier_id)
     await outbox.add(
         session,
         name="dossier.apology_issued",
         topic=dossier_subject(who.agency, "apology_issued"),
         subject=code,
-        sequence=sequence,
+        dossier_version=await dossier_repository.next_dossier_version(session, dossier.dossier_id),
         data=events.apology_issued(dossier=dossier, letter=letter).data(),
     )
     return letter

@@ -45,11 +45,11 @@ async def announce(
     ]
     if not due:
         return
-    sequences = await repository.next_sequences(session, [dossier.dossier_id for dossier, _ in due])
+    versions = await repository.next_dossier_versions(session, [dossier.dossier_id for dossier, _ in due])
     now = ctx.clock.now()
     staged: list[dict[str, Any]] = []
     announced: list[dict[str, Any]] = []
-    for (dossier, resumption), sequence in zip(due, sequences, strict=True):
+    for (dossier, resumption), version in zip(due, versions, strict=True):
         reason = rules.appointment_reason(resumption.reason)
         payload = events.appointment_changed(
             dossier=dossier,
@@ -63,7 +63,7 @@ async def announce(
             topic=dossier_subject(dossier.lead_agency_code, NAME),
             data=payload.data(),
             subject=dossier.code,
-            sequence=sequence,
+            dossier_version=version,
         )
         staged.append(row)
         announced.append(

@@ -54,8 +54,8 @@ async def dossier_by_code(session: AsyncSession, code: str) -> Row[Any] | None:
     return (await session.execute(query)).first()
 
 
-async def next_sequence(session: AsyncSession, dossier_id: uuid.UUID) -> int:
-    """The `sequence` of our next event about the dossier: +1 per event deadline emits about it."""
+async def next_dossier_version(session: AsyncSession, dossier_id: uuid.UUID) -> int:
+    """The `dossierversion` of our next event about the dossier: +1 per event deadline emits about it."""
     result = await session.execute(
         update(dossiers)
         .where(dossiers.c.dossier_id == dossier_id)
@@ -70,7 +70,7 @@ _BUMPS = (
     .table_valued("dossier_id", "n")
     .render_derived()
 )
-_NEXT_SEQUENCES = (
+_NEXT_DOSSIER_VERSIONS = (
     update(dossiers)
     .where(dossiers.c.dossier_id == _BUMPS.c.dossier_id)
     .values(version=dossiers.c.version + _BUMPS.c.n)
@@ -78,19 +78,21 @@ _NEXT_SEQUENCES = (
 )
 
 
-async def next_sequences(session: AsyncSession, dossier_ids: Sequence[uuid.UUID]) -> list[int | None]:
-    """The `sequence` of each of our next events, in order: what `next_sequence` gives one at a time,
-    for a batch in one UPDATE. None for a dossier without its row."""
+async def next_dossier_versions(session: AsyncSession, dossier_ids: Sequence[uuid.UUID]) -> list[int | None]:
+    """The `dossierversion` of each of our next events, in order: what `next_dossier_version` gives one
+    at a time, for a batch in one UPDATE. None for a dossier without its row."""
     counts = Counter(dossier_ids)
-    result = await session.execute(_NEXT_SEQUENCES, {"ids": list(counts), "counts": list(counts.values())})
+    result = await session.execute(
+        _NEXT_DOSSIER_VERSIONS, {"ids": list(counts), "counts": list(counts.values())}
+    )
     following = {row.dossier_id: row.version - counts[row.dossier_id] + 1 for row in result}
-    sequences: list[int | None] = []
+    versions: list[int | None] = []
     for dossier_id in dossier_ids:
-        sequence = following.get(dossier_id)
-        if sequence is not None:
-            following[dossier_id] = sequence + 1
-        sequences.append(sequence)
-    return sequences
+        version = following.get(dossier_id)
+        if version is not None:
+            following[dossier_id] = version + 1
+        versions.append(version)
+    return versions
 
 
 # -- facts heard ---------------------------------------------------------------------------------

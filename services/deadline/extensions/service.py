@@ -105,12 +105,12 @@ async def requested(
 async def _emit(
     session: AsyncSession, ctx: Context, dossier: Any, name: str, agency_code: str, payload: Payload
 ) -> None:
-    """Stage `dossier.<name>` under `agency_code`, with the dossier's next deadline `sequence`."""
+    """Stage `dossier.<name>` under `agency_code`, with the dossier's next `dossierversion` at deadline."""
     await ctx.outbox.add(
         session,
         name=f"dossier.{name}",
         topic=dossier_subject(agency_code, name),
         data=payload.data(),
         subject=dossier.code,
-        sequence=await dossier_repository.next_sequence(session, dossier.dossier_id),
+        dossier_version=await dossier_repository.next_dossier_version(session, dossier.dossier_id),
     )

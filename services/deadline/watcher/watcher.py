@@ -120,25 +120,28 @@ class Watcher:
             return 0, 0
         # Without waiting: a dossier whose events are being handled right now waits for the next cycle
         # rather than deadlocking with the handler (which holds that lock, then the dossier's row, then
-        # its clocks; we hold clocks and want the dossier's row for `sequence`).
+        # its clocks; we hold clocks and want the dossier's row for its `dossierversion`).
         free = await dossier_repository.try_lock_dossiers(session, {row.dossier_id for row in rows})
         sent = [row for row in rows if row.dossier_id in free]
         if sent:
-            sequences = await dossier_repository.next_sequences(session, [row.dossier_id for row in sent])
+            versions = await dossier_repository.next_dossier_versions(
+                session, [row.dossier_id for row in sent]
+            )
             staged = [
-                self._event(trigger, row, sequence, now)
-                for row, sequence in zip(sent, sequences, strict=True)
+                self._event(trigger, row, version, now) for row, version in zip(sent, versions, strict=True)
             ]
             await repository.stage(session, staged)
             await repository.mark_sent(session, trigger, [row.id for row in sent], now)
         crash_point("watcher.before_commit")
         return len(rows), len(sent)
 
-    def _event(self, trigger: Trigger, row: Any, sequence: int | None, now: datetime) -> dict[str, Any]:
+    def _event(
+        self, trigger: Trigger, row: Any, dossier_version: int | None, now: datetime
+    ) -> dict[str, Any]:
         """The outbox row of `dossier.<event>` about the clock, as `Outbox.add` would write it. Without a
-        `sequence` when the dossier has no row (never expected: its clocks are made after it), rather
-        than stopping every cycle."""
-        if sequence is None:
+        `dossierversion` when the dossier has no row (never expected: its clocks are made after it),
+        rather than stopping every cycle."""
+        if dossier_version is None:
             log.error("clock without its dossier", extra={"dossier_id": str(row.dossier_id)})
         payload: DueSoon | Overdue
         if trigger is DUE_SOON:
@@ -150,6 +153,6 @@ class Watcher:
             topic=dossier_subject(row.agency_code, trigger.event),
             data=payload.data(),
             subject=row.code,
-            sequence=sequence,
+            dossier_version=dossier_version,
         )
         return staged

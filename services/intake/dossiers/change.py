@@ -4,7 +4,7 @@ services hear, and the audit row of who did it, written together in the caller's
 A use case opens `changing` on the dossier it has locked (or just inserted), stages what changes, and the
 block's end writes it all: the dossier row, the timeline, the event, the audit row, in that order. The
 version goes up by one with each change that writes the dossier row or emits an event, and the event
-carries it as its `sequence`, so a consumer can tell a stale one. Routing's `plan_events` is the same
+carries it as its `dossierversion`, so a consumer can tell a stale one. Routing's `plan_events` is the same
 idea for a route plan.
 
 Writers of dossiers that do without it: the historical import stores whole histories in bulk
@@ -143,7 +143,7 @@ async def changing(
             name=f"dossier.{name}",
             topic=dossier_subject(dossier.agency_code, name),
             subject=change.code,
-            sequence=version,
+            dossier_version=version,
             data=payload.data(),
         )
     await audit.record(

@@ -176,7 +176,7 @@ def event_records(
     item: Accepted, *, unit_code: str, snapshot: ProcedureSnapshot, now: datetime, ids: Iterator[UUID]
 ) -> list[Record]:
     """The outbox rows of the events a live dossier with this timeline would have caused, flagged
-    imported, with `sequence` the dossier's version after each step."""
+    imported, with `dossierversion` the dossier's version after each step."""
     line, procedure, due = item.line, item.procedure, item.due
     assert due is not None
     assert item.dossier_id is not None
@@ -240,7 +240,7 @@ def event_records(
             "time": now,
             "datacontenttype": "application/json",
             "data": payload.data(),
-            "sequence": RECEIVED_VERSION + offset,
+            "dossierversion": RECEIVED_VERSION + offset,
         }
         topic = _topic(procedure.agency_code, status)
         records.append((event_id, type_, topic, to_json(envelope).decode()))

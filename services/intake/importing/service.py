@@ -34,7 +34,7 @@ Semantics (the route's OpenAPI text says the same to callers):
   then one `dossier.appointment_changed` a pause that moved the due (the deadline service's event for a
   live dossier), `dossier.resolved` (intake emits it only here: the routing happened in the old system),
   `dossier.returned` (delivery channel `counter`) and `dossier.withdrawn`, as the timeline has them.
-  `sequence` is the dossier's version as for a live one: 2 once received, then +1 a step; the stored
+  `dossierversion` is the dossier's version as for a live one: 2 once received, then +1 a step; the stored
   dossier keeps the last version and the status of its last step.
 * One audit row per request (who, counts), none per line.
 

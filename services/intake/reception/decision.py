@@ -253,7 +253,7 @@ def staged_receipt(desk: Desk, dossier: Facts, procedure: Any, calendar: Working
         name="dossier.received",
         topic=dossier_subject(dossier.agency_code, "received"),
         subject=placeholder,
-        sequence=version,
+        dossier_version=version,
         data=payload.data(),
     )
     secret = rules.new_lookup_secret()

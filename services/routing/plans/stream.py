@@ -18,7 +18,7 @@ from shared.messaging.subjects import dossier_subject
 
 
 class PlanEvents:
-    """Our events about one dossier: each takes the plan's next version as its `sequence`.
+    """Our events about one dossier: each takes the plan's next version as its `dossierversion`.
 
     Use through `plan_events`, which, when the block ends, writes the staged events and the version
     back to the plan, together with whatever else of the plan was set in `changes`, the steps' staged
@@ -52,7 +52,7 @@ class PlanEvents:
             topic=dossier_subject(agency_code, name),
             data=payload.data(),
             subject=self.code,
-            sequence=self.version,
+            dossier_version=self.version,
         )
         self.rows.append(row)
 

@@ -291,7 +291,7 @@ async def test_dossier_digitized_is_emitted_exactly_once_when_the_checklist_is_c
     assert data["digitized_at"] == intake.clock.now().astimezone(UTC).isoformat()
     async with intake.app.state.sessions() as session:
         version = await session.scalar(select(dossiers.c.version).where(dossiers.c.code == code))
-    assert event["sequence"] == version == 3  # 1 submitted, 2 received, 3 digitized
+    assert event["dossierversion"] == version == 3  # 1 submitted, 2 received, 3 digitized
 
 
 async def test_a_component_is_reused_from_the_same_applicants_earlier_dossier(

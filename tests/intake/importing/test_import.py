@@ -125,7 +125,7 @@ async def test_good_lines_are_imported_with_their_dates_kept_and_the_due_date_co
     [received] = await events_of(intake, first.code)
     assert received["type"] == "vn.motcua.dossier.received.v1"
     assert received["topic"] == "dossier.VPDK.received"
-    assert received["sequence"] == 2
+    assert received["dossierversion"] == 2
     assert received["data"]["imported"] is True
     assert received["data"]["code"] == first.code
     assert received["data"]["due_at"] == "2021-01-18T01:30:00+00:00"
@@ -136,7 +136,7 @@ async def test_good_lines_are_imported_with_their_dates_kept_and_the_due_date_co
     assert "0912345678" not in raw
 
     steps = await events_of(intake, second.code)
-    assert [(e["type"].split(".")[3], e["sequence"]) for e in steps] == [
+    assert [(e["type"].split(".")[3], e["dossierversion"]) for e in steps] == [
         ("received", 2),
         ("resolved", 3),
         ("returned", 4),
@@ -149,7 +149,7 @@ async def test_good_lines_are_imported_with_their_dates_kept_and_the_due_date_co
     ]
 
 
-async def test_an_imported_resolved_dossier_emits_received_then_resolved_with_increasing_sequence(
+async def test_an_imported_resolved_dossier_emits_received_then_resolved_with_increasing_dossier_version(
     intake: Intake,
 ) -> None:
     line = old(resolved_at="2021-01-20T16:00:00+07:00")
@@ -162,7 +162,7 @@ async def test_an_imported_resolved_dossier_emits_received_then_resolved_with_in
         "vn.motcua.dossier.received.v1",
         "vn.motcua.dossier.resolved.v1",
     )
-    assert received["sequence"] < resolved["sequence"]
+    assert received["dossierversion"] < resolved["dossierversion"]
     assert resolved["topic"] == "dossier.VPDK.resolved"
     assert resolved["subject"] == dossier.code
     assert resolved["data"] == {

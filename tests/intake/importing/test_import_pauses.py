@@ -64,7 +64,7 @@ async def test_the_issues_example_shifts_the_appointment_and_sends_it_between_re
         "vn.motcua.dossier.appointment_changed.v1",
         "vn.motcua.dossier.resolved.v1",
     ]
-    assert [e["sequence"] for e in (received, moved, resolved)] == [2, 3, 4]
+    assert [e["dossierversion"] for e in (received, moved, resolved)] == [2, 3, 4]
     assert moved["topic"] == "dossier.VPDK.appointment_changed"
     assert moved["data"] == {
         "dossier_id": str(dossier.id),
@@ -126,7 +126,7 @@ async def test_a_restart_procedure_counts_afresh_after_a_supplement_and_an_oblig
     assert dossier.appointment_at.isoformat() == "2025-03-14T07:00:00+00:00"
     assert dossier.appointment_reason == "obligation"
     steps = await events_of(intake, dossier.code)
-    assert [(e["type"].split(".")[3], e["sequence"]) for e in steps] == [
+    assert [(e["type"].split(".")[3], e["dossierversion"]) for e in steps] == [
         ("received", 2),
         ("appointment_changed", 3),
         ("appointment_changed", 4),

@@ -184,7 +184,7 @@ async def test_a_supplement_takes_the_dossier_back_to_processing_with_its_event(
     assert event["type"] == "vn.motcua.dossier.supplement_received.v1"
     assert event["source"] == "/motcua/intake"
     assert event["subject"] == code
-    assert event["sequence"] == version
+    assert event["dossierversion"] == version
     assert event["data"] == {
         "dossier_id": dossier["id"],
         "code": code,
@@ -328,7 +328,7 @@ async def test_a_late_step_assigned_never_hides_a_pending_or_undoes_a_received_s
     supplements = [
         e for _, e in await outbox_events(intake, code) if e["type"].endswith("supplement_received.v1")
     ]
-    assert [e["sequence"] for e in supplements] == [3, 4]
+    assert [e["dossierversion"] for e in supplements] == [3, 4]
 
 
 async def test_routings_supplement_request_over_nats_opens_the_counters_supplement(

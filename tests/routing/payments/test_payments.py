@@ -146,8 +146,8 @@ async def test_counter_and_online_payments_are_stored_announced_under_the_step_a
     assert (events[1]["data"]["channel"], events[1]["data"]["reference"]) == ("online", None)
     assert events[1]["data"]["payment_id"] == online.json()["payment_id"]
     # Each event carries the plan's next version, after the obligation's pause.
-    sequences = [e["sequence"] for e in await routing.events(dossier.code)]
-    assert sequences == list(range(1, len(sequences) + 1))
+    versions = [e["dossierversion"] for e in await routing.events(dossier.code)]
+    assert versions == list(range(1, len(versions) + 1))
 
     audits = await audited(routing, dossier.code)
     assert [(a.actor, a.role, a.agency, a.at) for a in audits] == [

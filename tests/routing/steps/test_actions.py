@@ -311,7 +311,7 @@ async def test_concurrent_completions_of_one_step_complete_it_once(routing: Rout
     assert {r.json()["code"] for r in responses if r.status_code == 409} == {"step_closed"}
     kinds = [e["type"].removeprefix("vn.motcua.dossier.") for e in await routing.events(dossier.code)]
     assert kinds == ["step.assigned.v1", "step.completed.v1", "step.assigned.v1"]
-    assert [e["sequence"] for e in await routing.events(dossier.code)] == [1, 2, 3]
+    assert [e["dossierversion"] for e in await routing.events(dossier.code)] == [1, 2, 3]
 
 
 async def test_concurrent_completions_of_a_parallel_group_hand_on_exactly_once(routing: Routing) -> None:

@@ -250,7 +250,7 @@ async def test_concurrent_completions_write_one_completion_one_audit_row_and_ans
     assert winner == await routing.step(dossier.code, 1)
     assert [r.action for r in await audit_rows(routing, dossier.code)] == ["step.accepted", "step.completed"]
     [completed] = [e for e in await routing.events(dossier.code) if e["type"].endswith("step.completed.v1")]
-    assert completed["sequence"] == 2
+    assert completed["dossierversion"] == 2
 
 
 @contextmanager
