@@ -82,6 +82,29 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         pytest.skip(f"no PostgreSQL/NATS for tests ({exc!r}); in CI this is a failure")
 
 
+SKIPS_LISTED_PER_REASON = 10
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """At the end of the run, what it did not test: each skipped test by name under its reason (a
+    browser or a server this machine lacks), so that a green run on a laptop is not mistaken for CI's."""
+    by_reason: dict[str, list[str]] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        by_reason.setdefault(reason.removeprefix("Skipped: "), []).append(report.nodeid)
+    if not by_reason:
+        return
+    count = sum(len(nodeids) for nodeids in by_reason.values())
+    terminalreporter.section(f"{count} skipped: what this run did not test", sep="-")
+    for reason, nodeids in by_reason.items():
+        terminalreporter.line(reason)
+        for nodeid in nodeids[:SKIPS_LISTED_PER_REASON]:
+            terminalreporter.line(f"  - {nodeid}")
+        if len(nodeids) > SKIPS_LISTED_PER_REASON:
+            terminalreporter.line(f"  - ... and {len(nodeids) - SKIPS_LISTED_PER_REASON} more")
+
+
 @pytest.fixture(scope="session")
 async def admin_engine(stack: Stack) -> AsyncIterator[AsyncEngine]:
     engine = make_engine(stack.admin_database_url, pool_size=5)

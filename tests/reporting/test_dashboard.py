@@ -9,8 +9,9 @@ Two apps, each behind a real uvicorn server on a free port:
   consumers (test_six_month_api.py), so the numbers shown are the real reports'.
 
 In both, the test asks the API for the same period with the same token and checks that every number
-the page shows (table cells, tiles, chart data) is the API's. Without Chromium the tests skip locally;
-in CI (CI=true) that is a failure: `.ci/run` installs Debian's `chromium`.
+the page shows (table cells, tiles, chart data) is the API's. `make test` installs Debian's `chromium`
+first where this user may (tools/ci/chromium.py); without it the tests skip locally, listed with the
+reason at the end of the run, and in CI (CI=true) that is a failure.
 """
 
 import asyncio
@@ -44,8 +45,8 @@ from shared.settings import ServiceSettings
 from tests.conftest import Stack
 from tests.reporting.test_six_month_api import YEAR, bearer, seed_half_year, settings_for
 from tests.served import served
+from tools.ci import chromium as browser
 
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -68,15 +69,40 @@ TIMEOUT = 30.0
 
 
 def chromium_binary() -> str:
-    """Debian's Chromium, or a skip (a failure in CI) saying how to get it."""
-    given = os.environ.get("MOTCUA_CHROMIUM")
-    for candidate in (given, *CHROMIUM_CANDIDATES):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    reason = "no Chromium at /usr/bin/chromium (apt-get install chromium, or set MOTCUA_CHROMIUM)"
+    """Debian's Chromium, or a skip (a failure in CI) saying why there is none and how to get it."""
+    binary = browser.find()
+    if binary is not None:
+        return binary
+    reason = browser.missing()
     if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}; in CI .ci/run installs it, so this is a failure")
+        pytest.fail(f"{reason}; in CI `make test` installs it, so this is a failure")
     pytest.skip(reason)
+
+
+@pytest.mark.parametrize(
+    ("apt_get", "root", "expected"),
+    [(False, True, "no apt-get"), (True, False, "not root, and no sudo")],
+)
+def test_without_a_browser_make_test_says_why_and_only_ci_stops(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    apt_get: bool,
+    root: bool,
+    expected: str,
+) -> None:
+    """`python -m tools.ci.chromium`, which `make test` runs first, where it cannot install the browser."""
+    monkeypatch.setattr(browser, "CANDIDATES", ())
+    monkeypatch.delenv("MOTCUA_CHROMIUM", raising=False)
+    monkeypatch.setattr(browser.os, "geteuid", lambda: 0 if root else 1000)
+    on_path = {"apt-get": "/usr/bin/apt-get"} if apt_get else {}
+    monkeypatch.setattr(browser.shutil, "which", on_path.get)
+    monkeypatch.delenv("CI", raising=False)
+    assert browser.main() == 0
+    assert expected in capsys.readouterr().err
+    assert expected in browser.missing()
+    monkeypatch.setenv("CI", "true")
+    assert browser.main() == 1
+    assert "ERROR" in capsys.readouterr().err
 
 
 class CdpError(RuntimeError):
