@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
 from shared.auth import TokenVerifier
@@ -30,6 +30,7 @@ from shared.messaging.outbox import Outbox
 from shared.messaging.relay import Relay
 from shared.messaging.streams import ensure_streams
 from shared.messaging.tables import MessagingTables
+from shared.observability import metrics
 from shared.observability.http import RequestObservability
 from shared.observability.logging import configure_logging
 from shared.openapi_contract import document_the_contract, operation_id
@@ -199,7 +200,7 @@ def _probe_router(runtime_of: Any) -> APIRouter:
 
     @router.get("/metrics", summary="Prometheus metrics.", response_class=Response)
     async def prometheus_metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return router
 

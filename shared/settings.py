@@ -1,13 +1,43 @@
 """Typed settings shared by every service; each value comes from a `MOTCUA_` environment variable."""
 
+import re
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.services import SERVICES
+
 # The secret `make run` uses when none is given: fine on a laptop, refused anywhere else.
 DEVELOPMENT_JWT_SECRET = "motcua-development-secret-change-me"  # noqa: S105
+
+# The passwords docker-compose.yml falls back to when `.env` sets none: `motcua-<service>-dev` (each
+# service's database role), `motcua-<service>-nats-dev` (its NATS user), `motcua-postgres-dev`,
+# `motcua-agency-<agency>-dev`. They are public, so a service refuses them in its database and NATS
+# URLs outside development, naming the `.env` variable that sets the one it found.
+DEVELOPMENT_PASSWORD = re.compile(r"motcua-[a-z0-9_-]+-dev")
+DEVELOPMENT_PASSWORD_VARIABLES: dict[str, str] = {
+    "motcua-postgres-dev": "MOTCUA_POSTGRES_PASSWORD",
+    **{f"motcua-{service}-dev": f"MOTCUA_{service.upper()}_DB_PASSWORD" for service in SERVICES},
+    **{f"motcua-{service}-nats-dev": f"MOTCUA_{service.upper()}_NATS_PASSWORD" for service in SERVICES},
+}
+
+
+def development_password_in(url: str) -> str | None:
+    """What to set when `url` (database or NATS; several NATS URLs separated by commas) logs in with a
+    development password of docker-compose.yml: the `.env` variable, or "" for a development password
+    compose does not name (an agency's). None when it logs in with none of them."""
+    for one in url.split(","):
+        try:
+            password = unquote(urlsplit(one.strip()).password or "")
+        except ValueError:  # an unparsable port: the driver will say so, not this check
+            continue
+        if DEVELOPMENT_PASSWORD.fullmatch(password):
+            return DEVELOPMENT_PASSWORD_VARIABLES.get(password, "")
+    return None
+
 
 Environment = Literal["development", "test", "production"]
 
@@ -79,5 +109,25 @@ class ServiceSettings(BaseSettings):
             raise ValueError(
                 "MOTCUA_JWT_SECRET must be a random value of at least 32 characters "
                 f"(or MOTCUA_JWT_JWKS_URL set) when MOTCUA_ENVIRONMENT={self.environment}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_development_passwords(self) -> "ServiceSettings":
+        if self.environment == "development":
+            return self
+        for setting, url in (("MOTCUA_DATABASE_URL", self.database_url), ("MOTCUA_NATS_URL", self.nats_url)):
+            variable = development_password_in(url)
+            if variable is None:
+                continue
+            fix = (
+                f"set {variable} to a random value (openssl rand -hex 24) in the .env beside "
+                "docker-compose.yml"
+                if variable
+                else "give it a random password (openssl rand -hex 24)"
+            )
+            raise ValueError(
+                f"{setting} logs in with a development password of docker-compose.yml, refused when "
+                f"MOTCUA_ENVIRONMENT={self.environment}: {fix} (docs/deploy.md)"
             )
         return self

@@ -27,6 +27,7 @@ lag_seconds = Gauge(
     "Seconds the reports are behind the stream: now minus the time of the last event applied "
     "(0 when none waits)",
     ["stream"],
+    multiprocess_mode="mostrecent",  # under several workers, the latest sample of any of them
 )
 apply_delay = Histogram(
     "motcua_reporting_apply_delay_seconds",

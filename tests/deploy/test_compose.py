@@ -101,9 +101,13 @@ def test_every_service_waits_for_healthy_postgres_and_nats_and_finished_migratio
 
 
 @pytest.mark.parametrize("name", SERVICES)
-def test_every_service_restarts_unless_stopped_and_runs_in_production_mode(name: str) -> None:
+def test_every_service_restarts_unless_stopped_and_is_production_only_when_env_file_says_so(
+    name: str,
+) -> None:
     assert service(name)["restart"] == "unless-stopped"
-    assert environment(name)["MOTCUA_ENVIRONMENT"] == "production"
+    # Development by default, so that the development passwords below are never run as production
+    # (test_compose_development_passwords.py).
+    assert environment(name)["MOTCUA_ENVIRONMENT"] == "${MOTCUA_ENVIRONMENT:-development}"
 
 
 @pytest.mark.parametrize("name", SERVICES)
@@ -223,7 +227,8 @@ def test_dockerfile_installs_the_project_without_extras_and_runs_unprivileged() 
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     instructions = without_comments(dockerfile)
     assert re.search(r"^FROM python:3\.11-slim\b", instructions, re.MULTILINE)
-    assert re.search(r"pip install \.\s*$", instructions, re.MULTILINE)
+    # the runtime lock, hashes checked, then the project alone (tests/deploy/test_lock.py checks the lock)
+    assert re.search(r"pip install --no-deps --no-build-isolation \.\s*$", instructions, re.MULTILINE)
     assert "[embedded" not in instructions
     assert "[dev" not in instructions
     users = re.findall(r"^USER\s+(\S+)", instructions, re.MULTILINE)
@@ -336,6 +341,25 @@ def test_every_k8s_deployment_runs_two_probed_bounded_replicas(name: str) -> Non
         *own_secrets,
     }
     assert k8s_object("Service", name)["spec"]["ports"][0]["port"] == PORTS[name]
+
+
+WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
+
+
+def pod_spec(workload: dict[str, Any]) -> dict[str, Any]:
+    spec = workload["spec"]["jobTemplate"]["spec"] if workload["kind"] == "CronJob" else workload["spec"]
+    pod: dict[str, Any] = spec["template"]["spec"]
+    return pod
+
+
+def test_no_k8s_pod_gets_a_service_account_token() -> None:
+    """None of motcua's pods calls the Kubernetes API: a token mounted in one would only serve
+    whoever took over its process."""
+    workloads = [document for _, document in k8s_documents() if document["kind"] in WORKLOAD_KINDS]
+    names = {workload["metadata"]["name"] for workload in workloads}
+    assert names >= {*SERVICES, "nats", "motcua-db-setup"}
+    for workload in workloads:
+        assert pod_spec(workload).get("automountServiceAccountToken") is False, workload["metadata"]["name"]
 
 
 @pytest.mark.parametrize("name", [*SERVICES, "nats"])

@@ -13,7 +13,6 @@ import asyncio
 import json
 import re
 import secrets
-import signal
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -33,7 +32,6 @@ from shared.messaging.streams import ensure_streams
 from shared.messaging.subjects import dossier_subject, token
 from shared.services import SERVICES
 from tools.devstack.nats import binary
-from tools.devstack.ports import free_port, wait_for_port
 from tools.nats_permissions import (
     AgencyAccess,
     agencies,
@@ -44,6 +42,7 @@ from tools.nats_permissions import (
 )
 
 from .k8s_nats import CA, Ports, Secrets, config_files, loopback_config, pod_environment, route_count
+from .nats_auth import Server, authorized_nats
 
 ROOT = Path(__file__).resolve().parents[2]
 AGENCIES_CONF = ROOT / "deploy" / "nats" / "agencies.conf"
@@ -170,7 +169,10 @@ COMPOSE_DEFAULT = re.compile(r"^\$\{(\w+):-([^}]+)\}$")
 
 def test_compose_gives_nats_every_password_and_each_service_its_own() -> None:
     services = compose()["services"]
-    nats_env: dict[str, str] = services["nats"]["environment"]
+    # MOTCUA_ENVIRONMENT aside: the refusal of development passwords reads it before nats starts.
+    nats_env: dict[str, str] = {
+        name: value for name, value in services["nats"]["environment"].items() if name != "MOTCUA_ENVIRONMENT"
+    }
     assert set(nats_env) == password_variables(AGENCIES_CONF.read_text(encoding="utf-8"))
     for value in nats_env.values():
         assert COMPOSE_DEFAULT.match(value), f"{value}: from .env, with a development default"
@@ -245,49 +247,10 @@ def test_committed_configs_parse_with_the_real_server(tmp_path: Path) -> None:
 # --- a real server ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Server:
-    url: str
-    passwords: dict[str, str]  # NATS user -> password
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    root = tmp_path_factory.mktemp("nats-auth")
-    (root / "agencies.conf").write_text(render(TEST_AGENCIES), encoding="utf-8")
-    port = free_port()
-    (root / "nats.conf").write_text(
-        f"listen: 127.0.0.1:{port}\n"
-        f'jetstream {{\n  store_dir: "{root / "jetstream"}"\n}}\n'
-        "include ./agencies.conf\n",
-        encoding="utf-8",
-    )
-    env: dict[str, str] = {}
-    passwords: dict[str, str] = {}
-    for user in users(TEST_AGENCIES):
-        # A leading letter: the server parses the variable's value, and all-digit hex is a number.
-        passwords[user.user] = env[user.password_variable] = "p" + secrets.token_hex(16)
-    with (root / "nats.log").open("wb") as log:
-        process = subprocess.Popen(
-            [binary(), "-c", str(root / "nats.conf")],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        try:
-            wait_for_port(port, timeout=30)
-        except TimeoutError:
-            pytest.fail(f"nats-server did not start:\n{(root / 'nats.log').read_text(errors='replace')}")
-        yield Server(f"nats://127.0.0.1:{port}", passwords)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with authorized_nats(tmp_path_factory.mktemp("nats-auth"), TEST_AGENCIES) as running:
+        yield running
 
 
 @dataclass
