@@ -12,7 +12,7 @@ bodies, query, path and header parameters (FastAPI's `Query()`/`Path()`/`Header(
 
 import re
 from datetime import date, datetime, time
-from typing import Annotated, Final
+from typing import Annotated, Final, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -65,14 +65,27 @@ FIRST_DAY: Final = date(1900, 1, 1)
 LAST_DAY: Final = date(2200, 12, 31)
 
 
-def _within_years(value: datetime) -> datetime:
-    if not FIRST_DAY <= value.date() <= LAST_DAY:
-        raise PydanticCustomError(
-            "datetime_out_of_range",
-            "Input should be between {first} and {last}",
-            {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()},
-        )
-    return value
+_Dated = TypeVar("_Dated", date, datetime)
+
+
+def within(first: date, last: date) -> AfterValidator:
+    """A date's or an instant's day from `first` to `last`, both included. A validator, not
+    `Field(ge=..., le=...)`: behind the ISO check those bounds reach the OpenAPI document as `ge` and
+    `le` keys, which no JSON Schema knows (Redocly refuses them)."""
+
+    def check(value: _Dated) -> _Dated:
+        if not first <= (value.date() if isinstance(value, datetime) else value) <= last:
+            raise PydanticCustomError(
+                f"{'datetime' if isinstance(value, datetime) else 'date'}_out_of_range",
+                "Input should be between {first} and {last}",
+                {"first": first.isoformat(), "last": last.isoformat()},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+_WITHIN_YEARS: Final = within(FIRST_DAY, LAST_DAY)
 
 
 _ISO_DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -99,12 +112,12 @@ def _written_as_iso(kind: type[date]) -> BeforeValidator:
 ISO_DAY: Final = _written_as_iso(date)
 ISO_TIME: Final = _written_as_iso(datetime)
 
-Day = Annotated[date, ISO_DAY, Field(ge=FIRST_DAY, le=LAST_DAY)]
+Day = Annotated[date, ISO_DAY, _WITHIN_YEARS]
 # An instant with its offset (`+07:00` or `Z`): a naive one would be read in whichever zone the reader
 # assumed.
-Instant = Annotated[AwareDatetime, ISO_TIME, AfterValidator(_within_years)]
+Instant = Annotated[AwareDatetime, ISO_TIME, _WITHIN_YEARS]
 # A bounded time whose missing offset the route itself refuses, with a code of its own.
-Moment = Annotated[datetime, ISO_TIME, AfterValidator(_within_years)]
+Moment = Annotated[datetime, ISO_TIME, _WITHIN_YEARS]
 
 # Integers compared with or stored in bigint columns, and ids of bigint keys.
 BIGINT_MAX: Final = 2**63 - 1

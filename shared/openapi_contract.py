@@ -152,6 +152,10 @@ def contract(schema: dict[str, Any], operations: dict[tuple[str, str], Operation
         "bearerFormat": "JWT",
         "description": "A token of the province's identity provider; its `role` claim says what it may do.",
     }
+    # Clients take the service's address as their base URL: one server, relative to the document.
+    schema.setdefault("servers", [{"url": "/", "description": "the service that serves this document"}])
+    for component in schemas.values():
+        _restore_nulls(component)
     for path, methods in schema.get("paths", {}).items():
         for method, operation in methods.items():
             documented = operations.get((path, method), Operation(None, None))
@@ -160,6 +164,19 @@ def contract(schema: dict[str, Any], operations: dict[tuple[str, str], Operation
             _secure(operation, documented.roles)
             _errors(operation, path, method, takes_token=BEARER in str(operation.get("security")))
     return schema
+
+
+def _restore_nulls(component: dict[str, Any]) -> None:
+    """FastAPI writes the document without any null value, the examples' included, so an example
+    loses its required, nullable fields (`DossierOut`'s `returned_at`): put them back as null."""
+    nullable = [
+        name
+        for name in component.get("required", ())
+        if {"type": "null"} in component.get("properties", {}).get(name, {}).get("anyOf", ())
+    ]
+    for example in component.get("examples", ()):
+        for name in nullable:
+            example.setdefault(name, None)
 
 
 def _secure(operation: dict[str, Any], admitted: set[str] | None) -> None:

@@ -59,3 +59,11 @@ def test_a_local_time_is_documented_without_the_offset_rfc3339_would_demand() ->
     schema = TypeAdapter(LocalTime).json_schema()
     assert "format" not in schema
     assert re.fullmatch(schema["pattern"], "15:00:00")
+
+
+def test_a_day_is_documented_as_a_json_schema_date_only() -> None:
+    # Redocly refuses keys JSON Schema does not know, such as the `ge` and `le` pydantic wrote here.
+    assert TypeAdapter(Day).json_schema() == {"type": "string", "format": "date"}
+    with pytest.raises(ValidationError) as caught:
+        TypeAdapter(Day).validate_python("1899-12-31")
+    assert caught.value.errors()[0]["type"] == "date_out_of_range"

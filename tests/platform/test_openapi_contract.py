@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
 from pydantic import BaseModel
 
 from services.intake.reception.schemas import DossierIn, DossierOut, PublicStatus
@@ -122,3 +123,32 @@ def test_the_documents_carry_the_examples(documents: dict[str, Any]) -> None:
     assert schemas["DossierIn"]["examples"][0]["applicant"]["name"] == "Nguyễn Thị Hồng Nhung"
     assert schemas["DossierOut"]["examples"][0]["code"] == "000.00.12.H57-261207-0001"
     assert documents["survey"]["components"]["schemas"]["BallotIn"]["examples"]
+
+
+def test_every_example_in_the_documents_is_valid_under_its_schema(documents: dict[str, Any]) -> None:
+    for service, document in documents.items():
+        assert document["servers"] == [{"url": "/", "description": "the service that serves this document"}]
+        components = document["components"]
+        for name, schema in components["schemas"].items():
+            validator = Draft202012Validator(
+                {"$ref": f"#/components/schemas/{name}", "components": components}
+            )
+            for example in schema.get("examples", ()):
+                assert not list(validator.iter_errors(example)), (service, name)
+    received = documents["intake"]["components"]["schemas"]["DossierOut"]["examples"][0]
+    assert received["returned_at"] is None  # FastAPI drops nulls; the contract puts them back
+
+
+def test_no_schema_carries_keys_json_schema_does_not_know(documents: dict[str, Any]) -> None:
+    def keys(node: object) -> set[str]:
+        if isinstance(node, dict):
+            return set(node) | {k for value in node.values() for k in keys(value)}
+        if isinstance(node, list):
+            return {k for value in node for k in keys(value)}
+        return set()
+
+    for service, document in documents.items():
+        assert not keys(document["components"]) & {"ge", "le", "gt", "lt"}, (
+            service
+        )  # pydantic's, not JSON Schema's
+        assert not keys(document["paths"]) & {"ge", "le", "gt", "lt"}, service

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, StrictBool
 
-from shared.inputs import ISO_DAY, FreeText, Strict
+from shared.inputs import ISO_DAY, FreeText, Strict, within
 
 FIRST_DAY = date(1990, 1, 1)
 # The holidays package knows Vietnam's lunar holidays up to about 2100; beyond, answers would be wrong.
@@ -20,7 +20,7 @@ def _clean(value: str) -> str:
 # Control characters are refused before normalising (`shared.inputs`): PostgreSQL cannot store U+0000.
 Reason = Annotated[FreeText, AfterValidator(_clean), Field(min_length=1, max_length=500)]
 # The calendar's own range, narrower than every other date's (`shared.inputs.Day`).
-Day = Annotated[date, ISO_DAY, Field(ge=FIRST_DAY, le=LAST_DAY)]
+Day = Annotated[date, ISO_DAY, within(FIRST_DAY, LAST_DAY)]
 
 
 class OverrideIn(Strict):
