@@ -3,6 +3,7 @@
 import asyncio
 import os
 import secrets
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from shared.db.engine import make_engine
 from shared.services import SERVICES
 from shared.settings import ServiceSettings
 from tests.servers import ServerUrls, test_servers
+from tools.devstack.launch import start_service
 from tools.devstack.stack import force_generic_plans, prepare_database
 
 # Settings built without an environment (defaults read by unit tests) are development's, as under
@@ -55,6 +57,20 @@ class Stack:
             **overrides,
         }
         return kind(**values)
+
+    def start_service(self, service: str, port: int, **settings: str) -> "subprocess.Popen[bytes]":
+        """`service` as deployed, its own process on `port`, on the session's servers as its own role
+        (`settings`: more MOTCUA_ settings). Stop it with `terminate()` and `wait()`."""
+        return start_service(
+            service,
+            database_url=self.service_database_urls[service],
+            nats_url=self.nats_url,
+            port=port,
+            environment="test",
+            jwt_secret=self.jwt_secret,
+            migrate_on_start="false",
+            **settings,
+        )
 
 
 @asynccontextmanager

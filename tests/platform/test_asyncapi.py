@@ -9,13 +9,11 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-import yaml
 from jsonschema import Draft7Validator, FormatChecker
 from sqlalchemy import MetaData
 
@@ -39,8 +37,8 @@ from shared.messaging.subjects import STREAMS
 from shared.messaging.tables import messaging_tables
 from shared.rule_sets import rule_set_on
 from shared.services import SERVICES
+from tests.platform.asyncapi_document import DOCUMENT, follow
 
-DOCUMENT = yaml.safe_load((Path(__file__).resolve().parents[2] / "docs" / "asyncapi.yaml").read_text())
 # The document's message keys (`Received`) by the event type each carries (`vn.motcua.dossier.received.v1`).
 MESSAGE_KEYS = {message["name"]: key for key, message in DOCUMENT["components"]["messages"].items()}
 
@@ -309,19 +307,9 @@ def _emitted() -> set[str]:
     return set(PAYLOADS) | set(routing_events.EMITTED) | set(deadline_events.EMITTED) | survey
 
 
-def _follow(node: dict[str, Any]) -> dict[str, Any]:
-    """`node`, its `$ref`s to other parts of the document followed."""
-    while "$ref" in node:
-        target: Any = DOCUMENT
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
-
-
 def _named(operation: dict[str, Any]) -> set[str]:
     """The event types of an operation's messages."""
-    return {_follow(message)["name"] for message in operation["messages"]}
+    return {follow(message)["name"] for message in operation["messages"]}
 
 
 def test_every_event_type_emitted_has_a_payload_type_a_message_and_a_send_operation() -> None:
@@ -403,6 +391,6 @@ def test_every_durable_consumer_has_a_receive_operation_on_its_stream_naming_wha
     streams = {spec.name: spec.subjects[0].split(".")[0] for spec in STREAMS}
     for durable, subscription in consumers.items():
         operation = receiving[durable]
-        assert _follow(operation["channel"])["address"].split(".")[0] == streams[subscription.stream], durable
+        assert follow(operation["channel"])["address"].split(".")[0] == streams[subscription.stream], durable
         assert _named(operation) == set(subscription.handlers), durable
         assert durable in operation["summary"], "the summary names the durable consumer for people"

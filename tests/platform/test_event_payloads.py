@@ -5,33 +5,22 @@ step, the procedure snapshot) included. The services build and read events with 
 document describes what is sent (tests/platform/test_asyncapi.py: that every event has its message,
 and that the events the services build are valid under it)."""
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from shared.events.fields import Payload
 from shared.events.registry import PAYLOADS
+from tests.platform.asyncapi_document import DOCUMENT, follow
 
-DOCUMENT = yaml.safe_load((Path(__file__).resolve().parents[2] / "docs" / "asyncapi.yaml").read_text())
 # A field: whether it may be null, the values it may take when they are named, and the fields inside it
 # when it is an object with its own.
 Shape = dict[str, tuple[bool, frozenset[Any] | None, "Shape | None"]]
 
 
-def _follow(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        node: Any = root
-        for part in schema["$ref"].removeprefix("#/").split("/"):
-            node = node[part]
-        schema = node
-    return schema
-
-
 def _object(schema: dict[str, Any], root: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
     """The properties and required names of an object schema, its `allOf` parts merged."""
-    schema = _follow(schema, root)
+    schema = follow(schema, root)
     properties = dict(schema.get("properties", {}))
     required = set(schema.get("required", []))
     for part in schema.get("allOf", []):
@@ -42,14 +31,14 @@ def _object(schema: dict[str, Any], root: dict[str, Any]) -> tuple[dict[str, Any
 
 
 def _nullable_and_inner(schema: dict[str, Any], root: dict[str, Any]) -> tuple[bool, dict[str, Any]]:
-    schema = _follow(schema, root)
+    schema = follow(schema, root)
     kinds = schema.get("type")
     if isinstance(kinds, list) and "null" in kinds:
         return True, schema
     options = schema.get("anyOf", [])
-    if any(_follow(o, root).get("type") == "null" for o in options):
-        inner = next(o for o in options if _follow(o, root).get("type") != "null")
-        return True, _follow(inner, root)
+    if any(follow(o, root).get("type") == "null" for o in options):
+        inner = next(o for o in options if follow(o, root).get("type") != "null")
+        return True, follow(inner, root)
     return False, schema
 
 

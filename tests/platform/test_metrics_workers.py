@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from shared.observability.workers import DIRECTORY_VARIABLE, metrics_directory
 from tests.conftest import Stack
-from tools.devstack.launch import REPO, start_service, wait_ready
+from tools.devstack.launch import REPO, wait_ready
 from tools.devstack.ports import free_port
 
 HEALTHZ = {"service": "intake", "method": "GET", "route": "/healthz", "status": "200"}
@@ -58,16 +58,7 @@ async def test_a_scrape_counts_the_requests_of_both_workers(
 ) -> None:
     monkeypatch.setenv("TMPDIR", str(tmp_path))  # where shared.serve makes the workers' directory
     port = free_port()
-    process = start_service(
-        "intake",
-        database_url=stack.service_database_urls["intake"],
-        nats_url=stack.nats_url,
-        port=port,
-        environment="test",
-        jwt_secret=stack.jwt_secret,
-        migrate_on_start="false",
-        workers="2",
-    )
+    process = stack.start_service("intake", port, workers="2")
     base = f"http://127.0.0.1:{port}"
     try:
         await wait_ready(base)

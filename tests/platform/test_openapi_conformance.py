@@ -19,7 +19,7 @@ import pytest
 from shared.auth import Role, issue_token
 from shared.services import SERVICES
 from tests.conftest import Stack
-from tools.devstack.launch import start_service, wait_ready
+from tools.devstack.launch import wait_ready
 from tools.devstack.ports import free_port
 
 SCHEMATHESIS = shutil.which("st", path=str(Path(sys.executable).parent))
@@ -43,17 +43,7 @@ def running(stack: Stack) -> Iterator[dict[str, str]]:
     ports = {service: free_port() for service in SERVICES}
     extra = {"survey": {"survey_token_secret": secrets.token_urlsafe(48)}}
     processes = [
-        start_service(
-            service,
-            database_url=stack.service_database_urls[service],
-            nats_url=stack.nats_url,
-            port=ports[service],
-            environment="test",
-            jwt_secret=stack.jwt_secret,
-            migrate_on_start="false",
-            **extra.get(service, {}),
-        )
-        for service in SERVICES
+        stack.start_service(service, ports[service], **extra.get(service, {})) for service in SERVICES
     ]
     bases = {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
     try:

@@ -5,7 +5,7 @@ import httpx
 import pytest
 
 from tests.conftest import Stack
-from tools.devstack.launch import start_service, wait_ready
+from tools.devstack.launch import wait_ready
 from tools.devstack.ports import free_port
 
 LOOKUPS = 8  # the look-up allows a burst of 5 per client
@@ -14,16 +14,7 @@ LOOKUPS = 8  # the look-up allows a burst of 5 per client
 async def _lookup_answers(stack: Stack, **settings: str) -> list[int]:
     """Status of LOOKUPS look-ups from 127.0.0.1, each claiming another client address."""
     port = free_port()
-    process = start_service(
-        "intake",
-        database_url=stack.service_database_urls["intake"],
-        nats_url=stack.nats_url,
-        port=port,
-        environment="test",
-        jwt_secret=stack.jwt_secret,
-        migrate_on_start="false",
-        **settings,
-    )
+    process = stack.start_service("intake", port, **settings)
     base = f"http://127.0.0.1:{port}"
     try:
         await wait_ready(base)
