@@ -107,7 +107,7 @@ def test_every_service_restarts_unless_stopped_and_is_production_only_when_env_f
     assert service(name)["restart"] == "unless-stopped"
     # Development by default, so that the development passwords below are never run as production
     # (test_compose_development_passwords.py).
-    assert environment(name)["MOTCUA_ENVIRONMENT"] == "${MOTCUA_ENVIRONMENT:-development}"
+    assert environment(name)["MOTCUA_ENVIRONMENT"] == "${MOTCUA_ENVIRONMENT:-production}"
 
 
 @pytest.mark.parametrize("name", SERVICES)

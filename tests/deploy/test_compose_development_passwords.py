@@ -94,9 +94,9 @@ def run_refusal_script(name: str, dotenv: dict[str, str]) -> subprocess.Complete
     )
 
 
-def test_compose_is_development_unless_env_file_says_production() -> None:
+def test_compose_is_production_unless_env_file_says_development() -> None:
     for name in [*SERVICES, "provision", "migrate", "postgres", "nats"]:
-        assert environment(name)["MOTCUA_ENVIRONMENT"] == "${MOTCUA_ENVIRONMENT:-development}", name
+        assert environment(name)["MOTCUA_ENVIRONMENT"] == "${MOTCUA_ENVIRONMENT:-production}", name
 
 
 def test_every_password_default_of_compose_is_a_recognisable_development_password() -> None:
@@ -111,7 +111,15 @@ def test_every_password_default_of_compose_is_a_recognisable_development_passwor
 
 @pytest.mark.parametrize("name", SERVICES)
 def test_in_development_a_service_starts_with_compose_s_defaults(name: str) -> None:
-    assert service_settings(name, SECRETS).environment == "development"
+    assert (
+        service_settings(name, {**SECRETS, "MOTCUA_ENVIRONMENT": "development"}).environment == "development"
+    )
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_a_env_file_that_says_no_environment_refuses_the_development_passwords(name: str) -> None:
+    with pytest.raises(ValidationError, match="MOTCUA_ENVIRONMENT=production"):
+        service_settings(name, SECRETS)
 
 
 @pytest.mark.parametrize("name", SERVICES)
@@ -141,7 +149,7 @@ def test_postgres_and_nats_run_the_refusal_before_their_own_command(name: str) -
 
 @pytest.mark.parametrize("name", ["postgres", "nats"])
 def test_postgres_and_nats_start_in_development_with_compose_s_defaults(name: str) -> None:
-    started = run_refusal_script(name, {})
+    started = run_refusal_script(name, {"MOTCUA_ENVIRONMENT": "development"})
     assert started.returncode == 0, started.stderr
     assert started.stdout == "started\n"
 
