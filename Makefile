@@ -4,10 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test soak token migrate lint format bench lock clean help
+.PHONY: run run-cluster test soak token migrate lint format bench lock clean help
 
 help:
 	@echo "make run                       start PostgreSQL, NATS and the five services (Ctrl-C stops all)"
+	@echo "make run-cluster               the same as deploy/k8s runs it: 3 NATS servers, PostgreSQL primary"
+	@echo "                               + synchronous standby, 2 replicas per service behind a proxy"
 	@echo "make test                      run the test suite against real PostgreSQL and NATS"
 	@echo "make soak [SOAK_MINUTES=10] [SOAK_SEED=n]   load + faults on all five services, then checks"
 	@echo "make token ROLE=admin [AGENCY=VPDK] [UNIT=000.00.12.H57]   print a local JWT"
@@ -25,6 +27,10 @@ $(STAMP): pyproject.toml requirements/dev.lock
 
 run: $(STAMP)
 	$(PY) -m tools.devstack.run
+
+# The deploy/k8s topology on loopback, made anew under .run/cluster at each start (tools/devstack/run_cluster.py).
+run-cluster: $(STAMP)
+	$(PY) -m tools.devstack.run_cluster
 
 # First the browser the dashboard's tests drive: Debian's chromium, installed with apt-get when it is
 # missing and this user may. When it may not, those tests skip and the end of the run lists them;

@@ -14,7 +14,9 @@ log = logging.getLogger("motcua.nats")
 
 class NatsLink:
     def __init__(self, url: str, name: str) -> None:
-        self._url = url
+        # Several servers of a cluster, comma-separated (`MOTCUA_NATS_URL`): nats-py takes them as a
+        # list, and reconnects to another of them when one goes.
+        self._servers = [server.strip() for server in url.split(",") if server.strip()]
         self._name = name
         self._client: Client | None = None
         self._jetstream: JetStreamContext | None = None
@@ -47,7 +49,7 @@ class NatsLink:
             attempt += 1
             try:
                 self._client = await nats.connect(
-                    self._url,
+                    self._servers,
                     name=self._name,
                     allow_reconnect=True,
                     max_reconnect_attempts=-1,

@@ -211,3 +211,15 @@ async def test_a_service_started_while_postgres_is_down_waits_for_it_but_not_for
         service.send_signal(signal.SIGTERM)
         assert service.wait(timeout=20) in (0, -signal.SIGTERM)
         postgres.stop()
+
+
+async def test_a_link_to_a_cluster_s_servers_connects_to_one_that_answers(stack: Stack) -> None:
+    # MOTCUA_NATS_URL may list a cluster's servers, comma-separated: one down is passed over.
+    link = NatsLink(f"nats://127.0.0.1:{free_port()}, {stack.nats_url}", "several")
+    await asyncio.wait_for(link.connect_forever(), timeout=15)
+    try:
+        assert link.ready
+        assert link.client.connected_url is not None
+        assert link.client.connected_url.port == int(stack.nats_url.rsplit(":", 1)[1])
+    finally:
+        await link.close()

