@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from urllib.parse import unquote, urlsplit
 
 import nats
 from nats.aio.client import Client
@@ -17,6 +18,7 @@ class NatsLink:
         # Several servers of a cluster, comma-separated (`MOTCUA_NATS_URL`): nats-py takes them as a
         # list, and reconnects to another of them when one goes.
         self._servers = [server.strip() for server in url.split(",") if server.strip()]
+        self._login = _login(self._servers)
         self._name = name
         self._client: Client | None = None
         self._jetstream: JetStreamContext | None = None
@@ -50,6 +52,7 @@ class NatsLink:
             try:
                 self._client = await nats.connect(
                     self._servers,
+                    **self._login,
                     name=self._name,
                     allow_reconnect=True,
                     max_reconnect_attempts=-1,
@@ -78,3 +81,13 @@ class NatsLink:
 
     async def _on_reconnected(self) -> None:
         log.info("NATS reconnected")
+
+
+def _login(servers: list[str]) -> dict[str, str]:
+    """The user and password of the URLs, for every server: nats-py also reconnects to the servers
+    the cluster advertises, whose addresses carry no login, and would be refused there."""
+    for server in servers:
+        parts = urlsplit(server)
+        if parts.username is not None and parts.password is not None:
+            return {"user": unquote(parts.username), "password": unquote(parts.password)}
+    return {}

@@ -13,10 +13,17 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def start_service(
-    service: str, *, database_url: str, nats_url: str, port: int, **settings: str
+    service: str,
+    *,
+    database_url: str,
+    nats_url: str,
+    port: int,
+    output: Path | None = None,
+    **settings: str,
 ) -> subprocess.Popen[bytes]:
     """Start `service` on these servers; `settings` are more of its MOTCUA_ settings, e.g.
-    `jwt_secret="..."`. Stop it with `terminate()` and `wait()`."""
+    `jwt_secret="..."`. Its log (stdout, and stderr) is appended to `output` if given, else discarded
+    (stdout) and inherited (stderr). Stop it with `terminate()` and `wait()`."""
     env = {
         **os.environ,
         "MOTCUA_DATABASE_URL": database_url,
@@ -25,9 +32,11 @@ def start_service(
         "MOTCUA_LOG_LEVEL": "WARNING",
         **{f"MOTCUA_{name.upper()}": value for name, value in settings.items()},
     }
-    return subprocess.Popen(
-        [sys.executable, "-m", "shared.serve", service], cwd=REPO, env=env, stdout=subprocess.DEVNULL
-    )
+    command = [sys.executable, "-m", "shared.serve", service]
+    if output is None:
+        return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL)
+    with output.open("ab") as log:
+        return subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 async def wait_ready(base: str) -> None:
