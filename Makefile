@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run run-cluster test soak token migrate lint format bench lock clean help
+.PHONY: run run-cluster test soak soak-cluster token migrate lint format bench lock clean help
 
 help:
 	@echo "make run                       start PostgreSQL, NATS and the five services (Ctrl-C stops all)"
@@ -12,6 +12,7 @@ help:
 	@echo "                               + synchronous standby, 2 replicas per service behind a proxy"
 	@echo "make test                      run the test suite against real PostgreSQL and NATS"
 	@echo "make soak [SOAK_MINUTES=10] [SOAK_SEED=n]   load + faults on all five services, then checks"
+	@echo "make soak-cluster [SOAK_SEED=n]            the same on the replicated topology, through a cluster's faults"
 	@echo "make token ROLE=admin [AGENCY=VPDK] [UNIT=000.00.12.H57]   print a local JWT"
 	@echo "make migrate                   migrate every schema (MOTCUA_<SERVICE>_DATABASE_URL)"
 	@echo "make lock [LOCK_ARGS=--upgrade]   rewrite requirements/*.lock from pyproject.toml, keeping pins"
@@ -42,6 +43,10 @@ test: $(STAMP)
 # The long soak and fault test (tests/system/); SOAK_MINUTES, SOAK_SEED, SOAK_FAULTS pass through.
 soak: $(STAMP)
 	$(PY) -m tests.system
+
+# The cluster fault test alone: the soak on the replicated topology, through a cluster's faults.
+soak-cluster: $(STAMP)
+	SOAK_TOPOLOGY=replicated $(PY) -m tests.system
 
 token: $(STAMP)
 	@$(PY) -m tools.dev_token --role $(or $(ROLE),admin) $(if $(AGENCY),--agency $(AGENCY)) $(if $(UNIT),--unit $(UNIT))

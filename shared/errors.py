@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute, iter_route_contexts
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, EmulatedDBAPIException
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
@@ -163,9 +163,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
-    # asyncpg's own errors reach here from code that uses the driver directly (reporting's reads).
+    # asyncpg's own errors reach here from code that uses the driver directly (reporting's reads);
+    # SQLAlchemy's adapter raises its emulated DBAPI errors, not DBAPIError, where it is called
+    # directly (`shared.db.raw.driver` begins a transaction through it).
     dependency_errors = (
         DBAPIError,
+        EmulatedDBAPIException,
         PoolTimeout,
         asyncpg.PostgresError,
         asyncpg.InterfaceError,

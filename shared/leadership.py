@@ -3,12 +3,20 @@
 The leader holds a session-level PostgreSQL advisory lock on a connection of its own, so the lock goes
 with that connection: a leader that crashes, or loses PostgreSQL, lets another take over without
 anyone having to notice. The outbox relay and the deadline watcher lead this way.
+
+The lock's connection is named for the process (`application_name`: service, role, host and pid), so
+an operator sees in `pg_stat_activity` which replica leads, and a fault test can kill that one. Each
+time a process takes the lead it starts a `term`, named for PostgreSQL's clock at that moment and the
+process: the relay stamps what it publishes with it, so a stream shows which leader sent what.
 """
 
 import asyncio
 import logging
+import os
+import socket
 import zlib
 from collections.abc import Awaitable, Callable
+from datetime import UTC
 
 import asyncpg
 
@@ -31,6 +39,7 @@ class Leadership:
         self._role = role
         self._log = log
         self.is_leader = False
+        self.term: str | None = None  # while leading: "<when it took the lead, UTC> <host>:<pid>"
 
     async def hold(
         self,
@@ -51,9 +60,13 @@ class Leadership:
             try:
                 if ready is not None:
                     await ready()
-                conn = await asyncpg.connect(dsn)
+                conn = await asyncpg.connect(
+                    dsn, server_settings={"application_name": connection_name(service, self._role)}
+                )
                 try:
                     if await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
+                        since = await conn.fetchval("SELECT clock_timestamp()")
+                        self.term = f"{since.astimezone(UTC).isoformat()} {_process()}"
                         self.is_leader = True
                         self._log.info(f"{self._role} leads", extra={"service": service})
                         await lead(conn)
@@ -61,6 +74,7 @@ class Leadership:
                         await asyncio.sleep(follow_seconds)
                 finally:
                     self.is_leader = False
+                    self.term = None
                     await _close_quietly(conn)
                 failures = 0
             except asyncio.CancelledError:
@@ -72,6 +86,16 @@ class Leadership:
                     extra={"service": service, "error": repr(exc), "attempt": failures},
                 )
                 await asyncio.sleep(backoff_delay(failures))
+
+
+def connection_name(service: str, role: str) -> str:
+    """The leadership connection's `application_name`: `motcua intake relay <host>:<pid>`."""
+    return f"motcua {service} {role} {_process()}"
+
+
+def _process() -> str:
+    # In Kubernetes the host name is the pod's name.
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 async def _close_quietly(conn: asyncpg.Connection) -> None:

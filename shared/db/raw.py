@@ -28,7 +28,15 @@ async def driver(session: AsyncSession) -> Any:
     statements on it commit or roll back with the session's."""
     adapted = await _adapted(session)
     if not adapted.driver_connection.is_in_transaction():
-        await adapted._start_transaction()  # the adapter's own BEGIN, so its COMMIT and ROLLBACK follow
+        try:
+            await adapted._start_transaction()  # the adapter's own BEGIN, so its COMMIT and ROLLBACK follow
+        except Exception as exc:
+            # Lost since its checkout (a failover, a restart): asyncpg says so in several ways (closed
+            # in the middle of the operation, closed, another operation in progress), each wrapped in
+            # the adapter's own error. The connection's state alone tells a lost one from a bad one.
+            if adapted.driver_connection.is_closed():
+                raise ConnectionError("the database connection was lost as the transaction began") from exc
+            raise
     return adapted.driver_connection
 
 

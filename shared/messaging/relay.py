@@ -4,7 +4,8 @@ One relay per service leads at a time (`shared.leadership`: a PostgreSQL advisor
 dedicated connection); the others wait. The leader wakes on NOTIFY from the outbox trigger, polls as
 a fallback, publishes a batch with `Nats-Msg-Id` = event id (JetStream drops a republished
 duplicate), awaits every PubAck, then marks the rows sent. Sent rows are kept for a retention period
-so a stream can be re-driven.
+so a stream can be re-driven. Each message also carries the leader's term (`Motcua-Relay-Term`), so
+that a stream shows which relay published what, and that two never published at once.
 """
 
 import asyncio
@@ -29,6 +30,7 @@ log = logging.getLogger("motcua.relay")
 
 PUBACK_TIMEOUT_SECONDS = 5.0
 PURGE_EVERY_SECONDS = 600.0
+TERM_HEADER = "Motcua-Relay-Term"
 
 
 class PublishFailed(Exception):
@@ -139,10 +141,12 @@ class Relay:
                 return 0
             crash_point("relay.before_publish")
             js = self._link.jetstream
+            term = self._leadership.term
+            stamp = {TERM_HEADER: term} if term else {}
             # Pipelined on one connection, so JetStream stores them in this order; each ack awaited.
             pending = [
                 await js.publish_async(
-                    row.topic, row.payload.encode(), headers={"Nats-Msg-Id": str(row.event_id)}
+                    row.topic, row.payload.encode(), headers={"Nats-Msg-Id": str(row.event_id), **stamp}
                 )
                 for row in rows
             ]

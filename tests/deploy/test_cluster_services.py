@@ -80,13 +80,6 @@ class Services:
     jwt_secret: str
 
 
-def nats_url(cluster: Cluster, service: str, index: int) -> str:
-    """Every server with the service's login, the replica's own first."""
-    first = index % len(cluster.servers)
-    servers = cluster.servers[first:] + cluster.servers[:first]
-    return ",".join(cluster.client_url(service, server) for server in servers)
-
-
 @pytest.fixture
 async def services(cluster: Cluster, pair: PostgresPair, tmp_path: Path) -> AsyncIterator[Services]:
     urls = await prepare_database(
@@ -105,7 +98,7 @@ async def services(cluster: Cluster, pair: PostgresPair, tmp_path: Path) -> Asyn
                     start_service(
                         service,
                         database_url=pair.database_url(urls[service]),
-                        nats_url=nats_url(cluster, service, index),
+                        nats_url=cluster.client_urls(service, first=index),
                         port=port,
                         output=started.logs[name],
                         environment="test",

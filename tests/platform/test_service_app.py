@@ -9,6 +9,7 @@ from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Annotated
 
+import asyncpg
 import httpx
 import jwt
 import pytest
@@ -22,7 +23,8 @@ from services.routing.app import SPEC
 from shared import auth
 from shared.app import create_service_app
 from shared.auth import Principal, issue_token, require_roles
-from shared.db.engine import make_engine
+from shared.db.engine import asyncpg_dsn, make_engine
+from shared.db.raw import driver
 from shared.deps import OutboxDep, SessionDep
 from shared.errors import Problem
 from shared.messaging.subjects import dossier_subject
@@ -54,6 +56,31 @@ async def write_note(
         row = (await session.execute(select(outbox_table).where(outbox_table.c.event_id == event.id))).one()
         await session.execute(insert(outbox_table), {k: v for k, v in row._mapping.items() if k != "id"})
     return {"event_id": str(event.id), "by": who.sub}
+
+
+@router.post("/v1/notes/on-a-lost-connection", status_code=201)
+async def begin_on_a_lost_connection(
+    session: SessionDep, _: Annotated[Principal, Depends(require_roles("admin"))]
+) -> None:
+    """The session's connection is cut (a failover, PostgreSQL's restart) between its checkout and
+    the first statement, which `driver` begins through SQLAlchemy's adapter, as the hot paths do."""
+    adapted = (await (await session.connection()).get_raw_connection()).dbapi_connection
+    pid = adapted.driver_connection.get_server_pid()
+    cut = asyncio.Event()
+    adapted.driver_connection.add_termination_listener(lambda _: cut.set())
+    admin = await asyncpg.connect(asyncpg_dsn(ADMIN_URL[0]))
+    try:
+        await admin.execute("SELECT pg_terminate_backend($1)", pid)
+    finally:
+        await admin.close()
+    if CUT_SEEN[0]:  # else BEGIN races the termination's arrival: asyncpg says so in other words
+        async with asyncio.timeout(5):
+            await cut.wait()
+    await driver(session)
+
+
+ADMIN_URL: list[str] = []  # the session's admin URL, for the route above
+CUT_SEEN = [False]  # whether the route waits until the driver has seen its connection cut
 
 
 def settings_for(stack: Stack, **overrides: object) -> ServiceSettings:
@@ -215,6 +242,18 @@ async def test_a_failed_statement_does_not_carry_its_parameters_into_the_error_l
         await engine.dispose()
     assert "division by zero" in str(caught.value)
     assert not any(value in str(caught.value) for value in applicant.values())
+
+
+async def test_a_connection_lost_as_the_transaction_begins_is_a_503_not_a_500(stack: Stack) -> None:
+    """Seen in the cluster fault test: the primary failed over as `complete` began its transaction on
+    the driver, and SQLAlchemy's adapter raised its own DBAPI error (not a DBAPIError) over asyncpg's."""
+    ADMIN_URL[:] = [stack.admin_database_url]
+    async with serving(app_for(stack), "http://routing") as http:
+        for seen in (True, False, False, False):
+            CUT_SEEN[0] = seen
+            response = await http.post("/v1/notes/on-a-lost-connection", headers=bearer(stack, "admin"))
+            assert_problem(response, 503, "unavailable")
+            assert response.headers["retry-after"] == "5"
 
 
 async def test_a_database_outage_during_a_request_is_a_503_not_a_500(stack: Stack) -> None:

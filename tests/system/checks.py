@@ -17,6 +17,7 @@ from shared.services import SERVICES
 from tests.system.client import Api
 from tests.system.cluster import Cluster
 from tests.system.load import Ledger
+from tests.system.streams import Stored
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Check:
     expected: int
     actual: int
     problems: list[str] = field(default_factory=list)
+    note: str = ""  # figures that explain the count, printed beside it
 
     @property
     def ok(self) -> bool:
@@ -176,28 +178,90 @@ async def _report_check(api: Api, rows: list[Any]) -> Check:
 
 
 async def health_checks(cluster: Cluster) -> list[Check]:
-    """Every service up and ready at the end, restarted only by the run's own kills."""
-    ready = Check("services ready (/readyz 200)", len(SERVICES), 0)
+    """Every process up and ready at the end, restarted only by the run's own kills."""
+    ready = Check("service processes ready (/readyz 200)", len(cluster.processes), 0)
     async with httpx.AsyncClient(timeout=5) as client:
-        for service in SERVICES:
+        for entry in cluster.processes.values():
             try:
-                status = (await client.get(f"{cluster.base(service)}/readyz")).status_code
+                status = (await client.get(f"{entry.base}/readyz")).status_code
             except httpx.TransportError as exc:
                 status = 0
-                ready.problems.append(f"{service}: {exc!r}")
+                ready.problems.append(f"{entry.name}: {exc!r}")
             if status == 200:
                 ready.actual += 1
             else:
-                ready.problems.append(f"{service}: /readyz {status}")
+                ready.problems.append(f"{entry.name}: /readyz {status}")
     kills = sum(cluster.injected_kills.values())
     restarts = Check(
         "restarts = injected kills (no crash loop)",
         kills,
-        sum(s.starts - 1 for s in cluster.services.values()),
+        sum(s.starts - 1 for s in cluster.processes.values()),
     )
     for exit in cluster.unexpected_exits:
         restarts.problems.append(f"{exit.service} exited by itself with code {exit.code} at {exit.at:.1f} s")
     return [ready, restarts]
+
+
+async def event_checks(cluster: Cluster, stored: list[Stored]) -> list[Check]:
+    """What the streams hold: each service's events in the order its relay leaders took turns, and
+    the watcher's warnings once per clock whichever replica led."""
+    db = await asyncpg.connect(asyncpg_dsn(cluster.admin_url))
+    try:
+        clocks = await db.fetch(
+            "SELECT scope, dossier_id::text AS dossier_id, step_id::text AS step_id, "
+            "due_soon_sent_at IS NOT NULL AS warned, overdue_sent_at IS NOT NULL AS late "
+            "FROM deadline.clocks"
+        )
+    finally:
+        await db.close()
+
+    def key(scope: str, dossier_id: str, step_id: str | None) -> str:
+        return f"{scope} {dossier_id} {step_id if scope == 'step' else ''}"
+
+    warnings: dict[str, Counter[str]] = {"due_soon": Counter(), "overdue": Counter()}
+    for event in stored:
+        kind = event.subject.rsplit(".", 1)[-1]
+        if event.stream == "DOSSIERS" and kind in warnings:
+            data = event.event["data"]
+            warnings[kind][key(data["scope"], data["dossier_id"], data.get("step_id"))] += 1
+    due_soon = _set_check(
+        "deadline: one dossier.due_soon per warned clock, whichever watcher led",
+        {key(c["scope"], c["dossier_id"], c["step_id"]) for c in clocks if c["warned"]},
+        warnings["due_soon"],
+    )
+    overdue = _set_check(
+        "deadline: one dossier.overdue per late clock, whichever watcher led",
+        {key(c["scope"], c["dossier_id"], c["step_id"]) for c in clocks if c["late"]},
+        warnings["overdue"],
+    )
+    return [_relay_turns(stored), due_soon, overdue]
+
+
+def _relay_turns(stored: list[Stored]) -> Check:
+    """A relay stamps what it publishes with its leadership's term (when it took the lead, and
+    which process): read in stream order, a service's terms never go back, or two of its relays
+    published at once."""
+    wrong: list[str] = []
+    latest: dict[tuple[str, str], str] = {}  # (stream, source) -> the newest term seen
+    terms: dict[str, set[str]] = {}
+    for event in stored:
+        source = str(event.event.get("source", "?"))
+        newest = latest.get((event.stream, source), "")
+        if event.term is None:
+            wrong.append(f"{event.stream} #{event.seq} from {source}: no term")
+        elif event.term < newest:
+            wrong.append(f"{event.stream} #{event.seq} from {source}: {event.term} after {newest}")
+        else:
+            latest[(event.stream, source)] = event.term
+            terms.setdefault(source, set()).add(event.term)
+    return Check(
+        "relay: each service's events from one leader at a time (terms never go back)",
+        0,
+        len(wrong),
+        wrong[:8],
+        note="leaders' terms: "
+        + ", ".join(f"{source.rsplit('/', 1)[-1]} {len(seen)}" for source, seen in sorted(terms.items())),
+    )
 
 
 def traffic_checks(api: Api, ledger: Ledger) -> list[Check]:

@@ -33,6 +33,7 @@ class Traffic:
     # Any other 4xx: on a first attempt, or after a retry that the action's commit would not explain.
     refused: Counter[str] = field(default_factory=Counter)
     gave_up: list[str] = field(default_factory=list)
+    answered: list[float] = field(default_factory=list)  # when each 2xx came (monotonic), for pauses
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,9 @@ class Api:
             reason, wait = await self._attempt(method, f"{self.bases[service]}{path}", headers, kwargs)
             if isinstance(reason, Answer):
                 answer = Answer(reason.status, reason.body, attempt > 1)
-                if not answer.ok:
+                if answer.ok:
+                    self.traffic.answered.append(time.monotonic())
+                else:
                     if answer.retried and answer.code in settles:
                         self.traffic.settled_by_retry[f"{op} {answer.status} {answer.code}"] += 1
                     elif answer.code in expected:

@@ -1,10 +1,11 @@
-"""The system as deployed, on this machine: throwaway PostgreSQL and NATS, each service its own process
-(`python -m shared.serve <service>`) with production settings, kept running like an orchestrator
-would (a dead process is restarted), and the means to kill any of them."""
+"""The system as deployed, on this machine: each service its own process (`python -m shared.serve
+<service>`) with production settings, kept running like an orchestrator would (a dead process is
+restarted), and the means to kill any of them. Under it, `Servers`: one PostgreSQL and one NATS
+(`single.py`), or the replicated topology of deploy/k8s (`replicated.py`), with two processes per
+service behind a proxy."""
 
 import asyncio
 import os
-import secrets
 import subprocess
 import sys
 import time
@@ -12,19 +13,42 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
+import asyncpg
 import httpx
 
-from shared.db.provision import ensure_database
-from shared.services import SERVICES
-from tools.devstack.nats import EmbeddedNats
-from tools.devstack.ports import free_port
-from tools.devstack.postgres import EmbeddedPostgres
-from tools.devstack.stack import force_generic_plans, prepare_database
+from shared.db.engine import asyncpg_dsn
+from shared.leadership import connection_name
+from tests.system.plan import Fault
+from tools.devstack.proxy import RoundRobinProxy
 
 REPO = Path(__file__).resolve().parents[2]
 # A service that keeps dying is not restarted forever: past this the run reports a crash loop.
 MAX_RESTARTS = 20
+# The deadline watcher's cycle: a minute in production, a second here, so that the clocks the run
+# brings due are warned within the run.
+WATCH_INTERVAL_SECONDS = "1"
+
+
+class Servers(Protocol):
+    """PostgreSQL and NATS under the services, and the faults that only they can suffer."""
+
+    @property
+    def admin_url(self) -> str:
+        """A superuser URL that reaches whichever server accepts writes."""
+        ...
+
+    @property
+    def nats_urls(self) -> list[str]:
+        """Every NATS server, with a login that may read the streams' and consumers' state."""
+        ...
+
+    async def inject(self, fault: Fault, log_file: Path) -> str:
+        """Cause `fault` and end it (restart, promote); a note on what was done."""
+        ...
+
+    def stop(self) -> None: ...
 
 
 @dataclass
@@ -36,11 +60,13 @@ class Exit:
 
 @dataclass
 class ServiceProcess:
-    name: str
+    name: str  # the service's name, or `<service>-<n>` for one of its replicas
+    service: str
     port: int
+    environment: dict[str, str]  # its database and NATS URLs, and what its topology adds
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
-    # Set while a fault holds the service down: the supervisor must not count or restart it.
+    # Set while a fault holds the process down: the supervisor must not count or restart it.
     held: bool = False
 
     @property
@@ -51,12 +77,12 @@ class ServiceProcess:
 @dataclass
 class Cluster:
     root: Path
-    postgres: EmbeddedPostgres
-    nats: EmbeddedNats
-    service_urls: dict[str, str]
+    servers: Servers
     jwt_secret: str
     survey_token_secret: str
-    services: dict[str, ServiceProcess]
+    processes: dict[str, ServiceProcess]
+    bases: dict[str, str]  # service -> the URL clients use (its process, or the proxy before its replicas)
+    proxies: list[RoundRobinProxy] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     injected_kills: Counter[str] = field(default_factory=Counter)
     restarts: Counter[str] = field(default_factory=Counter)
@@ -64,70 +90,96 @@ class Cluster:
 
     @property
     def admin_url(self) -> str:
-        return self.postgres.admin_url
+        return self.servers.admin_url
 
     def base(self, service: str) -> str:
-        return self.services[service].base
+        return self.bases[service]
 
     def log_file(self, name: str) -> Path:
         return self.root / "logs" / f"{name}.log"
 
-    def _env(self, service: str) -> dict[str, str]:
+    def _env(self, entry: ServiceProcess) -> dict[str, str]:
         # What docker-compose.yml and deploy/k8s give every service: production mode (placeholder
-        # secrets refused), migrations run before (not by) the services. No NATS credentials: the
-        # embedded server has no accounts.
+        # secrets refused), migrations run before (not by) the services.
         env = {
             **os.environ,
+            **entry.environment,
             "MOTCUA_ENVIRONMENT": "production",
-            "MOTCUA_DATABASE_URL": self.service_urls[service],
-            "MOTCUA_NATS_URL": self.nats.url,
-            "MOTCUA_PORT": str(self.services[service].port),
+            "MOTCUA_PORT": str(entry.port),
             "MOTCUA_JWT_SECRET": self.jwt_secret,
             "MOTCUA_MIGRATE_ON_START": "false",
-            "MOTCUA_DATA_DIR": str(self.root / "data" / service),
+            "MOTCUA_DATA_DIR": str(self.root / "data" / entry.name),
             "MOTCUA_LOG_LEVEL": "WARNING",
+            "MOTCUA_WATCH_INTERVAL_SECONDS": WATCH_INTERVAL_SECONDS,
             "PYTHONUNBUFFERED": "1",
         }
-        if service == "survey":
+        if entry.service == "survey":
             env["MOTCUA_SURVEY_TOKEN_SECRET"] = self.survey_token_secret
         return env
 
-    def start(self, service: str) -> None:
-        entry = self.services[service]
+    def start(self, name: str) -> None:
+        entry = self.processes[name]
         entry.starts += 1
-        log = self.log_file(service).open("ab")
+        log = self.log_file(name).open("ab")
         now = datetime.now(UTC).isoformat(timespec="milliseconds")
         log.write(f"--- start {entry.starts} at {now} ---\n".encode())
         log.flush()
         entry.process = subprocess.Popen(
-            [sys.executable, "-m", "shared.serve", service],
+            [sys.executable, "-m", "shared.serve", entry.service],
             cwd=REPO,
-            env=self._env(service),
+            env=self._env(entry),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         log.close()
 
-    def kill(self, service: str) -> int | None:
+    def kill(self, name: str) -> int | None:
         """SIGKILL, as the kernel's OOM killer or a lost node would; returns the pid."""
-        entry = self.services[service]
+        entry = self.processes[name]
         process = entry.process
         if process is None or process.poll() is not None:
             return None
         process.kill()
         process.wait()
-        self.injected_kills[service] += 1
+        self.injected_kills[name] += 1
         return process.pid
+
+    async def leader(self, service: str, role: str) -> str | None:
+        """The process leading `role` (relay, watcher) of `service` now: the one whose pid the
+        leadership connection's name carries (shared/leadership.py)."""
+        prefix = connection_name(service, role).rsplit(":", 1)[0] + ":"
+        for _ in range(20):  # PostgreSQL may be restarting: ten seconds to answer
+            try:
+                db = await asyncpg.connect(asyncpg_dsn(self.admin_url), timeout=2)
+                try:
+                    names = await db.fetch(
+                        "SELECT a.application_name FROM pg_stat_activity a JOIN pg_locks l "
+                        "ON l.pid = a.pid WHERE l.locktype = 'advisory' AND l.granted "
+                        "AND a.application_name LIKE $1 || '%'",
+                        prefix,
+                    )
+                finally:
+                    await db.close()
+                break
+            except (OSError, TimeoutError, asyncpg.PostgresError):
+                await asyncio.sleep(0.5)
+        else:
+            return None
+        pids = {int(row["application_name"].rsplit(":", 1)[1]) for row in names}
+        return next(
+            (e.name for e in self.processes.values() if e.process is not None and e.process.pid in pids),
+            None,
+        )
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
     async def supervise(self) -> None:
-        """Restart a service that exited on its own (what `restart: unless-stopped` does), and
+        """Restart a process that exited on its own (what `restart: unless-stopped` does), and
         remember it: at the end, restarts must equal the kills the run injected."""
         while True:
-            for entry in self.services.values():
+            for entry in self.processes.values():
                 process = entry.process
                 if entry.held or process is None or process.poll() is None:
                     continue
@@ -146,25 +198,40 @@ class Cluster:
                 self.start(entry.name)
             await asyncio.sleep(0.5)
 
-    async def ready(self, service: str, *, within: float) -> bool:
-        """Until the service's /readyz answers 200 (its database and NATS both answer)."""
+    async def ready(self, name: str, *, within: float) -> bool:
+        """Until the process's /readyz answers 200 (its database and NATS both answer)."""
         deadline = time.monotonic() + within
         async with httpx.AsyncClient(timeout=2) as client:
             while time.monotonic() < deadline:
                 try:
-                    if (await client.get(f"{self.base(service)}/readyz")).status_code == 200:
+                    if (await client.get(f"{self.processes[name].base}/readyz")).status_code == 200:
                         return True
                 except httpx.TransportError:
                     pass
                 await asyncio.sleep(0.2)
         return False
 
+    async def launch(self) -> None:
+        """Start every process and wait until each is ready; stop everything if one is not."""
+        for name in self.processes:
+            self.start(name)
+        ready = await asyncio.gather(*(self.ready(name, within=120) for name in self.processes))
+        if not all(ready):
+            down = [name for name, ok in zip(self.processes, ready, strict=True) if not ok]
+            self.stop()
+            raise RuntimeError(f"not ready after 120 s: {', '.join(down)}; see {self.root / 'logs'}")
+
+    async def shutdown(self) -> None:
+        for proxy in self.proxies:
+            await proxy.stop()
+        await asyncio.to_thread(self.stop)
+
     def stop(self) -> None:
-        for entry in self.services.values():
+        for entry in self.processes.values():
             entry.held = True
             if entry.process is not None and entry.process.poll() is None:
                 entry.process.terminate()
-        for entry in self.services.values():
+        for entry in self.processes.values():
             if entry.process is None:
                 continue
             try:
@@ -172,36 +239,4 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 entry.process.kill()
                 entry.process.wait()
-        self.nats.stop()
-        self.postgres.stop()
-
-
-async def start_cluster(root: Path) -> Cluster:
-    """Fresh servers under `root`, the database provisioned and migrated (as the deployment's set-up
-    job does), then the five services, ready."""
-    (root / "logs").mkdir(parents=True, exist_ok=True)
-    postgres = EmbeddedPostgres(root / "postgres", free_port())
-    nats = EmbeddedNats(root / "nats", free_port())
-    await asyncio.to_thread(postgres.start, log_file=root / "logs" / "postgres.log")
-    await asyncio.to_thread(nats.start, log_file=root / "logs" / "nats.log")
-    await ensure_database(postgres.admin_url)
-    await force_generic_plans(postgres.admin_url)
-    passwords = {service: secrets.token_urlsafe(18) for service in SERVICES}
-    urls = await prepare_database(postgres.admin_url, passwords)
-    cluster = Cluster(
-        root=root,
-        postgres=postgres,
-        nats=nats,
-        service_urls=urls,
-        jwt_secret=secrets.token_urlsafe(48),
-        survey_token_secret=secrets.token_urlsafe(48),
-        services={service: ServiceProcess(service, free_port()) for service in SERVICES},
-    )
-    for service in SERVICES:
-        cluster.start(service)
-    ready = await asyncio.gather(*(cluster.ready(service, within=120) for service in SERVICES))
-    if not all(ready):
-        down = [s for s, ok in zip(SERVICES, ready, strict=True) if not ok]
-        cluster.stop()
-        raise RuntimeError(f"not ready after 120 s: {', '.join(down)}; see {root / 'logs'}")
-    return cluster
+        self.servers.stop()

@@ -10,7 +10,7 @@ def figures(report: Report) -> str:
     plan, traffic, ledger = report.plan, report.api.traffic, report.ledger
     received = sum(1 for d in ledger.dossiers.values() if d.code)
     lines = [
-        f"== soak figures (seed {plan.seed}; replay with SOAK_SEED={plan.seed}) ==",
+        f"== soak figures, {plan.topology} topology (seed {plan.seed}; replay with SOAK_SEED={plan.seed}) ==",
         f"load {report.load_seconds:.0f} s: dossiers acknowledged {len(ledger.dossiers)} "
         f"({received} received), import lines {len(ledger.imported)}",
         "actions: " + ", ".join(f"{k} {v}" for k, v in sorted(ledger.actions.items())),
@@ -30,10 +30,18 @@ def figures(report: Report) -> str:
     lines.append(f"  backlog when the load stopped: {q.first.describe()}")
     if not q.reached:
         lines.append(f"  backlog at the end of the wait: {q.backlog.describe()}")
+    settled = report.settled
+    lines.append(
+        f"every running clock brought due, the watcher's leader killed: quiescence "
+        f"{'reached' if settled.reached else 'NOT reached'} {settled.at - q.at:.1f} s later"
+    )
+    if not settled.reached:
+        lines.append(f"  backlog at the end of the wait: {settled.backlog.describe()}")
     lines.append("checks:")
     for check in report.checks:
         mark = "ok  " if check.ok else "FAIL"
-        lines.append(f"  {mark} {check.name}: {check.actual} (expected {check.expected})")
+        note = f"; {check.note}" if check.note else ""
+        lines.append(f"  {mark} {check.name}: {check.actual} (expected {check.expected}){note}")
         lines.extend(f"         {p}" for p in check.problems)
     lines.append(f"result: {'PASS' if report.ok else 'FAIL'}; logs in {report.root / 'logs'}")
     return "\n".join(lines)

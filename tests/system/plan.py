@@ -7,15 +7,21 @@ from dataclasses import dataclass
 
 from shared.services import SERVICES
 
-FAULT_KINDS = ("service_kill", "nats_restart", "postgres_restart")
+# Of both topologies: a service's process SIGKILLed, or the one leading its relay or watcher.
+PROCESS_FAULTS = ("service_kill", "leader_kill")
+# Of one PostgreSQL and one NATS server (single.py), and of the replicated topology (replicated.py).
+SINGLE_FAULTS = ("nats_restart", "postgres_restart")
+REPLICATED_FAULTS = ("stream_leader_kill", "nats_server_down", "postgres_failover")
 
 
 @dataclass(frozen=True)
 class Fault:
     at: float  # seconds after the load started
-    kind: str  # one of FAULT_KINDS
-    target: str  # a service, "nats" or "postgres"
-    down: float  # seconds between the kill and the restart
+    kind: str  # one of PROCESS_FAULTS, SINGLE_FAULTS or REPLICATED_FAULTS
+    # A process (`routing`, `routing-2`), `<service>/<role>` for a leader_kill, a NATS server's name,
+    # "nats" or "postgres".
+    target: str
+    down: float  # seconds between the kill and the restart (or, for a failover, the promotion)
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,8 @@ class SoakPlan:
     # than any outage the faults cause, short enough that a stuck service ends the run.
     give_up_after: float = 120.0
     quiescence_timeout: float = 300.0
+    topology: str = "single"  # or "replicated"
+    schedule: tuple[Fault, ...] = ()  # the replicated topology's faults, in place of the counts above
 
     @property
     def seconds(self) -> float:
@@ -40,12 +48,14 @@ class SoakPlan:
 
     @property
     def fault_count(self) -> int:
-        return self.service_kills + self.nats_restarts + self.postgres_restarts
+        return len(self.schedule) or self.service_kills + self.nats_restarts + self.postgres_restarts
 
     def faults(self) -> list[Fault]:
         """The fault schedule, a function of the seed alone: kinds in a shuffled order at sorted random
         times between 10% and 85% of the load (the end is left for the system to settle under load).
         Faults may overlap (a service killed while PostgreSQL is down): real outages do too."""
+        if self.schedule:
+            return list(self.schedule)
         rng = random.Random(self.seed)
         kinds = (
             ["service_kill"] * self.service_kills
@@ -83,6 +93,35 @@ def long_plan(minutes: float, seed: int, faults: int | None = None) -> SoakPlan:
         nats_restarts=nats,
         postgres_restarts=total - kills - nats,
         quiescence_timeout=600.0,
+    )
+
+
+def cluster_plan(seed: int) -> SoakPlan:
+    """The replicated topology under each fault of a cluster in turn, each alone so that its pause is
+    its own: the DOSSIERS stream's leader killed, one NATS server (of the seed's choice) down for a
+    minute, the processes leading intake's relay and deadline's watcher killed, then a replica each
+    of the other services, and last the PostgreSQL primary lost and its standby promoted, with half a
+    minute of load after it."""
+    rng = random.Random(seed)
+    schedule = (
+        Fault(10.0, "stream_leader_kill", "nats", 10.0),
+        Fault(30.0, "nats_server_down", f"nats-{rng.randrange(3)}", 60.0),
+        Fault(100.0, "leader_kill", "intake/relay", 1.0),
+        Fault(106.0, "leader_kill", "deadline/watcher", 1.0),
+        *(
+            Fault(112.0 + 6 * i, "service_kill", f"{service}-{rng.randint(1, 2)}", 1.0)
+            for i, service in enumerate(("routing", "survey", "reporting"))
+        ),
+        Fault(135.0, "postgres_failover", "postgres", 2.0),
+    )
+    return SoakPlan(
+        minutes=2.75,
+        seed=seed,
+        service_kills=0,
+        nats_restarts=0,
+        postgres_restarts=0,
+        topology="replicated",
+        schedule=schedule,
     )
 
 

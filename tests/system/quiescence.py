@@ -50,11 +50,11 @@ async def backlog(db: asyncpg.Connection, js: nats.js.JetStreamContext) -> Backl
     return Backlog(unsent, consumers)
 
 
-async def wait_quiet(admin_url: str, nats_url: str, *, within: float) -> Quiescence:
+async def wait_quiet(admin_url: str, nats_urls: list[str], *, within: float) -> Quiescence:
     """Poll until two polls a second apart both find nothing to do, or `within` seconds pass."""
     deadline = time.monotonic() + within
     db = await asyncpg.connect(asyncpg_dsn(admin_url))
-    link = await nats.connect(nats_url, connect_timeout=5, max_reconnect_attempts=10)
+    link = await nats.connect(nats_urls, connect_timeout=5, max_reconnect_attempts=10)
     try:
         js = link.jetstream()
         quiet_since: float | None = None

@@ -1,21 +1,30 @@
 """One soak run from start to figures: cluster up, catalogue seeded, load and faults for the plan's
-minutes, load stopped, quiescence awaited, then the checks."""
+minutes, load stopped, quiescence awaited; then every running clock brought due while the watcher's
+leader is killed, quiescence again, and the checks."""
 
 import asyncio
 import contextlib
+import itertools
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from shared.services import SERVICES
-from tests.system.checks import Check, data_checks, health_checks, traffic_checks
+from tests.system import time_passes
+from tests.system.checks import Check, data_checks, event_checks, health_checks, traffic_checks
 from tests.system.client import Api
-from tests.system.cluster import Cluster, start_cluster
+from tests.system.cluster import Cluster
 from tests.system.faults import Injected, Injector
 from tests.system.load import Ledger, Load
-from tests.system.plan import SoakPlan
+from tests.system.plan import Fault, SoakPlan
 from tests.system.quiescence import Quiescence, wait_quiet
+from tests.system.replicated import start_replicated
 from tests.system.seed import seed_catalogue
+from tests.system.single import start_single
+from tests.system.streams import stored_events
+
+# After a fault ends, the pause it caused may last until the clients' retries come through.
+PAUSE_TAIL = 5.0
 
 
 @dataclass
@@ -31,10 +40,13 @@ class Report:
     quiescence: Quiescence
     quiet_after_load: float  # seconds from the load's end (in-flight requests answered) to quiet
     quiet_after_fault: float | None  # from the last fault's recovery
+    settled: Quiescence  # after every running clock was brought due
 
     @property
     def ok(self) -> bool:
-        return self.quiescence.reached and all(c.ok for c in self.checks)
+        quiet = self.quiescence.reached and self.settled.reached
+        recovered = all(f.ended is not None for f in self.faults)
+        return quiet and recovered and all(c.ok for c in self.checks)
 
 
 async def run_soak(plan: SoakPlan, root: Path) -> Report:
@@ -43,7 +55,8 @@ async def run_soak(plan: SoakPlan, root: Path) -> Report:
         f"{plan.dossiers_per_second:g} dossiers/s, {plan.fault_count} faults; files in {root}",
         flush=True,
     )
-    cluster = await start_cluster(root)
+    start = start_replicated if plan.topology == "replicated" else start_single
+    cluster = await start(root)
     supervisor = asyncio.create_task(cluster.supervise())
     api = Api(
         {s: cluster.base(s) for s in SERVICES},
@@ -58,19 +71,28 @@ async def run_soak(plan: SoakPlan, root: Path) -> Report:
         injector = Injector(cluster, plan.faults(), t0)
         load_task = asyncio.create_task(load.run())
         fault_task = asyncio.create_task(injector.run())
+        warnings = asyncio.create_task(time_passes.bring_warnings(cluster.admin_url, load.stop))
         progress = asyncio.create_task(_progress(load, api, injector, t0))
         await asyncio.sleep(plan.seconds)
         load.stop.set()
         await fault_task
         await asyncio.wait_for(load_task, timeout=plan.give_up_after + 60)
+        await warnings
         progress.cancel()
         load_end = time.monotonic()
         load_seconds = load_end - t0
-        print(f"[{load_seconds:7.1f}s] load stopped; waiting for quiescence", flush=True)
-        quiet = await wait_quiet(cluster.admin_url, cluster.nats.url, within=plan.quiescence_timeout)
         last_fault = injector.last_recovery
+        print(f"[{load_seconds:7.1f}s] load stopped; waiting for quiescence", flush=True)
+        nats_urls = cluster.servers.nats_urls
+        quiet = await wait_quiet(cluster.admin_url, nats_urls, within=plan.quiescence_timeout)
+        await time_passes.make_everything_due(cluster.admin_url)
+        await injector.inject(Fault(injector.now(), "leader_kill", "deadline/watcher", 1.0))
+        settled = await wait_quiet(cluster.admin_url, nats_urls, within=plan.quiescence_timeout)
+        for record in injector.log:
+            record.pause = _longest_pause(api.traffic.answered, t0, record)
         checks = [
             *await data_checks(cluster, api, load.ledger),
+            *await event_checks(cluster, await stored_events(nats_urls)),
             *await health_checks(cluster),
             *traffic_checks(api, load.ledger),
         ]
@@ -86,13 +108,26 @@ async def run_soak(plan: SoakPlan, root: Path) -> Report:
             quiescence=quiet,
             quiet_after_load=quiet.at - load_end,
             quiet_after_fault=None if last_fault is None else quiet.at - (t0 + last_fault),
+            settled=settled,
         )
     finally:
         supervisor.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await supervisor
         await api.close()
-        await asyncio.to_thread(cluster.stop)
+        await cluster.shutdown()
+
+
+def _longest_pause(answered: list[float], t0: float, record: Injected) -> float | None:
+    """The longest time without a successful answer from the fault's start to PAUSE_TAIL after its
+    end; None for a fault after the load (nothing was being asked)."""
+    start = t0 + record.started
+    if not answered or start > answered[-1]:
+        return None
+    end = t0 + (record.ended if record.ended is not None else record.started + record.fault.down)
+    stop = min(end + PAUSE_TAIL, answered[-1])
+    times = [start, *(t for t in answered if start < t < stop), stop]
+    return max(b - a for a, b in itertools.pairwise(times))
 
 
 async def _progress(load: Load, api: Api, injector: Injector, t0: float) -> None:

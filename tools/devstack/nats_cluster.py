@@ -395,6 +395,14 @@ class Cluster:
         """`server`'s client URL with the login of `user` (a service or an agency of agencies.conf)."""
         return server.url.replace("nats://", f"nats://{user}:{self.password(user)}@")
 
+    def client_urls(self, user: str, first: int = 0) -> str:
+        """Every server's client URL with `user`'s login, comma-separated, from server `first` on
+        (modulo their number): a service's replicas each start on a different server and move to
+        another when theirs goes."""
+        start = first % len(self.servers)
+        servers = self.servers[start:] + self.servers[:start]
+        return ",".join(self.client_url(user, server) for server in servers)
+
     def meta_leader(self) -> str | None:
         """The server leading JetStream's meta group, as the first running server reports it."""
         running = next(server for server in self.servers if server.running)

@@ -59,7 +59,7 @@ class ClusterSupervisor(Supervisor):
                     service,
                     port,
                     self.postgres.database_url(urls[service]),
-                    self._nats_url(self.nats, service, index),
+                    self.nats.client_urls(service, first=index),
                     {"MOTCUA_STREAM_REPLICAS": str(len(self.nats.servers))},
                 )
             proxy = RoundRobinProxy(SERVICE_PORTS[service], ports)
@@ -67,13 +67,6 @@ class ClusterSupervisor(Supervisor):
             self.proxies.append(proxy)
             say(f"{service}: http://127.0.0.1:{proxy.port} spreads over its replicas on ports {ports}")
         return replicas
-
-    @staticmethod
-    def _nats_url(nats: Cluster, service: str, index: int) -> str:
-        """Every server, each with the service's login, the replica's own first: the replicas of a
-        service start on different servers and move to another when theirs goes."""
-        servers = nats.servers[index % len(nats.servers) :] + nats.servers[: index % len(nats.servers)]
-        return ",".join(nats.client_url(service, server) for server in servers)
 
     @staticmethod
     def say_postgres(pair: PostgresPair) -> None:
