@@ -2,6 +2,7 @@
 service derived exactly one of each thing from it. Read by SQL on an admin connection (each service's
 own schema) and through the reporting API."""
 
+import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -274,4 +275,34 @@ def traffic_checks(api: Api, ledger: Ledger) -> list[Check]:
         [f"{what}: {n}" for what, n in traffic.refused.most_common(8)],
     )
     imports = Check("import lines refused", 0, len(ledger.import_failures), ledger.import_failures[:3])
-    return [gave_up, refused, imports]
+    # A 503 says "retry" (PostgreSQL or NATS away); any other 5xx is a fault of ours, even retried.
+    errors = {
+        reason: n for reason, n in traffic.retry_reasons.items() if reason.isdigit() and reason != "503"
+    }
+    server_errors = Check(
+        "5xx answers other than 503 (no request may produce one)",
+        0,
+        sum(errors.values()),
+        [f"{status}: {n}" for status, n in errors.items()],
+    )
+    return [gave_up, refused, imports, server_errors]
+
+
+def log_checks(cluster: Cluster) -> list[Check]:
+    """No process logged an error (an unhandled exception, a message given up) or wrote anything but
+    its JSON lines (a traceback on stderr), whatever the faults."""
+    check = Check("error lines in the services' logs", 0, 0)
+    for entry in cluster.processes.values():
+        path = cluster.log_file(entry.name)
+        for line in path.read_text(errors="replace").splitlines():
+            if line.startswith("--- start "):  # the run's own marker (cluster.py)
+                continue
+            try:
+                level = json.loads(line).get("level", "")
+            except ValueError:
+                level = "stderr"
+            if level in ("error", "critical", "stderr"):
+                check.actual += 1
+                if len(check.problems) < 8:
+                    check.problems.append(f"{entry.name}: {line[:300]}")
+    return [check]

@@ -11,7 +11,14 @@ from pathlib import Path
 
 from shared.services import SERVICES
 from tests.system import time_passes
-from tests.system.checks import Check, data_checks, event_checks, health_checks, traffic_checks
+from tests.system.checks import (
+    Check,
+    data_checks,
+    event_checks,
+    health_checks,
+    log_checks,
+    traffic_checks,
+)
 from tests.system.client import Api
 from tests.system.cluster import Cluster
 from tests.system.faults import Injected, Injector
@@ -95,6 +102,7 @@ async def run_soak(plan: SoakPlan, root: Path) -> Report:
             *await event_checks(cluster, await stored_events(nats_urls)),
             *await health_checks(cluster),
             *traffic_checks(api, load.ledger),
+            *log_checks(cluster),
         ]
         return Report(
             plan=plan,
