@@ -9,6 +9,7 @@ from tests.system.soak import Report
 def figures(report: Report) -> str:
     plan, traffic, ledger = report.plan, report.api.traffic, report.ledger
     received = sum(1 for d in ledger.dossiers.values() if d.code)
+    calm = "-" if report.calm_pause is None else f"{report.calm_pause:.2f} s"
     lines = [
         f"== soak figures, {plan.topology} topology (seed {plan.seed}; replay with SOAK_SEED={plan.seed}) ==",
         f"load {report.load_seconds:.0f} s: dossiers acknowledged {len(ledger.dossiers)} "
@@ -18,7 +19,8 @@ def figures(report: Report) -> str:
         f"({_counts(traffic.retry_reasons)}), given up {len(traffic.gave_up)}",
         f"4xx settled by a retry: {_counts(traffic.settled_by_retry)}",
         f"4xx expected: {_counts(traffic.expected)}",
-        f"faults injected {len(report.faults)} ({_counts(Counter(f.fault.kind for f in report.faults))}):",
+        f"faults injected {len(report.faults)} ({_counts(Counter(f.fault.kind for f in report.faults))}); "
+        f"longest pause before the first: {calm}",
         *(f"  {f.line()}" for f in sorted(report.faults, key=lambda f: f.started)),
     ]
     q = report.quiescence

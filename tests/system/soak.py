@@ -48,6 +48,7 @@ class Report:
     quiet_after_load: float  # seconds from the load's end (in-flight requests answered) to quiet
     quiet_after_fault: float | None  # from the last fault's recovery
     settled: Quiescence  # after every running clock was brought due
+    calm_pause: float | None  # the longest pause before the first fault, for comparison
 
     @property
     def ok(self) -> bool:
@@ -97,6 +98,9 @@ async def run_soak(plan: SoakPlan, root: Path) -> Report:
         settled = await wait_quiet(cluster.admin_url, nats_urls, within=plan.quiescence_timeout)
         for record in injector.log:
             record.pause = _longest_pause(api.traffic.answered, t0, record)
+        # What a pause is without a fault, for comparison: from the load's start to the first fault.
+        first = min((record.started for record in injector.log), default=load_seconds)
+        calm = longest_gap(api.traffic.answered, t0 + 2.0, t0 + first) if first > 4.0 else None
         checks = [
             *await data_checks(cluster, api, load.ledger),
             *await event_checks(cluster, await stored_events(nats_urls)),
@@ -117,6 +121,7 @@ async def run_soak(plan: SoakPlan, root: Path) -> Report:
             quiet_after_load=quiet.at - load_end,
             quiet_after_fault=None if last_fault is None else quiet.at - (t0 + last_fault),
             settled=settled,
+            calm_pause=calm,
         )
     finally:
         supervisor.cancel()
@@ -133,7 +138,11 @@ def _longest_pause(answered: list[float], t0: float, record: Injected) -> float 
     if not answered or start > answered[-1]:
         return None
     end = t0 + (record.ended if record.ended is not None else record.started + record.fault.down)
-    stop = min(end + PAUSE_TAIL, answered[-1])
+    return longest_gap(answered, start, min(end + PAUSE_TAIL, answered[-1]))
+
+
+def longest_gap(answered: list[float], start: float, stop: float) -> float:
+    """The longest time between two successful answers, `start` and `stop` counting as answers."""
     times = [start, *(t for t in answered if start < t < stop), stop]
     return max(b - a for a, b in itertools.pairwise(times))
 
