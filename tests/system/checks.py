@@ -213,8 +213,20 @@ async def event_checks(cluster: Cluster, stored: list[Stored]) -> list[Check]:
             "due_soon_sent_at IS NOT NULL AS warned, overdue_sent_at IS NOT NULL AS late "
             "FROM deadline.clocks"
         )
+        received = await _column(db, "SELECT id FROM intake.dossiers WHERE received_at IS NOT NULL")
     finally:
         await db.close()
+    # Each was one outbox row: a second message for one would be a second row (a retried request
+    # staging its event again), which JetStream's duplicate window cannot catch.
+    published = _set_check(
+        "stream: one dossier.received per received dossier (none lost, none twice)",
+        set(received),
+        Counter(
+            str(e.event["data"]["dossier_id"])
+            for e in stored
+            if e.stream == "DOSSIERS" and e.subject.endswith(".received")
+        ),
+    )
 
     def key(scope: str, dossier_id: str, step_id: str | None) -> str:
         return f"{scope} {dossier_id} {step_id if scope == 'step' else ''}"
@@ -235,7 +247,7 @@ async def event_checks(cluster: Cluster, stored: list[Stored]) -> list[Check]:
         {key(c["scope"], c["dossier_id"], c["step_id"]) for c in clocks if c["late"]},
         warnings["overdue"],
     )
-    return [_relay_turns(stored), due_soon, overdue]
+    return [published, _relay_turns(stored), due_soon, overdue]
 
 
 def _relay_turns(stored: list[Stored]) -> Check:
@@ -290,8 +302,9 @@ def traffic_checks(api: Api, ledger: Ledger) -> list[Check]:
 
 def log_checks(cluster: Cluster) -> list[Check]:
     """No process logged an error (an unhandled exception, a message given up) or wrote anything but
-    its JSON lines (a traceback on stderr), whatever the faults."""
-    check = Check("error lines in the services' logs", 0, 0)
+    its JSON lines (a traceback on stderr), whatever the faults; nor was refused by NATS (a service
+    reconnecting to a server the cluster advertised must still log in: shared/messaging/connection.py)."""
+    check = Check("error lines (or NATS authorization violations) in the services' logs", 0, 0)
     for entry in cluster.processes.values():
         path = cluster.log_file(entry.name)
         for line in path.read_text(errors="replace").splitlines():
@@ -301,7 +314,7 @@ def log_checks(cluster: Cluster) -> list[Check]:
                 level = json.loads(line).get("level", "")
             except ValueError:
                 level = "stderr"
-            if level in ("error", "critical", "stderr"):
+            if level in ("error", "critical", "stderr") or "authorization violation" in line.lower():
                 check.actual += 1
                 if len(check.problems) < 8:
                     check.problems.append(f"{entry.name}: {line[:300]}")
