@@ -66,7 +66,8 @@ class Leadership:
                 try:
                     if await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
                         since = await conn.fetchval("SELECT clock_timestamp()")
-                        self.term = f"{since.astimezone(UTC).isoformat()} {_process()}"
+                        # A fixed width, so that terms compare as text in the order they began.
+                        self.term = f"{since.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ} {_process()}"
                         self.is_leader = True
                         self._log.info(f"{self._role} leads", extra={"service": service})
                         await lead(conn)

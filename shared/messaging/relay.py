@@ -103,6 +103,11 @@ class Relay:
     def is_leader(self) -> bool:
         return self._leadership.is_leader
 
+    @property
+    def term(self) -> str | None:
+        """While it leads, the term its messages carry (`Motcua-Relay-Term`)."""
+        return self._leadership.term
+
     async def run(self) -> None:
         """Lead when the lock is free, follow otherwise; survives PostgreSQL and NATS restarts."""
         await self._leadership.hold(
@@ -141,8 +146,7 @@ class Relay:
                 return 0
             crash_point("relay.before_publish")
             js = self._link.jetstream
-            term = self._leadership.term
-            stamp = {TERM_HEADER: term} if term else {}
+            stamp = {TERM_HEADER: self.term} if self.term else {}
             # Pipelined on one connection, so JetStream stores them in this order; each ack awaited.
             pending = [
                 await js.publish_async(

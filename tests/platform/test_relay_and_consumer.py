@@ -1,15 +1,19 @@
 """The relay's leadership and retention, and a consumer that gives up on a broken handler."""
 
 import asyncio
-from datetime import timedelta
+import os
+import socket
+from datetime import datetime, timedelta
 
+import asyncpg
 import pytest
 from sqlalchemy import select, update
 
 from shared.clock import FixedClock, SystemClock
-from shared.db.engine import Sessions, unit_of_work
+from shared.db.engine import Sessions, asyncpg_dsn, unit_of_work
+from shared.leadership import lock_key
 from shared.messaging.connection import NatsLink
-from shared.messaging.relay import PublishFailed, Relay
+from shared.messaging.relay import TERM_HEADER, PublishFailed, Relay
 from shared.tasks import cancel_and_wait
 from tests.conftest import Stack
 from tests.platform.conftest import drain
@@ -44,6 +48,24 @@ async def test_only_one_relay_leads_and_another_takes_over_when_it_stops(
             if (await link.jetstream.stream_info(toy.stream)).state.messages == 1:
                 break
         assert (await link.jetstream.stream_info(toy.stream)).state.messages == 1
+        # The message names the leader's term; the lock's connection names the leading process.
+        stored = await link.jetstream.get_msg(toy.stream, 1)
+        assert stored.headers is not None
+        assert follower.term is not None
+        assert stored.headers[TERM_HEADER] == follower.term
+        began, process = follower.term.split(" ")
+        assert datetime.strptime(began, "%Y-%m-%dT%H:%M:%S.%fZ")
+        assert process == f"{socket.gethostname()}:{os.getpid()}"
+        admin = await asyncpg.connect(asyncpg_dsn(stack.admin_database_url))
+        try:
+            holders = await admin.fetch(
+                "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE l.locktype = 'advisory' AND l.granted AND l.objid = $1",
+                lock_key("relay", toy.schema),
+            )
+        finally:
+            await admin.close()
+        assert [h["application_name"] for h in holders] == [f"motcua {toy.schema} relay {process}"]
     finally:
         await cancel_and_wait(tasks)
 
