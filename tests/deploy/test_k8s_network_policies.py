@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .k8s_nats import K8S, k8s_documents
+from tools.devstack.nats_cluster import K8S, k8s_documents
 
 SERVICES = ["intake", "routing", "deadline", "survey", "reporting"]
 POSTGRES = {"cnpg.io/cluster": "motcua-pg"}  # the CloudNativePG instances' pods (postgres/)

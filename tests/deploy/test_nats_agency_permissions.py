@@ -32,6 +32,15 @@ from shared.messaging.streams import ensure_streams
 from shared.messaging.subjects import dossier_subject, token
 from shared.services import SERVICES
 from tools.devstack.nats import binary
+from tools.devstack.nats_cluster import (
+    CA,
+    Ports,
+    Secrets,
+    config_files,
+    loopback_config,
+    pod_environment,
+    route_count,
+)
 from tools.nats_permissions import (
     AgencyAccess,
     agencies,
@@ -41,7 +50,6 @@ from tools.nats_permissions import (
     users,
 )
 
-from .k8s_nats import CA, Ports, Secrets, config_files, loopback_config, pod_environment, route_count
 from .nats_auth import Server, authorized_nats
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -230,7 +238,8 @@ def test_committed_configs_parse_with_the_real_server(tmp_path: Path) -> None:
         defaults[name] = match.group(2)
     check_config(COMPOSE_NATS_CONF, defaults)
     # Kubernetes: the ConfigMap's two files as pod nats-0 has them, with its environment and a
-    # route certificate (rendered for loopback: k8s_nats.py; test_nats_cluster_routes.py runs them)
+    # route certificate (rendered for loopback: tools/devstack/nats_cluster.py;
+    # test_nats_cluster_routes.py runs them)
     tls_dir = CA.create("route CA").issue_route_certificate(tmp_path / "route-tls")
     ports = [Ports.free() for _ in range(route_count())]
     for name, text in config_files().items():

@@ -4,7 +4,7 @@ Issue #13: with the old Kubernetes config, a second nats-server with no credenti
 port, received `dossier.*` events and forged one that an agency's subscription delivered. Here the
 committed config (nats-config.yaml with the environment nats-statefulset.yaml composes, certificates
 made like cert-manager's from cert-manager/nats-route-certificate.yaml) runs as a cluster on
-loopback (tests/deploy/k8s_nats.py). Intruders then dial nats-0's route port, each lacking one thing
+loopback (tools/devstack/nats_cluster.py). Intruders then dial nats-0's route port, each lacking one thing
 a server of the cluster has: the route password or a certificate from the routes' CA. Each is
 refused, never appears in any server's /routez, receives none of the cluster's messages and
 delivers none of its own. The same checks run on an intruder that has both, which does get in:
@@ -26,9 +26,7 @@ from nats.aio.client import Client
 from nats.aio.subscription import Subscription
 
 from shared.messaging.subjects import dossier_subject
-from tools.nats_permissions import AgencyAccess
-
-from .k8s_nats import (
+from tools.devstack.nats_cluster import (
     CA,
     LOOPBACK,
     Cluster,
@@ -38,9 +36,9 @@ from .k8s_nats import (
     nats_container,
     route_certificate,
     route_count,
-    start_cluster,
     start_server,
 )
+from tools.nats_permissions import AgencyAccess
 
 TIMEOUT = 2.0  # a client's wait on a server
 FORMED = 30.0  # the cluster's routes, and JetStream's meta leader, on a loaded 2-core machine
@@ -67,7 +65,11 @@ async def eventually(condition: Callable[[], bool], *, within: float) -> bool:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    yield from start_cluster(tmp_path_factory.mktemp("nats-cluster"))
+    started = Cluster.start(tmp_path_factory.mktemp("nats-cluster"))
+    try:
+        yield started
+    finally:
+        started.stop()
 
 
 @pytest.fixture(scope="module")
