@@ -85,12 +85,16 @@ async def run_soak(plan: SoakPlan, root: Path) -> Report:
         load.stop.set()
         await fault_task
         await asyncio.wait_for(load_task, timeout=plan.give_up_after + 60)
-        await warnings
+        warned = await warnings
         progress.cancel()
         load_end = time.monotonic()
         load_seconds = load_end - t0
         last_fault = injector.last_recovery
-        print(f"[{load_seconds:7.1f}s] load stopped; waiting for quiescence", flush=True)
+        print(
+            f"[{load_seconds:7.1f}s] load stopped ({warned} clocks brought to their warning during it); "
+            "waiting for quiescence",
+            flush=True,
+        )
         nats_urls = cluster.servers.nats_urls
         quiet = await wait_quiet(cluster.admin_url, nats_urls, within=plan.quiescence_timeout)
         await time_passes.make_everything_due(cluster.admin_url)
@@ -98,9 +102,10 @@ async def run_soak(plan: SoakPlan, root: Path) -> Report:
         settled = await wait_quiet(cluster.admin_url, nats_urls, within=plan.quiescence_timeout)
         for record in injector.log:
             record.pause = _longest_pause(api.traffic.answered, t0, record)
-        # What a pause is without a fault, for comparison: from the load's start to the first fault.
+        # What a pause is without a fault, for comparison: from the load's start (its first two
+        # seconds left out, while the clients start) to the first fault.
         first = min((record.started for record in injector.log), default=load_seconds)
-        calm = longest_gap(api.traffic.answered, t0 + 2.0, t0 + first) if first > 4.0 else None
+        calm = _longest_gap(api.traffic.answered, t0 + 2.0, t0 + first) if first > 4.0 else None
         checks = [
             *await data_checks(cluster, api, load.ledger),
             *await event_checks(cluster, await stored_events(nats_urls)),
@@ -138,10 +143,10 @@ def _longest_pause(answered: list[float], t0: float, record: Injected) -> float 
     if not answered or start > answered[-1]:
         return None
     end = t0 + (record.ended if record.ended is not None else record.started + record.fault.down)
-    return longest_gap(answered, start, min(end + PAUSE_TAIL, answered[-1]))
+    return _longest_gap(answered, start, min(end + PAUSE_TAIL, answered[-1]))
 
 
-def longest_gap(answered: list[float], start: float, stop: float) -> float:
+def _longest_gap(answered: list[float], start: float, stop: float) -> float:
     """The longest time between two successful answers, `start` and `stop` counting as answers."""
     times = [start, *(t for t in answered if start < t < stop), stop]
     return max(b - a for a, b in itertools.pairwise(times))
