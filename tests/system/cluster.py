@@ -5,6 +5,7 @@ restarted), and the means to kill any of them. Under it, `Servers`: one PostgreS
 service behind a proxy."""
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -145,28 +146,34 @@ class Cluster:
         self.injected_kills[name] += 1
         return process.pid
 
-    async def leader(self, service: str, role: str) -> str | None:
-        """The process leading `role` (relay, watcher) of `service` now: the one whose pid the
-        leadership connection's name carries (shared/leadership.py)."""
+    async def leader(self, service: str, role: str, *, within: float = 30.0) -> str | None:
+        """The process leading `role` (relay, watcher) of `service`: the one whose pid the leadership
+        connection's name carries (shared/leadership.py). Looked for until `within` seconds have
+        passed: PostgreSQL may be restarting, or the lead between two holders (a relay gives it up
+        after a failed publish and backs off before it tries again)."""
         prefix = connection_name(service, role).rsplit(":", 1)[0] + ":"
-        for _ in range(20):  # PostgreSQL may be restarting: ten seconds to answer
-            try:
-                db = await asyncpg.connect(asyncpg_dsn(self.admin_url), timeout=2)
-                try:
-                    names = await db.fetch(
-                        "SELECT a.application_name FROM pg_stat_activity a JOIN pg_locks l "
-                        "ON l.pid = a.pid WHERE l.locktype = 'advisory' AND l.granted "
-                        "AND a.application_name LIKE $1 || '%'",
-                        prefix,
-                    )
-                finally:
-                    await db.close()
-                break
-            except (OSError, TimeoutError, asyncpg.PostgresError):
-                await asyncio.sleep(0.5)
-        else:
-            return None
-        pids = {int(row["application_name"].rsplit(":", 1)[1]) for row in names}
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError, TimeoutError, asyncpg.PostgresError):
+                if (name := self._process_of(await self._lock_holders(prefix))) is not None:
+                    return name
+            await asyncio.sleep(0.5)
+        return None
+
+    async def _lock_holders(self, prefix: str) -> set[int]:
+        """The pids named by the leadership connections under `prefix` that hold an advisory lock."""
+        db = await asyncpg.connect(asyncpg_dsn(self.admin_url), timeout=2)
+        try:
+            names = await db.fetch(
+                "SELECT a.application_name FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid "
+                "WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE $1 || '%'",
+                prefix,
+            )
+        finally:
+            await db.close()
+        return {int(row["application_name"].rsplit(":", 1)[1]) for row in names}
+
+    def _process_of(self, pids: set[int]) -> str | None:
         return next(
             (e.name for e in self.processes.values() if e.process is not None and e.process.pid in pids),
             None,

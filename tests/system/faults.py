@@ -76,7 +76,7 @@ class Injector:
             service, role = record.fault.target.split("/")
             name = await self.cluster.leader(service, role)
             if name is None:
-                record.note = f"no process leads {service}'s {role}"
+                record.note = f"no process led {service}'s {role} for 30 s"
                 return
         assert name is not None
         entry = self.cluster.processes[name]
