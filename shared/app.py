@@ -241,6 +241,9 @@ def create_service_app(
         docs_url=None,
         redoc_url=None,
         generate_unique_id_function=operation_id,
+        # The services export Prometheus metrics and JSON logs; FastAPI's own OpenTelemetry would
+        # look for a configured provider on every request (tens of microseconds, issue #17).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     add_docs_pages(app)
     app.state.spec = spec  # what the app is made of: its documents are checked against it

@@ -14,9 +14,20 @@ from shared.settings import ServiceSettings
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    # The one commit boundary of a request: commit when the route returns, roll back if it raised.
-    async with request.app.state.sessions() as session, session.begin():
+    """The one commit boundary of a request: commit when the route returns, roll back if it raised.
+
+    The transaction begins with the session's first statement, not here, and a session that never
+    began one is neither committed nor closed: a request whose statements all go `alone` (reception
+    at the counter, routing's accept: `shared.db.raw`) skips the begin, commit and close it does not
+    use, a third of its CPU (~0.2 ms, issue #17)."""
+    session: AsyncSession = request.app.state.sessions()
+    try:
         yield session
+        if session.in_transaction():
+            await session.commit()
+    except BaseException:
+        await session.close()  # rolls back what the request began and gives its connection back
+        raise
 
 
 async def _clock(request: Request) -> Clock:

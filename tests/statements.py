@@ -2,6 +2,7 @@
 SQLAlchemy's, asyncpg's own (BEGIN, COMMIT, the pool's ping), a `CHECKOUT` mark each time the pool
 hands a connection out, and which of asyncpg's ran in no transaction."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -16,11 +17,16 @@ CHECKOUT = "-- checkout"
 @dataclass
 class Statements:
     """Every statement, in order, with the connection that sent it. The relay and the consumers share
-    the pool: what one checkout sent is a request's. (asyncpg logs a statement a loop iteration after
-    it ran: before anything else can check the connection out again, as that needs the loop.)"""
+    the pool: what one checkout sent is a request's. asyncpg logs a statement a loop iteration after
+    it ran, and a request served in-process may end, and the next begin, within that iteration:
+    `settle` lets the last statements land before the log is read."""
 
     seen: list[tuple[int, str]] = field(default_factory=list)
     alone: list[str] = field(default_factory=list)  # asyncpg's, done with its connection in no transaction
+
+    async def settle(self) -> None:
+        """What the statements sent so far log, logged (a loop iteration after each ran)."""
+        await asyncio.sleep(0)
 
     def of_checkout_running(self, fragment: str) -> list[str]:
         """What the connection that sent `fragment` last sent while checked out that time."""

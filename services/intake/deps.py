@@ -2,13 +2,14 @@
 (`Admin`, `Reception`, `CounterOrPortal`, `Staff`, the session, the clock, the outbox) are in
 `shared.deps`."""
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
 from services.intake.dossiers.change import Desk
 from services.intake.settings import IntakeSettings
-from shared.auth import CurrentPrincipal, Principal, require_roles
+from shared.auth import Principal, Role, require_roles
 from shared.inputs import Text
 from shared.ratelimit import RateLimiter
 from shared.storage import BlobStore, LocalDiskStore
@@ -22,14 +23,28 @@ async def _settings(request: Request) -> IntakeSettings:
 IntakeSettingsDep = Annotated[IntakeSettings, Depends(_settings)]
 
 
-async def _desk(request: Request, who: CurrentPrincipal) -> Desk:
-    # From app.state at once, not through the outbox, clock and settings dependencies: resolving each
-    # cost every hot write tens of microseconds of FastAPI's (issue #17's profile).
-    state = request.app.state
-    return Desk(outbox=state.outbox, clock=state.clock, who=who, default_unit=state.settings.centre_unit_code)
+def _desk_of(*roles: Role) -> Callable[..., Awaitable[Desk]]:
+    """A dependency: the desk of a caller in one of `roles` (403 otherwise). The route declares it
+    alone, not beside a role dependency: FastAPI solves a dependency again wherever it is declared, a
+    cached one too, and every one costs each request tens of microseconds (issue #17's profile); for
+    the same reason the outbox, clock and settings are read from app.state, not through theirs."""
+
+    admitted = require_roles(*roles)
+
+    async def desk(request: Request, who: Annotated[Principal, Depends(admitted)]) -> Desk:
+        state = request.app.state
+        return Desk(
+            outbox=state.outbox, clock=state.clock, who=who, default_unit=state.settings.centre_unit_code
+        )
+
+    return desk
 
 
-DeskDep = Annotated[Desk, Depends(_desk)]
+# Who hands a dossier in: the counter, or the citizen online.
+CounterDesk = Annotated[Desk, Depends(_desk_of("reception", "portal"))]
+ReceptionDesk = Annotated[Desk, Depends(_desk_of("reception"))]
+# Who may read a digitized file: the staff but the auditor.
+ScanReaderDesk = Annotated[Desk, Depends(_desk_of("reception", "officer", "leader", "admin"))]
 
 
 async def _lookup_limiter(request: Request) -> RateLimiter:
@@ -54,6 +69,3 @@ BlobStoreDep = Annotated[BlobStore, Depends(_blob_store)]
 
 # Looked up in the database: no control character may reach it (PostgreSQL refuses U+0000).
 DossierKey = Annotated[Text, Path(description="the dossier's code, portal id or id")]
-
-# Who may read a digitized file: the staff but the auditor.
-ScanReaders = Annotated[Principal, Depends(require_roles("reception", "officer", "leader", "admin"))]

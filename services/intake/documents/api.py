@@ -9,12 +9,12 @@ from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake.deps import BlobStoreDep, DeskDep, IntakeSettingsDep, ScanReaders
+from services.intake.deps import BlobStoreDep, IntakeSettingsDep, ReceptionDesk, ScanReaderDesk
 from services.intake.documents import service, upload_checks
 from services.intake.documents.schemas import DigitizationOut, DocumentOut, RecordedOut, ReuseIn
 from services.intake.documents.upload import received_file
 from shared.auth import Principal
-from shared.deps import Reception, SessionDep, Staff
+from shared.deps import SessionDep, Staff
 from shared.errors import Problem
 from shared.storage import BlobNotFound
 from shared.uploads import FilePart, declared_length_check
@@ -72,9 +72,8 @@ async def upload_document(
     response: Response,
     settings: IntakeSettingsDep,
     session: SessionDep,
-    desk: DeskDep,
+    desk: ReceptionDesk,
     store: BlobStoreDep,
-    who: Reception,
 ) -> RecordedOut:
     """Digitize a component of a received dossier (số hóa thành phần hồ sơ): the scan in the multipart
     field `file`. PDF, JPEG or PNG, told by the file's content and checked whole, with nothing after its
@@ -118,8 +117,7 @@ async def reuse_document(
     body: ReuseIn,
     response: Response,
     session: SessionDep,
-    desk: DeskDep,
-    who: Reception,
+    desk: ReceptionDesk,
 ) -> RecordedOut:
     """Reuse a component already digitized for the same applicant's earlier dossier (tái sử dụng kết quả
     số hóa) instead of scanning it again. Both dossiers' applicants must carry the same ID number. It
@@ -159,9 +157,8 @@ async def read_document(
     key: str,
     document_code: DocumentCode,
     session: SessionDep,
-    desk: DeskDep,
+    desk: ScanReaderDesk,
     store: BlobStoreDep,
-    who: ScanReaders,
 ) -> StreamingResponse:
     """The stored file of a digitized component, streamed with its content type. Every read is audited."""
     component = await service.stored_component(session, desk, key, document_code)

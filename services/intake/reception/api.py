@@ -9,7 +9,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.catalogue.schemas import DocumentItem
-from services.intake.deps import DeskDep, DossierKey, LookupLimiterDep
+from services.intake.deps import CounterDesk, DossierKey, LookupLimiterDep, ReceptionDesk
 from services.intake.dossiers import access, rules
 from services.intake.dossiers import repository as dossiers
 from services.intake.reception import counter, decision, repository, submit, supplement
@@ -24,7 +24,7 @@ from services.intake.reception.schemas import (
     TimelineEntry,
     WithdrawIn,
 )
-from shared.deps import CounterOrPortal, Reception, SessionDep, SignedIn
+from shared.deps import SessionDep, SignedIn
 from shared.errors import Problem
 from shared.inputs import Text
 
@@ -36,8 +36,7 @@ async def submit_dossier(
     dossier_in: DossierIn,
     response: Response,
     session: SessionDep,
-    desk: DeskDep,
-    who: CounterOrPortal,
+    desk: CounterDesk,
     idempotency_key: Annotated[Text | None, Header(max_length=200)] = None,
 ) -> DossierOut:
     """Hand in a dossier at the counter (`reception`, channel direct or post) or submit it online
@@ -63,7 +62,7 @@ async def get_dossier(key: DossierKey, session: SessionDep, who: SignedIn) -> Do
 
 @router.post("/dossiers/{key}/accept", response_model=DossierOut, tags=["dossiers"])
 async def accept_online(
-    key: DossierKey, check: AcceptIn, session: SessionDep, desk: DeskDep, who: Reception
+    key: DossierKey, check: AcceptIn, session: SessionDep, desk: ReceptionDesk
 ) -> DossierOut:
     """Reception checks an online submission: received (clock starts now), form 02 or form 03."""
     outcome = await decision.accept(session, desk, key, check)
@@ -72,7 +71,7 @@ async def accept_online(
 
 @router.post("/dossiers/{key}/withdraw", response_model=DossierOut, tags=["dossiers"])
 async def withdraw(
-    key: DossierKey, request_in: WithdrawIn, session: SessionDep, desk: DeskDep, who: Reception
+    key: DossierKey, request_in: WithdrawIn, session: SessionDep, desk: ReceptionDesk
 ) -> DossierOut:
     """The citizen withdraws the dossier (rút hồ sơ), with the reason they gave."""
     return await _dossier_out(session, await counter.withdraw(session, desk, key, request_in))
@@ -80,7 +79,7 @@ async def withdraw(
 
 @router.post("/dossiers/{key}/return", response_model=DossierOut, tags=["dossiers"])
 async def return_result(
-    key: DossierKey, request_in: ReturnIn, session: SessionDep, desk: DeskDep, who: Reception
+    key: DossierKey, request_in: ReturnIn, session: SessionDep, desk: ReceptionDesk
 ) -> DossierOut:
     """Hand the result over (trả kết quả) at the counter, by post or electronically."""
     return await _dossier_out(session, await counter.return_result(session, desk, key, request_in))
@@ -88,7 +87,7 @@ async def return_result(
 
 @router.post("/dossiers/{key}/supplement", response_model=DossierOut, tags=["dossiers"])
 async def supplement_dossier(
-    key: DossierKey, supplement_in: SupplementIn, session: SessionDep, desk: DeskDep, who: CounterOrPortal
+    key: DossierKey, supplement_in: SupplementIn, session: SessionDep, desk: CounterDesk
 ) -> DossierOut:
     """The citizen hands in the papers an agency asked for (bổ sung hồ sơ), at the counter (`reception`)
     or through the portal for its own online dossier. Only a dossier in `supplement_requested`: it goes

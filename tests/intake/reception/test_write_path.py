@@ -42,6 +42,7 @@ async def test_at_the_counter_one_read_and_one_statement_that_commits_on_its_own
     for _ in range(2):
         response = await intake.post("/v1/dossiers", land())
         assert response.status_code == 201, response.text
+    await statements.settle()
     request = statements.of_checkout_running("dossier_counters")
     counter = [i for i, q in enumerate(request) if "dossier_counters" in q][-1:]
     receipt = request[counter[0]]
@@ -70,6 +71,7 @@ async def test_an_online_submission_accepted_by_reception_takes_its_code_the_sam
     )
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["code"].startswith(f"{intake.unit_code}-210618-")
+    await statements.settle()
     request = statements.of_checkout_running("dossier_counters")
     assert sum("dossier_counters" in q for q in request) == 1
     assert after_last_write(request) == ["COMMIT"]

@@ -323,6 +323,7 @@ async def test_each_hot_action_sends_the_statements_it_needs_and_no_more(routing
             async with watching(routing.app.state.runtime.engine) as log:
                 with sessions_used(routing) as seen:
                     response = await routing.act(step["id"], action, body, agency=step["agency_code"])
+                await log.settle()
             assert response.status_code == 200, response.text
             # Every action's first statement locks the plan (`locked_plan`), on the driver or not.
             sent = statements_of(log.of_checkout_running("locked_plan"))

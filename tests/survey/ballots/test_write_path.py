@@ -245,9 +245,11 @@ async def test_a_dossier_ballot_reads_its_invitation_without_a_lock_then_writes_
     first = await survey.vote(await a_returned_dossier_ballot(survey, lead, answers))
     assert first.status_code == 201, first.text  # the lead agency and the calendar now known
     body = await a_returned_dossier_ballot(survey, lead, answers)
+    await statements.settle()
     statements.seen.clear()
     response = await survey.vote(body)
     assert response.status_code == 201, response.text
+    await statements.settle()
     request = of_request(statements)
     # Autocommitted: no BEGIN and no COMMIT; the locks (the ballot's unique key, the invitation) are
     # taken and let go by the last statement, and nothing is read after it.
@@ -259,4 +261,5 @@ async def test_a_dossier_ballot_reads_its_invitation_without_a_lock_then_writes_
     statements.seen.clear()
     used = await survey.vote(body)
     assert used.json()["code"] == "token_used"
+    await statements.settle()
     assert verbs(of_request(statements)) == ["SELECT"], "refused from what was read: nothing written"
