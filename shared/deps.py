@@ -18,8 +18,8 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
 
     The transaction begins with the session's first statement, not here, and a session that never
     began one is neither committed nor closed: a request whose statements all go `alone` (reception
-    at the counter, routing's accept: `shared.db.raw`) skips the begin, commit and close it does not
-    use, a third of its CPU (~0.2 ms, issue #17)."""
+    at the counter, routing's accept: `shared.db.raw`) skips a begin, commit and close it does not
+    use, about 0.2 ms of Python (issue #17)."""
     session: AsyncSession = request.app.state.sessions()
     try:
         yield session

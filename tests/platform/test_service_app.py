@@ -4,10 +4,12 @@ import asyncio
 import gc
 import json
 import threading
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Annotated
+from types import SimpleNamespace
+from typing import Annotated, Any
 
 import asyncpg
 import httpx
@@ -18,6 +20,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from pydantic import BaseModel
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.app import SPEC
 from shared import auth
@@ -25,7 +28,7 @@ from shared.app import create_service_app
 from shared.auth import Principal, issue_token, require_roles
 from shared.db.engine import asyncpg_dsn, make_engine
 from shared.db.raw import driver
-from shared.deps import OutboxDep, SessionDep
+from shared.deps import OutboxDep, SessionDep, _session
 from shared.errors import Problem
 from shared.messaging.subjects import dossier_subject
 from shared.settings import ServiceSettings
@@ -153,6 +156,12 @@ async def test_tokens_are_required_checked_and_role_restricted(
 ) -> None:
     note = {"body": "x"}
     assert_problem(await client.post("/v1/notes", json=note), 401, "unauthenticated")
+    token = issue_token(stack.jwt_secret, sub="u", role="admin")
+    for header in (f"Basic {token}", "Bearer", "Bearer   ", token):
+        refused = await client.post("/v1/notes", json=note, headers={"Authorization": header})
+        assert_problem(refused, 401, "unauthenticated")
+    lower = await client.post("/v1/notes", json=note, headers={"Authorization": f"bearer  {token} "})
+    assert lower.status_code == 201, "the scheme is case-insensitive, the token trimmed"
     forged = issue_token("another-secret-of-sufficient-length-000000", sub="u", role="admin")
     assert_problem(
         await client.post("/v1/notes", json=note, headers={"Authorization": f"Bearer {forged}"}),
@@ -219,6 +228,41 @@ async def test_a_route_that_fails_after_writing_leaves_nothing_behind(
         await client.post("/v1/notes", json={"body": "kept"}, headers=bearer(stack, "admin"))
     ).status_code == 201
     assert await outbox_rows() >= before  # the relay may already have published and kept it (sent_at set)
+
+
+async def test_a_request_session_begins_with_its_first_statement_and_commits_only_what_it_began(
+    client: httpx.AsyncClient,
+) -> None:
+    app = client.app  # type: ignore[attr-defined]
+    request: Any = SimpleNamespace(app=app)
+    outbox, table = app.state.outbox, SPEC.tables.outbox
+
+    async def note(session: AsyncSession) -> uuid.UUID:
+        topic = dossier_subject("VPDK", "noted")
+        return (await outbox.add(session, name="dossier.noted", topic=topic, data={"body": "x"})).id
+
+    async def stored(event_id: uuid.UUID) -> bool:
+        async with app.state.sessions() as session:
+            return bool(await session.scalar(select(func.count()).where(table.c.event_id == event_id)))
+
+    untouched = _session(request)
+    idle = await anext(untouched)
+    assert idle.sync_session.get_transaction() is None, "handed to the route with nothing begun"
+    with pytest.raises(StopAsyncIteration):
+        await anext(untouched)
+    assert idle.sync_session.get_transaction() is None, "nothing sent: nothing begun, nothing to commit"
+
+    kept = _session(request)
+    written = await note(await anext(kept))
+    with pytest.raises(StopAsyncIteration):
+        await anext(kept)
+    assert await stored(written), "the route returned: committed"
+
+    refused = _session(request)
+    dropped = await note(await anext(refused))
+    with pytest.raises(Problem):
+        await refused.athrow(Problem(409, "note_refused", "refused after writing"))
+    assert not await stored(dropped), "the route raised: rolled back"
 
 
 async def test_a_unique_violation_is_a_409_conflict_and_leaves_nothing_behind(
