@@ -16,6 +16,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from types import SimpleNamespace
 from typing import Any, Literal, cast
 
+import asyncpg
 from sqlalchemy import ClauseElement, Executable
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -56,17 +57,34 @@ async def alone(session: AsyncSession) -> AsyncIterator[Any]:
     # `begin()`, before any connection).
     transaction = session.sync_session.get_transaction()
     if transaction is not None and transaction._connections:
-        yield await driver_as_is(session)
+        async with _telling_lost(await driver_as_is(session)) as db:
+            yield db
         return
     assert session.bind is not None  # our sessions are made bound to their engine
     taken = await cast(AsyncEngine, session.bind).raw_connection()
-    db: Any = taken.driver_connection
+    raw: Any = taken.driver_connection
     try:
-        yield db
+        async with _telling_lost(raw) as db:
+            yield db
     finally:
-        if db.is_closed():  # found dead: dropped, not handed out again
+        if raw.is_closed():  # found dead: dropped, not handed out again
             taken.invalidate()
         await greenlet_spawn(taken.close)  # its checkin may await the driver
+
+
+@asynccontextmanager
+async def _telling_lost(db: Any) -> AsyncIterator[Any]:
+    """`db`, a statement on it that finds it closed raising ConnectionError (a 503), not asyncpg's
+    InterfaceError (a 500). The pool hands a connection out again without a ping for half a second
+    (`shared.db.engine`), so a failover or a restart can close it before its statement; asyncpg then
+    says "connection is closed", an interface error as a wrong argument count is: only the
+    connection's state tells a lost one from a bad statement."""
+    try:
+        yield db
+    except asyncpg.InterfaceError as exc:
+        if db.is_closed():
+            raise ConnectionError("the database connection was lost before its statement") from exc
+        raise
 
 
 async def _adapted(session: AsyncSession) -> Any:
@@ -81,7 +99,8 @@ On = Literal["as_is", "transaction", "alone"]
 async def _session_connection(
     connection: Callable[[AsyncSession], Awaitable[Any]], session: AsyncSession
 ) -> AsyncIterator[Any]:
-    yield await connection(session)  # the session's: it goes back with the session
+    async with _telling_lost(await connection(session)) as db:  # the session's: back with the session
+        yield db
 
 
 class Prebuilt:

@@ -27,7 +27,7 @@ from shared import auth
 from shared.app import create_service_app
 from shared.auth import Principal, issue_token, require_roles
 from shared.db.engine import asyncpg_dsn, make_engine
-from shared.db.raw import driver
+from shared.db.raw import alone, driver
 from shared.deps import OutboxDep, SessionDep, _session
 from shared.errors import Problem
 from shared.messaging.subjects import dossier_subject
@@ -82,7 +82,26 @@ async def begin_on_a_lost_connection(
     await driver(session)
 
 
-ADMIN_URL: list[str] = []  # the session's admin URL, for the route above
+@router.post("/v1/notes/alone-on-a-lost-connection", status_code=201)
+async def alone_on_a_lost_connection(
+    session: SessionDep, _: Annotated[Principal, Depends(require_roles("admin"))]
+) -> None:
+    """A connection of the pool, as `alone` hands the hot paths one, closed (a failover) before its
+    statement: the pool hands a connection out again without a ping for half a second."""
+    async with alone(session) as db:
+        cut = asyncio.Event()
+        db.add_termination_listener(lambda _: cut.set())
+        admin = await asyncpg.connect(asyncpg_dsn(ADMIN_URL[0]))
+        try:
+            await admin.execute("SELECT pg_terminate_backend($1)", db.get_server_pid())
+        finally:
+            await admin.close()
+        async with asyncio.timeout(5):
+            await cut.wait()
+        await db.fetchval("SELECT 1")
+
+
+ADMIN_URL: list[str] = []  # the session's admin URL, for the routes above
 CUT_SEEN = [False]  # whether the route waits until the driver has seen its connection cut
 
 
@@ -298,6 +317,18 @@ async def test_a_connection_lost_as_the_transaction_begins_is_a_503_not_a_500(st
             response = await http.post("/v1/notes/on-a-lost-connection", headers=bearer(stack, "admin"))
             assert_problem(response, 503, "unavailable")
             assert response.headers["retry-after"] == "5"
+
+
+async def test_a_pooled_connection_lost_before_its_statement_alone_is_a_503_not_a_500(stack: Stack) -> None:
+    """Seen in the cluster fault test: routing's accept, its statement `alone` on a connection the
+    failover had closed; asyncpg's "connection is closed" was answered 500."""
+    ADMIN_URL[:] = [stack.admin_database_url]
+    async with serving(app_for(stack), "http://routing") as http:
+        for _ in range(2):
+            response = await http.post("/v1/notes/alone-on-a-lost-connection", headers=bearer(stack, "admin"))
+            assert_problem(response, 503, "unavailable")
+        kept = await http.post("/v1/notes", json={"body": "after"}, headers=bearer(stack, "admin"))
+        assert kept.status_code == 201, "the closed connections were dropped, not handed out again"
 
 
 async def test_a_database_outage_during_a_request_is_a_503_not_a_500(stack: Stack) -> None:
