@@ -57,34 +57,35 @@ async def alone(session: AsyncSession) -> AsyncIterator[Any]:
     # `begin()`, before any connection).
     transaction = session.sync_session.get_transaction()
     if transaction is not None and transaction._connections:
-        async with _telling_lost(await driver_as_is(session)) as db:
+        db = await driver_as_is(session)
+        try:
             yield db
+        except asyncpg.InterfaceError as exc:
+            _raise_if_lost(db, exc)
+            raise
         return
     assert session.bind is not None  # our sessions are made bound to their engine
     taken = await cast(AsyncEngine, session.bind).raw_connection()
     raw: Any = taken.driver_connection
     try:
-        async with _telling_lost(raw) as db:
-            yield db
+        yield raw
+    except asyncpg.InterfaceError as exc:
+        _raise_if_lost(raw, exc)
+        raise
     finally:
         if raw.is_closed():  # found dead: dropped, not handed out again
             taken.invalidate()
         await greenlet_spawn(taken.close)  # its checkin may await the driver
 
 
-@asynccontextmanager
-async def _telling_lost(db: Any) -> AsyncIterator[Any]:
-    """`db`, a statement on it that finds it closed raising ConnectionError (a 503), not asyncpg's
-    InterfaceError (a 500). The pool hands a connection out again without a ping for half a second
-    (`shared.db.engine`), so a failover or a restart can close it before its statement; asyncpg then
-    says "connection is closed", an interface error as a wrong argument count is: only the
-    connection's state tells a lost one from a bad statement."""
-    try:
-        yield db
-    except asyncpg.InterfaceError as exc:
-        if db.is_closed():
-            raise ConnectionError("the database connection was lost before its statement") from exc
-        raise
+def _raise_if_lost(db: Any, exc: asyncpg.InterfaceError) -> None:
+    """ConnectionError (a 503) in place of asyncpg's InterfaceError (a 500) when `db` was found closed.
+    The pool hands a connection out again without a ping for half a second (`shared.db.engine`), so
+    a failover or a restart can close it before its statement; asyncpg then says "connection is
+    closed", an interface error as a wrong argument count is: only the connection's state tells a
+    lost connection from a bad statement."""
+    if db.is_closed():
+        raise ConnectionError("the database connection was lost before its statement") from exc
 
 
 async def _adapted(session: AsyncSession) -> Any:
@@ -99,8 +100,12 @@ On = Literal["as_is", "transaction", "alone"]
 async def _session_connection(
     connection: Callable[[AsyncSession], Awaitable[Any]], session: AsyncSession
 ) -> AsyncIterator[Any]:
-    async with _telling_lost(await connection(session)) as db:  # the session's: back with the session
+    db = await connection(session)  # the session's: it goes back with the session
+    try:
         yield db
+    except asyncpg.InterfaceError as exc:
+        _raise_if_lost(db, exc)
+        raise
 
 
 class Prebuilt:
