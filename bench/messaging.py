@@ -4,6 +4,7 @@ outbox commit to consumer effect committed at 100 events/s (target p99 < 100 ms)
 import asyncio
 import json
 import time
+from typing import cast
 from uuid import UUID
 
 from nats.aio.msg import Msg
@@ -96,9 +97,10 @@ async def end_to_end_latency(admin_url: str, nats_url: str) -> None:
     await engine.dispose()
     async with connected(admin_url, nats_url) as (sessions, link):
         await create_toy_stream(link, toy)
-        consumer = toy_consumer(toy, sessions, link)
+        untimed = toy_consumer(toy, sessions, link)
         total = LATENCY_RATE * LATENCY_SECONDS
-        consumer.__class__ = TimedConsumer
+        untimed.__class__ = TimedConsumer  # the toy's consumer as built, its `process` timed
+        consumer = cast(TimedConsumer, untimed)
         consumer.done, consumer.expected, consumer.all_done = {}, total, asyncio.Event()
         committed: dict[UUID, float] = {}
         workers = [

@@ -39,5 +39,10 @@ def percentile(values: list[float], p: float) -> float:
 def start_service(servers: BenchServers, service: str, port: int, **settings: str) -> subprocess.Popen[bytes]:
     """`service` as deployed on the bench's servers (its own processes, its own database role)."""
     return launch.start_service(
-        service, database_url=servers.service_urls[service], nats_url=servers.nats_url, port=port, **settings
+        service,
+        database_url=servers.service_urls[service],
+        nats_url=servers.nats_url,
+        port=port,
+        output=None,  # named, so that `settings` (MOTCUA_ settings, all text) cannot be taken for it
+        **settings,
     )
