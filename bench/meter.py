@@ -47,6 +47,36 @@ def _descendants(pid: int) -> list[int]:
     return [pid, *(p for child in _children(pid) for p in _descendants(child))]
 
 
+def connections_per_process(pid: int, port: int) -> list[int]:
+    """How many established connections to local `port` each process of `pid`'s tree holds, most
+    first: how the kernel spread the load's keep-alive connections over a service's workers."""
+    established = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except FileNotFoundError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":  # 01: ESTABLISHED
+                established.add(f"socket:[{fields[9]}]")
+    held = []
+    for process in _descendants(pid):
+        try:
+            fds = list(Path(f"/proc/{process}/fd").iterdir())
+        except (FileNotFoundError, PermissionError):
+            continue
+        count = 0
+        for fd in fds:
+            try:
+                count += os.readlink(fd) in established
+            except OSError:
+                continue
+        if count:
+            held.append(count)
+    return sorted(held, reverse=True)
+
+
 def machine_busy() -> tuple[float, int]:
     """Busy CPU seconds of the whole machine since boot, and its cores."""
     lines = Path("/proc/stat").read_text().splitlines()

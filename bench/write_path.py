@@ -17,7 +17,9 @@ How to read a phase:
 - `service`: requests/s over SECONDS after WARM_UP, from 8 keep-alive HTTP/1.1 connections
   (bench/routing.py's KeepAlive: a few dozen microseconds a request, its cost is printed as `load
   client`); CPU a request of the service (its uvicorn master and workers, /proc/<pid>/stat) and of
-  the database server (postmaster and backends, the exited ones' included);
+  the database server (postmaster and backends, the exited ones' included); how the kernel spread
+  the 8 connections over the workers (`connections per worker 5/3`: a lopsided spread caps the
+  rate at one worker's core, the service's CPU then below saturation);
 - `pgbench`: TPS of the exact transaction, with its statement count and the round trips the request
   sent on its connection (the pool's ping among them; its empty `;` query is not logged), and the
   database's CPU a transaction: beside the service's, it shows the replay does the request's work;
@@ -56,7 +58,7 @@ from sqlalchemy import make_url
 
 from bench import replay
 from bench.intake_reception import BODY, WORKERS, pgbench_tps, start_intake
-from bench.meter import Meter, Span, metered_servers
+from bench.meter import Meter, Span, connections_per_process, metered_servers
 from bench.province import commune, register_units
 from bench.routing import HOT_SHARE, KeepAlive, seed, start_routing
 from bench.routing import OPEN_STEPS as ROUTING_OPEN_STEPS
@@ -96,6 +98,7 @@ class Load:
     done: int
     failed: Counter[str]
     span: Span
+    spread: list[int]  # the clients' connections held by each of the service's processes
 
 
 async def load(port: int, meter: Meter, work: Work, ok: int) -> Load:
@@ -124,11 +127,12 @@ async def load(port: int, meter: Meter, work: Work, ok: int) -> Load:
     clients = [asyncio.create_task(client(n)) for n in range(CLIENTS)]
     await asyncio.sleep((CLIENTS - 1) * STAGGER + WARM_UP)
     before = await meter.snapshot()
+    spread = connections_per_process(meter.service, port) if meter.service else []
     window[:] = [time.monotonic(), time.monotonic() + SECONDS]
     await asyncio.sleep(SECONDS)
     after = await meter.snapshot()
     await asyncio.gather(*clients)
-    return Load(done, +failed, meter.span(before, after))
+    return Load(done, +failed, meter.span(before, after), spread)
 
 
 @dataclass(frozen=True)
@@ -280,7 +284,8 @@ def report(label: str, unit: str, measured: Phase, cpu_target: float) -> float:
         f"  service  {rate:7,.0f} {unit}/s ({served.done:,} in {span.seconds:.1f} s, {failed} errors"
         f"{': ' + str(dict(served.failed)) if failed else ''}); CPU a request: service {service:.2f} ms, "
         f"database {database:.2f} ms, load client {client:.2f} ms; foreign CPU {span.foreign:.0%} of "
-        f"{span.cores} cores; {span.fsync(served.done, 'a request')}"
+        f"{span.cores} cores; {span.fsync(served.done, 'a request')}; connections per worker "
+        f"{'/'.join(map(str, served.spread)) or '?'}"
     )
     print(
         f"  pgbench  {bench.tps:7,.0f} TPS of the exact transaction ({len(captured.statements)} statements "
