@@ -68,17 +68,8 @@ async def begin_on_a_lost_connection(
     """The session's connection is cut (a failover, PostgreSQL's restart) between its checkout and
     the first statement, which `driver` begins through SQLAlchemy's adapter, as the hot paths do."""
     adapted = (await (await session.connection()).get_raw_connection()).dbapi_connection
-    pid = adapted.driver_connection.get_server_pid()
-    cut = asyncio.Event()
-    adapted.driver_connection.add_termination_listener(lambda _: cut.set())
-    admin = await asyncpg.connect(asyncpg_dsn(ADMIN_URL[0]))
-    try:
-        await admin.execute("SELECT pg_terminate_backend($1)", pid)
-    finally:
-        await admin.close()
-    if CUT_SEEN[0]:  # else BEGIN races the termination's arrival: asyncpg says so in other words
-        async with asyncio.timeout(5):
-            await cut.wait()
+    # Not seen: BEGIN races the termination's arrival, and asyncpg says so in other words.
+    await terminate(adapted.driver_connection, until_seen=CUT_SEEN[0])
     await driver(session)
 
 
@@ -89,16 +80,23 @@ async def alone_on_a_lost_connection(
     """A connection of the pool, as `alone` hands the hot paths one, closed (a failover) before its
     statement: the pool hands a connection out again without a ping for half a second."""
     async with alone(session) as db:
-        cut = asyncio.Event()
-        db.add_termination_listener(lambda _: cut.set())
-        admin = await asyncpg.connect(asyncpg_dsn(ADMIN_URL[0]))
-        try:
-            await admin.execute("SELECT pg_terminate_backend($1)", db.get_server_pid())
-        finally:
-            await admin.close()
+        await terminate(db, until_seen=True)
+        await db.fetchval("SELECT 1")
+
+
+async def terminate(connection: asyncpg.Connection, *, until_seen: bool) -> None:
+    """`connection`'s backend terminated by the administrator, as a failover ends it; with
+    `until_seen`, returns once asyncpg has seen it closed."""
+    cut = asyncio.Event()
+    connection.add_termination_listener(lambda *_: cut.set())
+    admin = await asyncpg.connect(asyncpg_dsn(ADMIN_URL[0]))
+    try:
+        await admin.execute("SELECT pg_terminate_backend($1)", connection.get_server_pid())
+    finally:
+        await admin.close()
+    if until_seen:
         async with asyncio.timeout(5):
             await cut.wait()
-        await db.fetchval("SELECT 1")
 
 
 ADMIN_URL: list[str] = []  # the session's admin URL, for the routes above
