@@ -10,6 +10,8 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_only
 
+from shared.db.raw import end_own_transaction
+
 Sessions = async_sessionmaker[AsyncSession]
 
 # A connection back in the pool for less than this is handed out again without its ping: under load
@@ -54,9 +56,15 @@ def make_sessions(engine: AsyncEngine) -> Sessions:
 
 @asynccontextmanager
 async def unit_of_work(sessions: Sessions) -> AsyncIterator[AsyncSession]:
-    """Commits when the block ends normally, rolls back on any exception: state and outbox together."""
+    """Commits when the block ends normally, rolls back on any exception: state and outbox together,
+    in the session's transaction or the driver's own (`shared.db.raw.begin_own_transaction`)."""
     async with sessions() as session, session.begin():
-        yield session
+        try:
+            yield session
+        except BaseException:
+            await end_own_transaction(session, commit=False)
+            raise
+        await end_own_transaction(session, commit=True)
 
 
 def asyncpg_dsn(database_url: str | URL) -> str:

@@ -29,6 +29,7 @@ from services.routing.plans.models import OPEN_STEP_STATES, supplement_requests
 from services.routing.plans.stream import PlanEvents, plan_events
 from shared import audit
 from shared.auth import Principal
+from shared.db.raw import begin_own_transaction
 from shared.errors import Problem
 from shared.events.steps import DossierRejected, DossierStopped, SupplementItem
 
@@ -143,7 +144,9 @@ async def complete(session: AsyncSession, officer: Officer, step_id: uuid.UUID, 
     """The agency's part is done, with its result note; the next group starts, or the dossier resolves.
 
     Under the plan's lock: the read of the route, then one statement of every change, event and the
-    audit row (`plan_events`)."""
+    audit row (`plan_events`), with the paper transfer's statements between them when the papers
+    travel. All are prebuilt, so they run in the driver's own transaction (`begin_own_transaction`)."""
+    await begin_own_transaction(session)
     plan, step, route = await locked_step(session, officer, step_id)
     _require(step, "in_progress")
     now = officer.ctx.clock.now()

@@ -1,17 +1,19 @@
 """Every query of the paper transfer batches and the papers in them."""
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, and_, delete, func, or_, select, text, update
+from sqlalchemy import Row, and_, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.transfers.models import transfer_batches, transfer_items
 from services.routing.transfers.rules import Departure, Destination
+from shared.db.raw import Prebuilt
 
 # The partial indexes' predicates as SQL text: ON CONFLICT infers an index only from a predicate
 # that matches it, and a bound parameter never does under a generic plan.
@@ -26,21 +28,65 @@ class ItemKey:
     kind: Literal["step", "result"]
     id: UUID  # the step's id, or the dossier's
 
-    def matches(self) -> ColumnElement[bool]:
-        if self.kind == "step":
-            return transfer_items.c.step_id == self.id
-        return and_(transfer_items.c.kind == "result", transfer_items.c.dossier_id == self.id)
+
+# Placing an item is part of an officer's completion, whose statements are all prebuilt (issue #17):
+# each of the few shapes below is built and compiled once, and runs in the caller's transaction.
+@functools.cache
+def _slot_of(kind: str) -> Prebuilt:
+    match = (
+        transfer_items.c.step_id == bindparam("item_id")
+        if kind == "step"
+        else and_(transfer_items.c.kind == "result", transfer_items.c.dossier_id == bindparam("item_id"))
+    )
+    return Prebuilt(
+        select(transfer_batches.c.id, transfer_batches.c.transfer_at)
+        .join(transfer_items, transfer_items.c.batch_id == transfer_batches.c.id)
+        .where(match),
+        on="transaction",
+    )
 
 
-async def slot_of_item(session: AsyncSession, key: ItemKey) -> Row[Any, Any] | None:
+async def slot_of_item(session: AsyncSession, key: ItemKey) -> Any | None:
     """The batch (`id`, `transfer_at`) an item travels in, if it was placed already."""
-    return (
-        await session.execute(
-            select(transfer_batches.c.id, transfer_batches.c.transfer_at)
-            .join(transfer_items, transfer_items.c.batch_id == transfer_batches.c.id)
-            .where(key.matches())
+    return await _slot_of(key.kind).first(session, item_id=key.id)
+
+
+def _batch_values(code_column: str) -> dict[str, Any]:
+    # Bound as batch_<column>: a parameter named `session` would be Prebuilt's own.
+    columns = ("id", code_column, "kind", "session", "session_date", "transfer_at")
+    return {column: bindparam(f"batch_{column}", type_=transfer_batches.c[column].type) for column in columns}
+
+
+@functools.cache
+def _new_batch(code_column: str) -> Prebuilt:
+    return Prebuilt(insert(transfer_batches).values(_batch_values(code_column)), on="transaction")
+
+
+@functools.cache
+def _session_batch(code_column: str) -> Prebuilt:
+    return Prebuilt(
+        insert(transfer_batches)
+        .values(_batch_values(code_column))
+        .on_conflict_do_nothing(
+            index_elements=[transfer_batches.c[code_column], transfer_batches.c.transfer_at],
+            index_where=_SESSION_SLOT,
+        ),
+        on="transaction",
+    )
+
+
+@functools.cache
+def _share_session_batch(code_column: str) -> Prebuilt:
+    return Prebuilt(
+        select(transfer_batches.c.id, transfer_batches.c.status)
+        .where(
+            transfer_batches.c[code_column] == bindparam("code"),
+            transfer_batches.c.transfer_at == bindparam("transfer_at"),
+            transfer_batches.c.kind == "session",
         )
-    ).first()
+        .with_for_update(read=True),
+        on="transaction",
+    )
 
 
 async def open_batch(session: AsyncSession, destination: Destination, target: Departure) -> UUID | None:
@@ -49,55 +95,54 @@ async def open_batch(session: AsyncSession, destination: Destination, target: De
     The share lock makes a concurrent sign-off wait for this item rather than close the batch
     under it.
     """
-    code_column = transfer_batches.c[f"{destination.kind}_code"]
+    code_column = f"{destination.kind}_code"
+    batch_id = uuid.uuid4()
     values = {
-        code_column.name: destination.code,
-        "kind": target.kind,
-        "session": target.session,
-        "session_date": target.session_date,
-        "transfer_at": target.transfer_at,
+        "batch_id": batch_id,
+        f"batch_{code_column}": destination.code,
+        "batch_kind": target.kind,
+        "batch_session": target.session,
+        "batch_session_date": target.session_date,
+        "batch_transfer_at": target.transfer_at,
     }
     if target.kind == "immediate":
-        batch_id = uuid.uuid4()
-        await session.execute(insert(transfer_batches).values(id=batch_id, **values))
+        await _new_batch(code_column).execute(session, **values)
         return batch_id
-    await session.execute(
-        insert(transfer_batches)
-        .values(id=uuid.uuid4(), **values)
-        .on_conflict_do_nothing(
-            index_elements=[code_column, transfer_batches.c.transfer_at], index_where=_SESSION_SLOT
-        )
+    await _session_batch(code_column).execute(session, **values)
+    row = await _share_session_batch(code_column).first(
+        session, code=destination.code, transfer_at=target.transfer_at
     )
-    row = (
-        await session.execute(
-            select(transfer_batches.c.id, transfer_batches.c.status)
-            .where(
-                code_column == destination.code,
-                transfer_batches.c.transfer_at == target.transfer_at,
-                transfer_batches.c.kind == "session",
-            )
-            .with_for_update(read=True)
-        )
-    ).one()
+    assert row is not None  # inserted, or there already
     return row.id if row.status == "open" else None
 
 
-async def insert_item(session: AsyncSession, key: ItemKey, values: dict[str, Any]) -> bool:
-    """Put an item in a batch; False when it was placed already (by a concurrent delivery of the same
-    step, or a concurrent resolution of the same dossier)."""
-    statement = insert(transfer_items).values(kind=key.kind, **values)
-    if key.kind == "step":
+@functools.cache
+def _new_item(kind: str, columns: tuple[str, ...]) -> Prebuilt:
+    statement = insert(transfer_items).values(
+        kind=kind, **{column: bindparam(column, type_=transfer_items.c[column].type) for column in columns}
+    )
+    if kind == "step":
         statement = statement.on_conflict_do_nothing(index_elements=[transfer_items.c.step_id])
     else:
         statement = statement.on_conflict_do_nothing(
             index_elements=[transfer_items.c.dossier_id], index_where=_RESULT_ITEM
         )
-    inserted = await session.execute(statement.returning(transfer_items.c.id))
-    return inserted.first() is not None
+    return Prebuilt(statement.returning(transfer_items.c.id), on="transaction")
+
+
+async def insert_item(session: AsyncSession, key: ItemKey, values: dict[str, Any]) -> bool:
+    """Put an item in a batch; False when it was placed already (by a concurrent delivery of the same
+    step, or a concurrent resolution of the same dossier)."""
+    return await _new_item(key.kind, tuple(sorted(values))).first(session, **values) is not None
+
+
+_DELETE_BATCH = Prebuilt(
+    delete(transfer_batches).where(transfer_batches.c.id == bindparam("batch_id")), on="transaction"
+)
 
 
 async def delete_batch(session: AsyncSession, batch_id: UUID) -> None:
-    await session.execute(delete(transfer_batches).where(transfer_batches.c.id == batch_id))
+    await _DELETE_BATCH.execute(session, batch_id=batch_id)
 
 
 async def list_batches(

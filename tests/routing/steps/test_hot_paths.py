@@ -301,11 +301,20 @@ def statements_of(request: list[str]) -> list[str]:
     ]
 
 
+def brackets_of(request: list[str]) -> list[str]:
+    """A checkout's transaction brackets, in order."""
+    brackets = ("BEGIN", "COMMIT", "ROLLBACK")
+    return [q.strip().upper().rstrip(";") for q in request if q.strip().upper().startswith(brackets)]
+
+
 # What each action sends, at most: a later change must not add round trips back silently.
 STATEMENTS = {"accept": 1, "complete": 2, "supplement": 3}
 # Pool checkouts, and the session's BEGINs and COMMITs: accept's one statement goes `alone`, on a
-# connection of the pool outside the session, and commits as it ends.
-SESSION = {"accept": (1, 0, 0), "complete": (1, 1, 1), "supplement": (1, 1, 1)}
+# connection of the pool outside the session, and commits as it ends; complete's run in the driver's
+# own transaction (`begin_own_transaction`), outside the session's.
+SESSION = {"accept": (1, 0, 0), "complete": (1, 0, 0), "supplement": (1, 1, 1)}
+# Every action is atomic: its statements in one transaction, or accept's one statement on its own.
+BRACKETS = {"accept": [], "complete": ["BEGIN", "COMMIT"], "supplement": ["BEGIN", "COMMIT"]}
 
 
 async def test_each_hot_action_sends_the_statements_it_needs_and_no_more(routing: Routing) -> None:
@@ -326,6 +335,8 @@ async def test_each_hot_action_sends_the_statements_it_needs_and_no_more(routing
                 await log.settle()
             assert response.status_code == 200, response.text
             # Every action's first statement locks the plan (`locked_plan`), on the driver or not.
-            sent = statements_of(log.of_checkout_running("locked_plan"))
+            request = log.of_checkout_running("locked_plan")
+            sent = statements_of(request)
             assert 1 <= len(sent) <= STATEMENTS[action], (action, sent)
             assert (seen["checkout"], seen["begin"], seen["commit"]) == SESSION[action], (action, seen)
+            assert brackets_of(request) == BRACKETS[action], (action, request)
