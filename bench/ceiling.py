@@ -3,14 +3,16 @@ and the services' own models, rules and event builders, on a bare asyncpg pool, 
 relay) under the same loads as `bench write_path`, each beside pgbench of the prototype's own
 statements in the same run:
 - reception at one unit (8 keep-alive clients, 2 uvicorn workers): two statements, each atomic on its
-  own; then at 8 units (client c at unit c), for the issue's 8-units-to-one ratio;
+  own; then with the service's relay publishing its events in each worker, as the service must; then
+  at 8 units (client c at unit c), for the issue's 8-units-to-one ratio;
 - routing's accept (its one statement) and complete in two designs (locked as the service does it;
   optimistic, 2 round trips), on write_path's seeded steps, their transactions captured from the
-  prototype as write_path captures the service's.
+  prototype as write_path captures the service's; accept and the locked complete again publishing
+  their events, as the service must.
 
 If even the prototype stays under 40 % of its own pgbench, no design of the service on this stack
-reaches the issue's target on this machine: the service has to do at least what the prototype does
-(and publish the events, which the prototype leaves in the outbox). Prints the same figures as
+reaches the issue's target on this machine: the service has to do at least what the prototype does,
+and publish the events (the phase with the relay). Prints the same figures as
 write_path: requests/s, CPU a request of the prototype, of the database and of the load client,
 foreign CPU; and the floor: a reception parsed, validated and its token checked, then answered with
 nothing done, which no write on this stack costs less than.
@@ -64,13 +66,21 @@ from tools.devstack.ports import free_port
 WORKERS = 2
 
 
-def start_prototype(servers: BenchServers, port: int, secret: str) -> subprocess.Popen[bytes]:
+def start_prototype(
+    servers: BenchServers, port: int, secret: str, *, publishing: bool = False
+) -> subprocess.Popen[bytes]:
+    """The prototype on the bench's servers; `publishing`: with intake's and routing's relays in each
+    worker."""
     env = {
         **os.environ,
         "CEILING_INTAKE_DSN": asyncpg_dsn(servers.service_urls["intake"]),
         "CEILING_ROUTING_DSN": asyncpg_dsn(servers.service_urls["routing"]),
         "CEILING_JWT_SECRET": secret,
     }
+    if publishing:
+        env["CEILING_NATS_URL"] = servers.nats_url
+        env["CEILING_RELAY_DATABASE_URL"] = servers.service_urls["intake"]
+        env["CEILING_ROUTING_RELAY_DATABASE_URL"] = servers.service_urls["routing"]
     command = [sys.executable, "-m", "uvicorn", "bench.ceiling_app:app", "--workers", str(WORKERS)]
     command += ["--port", str(port), "--no-access-log", "--log-level", "warning"]
     return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL)
@@ -145,6 +155,16 @@ async def ceiling(servers: BenchServers, meter: Meter, conn: asyncpg.Connection)
     finally:
         stop(process)
         meter.service = 0
+    await conn.execute("UPDATE intake.outbox SET sent_at = now() WHERE sent_at IS NULL")
+    process = start_prototype(servers, port, secret, publishing=True)
+    meter.service = process.pid
+    try:
+        await wait_ready(f"http://127.0.0.1:{port}")
+        published = await load(port, meter, one, 201)
+    finally:
+        stop(process)
+        meter.service = 0
+    unsent = await conn.fetchval("SELECT count(*) FROM intake.outbox WHERE sent_at IS NULL")
     script = await pgbench_script(conn, unit)
     await conn.execute("UPDATE intake.outbox SET sent_at = now() WHERE sent_at IS NULL")
     bench = await pgbench(servers, meter, script, "ceiling-one-unit", "intake")
@@ -165,6 +185,14 @@ async def ceiling(servers: BenchServers, meter: Meter, conn: asyncpg.Connection)
         f"{bench.span.foreign:.0%}"
     )
     print(f"  prototype / its pgbench {rate / bench.tps:.0%} (the issue's target >= {TARGET:.0%})")
+    span = published.span
+    published_rate = published.done / span.seconds
+    print(
+        f"  the prototype publishing its events (intake's relay in each worker): {published_rate:7,.0f} "
+        f"dossiers/s, {span.delta('service') * 1000 / max(published.done, 1):.2f} ms of CPU a request, "
+        f"foreign CPU {span.foreign:.0%}, {unsent:,} left unsent at the stop; / its pgbench "
+        f"{published_rate / bench.tps:.0%}"
+    )
     spread_rate = spread.done / spread.span.seconds
     spread_cpu = spread.span.delta("service") * 1000 / max(spread.done, 1)
     print(
@@ -197,15 +225,29 @@ async def actions_ceiling(servers: BenchServers, meter: Meter, conn: asyncpg.Con
     captured = await capture_actions(servers, conn, secret, port, to_capture, start_prototype, rows)
     print(f"prototype actions, {CLIENTS} clients, {WORKERS} workers, {OPEN_STEPS:,} open steps seeded:")
     start = partial(start_prototype, servers, port, secret)
-    accept = Officers(secret, assigned, "accept", BODIES["accept"])
-    measured = await phase(servers, meter, start, port, accept, 200, captured["accept"], "routing-accept")
-    report("prototype accept", "actions", measured, 3)
-    outran("accept", accept, measured)
-    left = accept.acted + in_progress
-    for action, label in (("complete", "locked, 4 round trips"), (OPTIMISTIC, "optimistic, 2 round trips")):
+    publishing = partial(start_prototype, servers, port, secret, publishing=True)
+    accepted: list[Step] = []
+    for design, label in ((start, ""), (publishing, ", publishing its events (routing's relay)")):
+        await conn.execute("UPDATE routing.outbox SET sent_at = now() WHERE sent_at IS NULL")
+        accept = Officers(secret, assigned, "accept", BODIES["accept"])
+        measured = await phase(
+            servers, meter, design, port, accept, 200, captured["accept"], "routing-accept"
+        )
+        report(f"prototype accept{label}", "actions", measured, 3)
+        outran("accept", accept, measured)
+        accepted += accept.acted
+        assigned = assigned[len(accept.acted) :]
+    left = accepted + in_progress
+    designs = (
+        ("complete", start, "locked, 4 round trips"),
+        ("complete", publishing, "locked, 4 round trips, publishing its events"),
+        (OPTIMISTIC, start, "optimistic, 2 round trips"),
+    )
+    for action, design, label in designs:
+        await conn.execute("UPDATE routing.outbox SET sent_at = now() WHERE sent_at IS NULL")
         officers = Officers(secret, left, action, BODIES["complete"])
         work = captured[action]
-        measured = await phase(servers, meter, start, port, officers, 200, work, "routing-complete")
+        measured = await phase(servers, meter, design, port, officers, 200, work, "routing-complete")
         report(f"prototype complete, {label}", "actions", measured, 3)
         outran("complete", officers, measured)
         left = left[len(officers.acted) :]

@@ -21,10 +21,14 @@ step answered as routing answers it (`StepOut`), a refusal with its status only:
 
 It is a benchmark's prototype, not a second intake: it skips what the bench's requests never need
 (Idempotency-Key, a portal id, forms 02 and 03, the calendar's overrides), which only flatters it.
+With `CEILING_NATS_URL` set (`start_prototype(publishing=True)`), each worker also runs intake's and
+routing's own relays (`shared.messaging.relay`), as every worker of a service runs its own: the
+events are then published, which the service must do and the prototype otherwise leaves undone.
 `bench/ceiling.py` runs it under the same load as the service and beside pgbench of its own two
 statements.
 """
 
+import asyncio
 import json
 import os
 import uuid
@@ -55,9 +59,13 @@ from shared.audit import audit_row
 from shared.auth import CurrentPrincipal, TokenVerifier
 from shared.calendar import WorkingCalendar
 from shared.clock import VIETNAM, SystemClock
+from shared.db.engine import make_engine, make_sessions
 from shared.db.raw import Record
+from shared.messaging.connection import NatsLink
 from shared.messaging.outbox import Outbox
+from shared.messaging.relay import Relay
 from shared.settings import ServiceSettings
+from shared.tasks import cancel_and_wait
 from shared.text import search_key
 
 # Intake's own look-up of the procedure in force ($1 code, $2 day, $3 its LIMIT 1), and the unit ($4).
@@ -118,7 +126,44 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     ):
         app.state.pool, app.state.routing = intake, routing
         app.state.routing_outbox = Outbox(routing_messaging.outbox, "routing", app.state.clock)
+        async with _relay(app.state.clock):
+            yield
+
+
+@asynccontextmanager
+async def _relay(clock: SystemClock) -> AsyncIterator[None]:
+    """Intake's and routing's relays publishing their outboxes, if the environment names NATS and the
+    two databases (`CEILING_RELAY_DATABASE_URL` is intake's, `CEILING_ROUTING_RELAY_DATABASE_URL`
+    routing's)."""
+    if "CEILING_NATS_URL" not in os.environ:
         yield
+        return
+    tasks, closing = [], []
+    for service, tables, variable in (
+        ("intake", messaging, "CEILING_RELAY_DATABASE_URL"),
+        ("routing", routing_messaging, "CEILING_ROUTING_RELAY_DATABASE_URL"),
+    ):
+        url = os.environ[variable]
+        engine = make_engine(url)
+        link = NatsLink(os.environ["CEILING_NATS_URL"], name=f"ceiling-{service}")
+        relay = Relay(
+            service=service,
+            database_url=url,
+            sessions=make_sessions(engine),
+            tables=tables,
+            link=link,
+            clock=clock,
+        )
+        await link.connect_forever()
+        tasks.append(asyncio.create_task(relay.run()))
+        closing.append((link, engine))
+    try:
+        yield
+    finally:
+        await cancel_and_wait(tasks)
+        for link, engine in closing:
+            await link.close()
+            await engine.dispose()
 
 
 async def _json_columns(conn: asyncpg.Connection) -> None:
