@@ -102,8 +102,8 @@ async def begin_own_transaction(session: AsyncSession) -> None:
         return
     taken = await _checkout(session)
     db = taken.driver_connection
-    transaction = db.transaction()
     try:
+        transaction = db.transaction()  # refuses a connection found closed, as its start may
         await transaction.start()
     except BaseException as exc:
         await _give_back(taken)

@@ -193,3 +193,28 @@ async def test_an_own_transaction_whose_connection_is_lost_ends_in_a_connection_
         assert await _count(engine, toy) == 0, "a fresh connection, and nothing committed"
     finally:
         await engine.dispose()
+
+
+async def test_a_pooled_connection_lost_before_an_own_transaction_begins_is_a_connection_error(
+    stack: Stack, admin_engine: AsyncEngine, toy: Toy
+) -> None:
+    """Found by the soak: the pool hands a connection out again without a ping for half a second, and
+    a PostgreSQL restart had closed it; beginning the own transaction on it raised asyncpg's interface
+    error (a 500) and left it checked out."""
+    engine = create_async_engine(stack.admin_database_url, pool_size=1, max_overflow=0, pool_timeout=5)
+    try:
+        async with engine.connect() as connection:  # the pool's one connection, back in it at once
+            db = (await connection.get_raw_connection()).driver_connection
+        cut = asyncio.Event()
+        db.add_termination_listener(lambda *_: cut.set())
+        async with admin_engine.connect() as admin:
+            await admin.execute(select(func.pg_terminate_backend(db.get_server_pid())))
+        async with asyncio.timeout(5):
+            await cut.wait()
+        async with make_sessions(engine)() as session:
+            with pytest.raises(ConnectionError):
+                await begin_own_transaction(session)
+        assert cast(QueuePool, engine.sync_engine.pool).checkedout() == 0
+        assert await _count(engine, toy) == 0, "the pool's next connection is a live one"
+    finally:
+        await engine.dispose()
