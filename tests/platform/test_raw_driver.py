@@ -167,6 +167,17 @@ async def test_a_session_with_a_connection_keeps_its_transaction_for_the_prebuil
     assert await _count(admin_engine, toy) == 0, "all three in the session's transaction"
 
 
+async def _terminate(admin_engine: AsyncEngine, db: Any) -> None:
+    """`db`'s backend ended by the administrator, as a failover or a restart ends it; returns once
+    asyncpg has seen it closed."""
+    cut = asyncio.Event()
+    db.add_termination_listener(lambda *_: cut.set())
+    async with admin_engine.connect() as admin:
+        await admin.execute(select(func.pg_terminate_backend(db.get_server_pid())))
+    async with asyncio.timeout(5):
+        await cut.wait()
+
+
 async def test_an_own_transaction_whose_connection_is_lost_ends_in_a_connection_error_and_is_dropped(
     stack: Stack, admin_engine: AsyncEngine, toy: Toy
 ) -> None:
@@ -180,12 +191,7 @@ async def test_an_own_transaction_whose_connection_is_lost_ends_in_a_connection_
             try:
                 db = await driver(session)
                 await db.execute(f"INSERT INTO {toy.schema}.notes (body) VALUES ('tám')")  # noqa: S608
-                cut = asyncio.Event()
-                db.add_termination_listener(lambda *_: cut.set())
-                async with admin_engine.connect() as admin:
-                    await admin.execute(select(func.pg_terminate_backend(db.get_server_pid())))
-                async with asyncio.timeout(5):
-                    await cut.wait()
+                await _terminate(admin_engine, db)
             finally:
                 with pytest.raises(ConnectionError):
                     await end_own_transaction(session, commit=True)
@@ -205,12 +211,7 @@ async def test_a_pooled_connection_lost_before_an_own_transaction_begins_is_a_co
     try:
         async with engine.connect() as connection:  # the pool's one connection, back in it at once
             db = (await connection.get_raw_connection()).driver_connection
-        cut = asyncio.Event()
-        db.add_termination_listener(lambda *_: cut.set())
-        async with admin_engine.connect() as admin:
-            await admin.execute(select(func.pg_terminate_backend(db.get_server_pid())))
-        async with asyncio.timeout(5):
-            await cut.wait()
+        await _terminate(admin_engine, db)
         async with make_sessions(engine)() as session:
             with pytest.raises(ConnectionError):
                 await begin_own_transaction(session)
