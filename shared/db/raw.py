@@ -16,8 +16,8 @@ its own, and the request never pays for the session's connection, transaction an
 connection, not the session's, at a third of the Python; the request's session dependency ends it
 (`end_own_transaction`)."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager, suppress
 from types import SimpleNamespace
 from typing import Any, Literal, cast
 
@@ -37,9 +37,9 @@ _OWN = "motcua.own_transaction"
 async def driver(session: AsyncSession) -> Any:
     """The asyncpg connection in the session's transaction, begun now if no statement has begun it:
     statements on it commit or roll back with the session's."""
-    own = session.info.get(_OWN)
+    own = _own_connection(session)
     if own is not None:
-        return own[0].driver_connection
+        return own
     adapted = await _adapted(session)
     if not adapted.driver_connection.is_in_transaction():
         try:
@@ -57,9 +57,9 @@ async def driver(session: AsyncSession) -> Any:
 async def driver_as_is(session: AsyncSession) -> Any:
     """The asyncpg connection as the session has it: in its transaction once a statement has begun it,
     before that outside any, where each statement commits on its own."""
-    own = session.info.get(_OWN)
+    own = _own_connection(session)
     if own is not None:
-        return own[0].driver_connection
+        return own
     return (await _adapted(session)).driver_connection
 
 
@@ -71,19 +71,14 @@ async def alone(session: AsyncSession) -> AsyncIterator[Any]:
     its session waited for a connection of an exhausted pool would wait for itself."""
     if _has_connection(session) or _OWN in session.info:
         db = await driver_as_is(session)
-        try:
+        with _telling_lost(db):
             yield db
-        except asyncpg.InterfaceError as exc:
-            _raise_if_lost(db, exc)
-            raise
         return
     taken = await _checkout(session)
     raw: Any = taken.driver_connection
     try:
-        yield raw
-    except asyncpg.InterfaceError as exc:
-        _raise_if_lost(raw, exc)
-        raise
+        with _telling_lost(raw):
+            yield raw
     finally:
         await _give_back(taken)
 
@@ -103,12 +98,11 @@ async def begin_own_transaction(session: AsyncSession) -> None:
     taken = await _checkout(session)
     db = taken.driver_connection
     try:
-        transaction = db.transaction()  # refuses a connection found closed, as its start may
-        await transaction.start()
-    except BaseException as exc:
+        with _telling_lost(db):
+            transaction = db.transaction()  # refuses a connection found closed, as its start may
+            await transaction.start()
+    except BaseException:
         await _give_back(taken)
-        if isinstance(exc, asyncpg.InterfaceError):
-            _raise_if_lost(db, exc)
         raise
     session.info[_OWN] = (taken, transaction)
 
@@ -124,13 +118,11 @@ async def end_own_transaction(session: AsyncSession, *, commit: bool) -> None:
     db = taken.driver_connection
     try:
         if commit:
-            await transaction.commit()
+            with _telling_lost(db):
+                await transaction.commit()
         elif not db.is_closed():
             with suppress(Exception):
                 await transaction.rollback()
-    except asyncpg.InterfaceError as exc:
-        _raise_if_lost(db, exc)
-        raise
     finally:
         await _give_back(taken)
 
@@ -142,6 +134,12 @@ def _refuse_orm(session: Session, _transaction: Any, _connection: Any) -> None:
             "an ORM statement in a session whose transaction is the driver's own (begin_own_transaction): "
             "it would commit apart from it; make the statement Prebuilt"
         )
+
+
+def _own_connection(session: AsyncSession) -> Any | None:
+    """The connection of the session's own transaction, if it began one."""
+    own = session.info.get(_OWN)
+    return None if own is None else own[0].driver_connection
 
 
 def _has_connection(session: AsyncSession) -> bool:
@@ -163,14 +161,19 @@ async def _give_back(taken: Any) -> None:
     await greenlet_spawn(taken.close)  # its checkin may await the driver
 
 
-def _raise_if_lost(db: Any, exc: asyncpg.InterfaceError) -> None:
+@contextmanager
+def _telling_lost(db: Any) -> Iterator[None]:
     """ConnectionError (a 503) in place of asyncpg's InterfaceError (a 500) when `db` was found closed.
     The pool hands a connection out again without a ping for half a second (`shared.db.engine`), so
     a failover or a restart can close it before its statement; asyncpg then says "connection is
     closed", an interface error as a wrong argument count is: only the connection's state tells a
     lost connection from a bad statement."""
-    if db.is_closed():
-        raise ConnectionError("the database connection was lost before its statement") from exc
+    try:
+        yield
+    except asyncpg.InterfaceError as exc:
+        if db.is_closed():
+            raise ConnectionError("the database connection was lost before its statement") from exc
+        raise
 
 
 async def _adapted(session: AsyncSession) -> Any:
@@ -186,11 +189,8 @@ async def _session_connection(
     connection: Callable[[AsyncSession], Awaitable[Any]], session: AsyncSession
 ) -> AsyncIterator[Any]:
     db = await connection(session)  # the session's: it goes back with the session
-    try:
+    with _telling_lost(db):
         yield db
-    except asyncpg.InterfaceError as exc:
-        _raise_if_lost(db, exc)
-        raise
 
 
 class Prebuilt:
