@@ -1,18 +1,24 @@
 """What the streams hold at the end of a run, read back in order: the final checks compare it with
 the services' tables."""
 
+import asyncio
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import nats
 from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import ServiceUnavailableError
 
 from shared.messaging.relay import TERM_HEADER
 from shared.messaging.subjects import STREAMS
 
 BATCH = 1000
+# How long a fetch may find no responder before the read gives up (see `_fetch`).
+UNROUTED_FOR = 10.0
 
 
 @dataclass(frozen=True)
@@ -42,16 +48,27 @@ async def stored_events(nats_urls: list[str]) -> list[Stored]:
             try:
                 stream: list[Stored] = []
                 while len(stream) < count:
-                    stream += [
-                        _stored(spec.name, msg)
-                        for msg in await sub.fetch(min(BATCH, count - len(stream)), timeout=10)
-                    ]
+                    stream += [_stored(spec.name, msg) for msg in await _fetch(sub, count - len(stream))]
             finally:
                 await sub.unsubscribe()
             found += stream
         return found
     finally:
         await link.close()
+
+
+async def _fetch(sub: JetStreamContext.PullSubscription, left: int) -> list[Msg]:
+    """The next batch. On a cluster, the ephemeral consumer lives on one server, and the interest in
+    its pull subject reaches the server this client is on a moment later: a fetch in between has no
+    responder (503, about 2 reads in 100 on three servers). That is a wait, not an error."""
+    give_up = time.monotonic() + UNROUTED_FOR
+    while True:
+        try:
+            return await sub.fetch(min(BATCH, left), timeout=10)
+        except ServiceUnavailableError:
+            if time.monotonic() > give_up:
+                raise
+            await asyncio.sleep(0.1)
 
 
 def _stored(stream: str, msg: Msg) -> Stored:
