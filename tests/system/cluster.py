@@ -225,7 +225,7 @@ class Cluster:
         ready = await asyncio.gather(*(self.ready(name, within=120) for name in self.processes))
         if not all(ready):
             down = [name for name, ok in zip(self.processes, ready, strict=True) if not ok]
-            self.stop()
+            await self.shutdown()
             raise RuntimeError(f"not ready after 120 s: {', '.join(down)}; see {self.root / 'logs'}")
 
     async def shutdown(self) -> None:
