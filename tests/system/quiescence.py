@@ -76,18 +76,27 @@ async def wait_quiet(admin_url: str, nats_urls: list[str], *, within: float) -> 
     try:
         js = link.jetstream()
         quiet_since: float | None = None
-        first = None
+        first = state = None
         while True:
-            state = await backlog(db, js)
-            first = first or state
-            now = time.monotonic()
-            if state.quiet:
-                quiet_since = quiet_since or now
-                if now - quiet_since >= 1.0:
-                    return Quiescence(True, quiet_since, state, first)
-            else:
+            try:
+                state = await backlog(db, js)
+            except (nats.errors.Error, TimeoutError):
+                # JetStream not answering for a moment (a server just restarted, an election): not
+                # known to be quiet, so the wait goes on.
                 quiet_since = None
+            else:
+                first = first or state
+                now = time.monotonic()
+                if state.quiet:
+                    quiet_since = quiet_since or now
+                    if now - quiet_since >= 1.0:
+                        return Quiescence(True, quiet_since, state, first)
+                else:
+                    quiet_since = None
+            now = time.monotonic()
             if now > deadline:
+                if state is None or first is None:
+                    raise TimeoutError(f"JetStream gave no consumer state within {within:g} s")
                 return Quiescence(False, now, state, first)
             await asyncio.sleep(0.5)
     finally:
