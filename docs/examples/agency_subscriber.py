@@ -14,14 +14,20 @@ the order of their `dossierversion`, once: a version it has already applied is s
 import asyncio
 import json
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import nats
+from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NoMessages
+from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig
+from nats.js.errors import ServiceUnavailableError
 
 STREAM = "DOSSIERS"
+# How long a fetch may find no server serving the consumer before it is an outage (see `fetch`).
+UNSERVED_FOR = 10.0
 
 
 @dataclass
@@ -64,7 +70,7 @@ async def read(url: str, agency: str, password: str, applied: Applied, *, idle: 
         delivered = 0
         while True:
             try:
-                messages = await consumer.fetch(100, timeout=idle)
+                messages = await fetch(consumer, idle)
             except NoMessages:
                 return delivered
             for message in messages:
@@ -73,6 +79,21 @@ async def read(url: str, agency: str, password: str, applied: Applied, *, idle: 
                 delivered += 1
     finally:
         await nc.close()
+
+
+async def fetch(consumer: JetStreamContext.PullSubscription, idle: float) -> list[Msg]:
+    """Up to 100 messages, waiting `idle` seconds for the first. On a cluster the consumer lives on
+    one server, and the server this client is on learns of it a moment after it is created: a fetch
+    in between finds no one to serve it (ServiceUnavailableError, a few first reads in a hundred on
+    three servers). That is waited out; past `UNSERVED_FOR` seconds it is an outage, and raises."""
+    give_up = time.monotonic() + UNSERVED_FOR
+    while True:
+        try:
+            return await consumer.fetch(100, timeout=idle)
+        except ServiceUnavailableError:
+            if time.monotonic() > give_up:
+                raise
+            await asyncio.sleep(0.1)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
 """docs/integrators.md's agency subscriber (docs/examples/agency_subscriber.py), run as written against
 a nats-server with the rendered permissions: it reads its agency's events only, applies each
-dossier's events once in `dossierversion` order, and after downtime reads on from where it stopped."""
+dossier's events once in `dossierversion` order, and after downtime reads on from where it stopped;
+a fetch that finds no server serving the consumer yet (a cluster, a moment after it is created)
+waits."""
 
+import asyncio
 import importlib.util
 import sys
 from collections.abc import Iterator
@@ -11,6 +14,8 @@ from types import ModuleType
 
 import nats
 import pytest
+from nats.js.api import AckPolicy, ConsumerConfig
+from nats.js.errors import ServiceUnavailableError
 
 from services.intake.models import messaging  # any outbox table: `row` writes none
 from shared.clock import FixedClock
@@ -95,3 +100,43 @@ async def test_the_agency_reads_its_own_events_once_in_order_and_resumes(server:
     ]
     assert applied.versions == {("/motcua/intake", CODE): 2, ("/motcua/routing", CODE): 3}
     assert {e["subject"] for e in applied.events} == {CODE}
+
+
+async def test_a_fetch_waits_while_no_server_serves_the_consumer_yet(server: Server) -> None:
+    """What a cluster of servers does for a moment after the consumer is created (they learn of it
+    one after another), made to last here: the consumer deleted under the subscription, then made
+    again."""
+    example = load_example()
+    await publish(server, [event("intake", "received", "THUE", 1)])
+    agency = await nats.connect(
+        server.url,
+        user="agency_THUE",
+        password=server.passwords["agency_THUE"],
+        inbox_prefix="_INBOX.agency_THUE",
+    )
+    intake = await nats.connect(server.url, user="intake", password=server.passwords["intake"])
+    try:
+
+        async def subscribe() -> nats.js.JetStreamContext.PullSubscription:
+            return await agency.jetstream().pull_subscribe(
+                "dossier.THUE.>",
+                durable="agency_THUE",
+                stream=example.STREAM,
+                config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT),
+            )
+
+        consumer = await subscribe()
+        await intake.jetstream().delete_consumer(example.STREAM, "agency_THUE")
+        with pytest.raises(ServiceUnavailableError):
+            await consumer.fetch(1, timeout=0.5)
+
+        waiting = asyncio.create_task(example.fetch(consumer, 0.5))
+        await asyncio.sleep(1.0)
+        assert not waiting.done()
+        await subscribe()
+        messages = await asyncio.wait_for(waiting, timeout=5)
+        assert messages
+        assert {m.subject.split(".")[1] for m in messages} == {"THUE"}
+    finally:
+        await intake.close()
+        await agency.close()
