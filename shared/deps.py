@@ -1,7 +1,7 @@
 """`Annotated` dependency aliases that routes declare: the session, the clock, the outbox, settings, and
 the role sets routes of several services admit."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -14,7 +14,7 @@ from shared.messaging.outbox import Outbox
 from shared.settings import ServiceSettings
 
 
-async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+async def _session(request: Request) -> AsyncGenerator[AsyncSession, None]:
     """The one commit boundary of a request: commit when the route returns, roll back if it raised.
 
     The transaction begins with the session's first statement, not here, and a session that never

@@ -69,6 +69,7 @@ class Stack:
             environment="test",
             jwt_secret=self.jwt_secret,
             migrate_on_start="false",
+            output=None,
             **settings,
         )
 

@@ -55,8 +55,9 @@ async def test_a_supplement_pauses_the_step_and_the_dossier_and_resumption_moves
         assert _at(clock, "due_at") == due_after
         assert clock["paused_minutes"] == 960
         assert clock["paused_at"] is None
-        assert _at(clock, "warn_at") is not None
-        assert _at(clock, "warn_at") < due_after
+        warn_at = _at(clock, "warn_at")
+        assert warn_at is not None
+        assert warn_at < due_after
     assert body["steps"][0]["step_id"] == str(d.step_id(d.lead))
 
 

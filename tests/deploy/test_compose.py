@@ -22,11 +22,13 @@ SERVICES = list(PORTS)
 @cache
 def compose() -> dict[str, Any]:
     """docker-compose.yml with its anchors and merge keys resolved, as Compose sees it."""
-    return yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    document: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    return document
 
 
 def service(name: str) -> dict[str, Any]:
-    return compose()["services"][name]
+    found: dict[str, Any] = compose()["services"][name]
+    return found
 
 
 def environment(name: str) -> dict[str, Any]:
@@ -42,7 +44,7 @@ def healthcheck_command(name: str) -> str:
 
 def mounted_nats_config() -> Path:
     for volume in service("nats")["volumes"]:
-        source = volume.split(":", 1)[0]
+        source: str = volume.split(":", 1)[0]
         if source.endswith(".conf"):
             return ROOT / source
     raise AssertionError("nats mounts no .conf file")

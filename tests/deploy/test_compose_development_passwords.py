@@ -54,7 +54,7 @@ def container_environment(name: str, dotenv: dict[str, str]) -> dict[str, str]:
 
 def service_settings(name: str, dotenv: dict[str, str]) -> ServiceSettings:
     """The settings `name` starts with: its container's MOTCUA_ variables."""
-    values = {
+    values: dict[str, Any] = {
         key.removeprefix("MOTCUA_").lower(): value
         for key, value in container_environment(name, dotenv).items()
         if key.startswith("MOTCUA_")

@@ -58,7 +58,7 @@ COMPOSE_NATS_CONF = ROOT / "deploy" / "nats" / "nats.conf"
 K8S = ROOT / "deploy" / "k8s"
 
 TEST_AGENCIES = ("A", "B", "AB")
-TIMEOUT = 2.0  # every wait on the server is bounded; a refusal arrives in milliseconds
+TIMEOUT = 2  # every wait on the server is bounded; a refusal arrives in milliseconds
 
 # Events in the stream before any agency looks: A's own, B's, and the neighbouring AB's.
 EVENTS = (
@@ -401,7 +401,11 @@ async def test_wrong_or_missing_credentials_are_refused(
     try:
         with pytest.raises(NatsError, match="Authorization Violation"):
             await nc.connect(
-                server.url, allow_reconnect=False, connect_timeout=TIMEOUT, error_cb=ignore, **credentials
+                server.url,
+                allow_reconnect=False,
+                connect_timeout=TIMEOUT,
+                error_cb=ignore,
+                **cast(dict[str, Any], credentials),
             )
     finally:
         await nc.close()

@@ -40,7 +40,7 @@ from tools.devstack.nats_cluster import (
 )
 from tools.nats_permissions import AgencyAccess
 
-TIMEOUT = 2.0  # a client's wait on a server
+TIMEOUT = 2  # a client's wait on a server
 FORMED = 30.0  # the cluster's routes, and JetStream's meta leader, on a loaded 2-core machine
 # After a message has reached the cluster's own subscriber, how long one that crossed to (or from)
 # an intruder's route would still take to show up: routes deliver in well under this on loopback.

@@ -39,8 +39,8 @@ class Intake:
         return await self.http.post(path, json=body, headers={**self.auth(role), **headers})
 
 
-def vn(*args: int) -> datetime:
-    return datetime(*args, tzinfo=VIETNAM)  # type: ignore[misc]
+def vn(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=VIETNAM)
 
 
 @pytest.fixture

@@ -47,7 +47,7 @@ MESSAGE_KEYS = {message["name"]: key for key, message in DOCUMENT["components"][
 FORMATS = FormatChecker()
 
 
-@FORMATS.checks("date-time", raises=ValueError)
+@FORMATS.checks("date-time", raises=ValueError)  # type: ignore[untyped-decorator]  # jsonschema has no types
 def _instant(value: object) -> bool:
     return not isinstance(value, str) or ("T" in value and datetime.fromisoformat(value).tzinfo is not None)
 
@@ -154,7 +154,7 @@ def _intake() -> dict[str, Payload]:
 
 def _routing() -> dict[str, Payload]:
     identity = routing_events.identity(DOSSIER)
-    about = {"identity": identity, "step": STEP}
+    about: dict[str, Any] = {"identity": identity, "step": STEP}
     return {
         "dossier.step.assigned": routing_events.assigned(**about, transfer="paper"),
         "dossier.step.completed": routing_events.completed(
@@ -279,7 +279,8 @@ def _envelope(service: str, name: str, payload: Payload) -> dict[str, Any]:
         subject=DOSSIER.code if about_dossier else None,
         dossier_version=3 if about_dossier else None,
     )
-    return json.loads(row["payload"])
+    envelope: dict[str, Any] = json.loads(row["payload"])
+    return envelope
 
 
 def _invalid(envelope: dict[str, Any]) -> list[str]:

@@ -28,7 +28,7 @@ def test_a_development_database_password_is_refused_outside_development(
 ) -> None:
     with pytest.raises(ValidationError) as refused:
         ServiceSettings(
-            environment=environment,  # type: ignore[arg-type]
+            environment=environment,
             jwt_secret=SECRET,
             database_url=database_url(f"motcua-{service}-dev", service),
         )

@@ -65,7 +65,8 @@ def _message_data(name: str) -> dict[str, Any]:
     messages = {m["name"]: m for m in DOCUMENT["components"]["messages"].values()}
     message = messages[f"vn.motcua.{name}.v1"]
     _envelope, own = message["payload"]["allOf"]
-    return own["properties"]["data"]
+    data: dict[str, Any] = own["properties"]["data"]
+    return data
 
 
 @pytest.mark.parametrize("name", sorted(PAYLOADS))

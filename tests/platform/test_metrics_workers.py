@@ -45,7 +45,8 @@ def per_worker(directory: Path) -> dict[str, float]:
     for path in directory.glob("counter_*.db"):
         samples = [
             (sample.name, sample.labels, sample.value)
-            for family in MultiProcessCollector.merge([str(path)])
+            # prometheus_client leaves merge unannotated
+            for family in MultiProcessCollector.merge([str(path)])  # type: ignore[no-untyped-call]
             for sample in family.samples
         ]
         answered[path.stem.removeprefix("counter_")] = healthz_answered(samples)

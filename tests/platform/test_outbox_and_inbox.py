@@ -41,6 +41,7 @@ async def test_a_rolled_back_change_leaves_no_event_and_a_committed_one_is_publi
     stored = await link.jetstream.get_msg(toy.stream, 1)
     assert stored.headers is not None
     assert stored.headers["Nats-Msg-Id"] == str(event.id)
+    assert stored.data is not None
     envelope = json.loads(stored.data)
     assert envelope["type"] == event_type("note.recorded")
     assert envelope["data"]["body"] == "Trần Thị Bích"

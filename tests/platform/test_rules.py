@@ -22,9 +22,9 @@ def test_placeholder_jwt_secret_is_refused_outside_development() -> None:
     assert ServiceSettings(environment="development").jwt_secret == DEVELOPMENT_JWT_SECRET
     for environment in ("test", "production"):
         with pytest.raises(ValidationError, match="MOTCUA_JWT_SECRET"):
-            ServiceSettings(environment=environment)  # type: ignore[arg-type]
+            ServiceSettings(environment=environment)
         with pytest.raises(ValidationError, match="MOTCUA_JWT_SECRET"):
-            ServiceSettings(environment=environment, jwt_secret="short")  # type: ignore[arg-type]
+            ServiceSettings(environment=environment, jwt_secret="short")
     assert ServiceSettings(environment="production", jwt_secret="x" * 40).environment == "production"
     assert ServiceSettings(environment="production", jwt_jwks_url="https://sso.example/jwks").jwt_jwks_url
 

@@ -30,6 +30,7 @@ from shared.db.engine import asyncpg_dsn, make_engine
 from shared.db.raw import alone, driver
 from shared.deps import OutboxDep, SessionDep, _session
 from shared.errors import Problem
+from shared.messaging.outbox import Outbox
 from shared.messaging.subjects import dossier_subject
 from shared.settings import ServiceSettings
 from tests.conftest import Stack, serving
@@ -68,6 +69,7 @@ async def begin_on_a_lost_connection(
     """The session's connection is cut (a failover, PostgreSQL's restart) between its checkout and
     the first statement, which `driver` begins through SQLAlchemy's adapter, as the hot paths do."""
     adapted = (await (await session.connection()).get_raw_connection()).dbapi_connection
+    assert adapted is not None
     # Not seen: BEGIN races the termination's arrival, and asyncpg says so in other words.
     await terminate(adapted.driver_connection, until_seen=CUT_SEEN[0])
     await driver(session)
@@ -252,7 +254,8 @@ async def test_a_request_session_begins_with_its_first_statement_and_commits_onl
 ) -> None:
     app = client.app  # type: ignore[attr-defined]
     request: Any = SimpleNamespace(app=app)
-    outbox, table = app.state.outbox, SPEC.tables.outbox
+    outbox: Outbox = app.state.outbox
+    table = SPEC.tables.outbox
 
     async def note(session: AsyncSession) -> uuid.UUID:
         topic = dossier_subject("VPDK", "noted")

@@ -93,9 +93,9 @@ def test_without_a_browser_make_test_says_why_and_only_ci_stops(
     """`python -m tools.ci.chromium`, which `make test` runs first, where it cannot install the browser."""
     monkeypatch.setattr(browser, "CANDIDATES", ())
     monkeypatch.delenv("MOTCUA_CHROMIUM", raising=False)
-    monkeypatch.setattr(browser.os, "geteuid", lambda: 0 if root else 1000)
+    monkeypatch.setattr(os, "geteuid", lambda: 0 if root else 1000)
     on_path = {"apt-get": "/usr/bin/apt-get"} if apt_get else {}
-    monkeypatch.setattr(browser.shutil, "which", on_path.get)
+    monkeypatch.setattr(shutil, "which", on_path.get)
     monkeypatch.delenv("CI", raising=False)
     assert browser.main() == 0
     assert expected in capsys.readouterr().err

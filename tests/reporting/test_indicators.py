@@ -202,10 +202,10 @@ def test_any_counts_reconcile(dossiers: list[DossierCounts], dissatisfied: list[
     for d in dossiers:
         left[d.agency_code] += d.resolved
     kept = []
-    for d in dissatisfied:
-        if d.dossiers <= left[d.agency_code]:
-            left[d.agency_code] -= d.dossiers
-            kept.append(d)
+    for count in dissatisfied:
+        if count.dossiers <= left[count.agency_code]:
+            left[count.agency_code] -= count.dossiers
+            kept.append(count)
     t = table(dossiers, kept)
     assert t.totals is not None
     for key in COUNT_KEYS:

@@ -92,7 +92,13 @@ def refusal(data: bytes, content_type: str, max_pages: int = 500) -> tuple[int, 
 
 def test_real_jpegs_pngs_and_pdfs_pass_with_their_page_counts() -> None:
     exif = b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\x00\x00"
-    for options in [{}, {"progressive": True, "optimize": True}, {"restart_marker_rows": 1}, {"exif": exif}]:
+    encoder_options: list[dict[str, object]] = [
+        {},
+        {"progressive": True, "optimize": True},
+        {"restart_marker_rows": 1},
+        {"exif": exif},
+    ]
+    for options in encoder_options:
         assert check(jpeg_file(**options), JPEG, max_pages=1) == 1
     assert check(png_file(), PNG, max_pages=1) == 1
     assert check(png_file((300, 200)), PNG, max_pages=1) == 1  # several IDAT chunks
@@ -223,8 +229,10 @@ def filter_bomb_pdf() -> bytes:
 
 
 async def test_a_check_runs_in_a_child_stopped_at_its_time_and_memory() -> None:
-    def run(*args: object, seconds: float = 30, memory_bytes: int = 1 << 30) -> Any:
-        return run_isolated(*args, seconds=seconds, memory_bytes=memory_bytes, raises=(Refused,))
+    def run(
+        function: Callable[..., Any], *args: object, seconds: float = 30, memory_bytes: int = 1 << 30
+    ) -> Any:
+        return run_isolated(function, *args, seconds=seconds, memory_bytes=memory_bytes, raises=(Refused,))
 
     assert await run(check, pdf_file(2), PDF, 5) == 2
     with pytest.raises(Refused) as refused:

@@ -3,7 +3,7 @@
 import json
 import unicodedata
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import httpx
@@ -36,7 +36,7 @@ def old(**changes: Any) -> dict[str, Any]:
     }
 
 
-def ndjson(lines: list[dict[str, Any] | str]) -> bytes:
+def ndjson(lines: Sequence[dict[str, Any] | str]) -> bytes:
     return "".join(
         (json.dumps(line, ensure_ascii=False) if isinstance(line, dict) else line) + "\n" for line in lines
     ).encode()
@@ -44,7 +44,7 @@ def ndjson(lines: list[dict[str, Any] | str]) -> bytes:
 
 async def send(
     intake: Intake,
-    lines: list[dict[str, Any] | str],
+    lines: Sequence[dict[str, Any] | str],
     *,
     role: Role = "admin",
     sub: str | None = None,
@@ -298,7 +298,14 @@ async def test_lines_commit_in_batches_with_duplicates_across_batches_skipped_an
         sessions=intake.app.state.sessions, clock=intake.clock, who=who, unit_code=settings.centre_unit_code
     )
     repeated = old()
-    lines = [old(), repeated, "not json", old(), repeated, old(received_at="2021-01-06T08:00:00+07:00")]
+    lines: list[dict[str, Any] | str] = [
+        old(),
+        repeated,
+        "not json",
+        old(),
+        repeated,
+        old(received_at="2021-01-06T08:00:00+07:00"),
+    ]
 
     async def chunks() -> AsyncIterator[bytes]:
         body = ndjson(lines)

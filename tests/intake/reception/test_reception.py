@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from services.intake.dossiers.models import applicants
 from services.intake.models import messaging
+from shared.auth import Role
 from shared.events.dossier import DossierIdentity, DossierResolved
 from shared.events.steps import Step, StepAssigned
 from shared.messaging.envelope import CloudEvent, event_type
@@ -117,13 +118,15 @@ async def test_bad_input_is_a_clear_4xx_and_changes_nothing(intake: Intake) -> N
 
 
 async def test_a_retry_with_the_same_idempotency_key_returns_the_same_dossier(intake: Intake) -> None:
-    first = await intake.post("/v1/dossiers", land(), **{"Idempotency-Key": "k-1"})
-    retry = await intake.post("/v1/dossiers", land(), **{"Idempotency-Key": "k-1"})
+    first = await intake.post("/v1/dossiers", land(), role="reception", **{"Idempotency-Key": "k-1"})
+    retry = await intake.post("/v1/dossiers", land(), role="reception", **{"Idempotency-Key": "k-1"})
     assert first.status_code == 201
     assert retry.status_code == 200
     assert retry.headers["idempotent-replayed"] == "true"
     assert retry.json()["id"] == first.json()["id"]
-    other = await intake.post("/v1/dossiers", land(note="khác"), **{"Idempotency-Key": "k-1"})
+    other = await intake.post(
+        "/v1/dossiers", land(note="khác"), role="reception", **{"Idempotency-Key": "k-1"}
+    )
     assert other.status_code == 409
     assert other.json()["code"] == "idempotency_key_reused"
 
@@ -350,6 +353,7 @@ async def test_a_dossier_is_read_by_the_agencies_on_its_route_and_nobody_else(in
     procedure = (await outbox_events(intake, code))[0]["data"]["procedure"]
     route = {procedure["agency_code"], *(step["agency_code"] for step in procedure["route"])}
     url = f"/v1/dossiers/{code}"
+    role: Role
     for agency in route:
         for role in ("officer", "leader"):
             seen = await intake.http.get(url, headers=intake.auth(role, agency=agency))

@@ -15,13 +15,13 @@ from shared.auth import Role
 from tests.routing.conftest import Dossier, Routing, agency, iso, new_dossier, vn
 
 NOW = vn(2021, 6, 21, 9)
-COUNTER = {
+COUNTER: dict[str, Any] = {
     "amount": 150_000,
     "channel": "counter",
     "paid_at": iso(vn(2021, 6, 21, 8)),
     "reference": "BL-0042",
 }
-ONLINE = {
+ONLINE: dict[str, Any] = {
     "amount": 2_350_000,
     "channel": "online",
     "paid_at": iso(vn(2021, 6, 21, 8, 45)),
@@ -50,7 +50,13 @@ async def obligation_asked(routing: Routing, *, lead: str, tax: str) -> tuple[Do
 
 
 async def pay(
-    routing: Routing, step_id: str, body: Any, *, agency: str, role: Role = "officer", sub: str | None = None
+    routing: Routing,
+    step_id: str,
+    body: Any,
+    *,
+    agency: str | None,
+    role: Role = "officer",
+    sub: str | None = None,
 ) -> httpx.Response:
     return await routing.http.post(
         f"/v1/steps/{step_id}/obligation/payments", json=body, headers=routing.auth(role, agency, sub)
@@ -283,6 +289,7 @@ async def test_only_the_step_agency_staff_record_and_read_payments(routing: Rout
     lead, tax = agency("VPDK"), agency("THUE")
     dossier, step = await obligation_asked(routing, lead=lead, tax=tax)
     before = await state(routing, dossier, step["id"])
+    role: Role
     for role in ("officer", "leader"):
         refused = await pay(routing, step["id"], COUNTER, agency=lead, role=role)
         assert (refused.status_code, refused.json()["code"]) == (403, "not_your_agency")

@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Any
 
+from shared.auth import Role
 from shared.clock import VIETNAM
 from tests.routing.conftest import Routing, agency, new_dossier, vn
 
@@ -138,6 +139,7 @@ async def test_only_the_agencies_on_the_route_read_a_dossiers_plan_and_control_s
     await routing.deliver(dossier.received())
     for path in ("plan", "control-slip", "control-slip.html"):
         url = f"/v1/dossiers/{dossier.code}/{path}"
+        role: Role
         for role, code in (("officer", step), ("leader", lead), ("reception", None), ("auditor", None)):
             assert (await routing.http.get(url, headers=routing.auth(role, code))).status_code == 200, (
                 path,
